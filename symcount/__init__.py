@@ -1,0 +1,60 @@
+"""symcount: exact, closed-form parameter counts for neural networks, as sympy formulas.
+
+`import symcount` stays light: sympy and the layer library load on first use of a name that
+needs them (PEP 562 module `__getattr__`), so `symcount --help` never pays for sympy.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import MissingValueError, ParseError, ShapeError, SpecError, SymcountError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "symbols": "symcount.values",
+    "symbol": "symcount.values",
+    "parse_expression": "symcount.parse",
+    "Sequential": "symcount.model",
+    "Row": "symcount.model",
+    "load_spec": "symcount.spec",
+    "build": "symcount.spec",
+    "examples": "symcount.spec",
+    "formula": "symcount.algebra",
+}
+_LAYERS = (
+    "Layer", "Weight", "Input", "Dense", "Flatten", "Dropout", "Activation",
+    "Conv1D", "Conv2D", "Conv3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+)  # fmt: skip
+
+__all__ = [
+    "SymcountError", "ParseError", "SpecError", "ShapeError", "MissingValueError",
+    *_LAZY, *_LAYERS,
+]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    if name[:1].isupper():  # every public layer class, including families added later
+        layers = import_module("symcount.layers")
+        if name in layers.__all__:
+            return getattr(layers, name)
+    raise AttributeError(f"module 'symcount' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .algebra import formula
+    from .layers import *  # noqa: F403
+    from .model import Row, Sequential
+    from .parse import parse_expression
+    from .spec import build, examples, load_spec
+    from .values import symbol, symbols

@@ -1,0 +1,206 @@
+"""What every layer is: a small frozen dataclass that knows its weights and its output shape.
+
+A layer holds its hyperparameters as sympy expressions and has two pure methods:
+`output_shape(input_shape)` and `weights(input_shape, framework)`. There is no build step and no
+mutable state; a model places layers and folds them. Other costs (multiply-accumulates, FLOPs,
+memory) are meant to join as further pure methods of the same form, with a zero default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import sympy
+
+from ..errors import ShapeError, SpecError, SymcountError
+from ..shapes import Shape, format_shape, product
+from ..values import as_expr, as_size, as_sizes
+
+__all__ = ["Layer", "Weight", "REGISTRY", "FRAMEWORKS", "ACTIVATIONS", "snake_case"]
+
+FRAMEWORKS = ("keras", "torch")
+
+# Keras' activation names (keras.activations); they cost no parameters, but a typo is an error.
+ACTIVATIONS = frozenset(
+    {
+        "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+        "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+        "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+        "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh",
+        "tanh_shrink", "threshold",
+    }
+)  # fmt: skip
+
+# spec key (Keras class name in snake_case) -> layer class; filled by Layer.__init_subclass__.
+REGISTRY: dict[str, type[Layer]] = {}
+
+
+def snake_case(class_name: str) -> str:
+    """Keras' snake_case of a class name: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight tensor of a layer: Keras' `add_weight`, PyTorch's parameter or buffer.
+
+    `kind` is "trainable", "non_trainable" (a Keras weight that is not trained, or any weight of a
+    frozen layer) or "buffer" (PyTorch state that is not a parameter, such as BatchNorm's running
+    statistics: counted apart, never in the total).
+    """
+
+    name: str
+    shape: Shape
+    kind: str = "trainable"
+
+    @property
+    def size(self) -> sympy.Expr:
+        return product(self.shape)
+
+    def __str__(self) -> str:
+        return f"{self.name}{format_shape(self.shape)}"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Base class of every layer.
+
+    Subclasses declare their hyperparameters as dataclass fields and list which of them are sizes
+    in `sizes` (converted to positive-integer expressions and checked) or tuples of sizes in
+    `size_tuples` (converted to `rank` sizes). `name` and `trainable` are keyword-only, as in Keras.
+    """
+
+    name: str | None = field(default=None, kw_only=True)
+    trainable: bool = field(default=True, kw_only=True)
+
+    kind: ClassVar[str] = ""
+    sizes: ClassVar[tuple[str, ...]] = ()
+    size_tuples: ClassVar[tuple[str, ...]] = ()
+    rank: ClassVar[int] = 1
+    registered: ClassVar[bool] = True
+
+    # For the generated layer reference (`symcount layers`, docs/layers.md): arguments and an input
+    # shape in symbols that show the formula, a one-line derivation of each term, and how PyTorch
+    # differs (empty when it does not).
+    example_args: ClassVar[dict[str, Any]] = {}
+    example_input: ClassVar[tuple[str, ...]] = ("n",)
+    derivation: ClassVar[str] = ""
+    torch_difference: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_") or ("registered" in cls.__dict__ and not cls.registered):
+            return
+        cls.kind = snake_case(cls.__name__)
+        REGISTRY[cls.kind] = cls
+
+    def __post_init__(self) -> None:
+        try:
+            for name in self.sizes:
+                value = getattr(self, name)
+                if value is not None:
+                    self._set(name, as_size(value, name))
+            for name in self.size_tuples:
+                value = getattr(self, name)
+                if value is not None:
+                    self._set(name, as_sizes(value, self.rank, name))
+            if not isinstance(self.trainable, bool):
+                raise SpecError(f"expected true or false. Received: trainable={self.trainable!r}")
+            self.validate()
+        except SymcountError as error:
+            raise error.with_context(type(self).__name__) from None
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+    def validate(self) -> None:
+        """Check hyperparameters that are not sizes (padding names, activations...)."""
+
+    # The two pure methods every layer answers.
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """The shape this layer produces from `input_shape` (batch axis excluded)."""
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        """The weight tensors this layer creates for `input_shape`, each tagged with its kind."""
+        return ()
+
+    # Helpers for subclasses and models.
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        """Every expression among the hyperparameters (for free symbols and substitution)."""
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            for part in value if isinstance(value, tuple) else (value,):
+                if isinstance(part, sympy.Expr):
+                    yield part
+
+    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        """This layer with symbols replaced; the new values are checked as if given at first."""
+        changes = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, sympy.Expr):
+                changes[item.name] = value.xreplace(mapping)
+            elif isinstance(value, tuple) and any(isinstance(v, sympy.Expr) for v in value):
+                changes[item.name] = tuple(
+                    v.xreplace(mapping) if isinstance(v, sympy.Expr) else v for v in value
+                )
+        return dataclasses.replace(self, **changes) if changes else self
+
+    def frozen(self, kind: str) -> str:
+        """The kind a weight of this layer really has: a frozen layer trains nothing."""
+        return kind if self.trainable or kind == "buffer" else "non_trainable"
+
+    def weight(self, name: str, shape: Shape, kind: str = "trainable") -> Weight:
+        return Weight(name, tuple(shape), self.frozen(kind))
+
+    def describe(self) -> str:
+        """A short, human description for tables: the class name and its main hyperparameters."""
+        return type(self).__name__
+
+
+def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:
+    """Raise a `SpecError` naming `what` unless `value` is one of `choices`."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in sorted(choices))
+        raise SpecError(f"{what} must be one of {options}. Received: {what}={value!r}")
+
+
+def check_activation(value: Any) -> None:
+    if value is not None and value not in ACTIVATIONS:
+        check_choice(value, "activation", ACTIVATIONS)
+
+
+def require_rank(
+    layer: Layer, input_shape: Shape, rank: int | None = None, at_least: int | None = None
+) -> None:
+    """Raise a `ShapeError` unless the input has `rank` axes (or at least `at_least`)."""
+    n = len(input_shape)
+    if rank is not None and n != rank:
+        raise ShapeError(
+            f"{type(layer).__name__} expects an input with {rank} axes (batch excluded). "
+            f"Received: input shape {format_shape(input_shape)}"
+        )
+    if at_least is not None and n < at_least:
+        raise ShapeError(
+            f"{type(layer).__name__} expects an input with at least {at_least} axes (batch "
+            f"excluded). Received: input shape {format_shape(input_shape)}"
+        )
+
+
+def as_float(value: Any, what: str, low: float = 0.0, high: float = 1.0) -> float:
+    """A plain number for non-size arguments such as a dropout rate."""
+    expr = as_expr(value, what)
+    if not expr.is_number:
+        raise SpecError(f"expected a number. Received: {what}={value!r}")
+    number = float(expr)
+    if not low <= number <= high:
+        raise SpecError(f"expected a number in [{low}, {high}]. Received: {what}={value!r}")
+    return number

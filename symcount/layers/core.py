@@ -1,0 +1,119 @@
+"""Core layers: Input, Dense, Flatten, Dropout, Activation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from ..errors import ShapeError, SymcountError
+from ..shapes import Shape, format_shape, product
+from ..values import as_size
+from .base import Layer, Weight, as_float, check_activation, require_rank
+
+__all__ = ["Input", "Dense", "Flatten", "Dropout", "Activation"]
+
+
+class Input:
+    """The shape a model starts from, batch axis excluded: `Input(H, W, C)` or `Input((H, W, C))`."""
+
+    __slots__ = ("shape",)
+    shape: Shape
+
+    def __init__(self, *shape: Any) -> None:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if not shape:
+            raise ShapeError("Input needs at least one axis, e.g. Input(784) or Input(H, W, C)")
+        try:
+            sizes = tuple(as_size(dim, f"shape[{i}]") for i, dim in enumerate(shape))
+        except SymcountError as error:
+            raise error.with_context("Input") from None
+        object.__setattr__(self, "shape", sizes)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Input is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Input) and other.shape == self.shape
+
+    def __hash__(self) -> int:
+        return hash(self.shape)
+
+    def __repr__(self) -> str:
+        return f"Input{format_shape(self.shape)}"
+
+    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Input:
+        return Input(*(dim.xreplace(mapping) for dim in self.shape))
+
+
+@dataclass(frozen=True)
+class Dense(Layer):
+    """A fully connected layer on the last axis: kernel (n_in, units) and bias (units,).
+
+    Like Keras, an input of any rank works; the kernel is shared across the other axes.
+    """
+
+    units: Any
+    activation: str | None = None
+    use_bias: bool = True
+
+    sizes = ("units",)
+    example_args = {"units": "u"}
+    example_input = ("n",)
+    derivation = "an n x u kernel (one weight per input-output pair) plus u biases"
+
+    def validate(self) -> None:
+        check_activation(self.activation)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, at_least=1)
+        return (*input_shape[:-1], self.units)
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        require_rank(self, input_shape, at_least=1)
+        kernel = self.weight("kernel", (input_shape[-1], self.units))
+        return (kernel, self.weight("bias", (self.units,))) if self.use_bias else (kernel,)
+
+    def describe(self) -> str:
+        return f"Dense({self.units})"
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """Flattens everything but the batch axis: no parameters, only a reshape."""
+
+    example_input = ("H", "W", "C")
+    derivation = "no weights: the output is the same numbers in one axis"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (product(input_shape),)
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    """Zeroes a fraction `rate` of inputs while training: no parameters, same shape."""
+
+    rate: Any = 0.5
+    noise_shape: Any = None
+    seed: int | None = None
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: a random mask while training"
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))
+
+
+@dataclass(frozen=True)
+class Activation(Layer):
+    """Applies an activation function elementwise: no parameters, same shape."""
+
+    activation: str = "linear"
+
+    example_args = {"activation": "relu"}
+    derivation = "no weights: a function applied to each element"
+
+    def validate(self) -> None:
+        check_activation(self.activation)

@@ -1,0 +1,120 @@
+"""Symbols and values: one assumption set for a name, everywhere.
+
+sympy treats `Symbol("w")` and `Symbol("w", integer=True)` as different symbols, so mixing them makes
+`==` fail silently. Every size in symcount is a positive integer, so every name becomes one
+canonical symbol here, whether it came from Python, a spec file or the command line.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from .errors import SymcountError
+
+__all__ = ["symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical"]
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """The symbol called `name`: a positive integer."""
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+def symbols(names: str) -> tuple[sympy.Symbol, ...]:
+    """Several symbols from a space- or comma-separated string.
+
+    Example:
+        >>> H, W = symbols("H W")
+        >>> (H * W).is_positive
+        True
+    """
+    parts = names.replace(",", " ").split()
+    if not parts:
+        raise SymcountError(f"symbols() needs at least one name. Received: {names!r}")
+    return tuple(symbol(part) for part in parts)
+
+
+def canonical(expr: sympy.Expr) -> sympy.Expr:
+    """`expr` with every symbol replaced by the canonical symbol of the same name."""
+    swaps = {s: symbol(s.name) for s in expr.free_symbols if s != symbol(s.name)}
+    return expr.xreplace(swaps) if swaps else expr
+
+
+def as_expr(value: Any, what: str = "value") -> sympy.Expr:
+    """A sympy expression from an int, an integral float, a string (parsed safely) or an expression."""
+    if isinstance(value, bool):
+        raise SymcountError(f"expected a number or an expression. Received: {what}={value!r}")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise SymcountError(f"expected a finite number. Received: {what}={value!r}")
+        fraction = Fraction(value)
+        return sympy.Rational(fraction.numerator, fraction.denominator)
+    if isinstance(value, str):
+        from .parse import parse_expression
+
+        try:
+            return parse_expression(value)
+        except SymcountError as error:
+            raise error.with_context(what) from None
+    if isinstance(value, sympy.Basic):
+        if not isinstance(value, sympy.Expr):
+            raise SymcountError(f"expected an expression. Received: {what}={value!r}")
+        return canonical(value)
+    raise SymcountError(
+        f"expected a number or an expression. Received: {what}={value!r} ({type(value).__name__})"
+    )
+
+
+def as_size(value: Any, what: str) -> sympy.Expr:
+    """A size (width, kernel, stride...): a positive integer or an expression that may be one.
+
+    Concrete values are checked now; symbolic ones when they are substituted.
+    """
+    expr = as_expr(value, what)
+    check_size(expr, what)
+    return expr
+
+
+def check_size(expr: sympy.Expr, what: str) -> None:
+    """Raise if `expr` is certainly not a positive integer."""
+    if expr.is_number:
+        if not expr.is_integer:
+            raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
+        if not expr.is_positive:
+            raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
+    elif expr.is_positive is False or expr.is_integer is False:
+        raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
+
+
+def as_sizes(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
+    """A tuple of `rank` sizes from one size (repeated) or a sequence of `rank` sizes."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != rank:
+            raise SymcountError(f"expected {rank} values for {what}. Received: {what}={tuple(value)!r}")
+        return tuple(as_size(item, what) for item in value)
+    size = as_size(value, what)
+    return (size,) * rank
+
+
+def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy.Expr]:
+    """Follow values that refer to other given values: {f: 2*k, k: 3} -> {f: 6, k: 3}.
+
+    A value may mention its own name (`w -> 2*w`, a rescaling); values that refer to each other
+    in a cycle are an error.
+    """
+    result = dict(mapping)
+    for _ in range(len(result) + 1):
+        changed = False
+        for key, expr in result.items():
+            others = {k: v for k, v in result.items() if k != key and k in expr.free_symbols}
+            if others:
+                result[key] = expr.xreplace(others)
+                changed = True
+        if not changed:
+            return result
+    cycle = sorted(k.name for k, v in result.items() if v.free_symbols & (set(result) - {k}))
+    raise SymcountError(f"values refer to each other in a cycle: {', '.join(cycle)}")

@@ -1,0 +1,75 @@
+"""The oracles: build the same layer or model in Keras 3 (torch backend) and PyTorch and count.
+
+Tests call `keras()` / `torch()` to get the module or be skipped cleanly when it is absent.
+Counts come back as plain ints, straight from the framework's own weights.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+
+def keras() -> ModuleType:
+    module = pytest.importorskip("keras", reason="Keras 3 is not installed")
+    if module.backend.backend() != "torch":
+        pytest.skip("these tests run Keras on the torch backend (KERAS_BACKEND=torch)")
+    return module
+
+
+def torch() -> ModuleType:
+    return pytest.importorskip("torch", reason="PyTorch is not installed")
+
+
+def keras_counts(layers: list[Any], input_shape: tuple[int, ...]) -> dict[str, Any]:
+    """Build `keras.Sequential([Input(input_shape), *layers])` and count as Keras does."""
+    k = keras()
+    model = k.Sequential([k.Input(shape=input_shape), *layers])
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
+    assert model.count_params() == trainable + non_trainable
+    return {
+        "total": model.count_params(),
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+        "output_shape": tuple(model.output_shape[1:]),
+    }
+
+
+def torch_counts(module: Any, example_input: Any = None) -> dict[str, Any]:
+    """Parameters (all, trainable), buffers, and the output shape of a forward pass if given."""
+    params = sum(p.numel() for p in module.parameters())
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    counts = {
+        "total": params,
+        "trainable": trainable,
+        "non_trainable": params - trainable,
+        "buffers": sum(b.numel() for b in module.buffers()),
+    }
+    if example_input is not None:
+        t = torch()
+        module.eval()
+        with t.no_grad():
+            output = module(example_input)
+        if isinstance(output, tuple):
+            output = output[0]
+        counts["output_shape"] = tuple(output.shape[1:])
+    return counts
+
+
+def symcount_counts(
+    layers: list[Any], input_shape: tuple[Any, ...], framework: str = "keras", **values: Any
+) -> dict[str, Any]:
+    """The same counts from symcount, with `values` substituted."""
+    from symcount import Input, Sequential
+
+    model = Sequential(Input(*input_shape), *layers, framework=framework).subs(values)
+    counts = model.counts()
+    counts["output_shape"] = tuple(int(d) for d in model.output_shape)
+    return counts
