@@ -82,6 +82,7 @@ def _fold(input_shape: Shape, layers: tuple[Layer, ...], framework: str) -> tupl
     shape = input_shape
     for position, (name, layer) in enumerate(zip(_auto_names(layers), layers), start=1):
         try:
+            layer.check_channels(shape)
             output_shape = tuple(layer.output_shape(shape))
             weights = layer.weights(shape, framework)
             for axis, dim in enumerate(output_shape):

@@ -58,7 +58,7 @@ class Spec:
         layers = []
         for position, entry in enumerate(self.layers, start=1):
             try:
-                layers.append(build_layer(entry))
+                layers.append(build_layer(entry, self.framework))
             except SymcountError as error:
                 raise error.with_context(f"layer {position}") from None
         try:
@@ -91,26 +91,38 @@ class Spec:
         return {key.name: value for key, value in resolve(mapping).items() if key.name in used}
 
 
-def build_layer(entry: Any) -> Layer:
+def layer_names(framework: str = "keras") -> dict[str, type[Layer]]:
+    """Spec keys and their classes: Keras' snake_case names, plus PyTorch's under `torch`."""
+    names = dict(REGISTRY)
+    if framework == "torch":
+        names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
+    return names
+
+
+def build_layer(entry: Any, framework: str = "keras") -> Layer:
     """One layer from its spec entry: `flatten`, `{dense: 3}`, `{dense: {units: 3}}`,
-    `{conv2d: [f, 3]}` (positional, as in Python) or `{dense: 3, activation: relu}`."""
+    `{conv2d: [f, 3]}` (positional, as in Python) or `{dense: 3, activation: relu}`.
+
+    Under `framework: torch`, PyTorch's names work too: `{linear: {out_features: 3}}`.
+    """
+    known = layer_names(framework)
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
-        keys = [k for k in entry if k in REGISTRY]
+        keys = [k for k in entry if k in known]
         if len(keys) != 1:
             first = str(next(iter(entry)))
             if not keys:
-                raise SpecError(f"unknown layer {first!r}{_suggest(first, sorted(REGISTRY))}")
+                raise SpecError(f"unknown layer {first!r}{_suggest(first, sorted(known))}")
             raise SpecError(f"one layer per entry. Received: {', '.join(keys)}")
         key = keys[0]
         arguments = entry[key]
         options = {k: v for k, v in entry.items() if k != key}
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
-    if key not in REGISTRY:
-        raise SpecError(f"unknown layer {key!r}{_suggest(str(key), sorted(REGISTRY))}")
-    cls = REGISTRY[key]
+    if key not in known:
+        raise SpecError(f"unknown layer {key!r}{_suggest(str(key), sorted(known))}")
+    cls = known[key]
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
     if isinstance(arguments, Mapping):
@@ -129,6 +141,8 @@ def build_layer(entry: Any) -> Layer:
         if name in kwargs:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
+    if framework == "torch":
+        kwargs = _translate_torch_args(key, cls, kwargs)
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
@@ -136,6 +150,16 @@ def build_layer(entry: Any) -> Layer:
                 f"{key} has no option {name!r}{_suggest(str(name), names)}; options: {', '.join(names)}"
             )
     return cls(**kwargs)
+
+
+def _translate_torch_args(key: str, cls: type[Layer], kwargs: dict[str, Any]) -> dict[str, Any]:
+    translated: dict[str, Any] = {}
+    for name, value in kwargs.items():
+        ours = cls.torch_args.get(name, name)
+        if ours in translated:
+            raise SpecError(f"{key}: {ours!r} given twice (as {name!r} too)")
+        translated[ours] = value
+    return translated
 
 
 def parse_spec(data: Any, source: str = "spec") -> Spec:

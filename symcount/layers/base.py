@@ -77,6 +77,9 @@ class Layer:
 
     name: str | None = field(default=None, kw_only=True)
     trainable: bool = field(default=True, kw_only=True)
+    # What the input's last (channel/feature) axis must be, when the user states it, as PyTorch
+    # asks (`in_features`, `in_channels`, `num_features`...). Checked against the real input.
+    channels_in: Any = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = ""
     sizes: ClassVar[tuple[str, ...]] = ()
@@ -92,6 +95,12 @@ class Layer:
     derivation: ClassVar[str] = ""
     torch_difference: ClassVar[str] = ""
 
+    # PyTorch spellings accepted in `framework: torch` specs: the module's name in snake_case
+    # (`linear`) and its arguments mapped to ours (`out_features` -> `units`; an input-side argument
+    # such as `in_features` maps to `channels_in`, which is checked against the input shape).
+    torch_name: ClassVar[str] = ""
+    torch_args: ClassVar[dict[str, str]] = {}
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__name__.startswith("_") or ("registered" in cls.__dict__ and not cls.registered):
@@ -101,6 +110,8 @@ class Layer:
 
     def __post_init__(self) -> None:
         try:
+            if self.channels_in is not None:
+                self._set("channels_in", as_size(self.channels_in, "channels_in"))
             for name in self.sizes:
                 value = getattr(self, name)
                 if value is not None:
@@ -153,6 +164,17 @@ class Layer:
                     v.xreplace(mapping) if isinstance(v, sympy.Expr) else v for v in value
                 )
         return dataclasses.replace(self, **changes) if changes else self
+
+    def check_channels(self, input_shape: Shape) -> None:
+        """Raise if the user stated `channels_in` and the input's last axis certainly differs."""
+        if self.channels_in is None or not input_shape:
+            return
+        difference = sympy.expand(input_shape[-1] - self.channels_in)
+        if difference.is_zero is False or (difference.is_number and difference != 0):
+            raise ShapeError(
+                f"the input has {input_shape[-1]} channels/features on its last axis, but the layer "
+                f"was given {self.channels_in}"
+            )
 
     def frozen(self, kind: str) -> str:
         """The kind a weight of this layer really has: a frozen layer trains nothing."""

@@ -44,6 +44,10 @@ class _Conv(Layer):
 
     sizes = ("filters", "groups")
     size_tuples = ("kernel_size", "strides", "dilation_rate")
+    torch_args = {
+        "out_channels": "filters", "in_channels": "channels_in", "stride": "strides",
+        "dilation": "dilation_rate", "bias": "use_bias",
+    }  # fmt: skip
     derivation = (
         "one kernel of size k per filter over the C/groups channels it sees, plus f biases; "
         "torch's Conv has the same weights in (f, C/groups, *k) order"
@@ -101,6 +105,7 @@ class _Conv(Layer):
 @dataclass(frozen=True)
 class Conv1D(_Conv):
     rank = 1
+    torch_name = "conv1d"
     example_args = {"filters": "f", "kernel_size": "k"}
     example_input = ("L", "C")
 
@@ -108,6 +113,7 @@ class Conv1D(_Conv):
 @dataclass(frozen=True)
 class Conv2D(_Conv):
     rank = 2
+    torch_name = "conv2d"
     example_args = {"filters": "f", "kernel_size": "k"}
     example_input = ("H", "W", "C")
 
@@ -115,5 +121,6 @@ class Conv2D(_Conv):
 @dataclass(frozen=True)
 class Conv3D(_Conv):
     rank = 3
+    torch_name = "conv3d"
     example_args = {"filters": "f", "kernel_size": "k"}
     example_input = ("D", "H", "W", "C")

@@ -63,6 +63,8 @@ class Dense(Layer):
     example_args = {"units": "u"}
     example_input = ("n",)
     derivation = "an n x u kernel (one weight per input-output pair) plus u biases"
+    torch_name = "linear"
+    torch_args = {"out_features": "units", "in_features": "channels_in", "bias": "use_bias"}
 
     def validate(self) -> None:
         check_activation(self.activation)
