@@ -109,18 +109,13 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
-        keys = [k for k in entry if k in known]
-        if len(keys) != 1:
-            first = str(next(iter(entry)))
-            if not keys:
-                raise SpecError(f"unknown layer {first!r}{_suggest(first, sorted(known))}")
-            raise SpecError(f"one layer per entry. Received: {', '.join(keys)}")
-        key = keys[0]
+        # The first key names the layer; any others are its options (`{dense: 3, activation: relu}`).
+        key = next(iter(entry))
         arguments = entry[key]
         options = {k: v for k, v in entry.items() if k != key}
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
-    if key not in known:
+    if not isinstance(key, str) or key not in known:
         raise SpecError(f"unknown layer {key!r}{_suggest(str(key), sorted(known))}")
     cls = known[key]
     fields = dataclasses.fields(cls)
@@ -188,7 +183,7 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
             f"{source}: framework must be one of {', '.join(FRAMEWORKS)}. Received: {framework!r}"
         )
     return Spec(
-        name=str(data.get("name") or source),
+        name=str(data.get("name") or Path(source).stem),
         description=str(data.get("description") or ""),
         input=shape,
         layers=tuple(layers),

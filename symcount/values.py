@@ -106,15 +106,14 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
     A value may mention its own name (`w -> 2*w`, a rescaling); values that refer to each other
     in a cycle are an error.
     """
-    result = dict(mapping)
-    for _ in range(len(result) + 1):
-        changed = False
-        for key, expr in result.items():
-            others = {k: v for k, v in result.items() if k != key and k in expr.free_symbols}
-            if others:
-                result[key] = expr.xreplace(others)
-                changed = True
-        if not changed:
-            return result
-    cycle = sorted(k.name for k, v in result.items() if v.free_symbols & (set(result) - {k}))
-    raise SymcountError(f"values refer to each other in a cycle: {', '.join(cycle)}")
+    depends = {key: (expr.free_symbols & set(mapping)) - {key} for key, expr in mapping.items()}
+    result: dict[sympy.Symbol, sympy.Expr] = {}
+    while len(result) < len(mapping):
+        ready = [key for key in mapping if key not in result and depends[key] <= set(result)]
+        if not ready:
+            cycle = sorted(key.name for key in mapping if key not in result)
+            raise SymcountError(f"values refer to each other in a cycle: {', '.join(cycle)}")
+        for key in ready:
+            expr = mapping[key]
+            result[key] = expr.xreplace({d: result[d] for d in depends[key]}) if depends[key] else expr
+    return {key: result[key] for key in mapping}

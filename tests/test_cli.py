@@ -1,0 +1,174 @@
+"""The command line, through click's CliRunner (and one real subprocess for import weight)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symcount import parse_expression, symbols
+from symcount.cli import main
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_count_lesson_networks() -> None:
+    assert run("count", "lesson-cnn") == (
+        0,
+        "lesson-cnn: 24,533 parameters (24,533 trainable, 0 non-trainable)\n",
+    )
+    code, output = run("count", "lesson-dense")
+    assert code == 0 and "7,993 parameters" in output
+
+
+def test_count_json_has_totals_and_parts() -> None:
+    code, output = run("count", "lesson-cnn", "--json")
+    data = json.loads(output)
+    assert code == 0
+    assert {key: data[key] for key in ("total", "trainable", "non_trainable")} == {
+        "total": 24533,
+        "trainable": 24533,
+        "non_trainable": 0,
+    }
+    assert [layer["params"] for layer in data["layers"]] == [100, 910, 0, 23523]
+    assert data["values"] == {"C": 1, "H": 28, "W": 28, "f": 10, "k": 3}
+    code, output = run("count", "lesson-dense", "--json")
+    assert [layer["params"] for layer in json.loads(output)["layers"]] == [0, 7850, 110, 33]
+
+
+def test_set_overrides_the_spec_values() -> None:
+    # 32x32x3 input, 16 filters: 27*16+16 = 448, 144*16+16 = 2320, 32*32*16*3+3 = 49155
+    code, output = run(
+        "count", "lesson-cnn", "--set", "H=32", "--set", "W=32", "--set", "C=3", "--set", "f=16", "--json"
+    )
+    assert code == 0 and json.loads(output)["total"] == 448 + 2320 + 49155
+    code, output = run("count", "lesson-cnn", "--set", "f=2*k", "--json")
+    assert json.loads(output)["total"] == (9 * 6 + 6) + (9 * 36 + 6) + (28 * 28 * 6 * 3 + 3)
+
+
+def test_formula_general_partial_and_with_defaults() -> None:
+    assert run("formula", "lesson-cnn") == (0, "C*f*k**2 + 3*H*W*f + f**2*k**2 + 2*f + 3\n")
+    assert run("formula", "lesson-cnn", "--set", "k=3") == (0, "9*C*f + 3*H*W*f + 9*f**2 + 2*f + 3\n")
+    assert run("formula", "lesson-cnn", "--defaults") == (0, "24533\n")
+    code, output = run("formula", "lesson-dense", "--set", "H=28", "--set", "W=28")
+    h1, h2 = symbols("h1 h2")
+    assert code == 0 and parse_expression(output) == 785 * h1 + h1 * h2 + 4 * h2 + 3
+
+
+def test_formula_forms(tmp_path: Path) -> None:
+    # Two bias-free dense layers of width h on n inputs: n*h + h*h, which factors as h*(h + n).
+    spec = tmp_path / "net.yaml"
+    spec.write_text(
+        "input: [n]\nlayers:\n  - dense: {units: h, use_bias: false}\n  - dense: {units: h, use_bias: false}\n"
+    )
+    assert run("formula", str(spec), "--form", "expand")[1] == "h**2 + h*n\n"
+    assert run("formula", str(spec), "--form", "factor")[1] == "h*(h + n)\n"
+    assert run("formula", str(spec), "--form", "simplify")[1] == "h*(h + n)\n"
+
+
+def test_formula_json_and_latex() -> None:
+    code, output = run("formula", "lesson-cnn", "--json")
+    data = json.loads(output)
+    assert data["total"] == "C*f*k**2 + 3*H*W*f + f**2*k**2 + 2*f + 3"
+    assert data["symbols"] == ["C", "H", "W", "f", "k"]
+    code, output = run("formula", "lesson-cnn", "--latex")
+    assert code == 0 and "f^{2} k^{2}" in output
+
+
+def test_summary_shows_formulas_and_numbers() -> None:
+    code, output = run("summary", "lesson-cnn")
+    assert code == 0
+    assert "dense (Dense)" in output and "3*H*W*f + 3" in output and "23,523" in output and "24,533" in output
+    code, output = run("summary", "lesson-cnn", "--no-defaults")
+    assert "(H, W, f)" in output and "23,523" not in output
+
+
+def test_summary_json_is_data() -> None:
+    code, output = run("summary", "lesson-cnn", "--json")
+    data = json.loads(output)
+    assert [layer["value"]["params"] for layer in data["layers"]] == [100, 910, 0, 23523]
+    assert data["layers"][3]["params"] == "3*H*W*f + 3"
+    assert data["value_totals"]["total"] == 24533
+
+
+def test_summary_markdown() -> None:
+    code, output = run("summary", "lesson-dense", "--markdown")
+    assert code == 0 and output.startswith("| Layer (type) |") and "`7,850`" in output
+
+
+def test_examples_and_show() -> None:
+    code, output = run("examples")
+    assert code == 0 and all(
+        name in output for name in ("lesson-dense", "lesson-cnn", "lesson-cnn-increasing")
+    )
+    code, output = run("show", "lesson-cnn")
+    assert code == 0 and "conv2d:" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["count", "lesson-cnn", "--set", "Q=1"], "unknown name 'Q' in --set"),
+        (["count", "lesson-cnn", "--set", "f"], "--set expects NAME=EXPR"),
+        (["count", "lesson-cnn", "--set", "f=-1"], "Received: filters=-1"),
+        (["count", "lesson-cnn", "--set", "f=2.5"], "Received: filters=5/2"),
+        (["count", "lesson-cnn", "--set", "k=2**10**10"], "exponents must be integer constants"),
+        (["count", "lesson-cnn", "--set", "k=__import__('os')"], "unexpected character"),
+        (["count", "nope"], "no spec file or built-in example named 'nope'"),
+        (["formula", "lesson-cnn", "--set", "H=0"], "Received: shape[0]=0"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
+
+
+def test_missing_values_for_count(tmp_path: Path) -> None:
+    spec = tmp_path / "net.yaml"
+    spec.write_text("input: [n]\nvalues: {n: 4}\nlayers:\n  - dense: h\n")
+    code, output = run("count", str(spec))
+    assert code == 2 and "depends on h" in output
+    assert run("count", str(spec), "--set", "h=2") == (
+        0,
+        "net: 10 parameters (10 trainable, 0 non-trainable)\n",
+    )
+
+
+def test_kernel_larger_than_the_image(tmp_path: Path) -> None:
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text("input: [4, 4, 1]\nlayers:\n  - conv2d: {filters: 2, kernel_size: 5}\n")
+    code, output = run("count", str(spec))
+    assert code == 2 and "layer 1 (conv2d)" in output and "kernel 5x5" in output and "size 0" in output
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: [3\n")
+    code, output = run("summary", str(spec))
+    assert code == 2 and "malformed YAML at line" in output
+
+
+@pytest.mark.parametrize("command", [[], ["count"], ["formula"], ["summary"], ["examples"], ["show"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    code, output = run(*command, "--help")
+    assert code == 0 and "Usage:" in output
+
+
+def test_help_does_not_import_sympy() -> None:
+    code = "import sys; from symcount.cli import main; main(['--help'], standalone_mode=False); print('sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().endswith("False")
+
+
+def test_python_dash_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "symcount", "count", "lesson-dense"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "7,993" in result.stdout

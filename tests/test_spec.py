@@ -1,0 +1,157 @@
+"""Spec files: YAML to models, the built-in examples, and every way a spec can be wrong."""
+
+from pathlib import Path
+
+import pytest
+
+from symcount import SpecError, SymcountError, build, examples, load_spec
+from symcount.spec import build_layer, parse_spec
+
+LESSON = {
+    # name: (total, per-layer parts, derivation)
+    "lesson-dense": (7993, [0, 7850, 110, 33]),  # 784*10+10, 10*10+10, 10*3+3
+    "lesson-cnn": (24533, [100, 910, 0, 23523]),  # 9*1*10+10, 9*10*10+10, 0, 28*28*10*3+3
+    "lesson-dense-increasing": (4063, [0, 3925, 90, 48]),  # 784*5+5, 5*15+15, 15*3+3
+    "lesson-cnn-increasing": (36023, [50, 690, 0, 35283]),  # 9*1*5+5, 9*5*15+15, 0, 28*28*15*3+3
+}
+
+
+@pytest.mark.parametrize("name", sorted(LESSON))
+def test_lesson_examples(name: str) -> None:
+    total, parts = LESSON[name]
+    model = build(name)
+    assert model.count() == total
+    assert [int(row.params) for row in model.rows] == parts
+    assert load_spec(name).model().symbols, "the examples keep their widths symbolic"
+
+
+def test_examples_are_listed_with_descriptions() -> None:
+    found = examples()
+    assert set(LESSON) <= set(found)
+    assert all(found.values())
+
+
+def test_a_file_wins_over_an_example(tmp_path: Path) -> None:
+    spec = tmp_path / "lesson-cnn"
+    spec.write_text("input: [4]\nlayers: [{dense: 2}]\n")
+    assert build(spec).count() == 10
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("flatten", "Flatten"),
+        ({"dense": 3}, "Dense(3)"),
+        ({"dense": {"units": 3}}, "Dense(3)"),
+        ({"dense": 3, "activation": "relu"}, "Dense(3)"),
+        ({"conv2d": ["f", 3]}, "Conv2D(f, 3x3)"),
+        ({"conv2d": {"filters": "2*f", "kernel_size": [3, 5]}}, "Conv2D(2*f, 3x5)"),
+        ({"max_pooling2d": [[2, 3]]}, "MaxPooling2D(2x3)"),
+        ({"dense": "1_000"}, "Dense(1000)"),
+        ({"dense": "1e3"}, "Dense(1000)"),
+        ({"dense": 1.0e3}, "Dense(1000)"),
+    ],
+)
+def test_layer_entries(entry: object, expected: str) -> None:
+    assert build_layer(entry).describe() == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("dense2", "unknown layer 'dense2' (did you mean 'dense'?)"),
+        ({"conv2D": 3}, "unknown layer 'conv2D' (did you mean 'conv2d'?)"),
+        ({"dense": {"unit": 3}}, "dense has no option 'unit' (did you mean 'units'?)"),
+        ({"dense": 2.5}, "expected a positive integer. Received: units=5/2"),
+        ({"dense": -1}, "Received: units=-1"),
+        ({"dense": "w +"}, "units: expected a number"),
+        ({"dense": 3, "units": 4}, "'units' given twice"),
+        ({"dense": 3, "flatten": None}, "dense has no option 'flatten'"),
+        ({"dense": [1, 2, 3, 4]}, "at most 3 positional"),
+        (
+            {"conv2d": {"filters": 4, "kernel_size": 3, "padding": "full"}},
+            "padding must be one of 'same', 'valid'",
+        ),
+        ({"dense": {"units": 4, "activation": "rleu"}}, "activation must be one of"),
+        ({"dropout": 1.5}, "expected a number in [0.0, 1.0]"),
+        (42, "expected a layer name"),
+    ],
+)
+def test_bad_layer_entries(entry: object, message: str) -> None:
+    with pytest.raises(SymcountError) as caught:
+        build_layer(entry)
+    assert message in str(caught.value)
+
+
+def test_values_may_refer_to_each_other_and_set_overrides() -> None:
+    spec = parse_spec({"input": ["n"], "values": {"n": 10, "h": "2*k", "k": 3}, "layers": [{"dense": "h"}]})
+    model = spec.model()
+    assert model.subs(spec.values_for(model, {})).count() == 10 * 6 + 6
+    assert model.subs(spec.values_for(model, {"k": "4"})).count() == 10 * 8 + 8
+    assert spec.values_for(model, {}, defaults=False) == {}
+    with pytest.raises(SpecError, match="unknown name 'q' in --set; this spec knows: h, k, n"):
+        spec.values_for(model, {"q": 1})
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([1, 2], "expected a mapping"),
+        ({"layers": ["flatten"]}, "missing 'input'"),
+        ({"input": [3]}, "missing 'layers'"),
+        ({"input": [3], "layers": []}, "non-empty list"),
+        ({"input": [3], "layers": ["flatten"], "value": {}}, "unknown key 'value' (did you mean 'values'?)"),
+        ({"input": [3], "layers": ["flatten"], "framework": "jax"}, "framework must be one of keras, torch"),
+        ({"input": [3], "layers": ["flatten"], "values": [1]}, "'values' must be a mapping"),
+    ],
+)
+def test_bad_specs(data: object, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data)
+    assert message in str(caught.value)
+
+
+def test_bad_layers_and_inputs_name_their_position() -> None:
+    with pytest.raises(SymcountError, match="layer 2: unknown layer 'dens'"):
+        parse_spec({"input": [3], "layers": [{"dense": 2}, {"dens": 2}]}).model()
+    with pytest.raises(
+        SymcountError, match=r"input: Input: expected a positive integer. Received: shape\[0\]=0"
+    ):
+        parse_spec({"input": [0], "layers": ["flatten"]}).model()
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: [3\nlayers:\n  - dense: 3\n")
+    with pytest.raises(SpecError, match=r"bad.yaml: malformed YAML at line \d+, column \d+"):
+        load_spec(spec)
+
+
+def test_unknown_spec_suggests_an_example() -> None:
+    with pytest.raises(SpecError, match="did you mean 'lesson-cnn'"):
+        load_spec("lesson-cn")
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    spec = tmp_path / "evil.yaml"
+    spec.write_text("input: !!python/object/apply:os.system ['true']\nlayers: [flatten]\n")
+    with pytest.raises(SpecError, match="malformed YAML"):
+        load_spec(spec)
+
+
+def test_torch_spellings_under_framework_torch() -> None:
+    data = {
+        "framework": "torch",
+        "input": [784],
+        "layers": [
+            {"linear": {"in_features": 784, "out_features": "h"}},
+            {"linear": {"in_features": "h", "out_features": 3, "bias": False}},
+        ],
+    }
+    model = parse_spec(data).model()
+    assert model.count(h=10) == 784 * 10 + 10 + 10 * 3
+    with pytest.raises(SymcountError, match="layer 2 .*has 10 channels.*given 5"):
+        data["layers"][1]["linear"]["in_features"] = 5
+        parse_spec(data).model().subs(h=10)
+    with pytest.raises(SymcountError, match="unknown layer 'linear'"):
+        parse_spec({**data, "framework": "keras"}).model()
