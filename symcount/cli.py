@@ -210,3 +210,8 @@ def show(spec: str) -> None:
             resources.files("symcount.examples").joinpath(f"{spec}.yaml").read_text(encoding="utf-8"),
             nl=False,
         )
+
+
+# The explorer's commands (diff, scaling, solve, sweep, compare, explain, plot) live in their own
+# module; importing it registers them on `main` and, like this module, imports no sympy.
+from . import cli_explore  # noqa: E402, F401
