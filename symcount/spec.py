@@ -38,7 +38,9 @@ TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "framework
 
 
 def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    """` (did you mean 'dense'?)` for the closest choice, ignoring case first; else nothing."""
+    same_but_case = [choice for choice in choices if choice.lower() == word.lower()]
+    close = same_but_case or difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -1,0 +1,53 @@
+"""The docs are executed so they never rot.
+
+`>>>` sessions in README.md and docs/*.md run as doctests (pytest's --doctest-glob). This file runs
+the other kind of example: ```console blocks, where each `$ symcount ...` line is a command and the
+lines after it, up to the next `$` line, are its exact output.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symcount.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
+
+
+def console_examples() -> list[tuple[str, str, str]]:
+    examples = []
+    for page in PAGES:
+        for block in BLOCK.findall(page.read_text(encoding="utf-8")):
+            command, output = None, []
+            for line in block.splitlines():
+                if line.startswith("$ "):
+                    if command is not None:
+                        examples.append((page.name, command, "\n".join(output)))
+                    command, output = line[2:], []
+                else:
+                    output.append(line)
+            if command is not None:
+                examples.append((page.name, command, "\n".join(output)))
+    return examples
+
+
+EXAMPLES = [example for example in console_examples() if example[1].startswith("symcount ")]
+
+
+@pytest.mark.parametrize(("page", "command", "expected"), EXAMPLES, ids=[f"{p}: {c}" for p, c, _ in EXAMPLES])
+def test_console_example(page: str, command: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    args = shlex.split(command)[1:]
+    result = CliRunner().invoke(main, args)
+    assert result.output.rstrip("\n") == expected.rstrip("\n"), f"{page}: $ {command}"
+
+
+def test_the_docs_have_examples() -> None:
+    assert len(EXAMPLES) >= 5
