@@ -192,6 +192,16 @@ def examples_command(as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--markdown", is_flag=True, help="Print the Markdown reference (docs/layers.md).")
+@reports_errors
+def layers(markdown: bool) -> None:
+    """Every layer symcount knows: spec key, PyTorch name, and its parameter formula."""
+    from .reference import reference_markdown, reference_text
+
+    click.echo(reference_markdown() if markdown else reference_text())
+
+
+@main.command()
 @spec_argument
 @reports_errors
 def show(spec: str) -> None:

@@ -1,41 +1,60 @@
 """Symbolic shape arithmetic shared by layers: convolution and pooling output sizes.
 
 Shapes exclude the batch axis and are channels-last, as in Keras. Formulas are Keras' (in
-`compute_conv_output_shape`), written so that sympy keeps them as simple as it can: with stride 1
-the floor of an integer disappears, and `same` padding with stride 1 is just the input size.
+`compute_conv_output_shape`) for the padding names `valid`, `same` and `causal`, and PyTorch's for
+an explicit number of zeros per side. They are written so that sympy keeps them as simple as it
+can: with stride 1 the floor of an integer disappears, and `same` with stride 1 is the input size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import sympy
 
 from .errors import ShapeError
 
-__all__ = ["Shape", "conv_length", "pool_length", "transposed_conv_length", "format_shape", "product"]
+__all__ = [
+    "Shape", "Padding", "conv_length", "pool_length", "transposed_conv_length", "format_shape",
+    "product",
+]  # fmt: skip
 
 Shape = tuple[sympy.Expr, ...]
+
+# A padding along one axis: a Keras name ("valid", "same", "causal") or PyTorch's explicit number of
+# zeros added on each side.
+Padding: TypeAlias = str | sympy.Expr
 
 PADDINGS = ("valid", "same")
 
 
+def _explicit(padding: Padding) -> sympy.Expr | None:
+    """The number of zeros per side that `padding` stands for, when it is not a Keras name."""
+    if isinstance(padding, str):
+        return {"valid": sympy.Integer(0)}.get(padding)
+    return padding
+
+
 def conv_length(
-    size: sympy.Expr, kernel: sympy.Expr, stride: sympy.Expr, dilation: sympy.Expr, padding: str
+    size: sympy.Expr, kernel: sympy.Expr, stride: sympy.Expr, dilation: sympy.Expr, padding: Padding
 ) -> sympy.Expr:
     """Output length of a convolution along one axis.
 
-    `valid`: the dilated kernel spans d*(k-1)+1 inputs and slides in steps of s, so
-    floor((n - d*(k-1) - 1)/s) + 1 windows fit. `same` and `causal` pad so that ceil(n/s) fit.
+    The dilated kernel spans d*(k-1)+1 inputs and slides in steps of s over the input padded with
+    p zeros on each side, so floor((n + 2p - d*(k-1) - 1)/s) + 1 windows fit (`valid` is p = 0).
+    `same` and `causal` pad just enough that ceil(n/s) fit. The +1 goes inside the floor, where
+    sympy can cancel it: a pool of size s moved by s gives floor(n/s), not floor((n - s)/s) + 1.
     """
-    if padding in ("same", "causal"):
+    if isinstance(padding, str) and padding in ("same", "causal"):
         return sympy.ceiling(size / stride)
-    if padding == "valid":
-        return sympy.floor((size - dilation * (kernel - 1) - 1) / stride) + 1
-    raise ShapeError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
+    pad = _explicit(padding)
+    if pad is None:
+        raise ShapeError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
+    return sympy.floor((size + 2 * pad - dilation * (kernel - 1) - 1 + stride) / stride)
 
 
-def pool_length(size: sympy.Expr, pool: sympy.Expr, stride: sympy.Expr, padding: str) -> sympy.Expr:
+def pool_length(size: sympy.Expr, pool: sympy.Expr, stride: sympy.Expr, padding: Padding) -> sympy.Expr:
     """Output length of a pooling window along one axis: a convolution with dilation 1."""
     return conv_length(size, pool, stride, sympy.Integer(1), padding)
 
@@ -45,26 +64,30 @@ def transposed_conv_length(
     kernel: sympy.Expr,
     stride: sympy.Expr,
     dilation: sympy.Expr,
-    padding: str,
+    padding: Padding,
     output_padding: sympy.Expr | None = None,
 ) -> sympy.Expr:
-    """Output length of a transposed convolution along one axis (Keras' `deconv_output_length`).
+    """Output length of a transposed convolution along one axis.
 
-    Without `output_padding`: `valid` gives n*s + max(k_d - s, 0) with k_d = d*(k-1)+1 the dilated
-    kernel; `same` gives n*s. With it: (n-1)*s + k_d - 2*pad + output_padding, pad = 0 for `valid`
-    and floor(k_d/2) for `same`.
+    With k_d = d*(k-1)+1 the dilated kernel, each of the n inputs stamps k_d outputs s apart:
+    (n-1)*s + k_d, less p zeros cropped from each side, plus `output_padding` on the right (this is
+    PyTorch's formula, and Keras' `valid`, where p = 0). Keras' `same` crops so that, without
+    `output_padding`, n*s remain, and with it (n-1)*s + (k_d mod 2) + output_padding. Keras' `valid`
+    without `output_padding` keeps at least n*s: (n-1)*s + max(k_d, s).
     """
     dilated = dilation * (kernel - 1) + 1
-    if output_padding is None:
-        if padding == "valid":
-            return size * stride + sympy.Max(dilated - stride, 0)
-        if padding == "same":
+    if isinstance(padding, str) and padding == "same":
+        if output_padding is None:
             return size * stride
-    else:
-        pad = {"valid": sympy.Integer(0), "same": sympy.floor(dilated / 2)}.get(padding)
-        if pad is not None:
-            return (size - 1) * stride + dilated - 2 * pad + output_padding
-    raise ShapeError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
+        return (size - 1) * stride + dilated - 2 * sympy.floor(dilated / 2) + output_padding
+    pad = _explicit(padding)
+    if pad is None:
+        raise ShapeError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
+    if output_padding is None:
+        if isinstance(padding, str):  # Keras' `valid`
+            return size * stride + sympy.Max(dilated - stride, 0)
+        output_padding = sympy.Integer(0)
+    return (size - 1) * stride + dilated - 2 * pad + output_padding
 
 
 def product(values: Sequence[sympy.Expr]) -> sympy.Expr:

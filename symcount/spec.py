@@ -95,9 +95,10 @@ class Spec:
 
 def layer_names(framework: str = "keras") -> dict[str, type[Layer]]:
     """Spec keys and their classes: Keras' snake_case names, plus PyTorch's under `torch`."""
+    if framework != "torch":
+        return {key: cls for key, cls in REGISTRY.items() if not cls.torch_only}
     names = dict(REGISTRY)
-    if framework == "torch":
-        names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
+    names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
     return names
 
 
@@ -118,6 +119,8 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
     if not isinstance(key, str) or key not in known:
+        if framework != "torch" and key in layer_names("torch"):
+            raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
         raise SpecError(f"unknown layer {key!r}{_suggest(str(key), sorted(known))}")
     cls = known[key]
     fields = dataclasses.fields(cls)
@@ -138,8 +141,9 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
         if name in kwargs:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
+    kwargs = _translate(key, cls.aliases, kwargs)
     if framework == "torch":
-        kwargs = _translate_torch_args(key, cls, kwargs)
+        kwargs = _translate(key, cls.torch_args, kwargs)
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
@@ -149,10 +153,11 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
     return cls(**kwargs)
 
 
-def _translate_torch_args(key: str, cls: type[Layer], kwargs: dict[str, Any]) -> dict[str, Any]:
+def _translate(key: str, spellings: Mapping[str, str], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Arguments renamed from another spelling (PyTorch's, or Keras' where a field differs)."""
     translated: dict[str, Any] = {}
     for name, value in kwargs.items():
-        ours = cls.torch_args.get(name, name)
+        ours = spellings.get(name, name)
         if ours in translated:
             raise SpecError(f"{key}: {ours!r} given twice (as {name!r} too)")
         translated[ours] = value

@@ -42,7 +42,9 @@ EXAMPLES = [example for example in console_examples() if example[1].startswith("
 
 
 @pytest.mark.parametrize(("page", "command", "expected"), EXAMPLES, ids=[f"{p}: {c}" for p, c, _ in EXAMPLES])
-def test_console_example(page: str, command: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_console_example(
+    page: str, command: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     args = shlex.split(command)[1:]
     result = CliRunner().invoke(main, args)

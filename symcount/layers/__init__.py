@@ -4,7 +4,7 @@ A new layer is one small frozen dataclass in its family's module, listed in that
 `__all__`; the registry (spec keys) and the public names follow from there.
 """
 
-from . import attention, conv, core, embedding, normalization, pooling, recurrent, reshaping
+from . import attention, conv, core, embedding, normalization, pooling, recurrent, regularization, reshaping
 from .attention import *  # noqa: F403
 from .base import REGISTRY, Layer, Weight
 from .conv import *  # noqa: F403
@@ -13,9 +13,10 @@ from .embedding import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .recurrent import *  # noqa: F403
+from .regularization import *  # noqa: F403
 from .reshaping import *  # noqa: F403
 
-FAMILIES = (core, conv, pooling, reshaping, normalization, embedding, recurrent, attention)
+FAMILIES = (core, conv, pooling, reshaping, regularization, normalization, embedding, recurrent, attention)
 
 __all__ = ["REGISTRY", "Layer", "Weight"]
 for _family in FAMILIES:

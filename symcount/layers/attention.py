@@ -1,5 +1,279 @@
-"""Attention layers (the layer library grows here; see symcount/layers/base.py for the contract)."""
+"""Attention layers: MultiHeadAttention and TransformerEncoder (one encoder block), as self-attention.
+
+In a Sequential model the only tensor at hand is the input, so query, key and value are all the
+input of shape (T, d): T positions (any length; attention weights never depend on it) of d features.
+Keras lets each head's size be chosen (`key_dim`); PyTorch fixes it at d/num_heads and fuses the
+three input projections into one matrix. The counts agree whenever the head sizes do, which is why
+an omitted `key_dim` means d/num_heads here: the one choice both frameworks can make.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from ..errors import ShapeError, SpecError
+from ..shapes import Shape, format_shape
+from ..values import as_size
+from .base import Layer, Weight, as_float, check_activation, require_rank
+
+__all__ = ["MultiHeadAttention", "TransformerEncoder"]
+
+# PyTorch's TransformerEncoderLayer takes only these activation names.
+TORCH_ACTIVATIONS = ("relu", "gelu")
+
+
+def check_flag(value: Any, what: str) -> None:
+    if not isinstance(value, bool):
+        raise SpecError(f"expected true or false. Received: {what}={value!r}")
+
+
+def differs(value: sympy.Expr, expected: sympy.Expr) -> bool:
+    """True only when `value` certainly differs from `expected`; symbols are checked once given."""
+    difference = sympy.expand(value - expected)
+    return bool(difference.is_zero is False or (difference.is_number and difference != 0))
+
+
+def head_size(features: sympy.Expr, heads: sympy.Expr, why: str) -> sympy.Expr:
+    """d/h, PyTorch's size of each head: h must divide d (checked once both are numbers)."""
+    remainder = features % heads
+    if remainder.is_number and remainder != 0:
+        raise ShapeError(
+            f"{why}, so expected the input's last axis to be divisible by num_heads. "
+            f"Received: {features} features, num_heads={heads}"
+        )
+    return features / heads
+
+
+def output_sizes(value: Any) -> tuple[sympy.Expr, ...]:
+    """Keras' `output_shape` of MultiHeadAttention: one size or a non-empty list of sizes."""
+    if isinstance(value, (tuple, list)):
+        if not value:
+            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_dims={value!r}")
+        return tuple(as_size(item, "output_dims") for item in value)
+    return (as_size(value, "output_dims"),)
+
+
+@dataclass(frozen=True)
+class MultiHeadAttention(Layer):
+    """Multi-head self-attention on an input (T, d): query, key and value are the input.
+
+    Keras: query and key kernels (d, h, key_dim), a value kernel (d, h, value_dim), each with an
+    (h, size) bias, and an output kernel (h, value_dim, *output) with an (*output,) bias; the output
+    is d wide unless `output_dims` (Keras' `output_shape`, renamed here because `output_shape` is
+    every layer's method) says otherwise. `use_gate` adds Keras' gate projection, shaped as value's.
+    PyTorch (`framework="torch"`): head size d/h, in_proj (3d, d) + 3d and out_proj d*d + d, plus
+    `add_bias_kv`'s two (1, 1, d) biases. `key_channels`/`value_channels` (PyTorch's kdim/vdim) are
+    the key's and value's widths: in self-attention the input's, so they are only checked.
+
+    Example:
+        >>> from symcount import Input, MultiHeadAttention, Sequential, symbols
+        >>> T, d, h, k = symbols("T d h k")
+        >>> Sequential(Input(T, d), MultiHeadAttention(h, k)).params
+        4*d*h*k + d + 3*h*k
+        >>> Sequential(Input(T, d), MultiHeadAttention(h), framework="torch").params
+        4*d**2 + 4*d
+    """
+
+    num_heads: Any
+    key_dim: Any = None
+    value_dim: Any = None
+    dropout: Any = 0.0
+    use_bias: bool = True
+    output_dims: Any = None
+    use_gate: bool = field(default=False, kw_only=True)
+    add_bias_kv: bool = field(default=False, kw_only=True)
+    add_zero_attn: bool = field(default=False, kw_only=True)
+    batch_first: bool = field(default=False, kw_only=True)
+    key_channels: Any = field(default=None, kw_only=True)
+    value_channels: Any = field(default=None, kw_only=True)
+
+    sizes = ("num_heads", "key_dim", "value_dim", "key_channels", "value_channels")
+    example_args = {"num_heads": "h", "key_dim": "k"}
+    example_input = ("T", "d")
+    derivation = (
+        "query and key map d features to h heads of k (d*h*k + h*k each), value to h heads of v "
+        "(v = k by default), and the output maps h*v back to d (h*v*d + d)"
+    )
+    torch_difference = (
+        "PyTorch fixes the head size at d/h (h must divide d) and fuses query, key and value: "
+        "in_proj 3*d*d + 3*d and out_proj d*d + d, Keras' count with key_dim = d/h"
+    )
+    torch_name = "multihead_attention"
+    torch_args = {
+        "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
+    }  # fmt: skip
+
+    def validate(self) -> None:
+        self._set("dropout", as_float(self.dropout, "dropout"))
+        for flag in ("use_bias", "use_gate", "add_bias_kv", "add_zero_attn", "batch_first"):
+            check_flag(getattr(self, flag), flag)
+        if self.output_dims is not None:
+            self._set("output_dims", output_sizes(self.output_dims))
+
+    def features(self, input_shape: Shape) -> sympy.Expr:
+        """The input's width d, after checking the rank and any stated key/value widths."""
+        require_rank(self, input_shape, rank=2)
+        features = input_shape[-1]
+        for what, value in (("key_channels", self.key_channels), ("value_channels", self.value_channels)):
+            if value is not None and differs(value, features):
+                raise ShapeError(
+                    f"in self-attention the key and value are the input, {features} features wide. "
+                    f"Received: {what}={value}"
+                )
+        return features
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        features = self.features(input_shape)
+        return (input_shape[0], *(self.output_dims or (features,)))
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        features = self.features(input_shape)
+        if framework == "torch":
+            return self.torch_weights(features)
+        if self.add_bias_kv:
+            raise SpecError(
+                "add_bias_kv is PyTorch's (bias_k, bias_v); Keras' MultiHeadAttention has no such "
+                "weights. Received: add_bias_kv=True under framework 'keras'"
+            )
+        return self.keras_weights(features)
+
+    def keras_weights(self, features: sympy.Expr) -> tuple[Weight, ...]:
+        key_dim = self.key_dim
+        if key_dim is None:
+            key_dim = head_size(features, self.num_heads, "without key_dim each head is d/num_heads wide")
+        value_dim = self.value_dim if self.value_dim is not None else key_dim
+        output = self.output_dims or (features,)
+        projections = [("query", key_dim), ("key", key_dim), ("value", value_dim)]
+        if self.use_gate:
+            projections.append(("gate", value_dim))
+        weights = []
+        for name, size in projections:
+            weights.append(self.weight(f"{name}/kernel", (features, self.num_heads, size)))
+            if self.use_bias:
+                weights.append(self.weight(f"{name}/bias", (self.num_heads, size)))
+        weights.append(self.weight("attention_output/kernel", (self.num_heads, value_dim, *output)))
+        if self.use_bias:
+            weights.append(self.weight("attention_output/bias", output))
+        return tuple(weights)
+
+    def torch_weights(self, features: sympy.Expr) -> tuple[Weight, ...]:
+        if self.use_gate:
+            raise SpecError(
+                "use_gate is Keras' gated attention; PyTorch's MultiheadAttention has no gate. "
+                "Received: use_gate=True under framework 'torch'"
+            )
+        head = head_size(features, self.num_heads, "PyTorch splits embed_dim among the heads")
+        for what, value in (("key_dim", self.key_dim), ("value_dim", self.value_dim)):
+            if value is not None and differs(value, head):
+                raise SpecError(
+                    f"PyTorch's heads are embed_dim/num_heads = {head} wide. Received: {what}={value}"
+                )
+        if self.output_dims is not None and (
+            len(self.output_dims) != 1 or differs(self.output_dims[0], features)
+        ):
+            raise SpecError(
+                f"PyTorch's MultiheadAttention returns embed_dim = {features} features. "
+                f"Received: output_dims={format_shape(self.output_dims)}"
+            )
+        weights = [self.weight("in_proj_weight", (3 * features, features))]
+        if self.use_bias:
+            weights.append(self.weight("in_proj_bias", (3 * features,)))
+        if self.add_bias_kv:
+            one = sympy.Integer(1)
+            weights.append(self.weight("bias_k", (one, one, features)))
+            weights.append(self.weight("bias_v", (one, one, features)))
+        weights.append(self.weight("out_proj.weight", (features, features)))
+        if self.use_bias:
+            weights.append(self.weight("out_proj.bias", (features,)))
+        return tuple(weights)
+
+    def describe(self) -> str:
+        size = f", key_dim={self.key_dim}" if self.key_dim is not None else ""
+        return f"MultiHeadAttention({self.num_heads} heads{size})"
+
+
+@dataclass(frozen=True)
+class TransformerEncoder(Layer):
+    """One Transformer encoder block on (T, d), as PyTorch's TransformerEncoderLayer.
+
+    Self-attention with h heads of d/h, then a feed-forward network d -> intermediate_dim -> d,
+    each followed (or, with `normalize_first`, preceded) by a LayerNorm. Under Keras it is the same
+    block built from MultiHeadAttention(h, d/h), two Dense layers and two LayerNormalization
+    layers (keras_hub's TransformerEncoder, whose argument names these are). `use_bias=False`
+    drops every bias, the LayerNorms' shifts included. Where the norms sit changes no count.
+
+    Example:
+        >>> from symcount import Input, Sequential, TransformerEncoder, symbols
+        >>> T, d, h, f = symbols("T d h f")
+        >>> Sequential(Input(T, d), TransformerEncoder(h, f)).params
+        4*d**2 + 2*d*f + 9*d + f
+    """
+
+    num_heads: Any
+    intermediate_dim: Any = 2048
+    dropout: Any = 0.0
+    activation: str = "relu"
+    layer_norm_epsilon: Any = 1e-5
+    normalize_first: bool = False
+    use_bias: bool = True
+    batch_first: bool = field(default=False, kw_only=True)
+
+    sizes = ("num_heads", "intermediate_dim")
+    example_args = {"num_heads": "h", "intermediate_dim": "f"}
+    example_input = ("T", "d")
+    derivation = (
+        "self-attention with h heads of d/h (4*d^2 + 4*d), a feed-forward d -> f -> d "
+        "(d*f + f + f*d + d) and two LayerNorms (2*d each)"
+    )
+    torch_name = "transformer_encoder_layer"
+    torch_args = {
+        "d_model": "channels_in", "nhead": "num_heads", "dim_feedforward": "intermediate_dim",
+        "bias": "use_bias", "norm_first": "normalize_first", "layer_norm_eps": "layer_norm_epsilon",
+    }  # fmt: skip
+
+    def validate(self) -> None:
+        self._set("dropout", as_float(self.dropout, "dropout"))
+        self._set("layer_norm_epsilon", as_float(self.layer_norm_epsilon, "layer_norm_epsilon"))
+        check_activation(self.activation)
+        for flag in ("normalize_first", "use_bias", "batch_first"):
+            check_flag(getattr(self, flag), flag)
+
+    def attention(self) -> MultiHeadAttention:
+        """The block's self-attention: heads of d/h, biases as the block's."""
+        return MultiHeadAttention(self.num_heads, use_bias=self.use_bias, trainable=self.trainable)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, rank=2)
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=2)
+        if framework == "torch" and self.activation not in TORCH_ACTIVATIONS:
+            raise SpecError(
+                f"PyTorch's TransformerEncoderLayer takes activation 'relu' or 'gelu'. "
+                f"Received: activation={self.activation!r}"
+            )
+        d, f = input_shape[-1], self.intermediate_dim
+        torch = framework == "torch"
+        # (name, shape, is a bias): PyTorch's Linear weight is (out, in), Keras' Dense kernel (in, out).
+        parts = [
+            ("linear1.weight", (f, d), False) if torch else ("intermediate_dense/kernel", (d, f), False),
+            ("linear1.bias" if torch else "intermediate_dense/bias", (f,), True),
+            ("linear2.weight", (d, f), False) if torch else ("output_dense/kernel", (f, d), False),
+            ("linear2.bias" if torch else "output_dense/bias", (d,), True),
+        ]
+        for norm in ("norm1", "norm2") if torch else ("attention_norm", "feedforward_norm"):
+            parts.append((f"{norm}.weight" if torch else f"{norm}/gamma", (d,), False))
+            parts.append((f"{norm}.bias" if torch else f"{norm}/beta", (d,), True))
+        prefix = "self_attn." if torch else "self_attention/"
+        attention = tuple(
+            Weight(prefix + w.name, w.shape, w.kind) for w in self.attention().weights(input_shape, framework)
+        )
+        rest = tuple(self.weight(name, shape) for name, shape, bias in parts if self.use_bias or not bias)
+        return attention + rest
+
+    def describe(self) -> str:
+        return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"

@@ -100,6 +100,13 @@ class Layer:
     # such as `in_features` maps to `channels_in`, which is checked against the input shape).
     torch_name: ClassVar[str] = ""
     torch_args: ClassVar[dict[str, str]] = {}
+    # A layer written with PyTorch's own names and argument order (`batch_norm2d: 64`) that Keras
+    # specs do not accept; and, on a Keras layer, the names of such PyTorch twins (for the docs).
+    torch_only: ClassVar[bool] = False
+    torch_counterpart: ClassVar[str] = ""
+    # Keras spellings a field could not keep (a field cannot be called `output_shape`, which is a
+    # method): spec argument -> our field, accepted under every framework.
+    aliases: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -1,17 +1,41 @@
-"""Convolutions: Conv1D, Conv2D, Conv3D (channels-last, with strides, dilation and groups)."""
+"""Convolutions, channels-last: plain (Conv1D-3D), transposed, depthwise and separable.
+
+Every one slides a kernel of `kernel_size` over the spatial axes; they differ in which channels a
+kernel sees. Padding is a Keras name (`valid`, `same`, Conv1D's `causal`) or, for the plain and
+transposed convolutions, PyTorch's explicit number of zeros per side (`padding: 1`, or one per axis).
+Keras' own refusals (strides > 1 with dilation_rate > 1, groups on a transposed convolution) apply
+under `framework: keras` only, since PyTorch accepts both. Transposed convolutions have two
+spellings because their defaults differ when the kernel is shorter than the stride:
+
+Example:
+    >>> from symcount import Input, Sequential, symbols
+    >>> L, C = symbols("L C")
+    >>> Sequential(Input(L, C), Conv1DTranspose(4, 2, strides=3)).output_shape
+    (3*L, 4)
+    >>> Sequential(Input(L, C), ConvTranspose1d(C, 4, 2, strides=3)).output_shape
+    (3*L - 1, 4)
+"""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
 from ..errors import ShapeError, SpecError
-from ..shapes import Shape, conv_length, format_shape
-from .base import Layer, Weight, check_activation, check_choice, require_rank
+from ..shapes import Padding, Shape, conv_length, format_shape, transposed_conv_length
+from ..values import as_expr
+from .base import Layer, Weight, check_activation, require_rank
 
-__all__ = ["Conv1D", "Conv2D", "Conv3D"]
+__all__ = [
+    "Conv1D", "Conv2D", "Conv3D",
+    "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "DepthwiseConv1D", "DepthwiseConv2D",
+    "SeparableConv1D", "SeparableConv2D",
+]  # fmt: skip
 
 
 def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, what: str) -> None:
@@ -29,14 +53,136 @@ def window(values: tuple[sympy.Expr, ...]) -> str:
     return "x".join(str(v) for v in values)
 
 
+def as_amounts(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
+    """`rank` non-negative integers (zeros added per side) from one, repeated, or `rank` of them."""
+    values = list(value) if isinstance(value, (tuple, list)) else [value] * rank
+    if len(values) != rank:
+        raise SpecError(f"expected {rank} values for {what}. Received: {what}={tuple(value)!r}")
+    amounts = tuple(as_expr(item, what) for item in values)
+    for amount in amounts:
+        if amount.is_integer is False or amount.is_nonnegative is False:
+            raise SpecError(f"expected a non-negative integer. Received: {what}={value!r}")
+    return amounts
+
+
+def _known(condition: Any) -> bool:
+    """True only when a sympy relation is certainly true (symbolic ones wait for numbers)."""
+    return bool(condition == sympy.true)
+
+
+class _Convolution(Layer):
+    """What every convolution shares: padding rules, the sliding window, and Keras' refusals.
+
+    Subclasses declare the fields, in Keras' positional order, so that `Conv2D(f, 3)` and
+    `DepthwiseConv2D(3)` read as they do in Keras. (This class is no dataclass, so the names
+    below only tell type checkers what every subclass has.)
+    """
+
+    kernel_size: tuple[sympy.Expr, ...]
+    strides: tuple[sympy.Expr, ...]
+    padding: Any
+    dilation_rate: tuple[sympy.Expr, ...]
+    activation: str | None
+    use_bias: bool
+
+    # Keras' padding names this layer takes, and whether PyTorch's explicit zeros are allowed too.
+    paddings: ClassVar[tuple[str, ...]] = ("valid", "same")
+    explicit_padding: ClassVar[bool] = False
+    # Keras refuses strides > 1 with dilation_rate > 1 in Conv and ConvTranspose (not in depthwise
+    # or separable convolutions); PyTorch accepts it everywhere.
+    keras_stride_or_dilation: ClassVar[bool] = True
+
+    def validate(self) -> None:
+        self._check_padding()
+        check_activation(self.activation)
+        if not isinstance(self.use_bias, bool):
+            raise SpecError(f"expected true or false. Received: use_bias={self.use_bias!r}")
+
+    def _check_padding(self) -> None:
+        """A Keras name, or (where allowed) zeros per side: numbers, expressions, or one per axis.
+
+        A lone word is read as a name, so a typo or another library's mode ('full', 'reflect')
+        is an error rather than a new symbol; a symbolic padding is written `[p]` or `2*p`.
+        """
+        value = self.padding
+        if isinstance(value, str) and value.lower() in self.paddings:
+            self._set("padding", value.lower())
+            return
+        word = isinstance(value, str) and value.strip().isidentifier()
+        if not self.explicit_padding or word:
+            names = f"one of {', '.join(repr(name) for name in self.paddings)}" if self.paddings else ""
+            zeros = "a number of zeros per side" if self.explicit_padding else ""
+            expected = " or ".join(part for part in (names, zeros) if part)
+            close = difflib.get_close_matches(str(value).lower(), self.paddings, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SpecError(f"padding must be {expected}. Received: padding={value!r}{hint}")
+        self._set("padding", as_amounts(value, self.rank, "padding"))
+
+    def pads(self) -> tuple[Padding, ...]:
+        """The padding along each spatial axis."""
+        return self.padding if isinstance(self.padding, tuple) else (self.padding,) * self.rank
+
+    def keras_rules(self, framework: str) -> None:
+        """Raise under `framework: keras` for what Keras refuses to build and PyTorch accepts."""
+        if framework != "keras" or not self.keras_stride_or_dilation:
+            return
+        strided = any(_known(s > 1) for s in self.strides)
+        dilated = any(_known(d > 1) for d in self.dilation_rate)
+        if strided and dilated:
+            raise SpecError(
+                "Keras does not support strides > 1 together with dilation_rate > 1 (PyTorch does: "
+                f"framework: torch). Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
+
+    def spatial(self, input_shape: Shape) -> tuple[Shape, sympy.Expr]:
+        """The input's spatial axes and its channels (which `groups`, if any, must divide)."""
+        require_rank(self, input_shape, rank=self.rank + 1)
+        channels = input_shape[-1]
+        groups = getattr(self, "groups", None)
+        if groups is not None:
+            check_groups("input channels", channels, groups, ShapeError)
+        return input_shape[:-1], channels
+
+    def lengths(self, input_shape: Shape) -> Shape:
+        """The output's spatial axes: a window slid over each input axis."""
+        spatial, _ = self.spatial(input_shape)
+        lengths = tuple(
+            conv_length(n, k, s, d, p)
+            for n, k, s, d, p in zip(spatial, self.kernel_size, self.strides, self.dilation_rate, self.pads())
+        )
+        check_fits(
+            self, lengths, input_shape, f"kernel {window(self.kernel_size)} with {self.padding_text()}"
+        )
+        return lengths
+
+    def padding_text(self) -> str:
+        shown = format_shape(self.padding) if isinstance(self.padding, tuple) else repr(self.padding)
+        return f"padding {shown}"
+
+    def describe(self) -> str:
+        filters = getattr(self, "filters", None)
+        shown = window(self.kernel_size) if filters is None else f"{filters}, {window(self.kernel_size)}"
+        return f"{type(self).__name__}({shown})"
+
+    def with_bias(self, kernels: tuple[Weight, ...], size: sympy.Expr) -> tuple[Weight, ...]:
+        return (*kernels, self.weight("bias", (size,))) if self.use_bias else kernels
+
+
+def check_groups(what: str, value: sympy.Expr, groups: sympy.Expr, error: type[Exception]) -> None:
+    """Raise `error` naming both values when `groups` certainly does not divide `value`."""
+    remainder = value % groups
+    if remainder.is_number and remainder != 0:
+        raise error(f"{what} must be divisible by groups. Received: {what}={value}, groups={groups}")
+
+
 @dataclass(frozen=True)
-class _Conv(Layer):
+class _Conv(_Convolution):
     """An N-D convolution: kernel (*kernel_size, channels // groups, filters) and bias (filters,)."""
 
     filters: Any
     kernel_size: Any
     strides: Any = 1
-    padding: str = "valid"
+    padding: Any = "valid"
     dilation_rate: Any = 1
     groups: Any = 1
     activation: str | None = None
@@ -44,69 +190,40 @@ class _Conv(Layer):
 
     sizes = ("filters", "groups")
     size_tuples = ("kernel_size", "strides", "dilation_rate")
+    explicit_padding = True
+    example_args = {"filters": "f", "kernel_size": "k"}
     torch_args = {
         "out_channels": "filters", "in_channels": "channels_in", "stride": "strides",
         "dilation": "dilation_rate", "bias": "use_bias",
     }  # fmt: skip
     derivation = (
-        "one kernel of size k per filter over the C/groups channels it sees, plus f biases; "
-        "torch's Conv has the same weights in (f, C/groups, *k) order"
+        "each of the f filters has a k-wide kernel over the C/groups channels of its group, "
+        "plus one bias per filter"
+    )
+    torch_difference = (
+        "same count (weight (f, C/groups, *k)); PyTorch also takes strides > 1 with dilation > 1, "
+        "and its padding='same' needs stride 1"
     )
 
     def validate(self) -> None:
-        check_choice(
-            self.padding, "padding", ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
-        )
-        check_activation(self.activation)
-        strided = any(s.is_number and s > 1 for s in self.strides)
-        dilated = any(d.is_number and d > 1 for d in self.dilation_rate)
-        if strided and dilated:
-            raise SpecError(
-                "strides > 1 is not supported together with dilation_rate > 1 (as in Keras). "
-                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
-            )
-        remainder = self.filters % self.groups
-        if remainder.is_number and remainder != 0:
-            raise SpecError(
-                f"filters must be divisible by groups. Received: filters={self.filters}, groups={self.groups}"
-            )
-
-    def channels(self, input_shape: Shape) -> sympy.Expr:
-        require_rank(self, input_shape, rank=self.rank + 1)
-        channels = input_shape[-1]
-        remainder = channels % self.groups
-        if remainder.is_number and remainder != 0:
-            raise ShapeError(
-                f"input channels must be divisible by groups. Received: {channels} channels, "
-                f"groups={self.groups}"
-            )
-        return channels
+        super().validate()
+        check_groups("filters", self.filters, self.groups, SpecError)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        self.channels(input_shape)
-        lengths = tuple(
-            conv_length(n, k, s, d, self.padding)
-            for n, k, s, d in zip(input_shape[:-1], self.kernel_size, self.strides, self.dilation_rate)
-        )
-        check_fits(
-            self, lengths, input_shape, f"kernel {window(self.kernel_size)} with padding {self.padding!r}"
-        )
-        return (*lengths, self.filters)
+        return (*self.lengths(input_shape), self.filters)
 
     def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        channels = self.channels(input_shape)
+        self.keras_rules(framework)
+        _, channels = self.spatial(input_shape)
         kernel = self.weight("kernel", (*self.kernel_size, channels / self.groups, self.filters))
-        return (kernel, self.weight("bias", (self.filters,))) if self.use_bias else (kernel,)
-
-    def describe(self) -> str:
-        return f"{type(self).__name__}({self.filters}, {window(self.kernel_size)})"
+        return self.with_bias((kernel,), self.filters)
 
 
 @dataclass(frozen=True)
 class Conv1D(_Conv):
     rank = 1
+    paddings = ("valid", "same", "causal")
     torch_name = "conv1d"
-    example_args = {"filters": "f", "kernel_size": "k"}
     example_input = ("L", "C")
 
 
@@ -114,7 +231,6 @@ class Conv1D(_Conv):
 class Conv2D(_Conv):
     rank = 2
     torch_name = "conv2d"
-    example_args = {"filters": "f", "kernel_size": "k"}
     example_input = ("H", "W", "C")
 
 
@@ -122,5 +238,272 @@ class Conv2D(_Conv):
 class Conv3D(_Conv):
     rank = 3
     torch_name = "conv3d"
-    example_args = {"filters": "f", "kernel_size": "k"}
     example_input = ("D", "H", "W", "C")
+
+
+class _Transposed(_Convolution):
+    """A transposed convolution: kernel (*kernel_size, filters // groups, channels), bias (filters,).
+
+    Each input position stamps a kernel onto the output, s apart. `groups` is PyTorch's (Keras has
+    none); `output_padding` adds that many positions on the right of each axis. Two spellings
+    share this: Keras' (Conv2DTranspose) and PyTorch's (ConvTranspose2d, whose padding is 0 by
+    default, where Keras' default `valid` keeps max(k, s) per step instead of k).
+    """
+
+    filters: sympy.Expr
+    output_padding: tuple[sympy.Expr, ...] | None
+    groups: sympy.Expr
+
+    sizes: ClassVar[tuple[str, ...]] = ("filters", "groups")
+    size_tuples = ("kernel_size", "strides", "dilation_rate")
+    explicit_padding = True
+    derivation = (
+        "each of the C input channels stamps a k-wide kernel onto the f/groups filters of its "
+        "group, plus one bias per filter"
+    )
+
+    def validate(self) -> None:
+        super().validate()
+        check_groups("filters", self.filters, self.groups, SpecError)
+        if self.output_padding is None:
+            return
+        self._set("output_padding", as_amounts(self.output_padding, self.rank, "output_padding"))
+        for extra, stride, dilation in zip(self.output_padding, self.strides, self.dilation_rate):
+            if _known(extra >= stride) and _known(extra >= dilation):
+                raise SpecError(
+                    "output_padding must be smaller than strides (or, in PyTorch, dilation_rate). "
+                    f"Received: output_padding={self.output_padding}, strides={self.strides}"
+                )
+
+    def keras_rules(self, framework: str) -> None:
+        super().keras_rules(framework)
+        if framework != "keras":
+            return
+        if self.groups != 1:
+            raise SpecError(
+                f"Keras' transposed convolutions have no groups (PyTorch's do: framework: torch). "
+                f"Received: groups={self.groups}"
+            )
+        if self.output_padding is not None and any(
+            _known(extra >= stride) for extra, stride in zip(self.output_padding, self.strides)
+        ):
+            raise SpecError(
+                "Keras requires output_padding < strides on every axis. "
+                f"Received: output_padding={self.output_padding}, strides={self.strides}"
+            )
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        spatial, _ = self.spatial(input_shape)
+        extras = self.output_padding or (None,) * self.rank
+        lengths = tuple(
+            transposed_conv_length(n, k, s, d, p, extra)
+            for n, k, s, d, p, extra in zip(
+                spatial, self.kernel_size, self.strides, self.dilation_rate, self.pads(), extras
+            )
+        )
+        check_fits(
+            self, lengths, input_shape, f"kernel {window(self.kernel_size)} with {self.padding_text()}"
+        )
+        return (*lengths, self.filters)
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        self.keras_rules(framework)
+        _, channels = self.spatial(input_shape)
+        kernel = self.weight("kernel", (*self.kernel_size, self.filters / self.groups, channels))
+        return self.with_bias((kernel,), self.filters)
+
+
+@dataclass(frozen=True)
+class _ConvTranspose(_Transposed):
+    """Keras' spelling: Conv2DTranspose(filters, kernel_size, strides, padding, output_padding...)."""
+
+    filters: Any
+    kernel_size: Any
+    strides: Any = 1
+    padding: Any = "valid"
+    output_padding: Any = None
+    dilation_rate: Any = 1
+    activation: str | None = None
+    use_bias: bool = True
+    groups: Any = 1
+
+    example_args = {"filters": "f", "kernel_size": "k", "strides": "s"}
+    torch_args = {
+        "out_channels": "filters", "in_channels": "channels_in", "stride": "strides",
+        "dilation": "dilation_rate", "bias": "use_bias",
+    }  # fmt: skip
+    torch_difference = (
+        "spelled conv_transpose1d/2d/3d, weight (C, f/groups, *k), same count; groups are "
+        "PyTorch's only; its padding=0 keeps k per step where Keras' 'valid' keeps max(k, s)"
+    )
+
+
+@dataclass(frozen=True)
+class Conv1DTranspose(_ConvTranspose):
+    rank = 1
+    torch_counterpart = "conv_transpose1d"
+    example_input = ("L", "C")
+
+
+@dataclass(frozen=True)
+class Conv2DTranspose(_ConvTranspose):
+    rank = 2
+    torch_counterpart = "conv_transpose2d"
+    example_input = ("H", "W", "C")
+
+
+@dataclass(frozen=True)
+class Conv3DTranspose(_ConvTranspose):
+    rank = 3
+    torch_counterpart = "conv_transpose3d"
+    example_input = ("D", "H", "W", "C")
+
+
+@dataclass(frozen=True)
+class _TorchConvTranspose(_Transposed):
+    """PyTorch's spelling, in its argument order and with its defaults (padding 0, output_padding 0):
+    ConvTranspose2d(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+    bias, dilation), each argument under PyTorch's name in specs."""
+
+    in_channels: Any
+    filters: Any
+    kernel_size: Any
+    strides: Any = 1
+    padding: Any = 0
+    output_padding: Any = 0
+    groups: Any = 1
+    use_bias: bool = True
+    dilation_rate: Any = 1
+    activation: str | None = None
+
+    sizes = ("in_channels", "filters", "groups")
+    paddings = ()
+    torch_only = True
+    example_args = {"in_channels": "C", "filters": "f", "kernel_size": "k", "strides": "s"}
+    torch_args = {
+        "out_channels": "filters",
+        "stride": "strides",
+        "dilation": "dilation_rate",
+        "bias": "use_bias",
+    }
+    torch_difference = "Keras spells it Conv1DTranspose/2D/3D, whose default 'valid' keeps max(k, s) per step"
+
+    def validate(self) -> None:
+        super().validate()
+        self._set("channels_in", self.in_channels)
+
+
+@dataclass(frozen=True)
+class ConvTranspose1d(_TorchConvTranspose):
+    rank = 1
+    torch_name = "conv_transpose1d"
+    example_input = ("L", "C")
+
+
+@dataclass(frozen=True)
+class ConvTranspose2d(_TorchConvTranspose):
+    rank = 2
+    torch_name = "conv_transpose2d"
+    example_input = ("H", "W", "C")
+
+
+@dataclass(frozen=True)
+class ConvTranspose3d(_TorchConvTranspose):
+    rank = 3
+    torch_name = "conv_transpose3d"
+    example_input = ("D", "H", "W", "C")
+
+
+@dataclass(frozen=True)
+class _DepthwiseConv(_Convolution):
+    """One kernel per input channel and multiplier: kernel (*kernel_size, C, m), bias (C*m,)."""
+
+    kernel_size: Any
+    strides: Any = 1
+    padding: str = "valid"
+    depth_multiplier: Any = 1
+    dilation_rate: Any = 1
+    activation: str | None = None
+    use_bias: bool = True
+
+    sizes = ("depth_multiplier",)
+    size_tuples = ("kernel_size", "strides", "dilation_rate")
+    keras_stride_or_dilation = False
+    example_args = {"kernel_size": "k", "depth_multiplier": "m"}
+    derivation = "each of the C channels has m k-wide kernels of its own, plus one bias per output channel"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        _, channels = self.spatial(input_shape)
+        return (*self.lengths(input_shape), channels * self.depth_multiplier)
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        _, channels = self.spatial(input_shape)
+        kernel = self.weight("kernel", (*self.kernel_size, channels, self.depth_multiplier))
+        return self.with_bias((kernel,), channels * self.depth_multiplier)
+
+
+@dataclass(frozen=True)
+class DepthwiseConv1D(_DepthwiseConv):
+    rank = 1
+    example_input = ("L", "C")
+    torch_difference = "no such module: Conv1d(C, C*m, k, groups=C) has the same weights"
+
+
+@dataclass(frozen=True)
+class DepthwiseConv2D(_DepthwiseConv):
+    rank = 2
+    example_input = ("H", "W", "C")
+    torch_difference = "no such module: Conv2d(C, C*m, k, groups=C) has the same weights"
+
+
+@dataclass(frozen=True)
+class _SeparableConv(_Convolution):
+    """A depthwise convolution, then a 1-wide one mixing its C*m channels into `filters`.
+
+    Kernels: depthwise (*kernel_size, C, m), pointwise (1, ..., C*m, filters); bias (filters,).
+    """
+
+    filters: Any
+    kernel_size: Any
+    strides: Any = 1
+    padding: str = "valid"
+    dilation_rate: Any = 1
+    depth_multiplier: Any = 1
+    activation: str | None = None
+    use_bias: bool = True
+
+    sizes = ("filters", "depth_multiplier")
+    size_tuples = ("kernel_size", "strides", "dilation_rate")
+    keras_stride_or_dilation = False
+    example_args = {"filters": "f", "kernel_size": "k", "depth_multiplier": "m"}
+    derivation = (
+        "m k-wide kernels per input channel, then a C*m x f pointwise kernel, plus one bias per filter"
+    )
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (*self.lengths(input_shape), self.filters)
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        _, channels = self.spatial(input_shape)
+        depthwise = self.weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier))
+        ones = (sympy.Integer(1),) * self.rank
+        pointwise = self.weight("pointwise_kernel", (*ones, channels * self.depth_multiplier, self.filters))
+        return self.with_bias((depthwise, pointwise), self.filters)
+
+
+@dataclass(frozen=True)
+class SeparableConv1D(_SeparableConv):
+    rank = 1
+    example_input = ("L", "C")
+    torch_difference = (
+        "no such module: Conv1d(C, C*m, k, groups=C, bias=False) then Conv1d(C*m, f, 1) has the same weights"
+    )
+
+
+@dataclass(frozen=True)
+class SeparableConv2D(_SeparableConv):
+    rank = 2
+    example_input = ("H", "W", "C")
+    torch_difference = (
+        "no such module: Conv2d(C, C*m, k, groups=C, bias=False) then Conv2d(C*m, f, 1) has the same weights"
+    )

@@ -1,4 +1,4 @@
-"""Core layers: Input, Dense, Flatten, Dropout, Activation."""
+"""Core layers: Input, Dense, Flatten, Activation."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sympy
 from ..errors import ShapeError, SymcountError
 from ..shapes import Shape, format_shape, product
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, require_rank
+from .base import Layer, Weight, check_activation, require_rank
 
-__all__ = ["Input", "Dense", "Flatten", "Dropout", "Activation"]
+__all__ = ["Input", "Dense", "Flatten", "Activation"]
 
 
 class Input:
@@ -91,21 +91,6 @@ class Flatten(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (product(input_shape),)
-
-
-@dataclass(frozen=True)
-class Dropout(Layer):
-    """Zeroes a fraction `rate` of inputs while training: no parameters, same shape."""
-
-    rate: Any = 0.5
-    noise_shape: Any = None
-    seed: int | None = None
-
-    example_args = {"rate": 0.5}
-    derivation = "no weights: a random mask while training"
-
-    def validate(self) -> None:
-        self._set("rate", as_float(self.rate, "rate"))
 
 
 @dataclass(frozen=True)

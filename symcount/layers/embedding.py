@@ -1,5 +1,64 @@
-"""Embedding layers (the layer library grows here; see symcount/layers/base.py for the contract)."""
+"""Embedding: a learned lookup table from token ids to vectors."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SpecError
+from ..shapes import Shape
+from .base import Layer, Weight, require_rank
+from .normalization import check_flag
+
+__all__ = ["Embedding"]
+
+
+@dataclass(frozen=True)
+class Embedding(Layer):
+    """Keras' Embedding: one row of `output_dim` numbers per id in a vocabulary of `input_dim`.
+
+    The input holds token ids, of any rank; each id becomes a vector, so (T,) gives (T, output_dim).
+    With `lora_rank` r (Keras only) the table is frozen and two trainable factors, (input_dim, r)
+    and (r, output_dim), learn a low-rank update to it.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, V, d = symbols("T V d")
+        >>> model = Sequential(Input(T), Embedding(V, d))
+        >>> model.params, model.output_shape
+        (V*d, (T, d))
+    """
+
+    input_dim: Any
+    output_dim: Any
+    mask_zero: bool = False
+    lora_rank: Any = None
+
+    sizes = ("input_dim", "output_dim", "lora_rank")
+    example_args = {"input_dim": "V", "output_dim": "d"}
+    example_input = ("T",)
+    derivation = "a V x d table: one learned vector of d numbers per token id"
+    torch_name = "embedding"
+    torch_args = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
+
+    def validate(self) -> None:
+        check_flag(self.mask_zero, "mask_zero")
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, at_least=1)
+        return (*input_shape, self.output_dim)
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        table = (self.input_dim, self.output_dim)
+        if self.lora_rank is None:
+            return (self.weight("embeddings", table),)
+        if framework == "torch":
+            raise SpecError(f"PyTorch's Embedding has no LoRA. Received: lora_rank={self.lora_rank}")
+        return (
+            self.weight("embeddings", table, "non_trainable"),
+            self.weight("lora_embeddings_a", (self.input_dim, self.lora_rank)),
+            self.weight("lora_embeddings_b", (self.lora_rank, self.output_dim)),
+        )
+
+    def describe(self) -> str:
+        return f"Embedding({self.input_dim}, {self.output_dim})"

@@ -1,5 +1,473 @@
-"""Normalization layers (the layer library grows here; see symcount/layers/base.py for the contract)."""
+"""Normalization layers: Keras' Batch/Layer/Group/UnitNormalization and PyTorch's own spellings.
+
+Two differences between the frameworks change counts. Keras keeps BatchNorm's moving mean and
+variance as non-trainable weights; PyTorch keeps its running statistics (and a one-element step
+counter) as buffers, outside the parameter total. And PyTorch's classes take other options: one
+`affine` switch for both scale and shift, `track_running_stats`, a `normalized_shape` of sizes
+instead of axes. So PyTorch's BatchNorm1d/2d/3d, LayerNorm and GroupNorm are small layers of their
+own with PyTorch's signatures, and a positional spec (`batch_norm2d: 64`, `group_norm: [4, 32]`)
+means what it means in PyTorch.
+
+Keras counts the batch as axis 0, so a positive `axis` here is one more than the index into the
+batch-free shapes symcount uses: with input (H, W, C), axis=1 is H and axis=-1 is C.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import sympy
+
+from ..errors import ShapeError, SpecError, SymcountError
+from ..shapes import Shape, format_shape
+from ..values import as_expr, as_size
+from .base import Layer, Weight, as_float, require_rank
+
+__all__ = [
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
+]  # fmt: skip
+
+INFINITY = float("inf")
+
+
+def check_flag(value: Any, what: str) -> None:
+    if not isinstance(value, bool):
+        raise SpecError(f"expected true or false. Received: {what}={value!r}")
+
+
+def check_axes(value: Any, many: bool) -> int | tuple[int, ...]:
+    """Keras' `axis`: an integer or, when `many`, a list of them; never 0, the batch axis."""
+    items = list(value) if many and isinstance(value, (list, tuple)) else [value]
+    expected = "an integer axis or a list of them" if many else "an integer axis"
+    if not items or any(isinstance(a, bool) or not isinstance(a, int) for a in items):
+        raise SpecError(f"expected {expected}. Received: axis={value!r}")
+    if 0 in items:
+        raise SpecError(
+            f"axis 0 is the batch axis (Keras counts it), which has no size. Received: axis={value!r}"
+        )
+    return tuple(items) if isinstance(value, (list, tuple)) else value
+
+
+def axis_indices(axis: int | tuple[int, ...], input_shape: Shape) -> tuple[int, ...]:
+    """Where Keras' axes fall in the batch-free shape, in input order; distinct and in range."""
+    rank = len(input_shape)
+    indices = []
+    for a in axis if isinstance(axis, tuple) else (axis,):
+        index = a - 1 if a > 0 else rank + a
+        if not 0 <= index < rank:
+            raise ShapeError(
+                f"axis {a} is out of range for an input of {rank} axes (Keras counts the batch as "
+                f"axis 0). Received: axis={axis!r}, input shape {format_shape(input_shape)}"
+            )
+        if index in indices:
+            raise ShapeError(
+                f"axes must name distinct input axes. Received: axis={axis!r} for input shape "
+                f"{format_shape(input_shape)}"
+            )
+        indices.append(index)
+    return tuple(sorted(indices))
+
+
+def check_epsilon(value: Any, what: str) -> float:
+    return as_float(value, what, 0.0, INFINITY)
+
+
+def affine(layer: Layer, shape: Shape, scale: bool, center: bool, framework: str) -> tuple[Weight, ...]:
+    """The learned scale and shift: Keras' gamma and beta, PyTorch's weight and bias."""
+    scale_name, shift_name = ("weight", "bias") if framework == "torch" else ("gamma", "beta")
+    found = [layer.weight(scale_name, shape)] if scale else []
+    return (*found, layer.weight(shift_name, shape)) if center else tuple(found)
+
+
+def same_sizes(first: sympy.Expr, second: sympy.Expr) -> bool:
+    """False only when two sizes certainly differ (symbols are checked again once substituted)."""
+    difference = sympy.expand(first - second)
+    return not (difference.is_zero is False or (difference.is_number and difference != 0))
+
+
+def take_channels(layer: Layer, given: Any, what: str) -> None:
+    """PyTorch's `num_features`/`num_channels` is the input's last axis: check it as `channels_in`."""
+    if given is None:
+        return
+    if layer.channels_in is not None and not same_sizes(layer.channels_in, given):
+        raise SpecError(
+            f"{what} and channels_in differ. Received: {what}={given}, channels_in={layer.channels_in}"
+        )
+    layer._set("channels_in", given)
+
+
+@dataclass(frozen=True)
+class _BatchNorm(Layer):
+    """Per-channel scale and shift, learned, and per-channel running mean and variance, tracked."""
+
+    derivation = (
+        "gamma and beta scale and shift each of the C channels (trainable); the moving mean and "
+        "variance (C each) are statistics, not trained"
+    )
+
+    def channel_axis(self, input_shape: Shape) -> int:
+        return len(input_shape) - 1
+
+    def scale_and_shift(self) -> tuple[bool, bool]:
+        return True, True
+
+    def keeps_statistics(self) -> bool:
+        return True
+
+    def renormalizes(self) -> bool:
+        return False
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.channel_axis(input_shape)
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        shape = (input_shape[self.channel_axis(input_shape)],)
+        found = list(affine(self, shape, *self.scale_and_shift(), framework))
+        if framework == "torch":
+            if self.renormalizes():
+                raise SpecError("PyTorch has no batch renormalization. Received: renorm=True")
+            if self.keeps_statistics():
+                found += [
+                    self.weight("running_mean", shape, "buffer"),
+                    self.weight("running_var", shape, "buffer"),
+                    self.weight("num_batches_tracked", (), "buffer"),
+                ]
+            return tuple(found)
+        names: tuple[str, ...] = ("moving_mean", "moving_variance") if self.keeps_statistics() else ()
+        if self.renormalizes():
+            names += ("moving_stddev", "renorm_mean", "renorm_stddev")
+        return (*found, *(self.weight(name, shape, "non_trainable") for name in names))
+
+
+@dataclass(frozen=True)
+class BatchNormalization(_BatchNorm):
+    """Keras' BatchNormalization over `axis` (default the channels, -1), any input rank.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> H, W, C = symbols("H W C")
+        >>> model = Sequential(Input(H, W, C), BatchNormalization())
+        >>> model.trainable, model.non_trainable
+        (2*C, 2*C)
+        >>> model = Sequential(Input(H, W, C), BatchNormalization(), framework="torch")
+        >>> model.params, model.buffers
+        (2*C, 2*C + 1)
+    """
+
+    axis: Any = -1
+    momentum: Any = 0.99
+    epsilon: Any = 1e-3
+    center: bool = True
+    scale: bool = True
+    renorm: bool = False
+
+    example_input = ("H", "W", "C")
+    torch_counterpart = "batch_norm1d, batch_norm2d, batch_norm3d"
+    torch_difference = (
+        "spelled batch_norm1d/2d/3d; the running mean and variance and a one-element "
+        "num_batches_tracked are buffers, outside the total: 2C parameters, 2C + 1 buffers"
+    )
+
+    def validate(self) -> None:
+        self._set("axis", check_axes(self.axis, many=False))
+        self._set("momentum", as_float(self.momentum, "momentum"))
+        self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
+        for name in ("center", "scale", "renorm"):
+            check_flag(getattr(self, name), name)
+
+    def channel_axis(self, input_shape: Shape) -> int:
+        require_rank(self, input_shape, at_least=1)
+        (index,) = axis_indices(self.axis, input_shape)
+        return index
+
+    def scale_and_shift(self) -> tuple[bool, bool]:
+        return self.scale, self.center
+
+    def renormalizes(self) -> bool:
+        return self.renorm
+
+
+@dataclass(frozen=True)
+class _TorchBatchNorm(_BatchNorm):
+    """PyTorch's BatchNorm: `affine` gives weight (and bias), `track_running_stats` the buffers."""
+
+    num_features: Any = None
+    eps: Any = 1e-5
+    momentum: Any = 0.1
+    affine: bool = True
+    track_running_stats: bool = True
+    bias: bool = field(default=True, kw_only=True)
+
+    sizes = ("num_features",)
+    ranks: ClassVar[tuple[int, ...]] = ()
+    example_args = {"num_features": "C"}
+    derivation = (
+        "weight and bias scale and shift each of the C channels; the running mean and variance "
+        "(C each) are statistics: Keras' non-trainable weights"
+    )
+    torch_difference = (
+        "the running mean and variance and a one-element num_batches_tracked are buffers, outside "
+        "the total: 2C parameters, 2C + 1 buffers"
+    )
+
+    def validate(self) -> None:
+        self._set("eps", check_epsilon(self.eps, "eps"))
+        if self.momentum is not None:  # None: a cumulative average, as in PyTorch
+            self._set("momentum", as_float(self.momentum, "momentum"))
+        for name in ("affine", "track_running_stats", "bias"):
+            check_flag(getattr(self, name), name)
+        take_channels(self, self.num_features, "num_features")
+
+    def channel_axis(self, input_shape: Shape) -> int:
+        if len(input_shape) not in self.ranks:
+            ranks = " or ".join(str(r) for r in self.ranks)
+            torch_ranks = " or ".join(f"{r + 1}D" for r in self.ranks)
+            raise ShapeError(
+                f"{type(self).__name__} expects an input with {ranks} axes (batch excluded; "
+                f"PyTorch's {torch_ranks}). Received: input shape {format_shape(input_shape)}"
+            )
+        return len(input_shape) - 1
+
+    def scale_and_shift(self) -> tuple[bool, bool]:
+        return self.affine, self.affine and self.bias
+
+    def keeps_statistics(self) -> bool:
+        return self.track_running_stats
+
+
+@dataclass(frozen=True)
+class BatchNorm1d(_TorchBatchNorm):
+    """PyTorch's BatchNorm1d: input (C,) or (L, C), channels last."""
+
+    ranks = (1, 2)
+    torch_name = "batch_norm1d"
+    torch_only = True
+    example_input = ("L", "C")
+
+
+@dataclass(frozen=True)
+class BatchNorm2d(_TorchBatchNorm):
+    """PyTorch's BatchNorm2d: input (H, W, C), channels last."""
+
+    ranks = (3,)
+    torch_name = "batch_norm2d"
+    torch_only = True
+    example_input = ("H", "W", "C")
+
+
+@dataclass(frozen=True)
+class BatchNorm3d(_TorchBatchNorm):
+    """PyTorch's BatchNorm3d: input (D, H, W, C), channels last."""
+
+    ranks = (4,)
+    torch_name = "batch_norm3d"
+    torch_only = True
+    example_input = ("D", "H", "W", "C")
+
+
+@dataclass(frozen=True)
+class LayerNormalization(Layer):
+    """Keras' LayerNormalization: gamma and beta shaped like the normalized axes.
+
+    With `rms_scaling` (deprecated in Keras, kept for its count) only gamma is made.
+    """
+
+    axis: Any = -1
+    epsilon: Any = 1e-3
+    center: bool = True
+    scale: bool = True
+    rms_scaling: bool = False
+
+    example_input = ("T", "d")
+    derivation = "gamma and beta scale and shift each of the d features on the normalized axis"
+    torch_difference = "none in the count; spelled layer_norm, which takes the last axes' sizes"
+    torch_counterpart = "layer_norm"
+
+    def validate(self) -> None:
+        self._set("axis", check_axes(self.axis, many=True))
+        self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
+        for name in ("center", "scale", "rms_scaling"):
+            check_flag(getattr(self, name), name)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        axis_indices(self.axis, input_shape)
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        shape = tuple(input_shape[i] for i in axis_indices(self.axis, input_shape))
+        scale = self.scale or self.rms_scaling
+        return affine(self, shape, scale, self.center and not self.rms_scaling, framework)
+
+
+@dataclass(frozen=True)
+class LayerNorm(Layer):
+    """PyTorch's LayerNorm over the last axes, whose sizes `normalized_shape` gives.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, d = symbols("T d")
+        >>> Sequential(Input(T, d), LayerNorm(d), framework="torch").params
+        2*d
+    """
+
+    normalized_shape: Any
+    eps: Any = 1e-5
+    elementwise_affine: bool = True
+    bias: bool = True
+
+    example_args = {"normalized_shape": "d"}
+    example_input = ("T", "d")
+    derivation = "weight and bias, each shaped like normalized_shape, scale and shift each feature"
+    torch_name = "layer_norm"
+    torch_only = True
+
+    def validate(self) -> None:
+        value = self.normalized_shape
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        if not items:
+            raise SpecError(f"expected a size or a list of sizes. Received: normalized_shape={value!r}")
+        self._set("normalized_shape", tuple(as_size(item, "normalized_shape") for item in items))
+        self._set("eps", check_epsilon(self.eps, "eps"))
+        for name in ("elementwise_affine", "bias"):
+            check_flag(getattr(self, name), name)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        shape = self.normalized_shape
+        require_rank(self, input_shape, at_least=len(shape))
+        last = input_shape[len(input_shape) - len(shape) :]
+        if not all(same_sizes(a, b) for a, b in zip(last, shape)):
+            raise ShapeError(
+                f"normalized_shape must equal the input's last axes {format_shape(last)}. "
+                f"Received: normalized_shape={format_shape(shape)}"
+            )
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        self.output_shape(input_shape)
+        on = self.elementwise_affine
+        return affine(self, self.normalized_shape, on, on and self.bias, framework)
+
+    def describe(self) -> str:
+        return f"LayerNorm({', '.join(str(s) for s in self.normalized_shape)})"
+
+
+def check_groups(
+    channels: sympy.Expr, groups: sympy.Expr, what: str, error: type[SymcountError] = ShapeError
+) -> None:
+    """Raise unless `groups` divides `channels` (when both are known well enough to tell)."""
+    remainder = channels % groups
+    if remainder.is_number and remainder != 0:
+        raise error(
+            f"the channels ({channels}) must be a multiple of the number of groups. Received: {what}={groups}"
+        )
+
+
+@dataclass(frozen=True)
+class GroupNormalization(Layer):
+    """Keras' GroupNormalization: statistics per group of channels, gamma and beta per channel.
+
+    `groups` must divide the channels; -1 means one group per channel (instance normalization).
+    """
+
+    groups: Any = 32
+    axis: Any = -1
+    epsilon: Any = 1e-3
+    center: bool = True
+    scale: bool = True
+
+    example_args = {"groups": "g"}
+    example_input = ("H", "W", "C")
+    derivation = "gamma and beta scale and shift each of the C channels; the g groups cost nothing"
+    torch_difference = "none in the count; spelled group_norm (num_groups, num_channels, affine)"
+    torch_counterpart = "group_norm"
+
+    def validate(self) -> None:
+        groups = as_expr(self.groups, "groups")
+        if groups != -1 and (
+            (groups.is_number and not (groups.is_integer and groups.is_positive))
+            or groups.is_positive is False
+            or groups.is_integer is False
+        ):
+            raise SpecError(
+                f"expected a positive integer, or -1 for one group per channel. Received: groups={self.groups!r}"
+            )
+        self._set("groups", groups)
+        self._set("axis", check_axes(self.axis, many=False))
+        self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
+        for name in ("center", "scale"):
+            check_flag(getattr(self, name), name)
+
+    def channels(self, input_shape: Shape) -> sympy.Expr:
+        (index,) = axis_indices(self.axis, input_shape)
+        channels = input_shape[index]
+        if self.groups != -1:
+            check_groups(channels, self.groups, "groups")
+        return channels
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.channels(input_shape)
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        return affine(self, (self.channels(input_shape),), self.scale, self.center, framework)
+
+    def describe(self) -> str:
+        return f"GroupNormalization({self.groups})"
+
+
+@dataclass(frozen=True)
+class GroupNorm(Layer):
+    """PyTorch's GroupNorm: `num_groups` must divide the channels (the input's last axis)."""
+
+    num_groups: Any
+    num_channels: Any = None
+    eps: Any = 1e-5
+    affine: bool = True
+    bias: bool = field(default=True, kw_only=True)
+
+    sizes = ("num_groups", "num_channels")
+    example_args = {"num_groups": "g"}
+    example_input = ("H", "W", "C")
+    derivation = "weight and bias scale and shift each of the C channels; the g groups cost nothing"
+    torch_name = "group_norm"
+    torch_only = True
+
+    def validate(self) -> None:
+        self._set("eps", check_epsilon(self.eps, "eps"))
+        for name in ("affine", "bias"):
+            check_flag(getattr(self, name), name)
+        if self.num_channels is not None:
+            check_groups(self.num_channels, self.num_groups, "num_groups", SpecError)
+        take_channels(self, self.num_channels, "num_channels")
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, at_least=1)
+        check_groups(input_shape[-1], self.num_groups, "num_groups")
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        self.output_shape(input_shape)
+        return affine(self, (input_shape[-1],), self.affine, self.affine and self.bias, framework)
+
+    def describe(self) -> str:
+        return f"GroupNorm({self.num_groups})"
+
+
+@dataclass(frozen=True)
+class UnitNormalization(Layer):
+    """Scales each input to unit L2 norm along `axis`: no weights, same shape."""
+
+    axis: Any = -1
+
+    example_input = ("n",)
+    derivation = "no weights: each vector is divided by its length"
+
+    def validate(self) -> None:
+        self._set("axis", check_axes(self.axis, many=True))
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        axis_indices(self.axis, input_shape)
+        return input_shape

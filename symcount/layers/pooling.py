@@ -1,42 +1,72 @@
-"""Pooling: Max/Average pooling in 1, 2 and 3 dimensions. No parameters, only a smaller shape."""
+"""Pooling: Max/Average pooling (windowed) and global pooling in 1, 2 and 3 dimensions.
+
+None of them has weights; what they change is the shape, which is what the next layer pays for.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import sympy
+
+from ..errors import SpecError
 from ..shapes import Shape, pool_length
 from .base import Layer, check_choice, require_rank
 from .conv import check_fits, window
+from .reshaping import as_amount
 
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
 ]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class _Pooling(Layer):
-    """A pooling window of `pool_size`, moved by `strides` (default: the pool size, as in Keras)."""
+    """A pooling window of `pool_size`, moved by `strides` (default: the pool size, as in Keras).
+
+    `padding` is Keras' "valid" or "same", or PyTorch's number of zeros on each side (one, or one
+    per axis; at most half the pool size, as PyTorch requires). PyTorch's MaxPool/AvgPool default
+    their stride to the kernel size too; their `ceil_mode` and `dilation` are not supported.
+    """
 
     pool_size: Any = 2
     strides: Any = None
-    padding: str = "valid"
+    padding: Any = "valid"
 
     size_tuples = ("pool_size", "strides")
     example_args = {"pool_size": "p"}
     derivation = "no weights: each window is reduced to its maximum or mean"
+    torch_args = {"kernel_size": "pool_size", "stride": "strides"}
 
     def validate(self) -> None:
-        check_choice(self.padding, "padding", ("valid", "same"))
         if self.strides is None:
             self._set("strides", self.pool_size)
+        if isinstance(self.padding, str):
+            check_choice(self.padding, "padding", ("valid", "same"))
+            return
+        amounts = self.padding if isinstance(self.padding, (tuple, list)) else (self.padding,) * self.rank
+        if len(amounts) != self.rank:
+            raise SpecError(
+                f"expected 'valid', 'same' or {self.rank} numbers of zeros. Received: padding={self.padding!r}"
+            )
+        padding = tuple(as_amount(value, "padding") for value in amounts)
+        if any((2 * p - k).is_positive for p, k in zip(padding, self.pool_size)):
+            raise SpecError(
+                "padding must be at most half the pool size, as PyTorch requires. Received: "
+                f"padding={window(padding)}, pool_size={window(self.pool_size)}"
+            )
+        self._set("padding", padding)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
+        paddings = (self.padding,) * self.rank if isinstance(self.padding, str) else self.padding
         lengths = tuple(
-            pool_length(n, p, s, self.padding)
-            for n, p, s in zip(input_shape[:-1], self.pool_size, self.strides)
+            pool_length(n, p, s, pad)
+            for n, p, s, pad in zip(input_shape[:-1], self.pool_size, self.strides, paddings)
         )
         check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
         return (*lengths, input_shape[-1])
@@ -48,34 +78,98 @@ class _Pooling(Layer):
 @dataclass(frozen=True)
 class MaxPooling1D(_Pooling):
     rank = 1
+    torch_name = "max_pool1d"
     example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class MaxPooling2D(_Pooling):
     rank = 2
+    torch_name = "max_pool2d"
     example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class MaxPooling3D(_Pooling):
     rank = 3
+    torch_name = "max_pool3d"
     example_input = ("D", "H", "W", "C")
 
 
 @dataclass(frozen=True)
 class AveragePooling1D(_Pooling):
     rank = 1
+    torch_name = "avg_pool1d"
     example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class AveragePooling2D(_Pooling):
     rank = 2
+    torch_name = "avg_pool2d"
     example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class AveragePooling3D(_Pooling):
+    rank = 3
+    torch_name = "avg_pool3d"
+    example_input = ("D", "H", "W", "C")
+
+
+@dataclass(frozen=True)
+class _GlobalPooling(Layer):
+    """Reduces every spatial axis at once, leaving one number per channel.
+
+    `keepdims` keeps the spatial axes with length 1, which is the shape PyTorch's
+    AdaptiveAvgPool/AdaptiveMaxPool with output size 1 produce.
+    """
+
+    keepdims: bool = False
+
+    derivation = "no weights: each channel is reduced to its maximum or mean over all positions"
+
+    def validate(self) -> None:
+        if not isinstance(self.keepdims, bool):
+            raise SpecError(f"expected true or false. Received: keepdims={self.keepdims!r}")
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, rank=self.rank + 1)
+        kept = (sympy.Integer(1),) * self.rank if self.keepdims else ()
+        return (*kept, input_shape[-1])
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling1D(_GlobalPooling):
+    rank = 1
+    example_input = ("L", "C")
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling2D(_GlobalPooling):
+    rank = 2
+    example_input = ("H", "W", "C")
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling3D(_GlobalPooling):
+    rank = 3
+    example_input = ("D", "H", "W", "C")
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling1D(_GlobalPooling):
+    rank = 1
+    example_input = ("L", "C")
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling2D(_GlobalPooling):
+    rank = 2
+    example_input = ("H", "W", "C")
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling3D(_GlobalPooling):
     rank = 3
     example_input = ("D", "H", "W", "C")

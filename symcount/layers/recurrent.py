@@ -1,5 +1,359 @@
-"""Recurrent layers (the layer library grows here; see symcount/layers/base.py for the contract)."""
+"""Recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional wrapper.
+
+A recurrent layer reads a sequence (T, n) one step at a time. Each of its g gate blocks (1 for
+SimpleRNN, 4 for LSTM, 3 for GRU) sees the step's n inputs and the previous u outputs, so one
+direction of one layer holds an input kernel (n, g*u), a recurrent kernel (u, g*u) and g*u biases:
+none of it depends on T. PyTorch keeps two bias vectors (b_ih and b_hh) where Keras keeps one, and
+its modules also stack `num_layers` layers and run both directions (`bidirectional`) themselves; a
+layer above the first reads the 2u (or u) outputs of the one below.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import sympy
+
+from ..errors import SpecError, SymcountError
+from ..shapes import Shape
+from .base import Layer, Weight, as_float, check_activation, check_choice, require_rank
+
+__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
+
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+
+
+def check_flag(value: Any, what: str) -> None:
+    if not isinstance(value, bool):
+        raise SpecError(f"expected true or false. Received: {what}={value!r}")
+
+
+def check_cudnn(value: Any) -> None:
+    """Keras' `use_cudnn` ("auto", true or false) only picks a kernel; it changes no count."""
+    if value != "auto" and not isinstance(value, bool):
+        raise SpecError(f"expected 'auto', true or false. Received: use_cudnn={value!r}")
+
+
+@dataclass(frozen=True)
+class _Recurrent(Layer):
+    """What SimpleRNN, LSTM and GRU share: Keras' arguments plus PyTorch's stacking options.
+
+    `hidden_size` is PyTorch's spelling of `units`. A layer given it stands for PyTorch's module,
+    which always returns the whole sequence, so its `return_sequences` defaults to true: the
+    output shape cannot depend on the framework, only on what the layer was told.
+    """
+
+    units: Any = None
+    activation: str | None = "tanh"
+    use_bias: bool = field(default=True, kw_only=True)
+    dropout: Any = field(default=0.0, kw_only=True)
+    recurrent_dropout: Any = field(default=0.0, kw_only=True)
+    seed: Any = field(default=None, kw_only=True)
+    return_sequences: bool | None = field(default=None, kw_only=True)
+    return_state: bool = field(default=False, kw_only=True)
+    go_backwards: bool = field(default=False, kw_only=True)
+    stateful: bool = field(default=False, kw_only=True)
+    unroll: bool = field(default=False, kw_only=True)
+    # PyTorch's options (torch.nn.RNN, LSTM, GRU); batch_first only moves the batch axis.
+    hidden_size: Any = field(default=None, kw_only=True)
+    num_layers: Any = field(default=1, kw_only=True)
+    bidirectional: bool = field(default=False, kw_only=True)
+    batch_first: bool = field(default=False, kw_only=True)
+
+    gates: ClassVar[int] = 1
+    flags: ClassVar[tuple[str, ...]] = (
+        "use_bias", "return_state", "go_backwards", "stateful", "unroll", "bidirectional",
+        "batch_first",
+    )  # fmt: skip
+    sizes = ("units", "hidden_size", "num_layers")
+    example_args = {"units": "u"}
+    example_input = ("T", "n")
+    torch_args = {"hidden_size": "hidden_size", "input_size": "channels_in", "bias": "use_bias"}
+
+    def validate(self) -> None:
+        if self.hidden_size is not None:
+            if self.units is not None and self.units != self.hidden_size:
+                raise SpecError(
+                    "units and hidden_size are two names for one size; give one. "
+                    f"Received: units={self.units}, hidden_size={self.hidden_size}"
+                )
+            self._set("units", self.hidden_size)
+            if self.return_sequences is None:
+                self._set("return_sequences", True)
+        if self.units is None:
+            raise SpecError(f"{type(self).__name__} needs units (PyTorch: hidden_size)")
+        if self.return_sequences is None:
+            self._set("return_sequences", False)
+        for name in ("return_sequences", *self.flags):
+            check_flag(getattr(self, name), name)
+        if self.return_state:
+            raise SpecError(
+                "return_state=True adds the final states as extra outputs, which a sequential "
+                "model cannot pass on. Received: return_state=True"
+            )
+        for name in ("activation", "recurrent_activation"):
+            check_activation(getattr(self, name, None))
+        self._set("dropout", as_float(self.dropout, "dropout"))
+        self._set("recurrent_dropout", as_float(self.recurrent_dropout, "recurrent_dropout"))
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def width(self) -> sympy.Expr:
+        """The output's last axis: both directions' units side by side."""
+        return self.directions * self.units
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, rank=2)
+        return (input_shape[0], self.width) if self.return_sequences else (self.width,)
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=2)
+        self.check_framework(framework)
+        single = self.num_layers == 1 and not self.bidirectional and framework == "keras"
+        ends = ("",) if single else ("_l0", "_l0_reverse")[: self.directions]
+        found = [w for end in ends for w in self.cell(input_shape[-1], framework, end)]
+        # Every layer above the first reads the one below: `width` inputs per step.
+        if self.num_layers.is_number:
+            for k in range(1, int(self.num_layers)):
+                ends = (f"_l{k}", f"_l{k}_reverse")[: self.directions]
+                found += [w for end in ends for w in self.cell(self.width, framework, end)]
+        else:
+            # Symbolic depth: layers 1 .. num_layers-1 are alike, one stacked tensor per weight.
+            depth = self.num_layers - 1
+            ends = (f"_l[1:{self.num_layers}]", f"_l[1:{self.num_layers}]_reverse")[: self.directions]
+            for end in ends:
+                found += [
+                    self.weight(w.name, (depth, *w.shape), w.kind)
+                    for w in self.cell(self.width, framework, end)
+                ]
+        return tuple(found)
+
+    def cell(self, inputs: sympy.Expr, framework: str, end: str) -> list[Weight]:
+        """One direction of one layer reading `inputs` features per step."""
+        block = self.gates * self.units
+        if framework == "torch":
+            # torch stores (out, in) and adds b_ih and b_hh to the same pre-activation.
+            found = [
+                self.weight(f"weight_ih{end}", (block, inputs)),
+                self.weight(f"weight_hh{end}", (block, self.units)),
+            ]
+            if self.use_bias:
+                found += [self.weight(f"bias_ih{end}", (block,)), self.weight(f"bias_hh{end}", (block,))]
+            return found
+        found = [
+            self.weight(f"kernel{end}", (inputs, block)),
+            self.weight(f"recurrent_kernel{end}", (self.units, block)),
+        ]
+        if self.use_bias:
+            found.append(self.weight(f"bias{end}", self.keras_bias()))
+        return found
+
+    def keras_bias(self) -> Shape:
+        return (self.gates * self.units,)
+
+    def check_framework(self, framework: str) -> None:
+        """Raise when this configuration has no counterpart in `framework`."""
+
+    def describe(self) -> str:
+        extras = [f"num_layers={self.num_layers}"] if self.num_layers != 1 else []
+        extras += ["bidirectional"] if self.bidirectional else []
+        return f"{type(self).__name__}({', '.join([str(self.units), *extras])})"
+
+
+@dataclass(frozen=True)
+class SimpleRNN(_Recurrent):
+    """A fully connected recurrent layer: h_t = activation(x_t W + h_(t-1) U + b)."""
+
+    gates = 1
+    derivation = "an n x u input kernel, a u x u recurrent kernel and u biases"
+    torch_difference = "PyTorch's RNN keeps two bias vectors (b_ih, b_hh): 2u biases instead of u"
+    torch_name = "rnn"
+    torch_args = {**_Recurrent.torch_args, "nonlinearity": "activation"}
+
+
+@dataclass(frozen=True)
+class LSTM(_Recurrent):
+    """Long short-term memory: four gate blocks (input, forget, cell, output).
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, n, u = symbols("T n u")
+        >>> Sequential(Input(T, n), LSTM(u)).params
+        4*n*u + 4*u**2 + 4*u
+    """
+
+    recurrent_activation: str | None = "sigmoid"
+    unit_forget_bias: bool = field(default=True, kw_only=True)
+    use_cudnn: Any = field(default="auto", kw_only=True)
+
+    gates = 4
+    flags = (*_Recurrent.flags, "unit_forget_bias")
+    derivation = "4 gates, each an n x u input kernel, a u x u recurrent kernel and u biases"
+    torch_difference = "PyTorch keeps two bias vectors (b_ih, b_hh): 8u biases instead of 4u"
+    torch_name = "lstm"
+
+    def validate(self) -> None:
+        super().validate()
+        check_cudnn(self.use_cudnn)
+
+
+@dataclass(frozen=True)
+class GRU(_Recurrent):
+    """Gated recurrent unit: three gate blocks (update, reset, candidate).
+
+    With `reset_after` (Keras 3's default, and PyTorch's only form) the reset gate scales the
+    recurrent product after it is taken, so that product keeps its own bias: a (2, 3u) bias.
+    """
+
+    recurrent_activation: str | None = "sigmoid"
+    reset_after: bool = field(default=True, kw_only=True)
+    use_cudnn: Any = field(default="auto", kw_only=True)
+
+    gates = 3
+    flags = (*_Recurrent.flags, "reset_after")
+    derivation = (
+        "3 gates, each an n x u input kernel, a u x u recurrent kernel and u biases, "
+        "plus u more for the recurrent product with reset_after (the default)"
+    )
+    torch_difference = (
+        "none with reset_after=True (PyTorch's b_ih, b_hh are Keras' (2, 3u) bias); "
+        "PyTorch has no reset_after=False"
+    )
+    torch_name = "gru"
+
+    def validate(self) -> None:
+        super().validate()
+        check_cudnn(self.use_cudnn)
+
+    def keras_bias(self) -> Shape:
+        block = self.gates * self.units
+        return (sympy.Integer(2), block) if self.reset_after else (block,)
+
+    def check_framework(self, framework: str) -> None:
+        if framework == "torch" and not self.reset_after:
+            raise SpecError(
+                "PyTorch's GRU has only Keras' reset_after=True form (the reset gate applied after "
+                "the recurrent product). Received: reset_after=False"
+            )
+
+
+@dataclass(frozen=True)
+class Bidirectional(Layer):
+    """Runs a recurrent layer forwards and a copy of it backwards, and merges the two outputs.
+
+    The backward copy has weights of its own (or `backward_layer`'s), so the count doubles.
+    `layer` is a recurrent layer or its spec entry (`{lstm: 64}`).
+    """
+
+    layer: Any
+    merge_mode: str | None = "concat"
+    backward_layer: Any = None
+
+    example_args = {"layer": {"lstm": "u"}}
+    example_input = ("T", "n")
+    derivation = "the wrapped layer's weights twice (forward and backward); concat doubles the width"
+    torch_difference = (
+        "PyTorch has no wrapper (its modules take bidirectional=True); each copy counts as PyTorch "
+        "counts the wrapped layer"
+    )
+
+    def validate(self) -> None:
+        self._set("layer", self.inner(self.layer, "layer"))
+        if self.backward_layer is None:
+            if self.forward.go_backwards:
+                raise SpecError(
+                    "the backward copy reads the sequence backwards, so the wrapped layer must read "
+                    "it forwards (as in Keras). Received: go_backwards=True"
+                )
+        else:
+            self._set("backward_layer", self.inner(self.backward_layer, "backward_layer"))
+            forward, backward = self.forward, self.backward
+            if forward.go_backwards == backward.go_backwards:
+                raise SpecError(
+                    "layer and backward_layer must read the sequence in opposite directions (as in "
+                    f"Keras). Received: go_backwards={forward.go_backwards} for both"
+                )
+            if forward.return_sequences != backward.return_sequences:
+                raise SpecError(
+                    "layer and backward_layer must agree on return_sequences. Received: "
+                    f"return_sequences={forward.return_sequences} and {backward.return_sequences}"
+                )
+        if self.merge_mode is None:
+            raise SpecError(
+                "merge_mode=None returns the forward and backward outputs as two tensors, which a "
+                "sequential model cannot pass on; use 'concat', 'sum', 'mul' or 'ave'. "
+                "Received: merge_mode=None"
+            )
+        check_choice(self.merge_mode, "merge_mode", MERGE_MODES)
+        difference = sympy.expand(self.forward.width - self.backward.width)
+        if self.merge_mode != "concat" and difference.is_zero is False:
+            raise SpecError(
+                f"merge_mode={self.merge_mode!r} needs outputs of one width from both directions. "
+                f"Received: widths {self.forward.width} and {self.backward.width}"
+            )
+
+    @staticmethod
+    def inner(entry: Any, what: str) -> _Recurrent:
+        """The wrapped layer, built from its spec entry if need be (one direction, one layer)."""
+        if not isinstance(entry, Layer):
+            from ..spec import build_layer  # the spec module imports the layers: import late
+
+            try:
+                entry = build_layer(entry)
+            except SymcountError as error:
+                raise error.with_context(what) from None
+        if not isinstance(entry, _Recurrent):
+            raise SpecError(
+                f"{what} must be a recurrent layer (simple_rnn, lstm or gru). "
+                f"Received: {what}={type(entry).__name__}"
+            )
+        if entry.bidirectional or entry.num_layers != 1:
+            raise SpecError(
+                f"{what} must be one layer in one direction; Bidirectional makes the second. "
+                f"Received: bidirectional={entry.bidirectional}, num_layers={entry.num_layers}"
+            )
+        return entry
+
+    @property
+    def forward(self) -> _Recurrent:
+        return self.layer  # type: ignore[no-any-return]
+
+    @property
+    def backward(self) -> _Recurrent:
+        return self.backward_layer if self.backward_layer is not None else self.layer  # type: ignore[no-any-return]
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, rank=2)
+        shape = self.forward.output_shape(input_shape)
+        if self.merge_mode == "concat":
+            return (*shape[:-1], shape[-1] + self.backward.width)
+        return shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=2)
+        found = []
+        for prefix, layer in (("forward", self.forward), ("backward", self.backward)):
+            layer.check_channels(input_shape)
+            found += [
+                self.weight(f"{prefix}/{w.name}", w.shape, w.kind)
+                for w in layer.weights(input_shape, framework)
+            ]
+        return tuple(found)
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        yield from self.forward.expressions()
+        if self.backward_layer is not None:
+            yield from self.backward.expressions()
+
+    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        backward = self.backward_layer.xreplace(mapping) if self.backward_layer is not None else None
+        return dataclasses.replace(self, layer=self.forward.xreplace(mapping), backward_layer=backward)
+
+    def describe(self) -> str:
+        return f"Bidirectional({self.forward.describe()})"

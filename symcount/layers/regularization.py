@@ -1,0 +1,158 @@
+"""Regularization: Dropout and its variants, GaussianNoise. Random while training, free to count.
+
+None of them has weights or changes the shape; a typo in a rate is still an error, and the
+spatial variants still check that the input has the rank they drop channels from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SpecError
+from ..shapes import Shape
+from ..values import as_expr
+from .base import Layer, as_float, require_rank
+
+__all__ = [
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+    "GaussianDropout", "GaussianNoise", "AlphaDropout",
+]  # fmt: skip
+
+
+def check_seed(seed: Any) -> None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise SpecError(f"expected an integer or nothing. Received: seed={seed!r}")
+
+
+def as_noise_shape(value: Any) -> tuple[int | None, ...] | None:
+    """Keras' `noise_shape`: the mask's shape, batch axis included, None where it broadcasts."""
+    if value is None:
+        return None
+    if not isinstance(value, (tuple, list)):
+        raise SpecError(f"expected a list of sizes (null to broadcast). Received: noise_shape={value!r}")
+    dims: list[int | None] = []
+    for item in value:
+        expr = None if item is None else as_expr(item, "noise_shape")
+        if expr is not None and not (expr.is_number and expr.is_integer and expr.is_positive):
+            raise SpecError(f"expected positive integers or null. Received: noise_shape={value!r}")
+        dims.append(None if expr is None else int(expr))
+    return tuple(dims)
+
+
+@dataclass(frozen=True)
+class _Noise(Layer):
+    """A layer that only perturbs values while training: no weights, same shape."""
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, at_least=1)
+        return input_shape
+
+
+@dataclass(frozen=True)
+class Dropout(_Noise):
+    """Zeroes a fraction `rate` of inputs while training (PyTorch's nn.Dropout with p = rate)."""
+
+    rate: Any = 0.5
+    noise_shape: Any = None
+    seed: int | None = None
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: a random mask while training"
+    torch_name = "dropout"
+    torch_args = {"p": "rate"}
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))
+        self._set("noise_shape", as_noise_shape(self.noise_shape))
+        check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class _SpatialDropout(_Noise):
+    """Drops whole channels: the mask is shared by every position (PyTorch's nn.Dropout1d/2d/3d)."""
+
+    rate: Any = 0.5
+    seed: int | None = None
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: a random mask over channels while training"
+    torch_args = {"p": "rate"}
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))
+        check_seed(self.seed)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, rank=self.rank + 1)
+        return input_shape
+
+
+@dataclass(frozen=True)
+class SpatialDropout1D(_SpatialDropout):
+    rank = 1
+    example_input = ("L", "C")
+    torch_name = "dropout1d"
+
+
+@dataclass(frozen=True)
+class SpatialDropout2D(_SpatialDropout):
+    rank = 2
+    example_input = ("H", "W", "C")
+    torch_name = "dropout2d"
+
+
+@dataclass(frozen=True)
+class SpatialDropout3D(_SpatialDropout):
+    rank = 3
+    example_input = ("D", "H", "W", "C")
+    torch_name = "dropout3d"
+
+
+@dataclass(frozen=True)
+class GaussianDropout(_Noise):
+    """Multiplies inputs by noise of mean 1 and variance rate/(1 - rate) while training."""
+
+    rate: Any
+    seed: int | None = None
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: multiplicative noise while training"
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))
+        check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class GaussianNoise(_Noise):
+    """Adds zero-mean noise of standard deviation `stddev` (at most 1, as Keras asks) while training."""
+
+    stddev: Any
+    seed: int | None = None
+
+    example_args = {"stddev": 0.1}
+    derivation = "no weights: additive noise while training"
+
+    def validate(self) -> None:
+        self._set("stddev", as_float(self.stddev, "stddev"))
+        check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class AlphaDropout(_Noise):
+    """Dropout that keeps a SELU network's mean and variance (PyTorch's nn.AlphaDropout)."""
+
+    rate: Any = 0.5
+    noise_shape: Any = None
+    seed: int | None = None
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: a random mask and an affine correction while training"
+    torch_name = "alpha_dropout"
+    torch_args = {"p": "rate"}
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))
+        self._set("noise_shape", as_noise_shape(self.noise_shape))
+        check_seed(self.seed)

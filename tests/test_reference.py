@@ -1,0 +1,46 @@
+"""The generated layer reference: complete, consistent with the code, and committed up to date."""
+
+from pathlib import Path
+
+import sympy
+from click.testing import CliRunner
+
+import symcount
+from symcount.cli import main
+from symcount.layers import REGISTRY
+from symcount.reference import entries, reference_markdown
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "layers.md"
+
+
+def test_docs_layers_page_is_up_to_date() -> None:
+    assert PAGE.read_text(encoding="utf-8") == reference_markdown() + "\n", (
+        "docs/layers.md is stale: run `symcount layers --markdown > docs/layers.md`"
+    )
+
+
+def test_every_layer_has_a_documented_example() -> None:
+    for entry in entries():
+        assert entry.derivation, f"{entry.name} needs a one-line derivation"
+        assert all(d.free_symbols for d in entry.input_shape), (
+            f"{entry.name}'s example input should be symbolic"
+        )
+
+
+def test_reference_formulas_are_the_layers_formulas() -> None:
+    dense = next(entry for entry in entries() if entry.name == "Dense")
+    n, u = symcount.symbols("n u")
+    assert dense.keras["total"] == n * u + u and not dense.differs
+    lstm = next(entry for entry in entries() if entry.name == "LSTM")
+    assert lstm.torch is not None and sympy.expand(lstm.torch["total"] - lstm.keras["total"]) != 0
+
+
+def test_every_layer_is_public() -> None:
+    for cls in REGISTRY.values():
+        assert cls.__name__ in symcount.__all__, f"add {cls.__name__} to symcount.__all__"
+        assert getattr(symcount, cls.__name__) is cls
+
+
+def test_layers_command() -> None:
+    result = CliRunner().invoke(main, ["layers"])
+    assert result.exit_code == 0 and "dense" in result.output and "linear" in result.output
