@@ -18,6 +18,7 @@ _LAZY = {
     "symbol": "symcount.values",
     "parse_expression": "symcount.parse",
     "Sequential": "symcount.model",
+    "Model": "symcount.model",
     "Row": "symcount.model",
     "load_spec": "symcount.spec",
     "build": "symcount.spec",
@@ -85,12 +86,22 @@ _LAYERS = (
     "LayerNorm",
     "GroupNorm",
     "Embedding",
+    "PositionEmbedding",
     "SimpleRNN",
     "LSTM",
     "GRU",
     "Bidirectional",
     "MultiHeadAttention",
     "TransformerEncoder",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "Repeat",
+    "Block",
 )
 
 __all__ = [
@@ -116,7 +127,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .algebra import formula
     from .layers import *  # noqa: F403
-    from .model import Row, Sequential
+    from .model import Model, Row, Sequential
     from .parse import parse_expression
     from .spec import build, examples, load_spec
     from .values import symbol, symbols

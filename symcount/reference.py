@@ -12,7 +12,7 @@ import sympy
 
 from .errors import SymcountError
 from .layers import REGISTRY, Input, Layer
-from .model import Sequential
+from .model import Model, Sequential
 from .shapes import format_shape
 from .values import symbol
 
@@ -43,7 +43,7 @@ class Entry:
         )
 
 
-def _counts(model: Sequential) -> dict[str, sympy.Expr]:
+def _counts(model: Model) -> dict[str, sympy.Expr]:
     return {
         "total": sympy.expand(model.params),
         "trainable": sympy.expand(model.trainable),
@@ -55,9 +55,16 @@ def _counts(model: Sequential) -> dict[str, sympy.Expr]:
 def _entry(cls: type[Layer]) -> Entry:
     layer = cls(**cls.example_args)
     shape = tuple(symbol(name) for name in cls.example_input)
-    keras = Sequential(Input(*shape), layer)
+
+    def model(framework: str) -> Model:
+        if cls.merges:  # two inputs of the example shape
+            first, second = Input(*shape), Input(*shape)
+            return Model([first, second], layer([first, second]), framework=framework)
+        return Sequential(Input(*shape), layer, framework=framework)
+
+    keras = model("keras")
     try:
-        torch: dict[str, sympy.Expr] | None = _counts(Sequential(Input(*shape), layer, framework="torch"))
+        torch: dict[str, sympy.Expr] | None = _counts(model("torch"))
     except SymcountError:
         torch = None
     arguments = ", ".join(f"{key}={value}" for key, value in cls.example_args.items())

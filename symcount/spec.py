@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,12 +30,12 @@ import yaml
 from .errors import SpecError, SymcountError
 from .layers import REGISTRY, Input, Layer
 from .layers.base import FRAMEWORKS
-from .model import Sequential
+from .model import Model, Sequential
 from .values import as_expr, resolve, symbol
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
-TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "framework")
+TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "outputs", "blocks", "framework")
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -46,35 +47,53 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Spec:
-    """A network as written in a spec file, before any value is substituted."""
+    """A network as written in a spec file, before any value is substituted.
+
+    `input` is one shape (a model with one input, called `input`) or a mapping of names to shapes.
+    A layer entry may name its `inputs` (default: the entry before it), reuse a named layer with
+    `use`, or be a `repeat` of a block; then the spec is a graph, as Keras' functional models are.
+    """
 
     name: str
-    input: tuple[Any, ...]
+    input: tuple[Any, ...] | Mapping[str, Any]
     layers: tuple[Any, ...]
     description: str = ""
     values: Mapping[str, Any] = field(default_factory=dict)
     framework: str = "keras"
+    outputs: tuple[str, ...] = ()
+    blocks: Mapping[str, Any] = field(default_factory=dict)
 
-    def model(self) -> Sequential:
+    def model(self) -> Model:
         """The symbolic model: every symbol free, whatever `values` says."""
-        layers = []
-        for position, entry in enumerate(self.layers, start=1):
+        shapes = self.input if isinstance(self.input, Mapping) else {"input": self.input}
+        inputs = {}
+        for name, shape in shapes.items():
             try:
-                layers.append(build_layer(entry, self.framework))
+                inputs[name] = Input(*(shape if isinstance(shape, (list, tuple)) else (shape,)), name=name)
             except SymcountError as error:
-                raise error.with_context(f"layer {position}") from None
-        try:
-            start = Input(*self.input)
-        except SymcountError as error:
-            raise error.with_context("input") from None
-        return Sequential(start, *layers, name=self.name, framework=self.framework)
+                raise error.with_context(
+                    f"input {name!r}" if isinstance(self.input, Mapping) else "input"
+                ) from None
+        scope: dict[str, Any] = dict(inputs)
+        last = compile_entries(
+            self.layers, scope, next(reversed(inputs.values())), self.framework, self.blocks
+        )
+        outputs = [last]
+        if self.outputs:
+            outputs = [_lookup(scope, name, "outputs") for name in self.outputs]
+        graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.framework)
+        if len(inputs) == 1 and not self.outputs and graph.is_chain:
+            return Sequential(
+                *graph.inputs, *(row.layer for row in graph.rows), name=self.name, framework=self.framework
+            )
+        return graph
 
-    def known_names(self, model: Sequential) -> list[str]:
+    def known_names(self, model: Model) -> list[str]:
         """Names a `--set` may give: those the spec mentions (input, values or layers)."""
         return sorted({s.name for s in model.symbols} | set(self.values))
 
     def values_for(
-        self, model: Sequential, overrides: Mapping[str, Any], defaults: bool = True
+        self, model: Model, overrides: Mapping[str, Any], defaults: bool = True
     ) -> dict[str, sympy.Expr]:
         """The values to substitute: the spec's own (if `defaults`) overridden by `overrides`.
 
@@ -100,6 +119,124 @@ def layer_names(framework: str = "keras") -> dict[str, type[Layer]]:
     names = dict(REGISTRY)
     names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
     return names
+
+
+NODE_KEYS = ("inputs", "use")
+
+
+def _lookup(scope: Mapping[str, Any], name: Any, where: str) -> Any:
+    if not isinstance(name, str) or name not in scope:
+        known = sorted(scope)
+        raise SpecError(
+            f"{where}: no tensor named {name!r}{_suggest(str(name), known)}; known: {', '.join(known)} "
+            "(give a layer a `name` to refer to it)"
+        )
+    return scope[name]
+
+
+def compile_entries(
+    entries: Sequence[Any],
+    scope: dict[str, Any],
+    previous: Any,
+    framework: str,
+    blocks: Mapping[str, Any],
+    where: str = "layer",
+) -> Any:
+    """Apply each entry's layer to its inputs (default: the entry before), naming nodes in `scope`.
+
+    Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node.
+    """
+    layers: dict[str, Layer] = {}
+    kinds: Counter[str] = Counter()  # Keras-style names of unnamed layers, as the model gives them
+    for position, entry in enumerate(entries, start=1):
+        try:
+            node_keys = {}
+            if isinstance(entry, Mapping):
+                node_keys = {k: entry[k] for k in NODE_KEYS if k in entry}
+                entry = {k: v for k, v in entry.items() if k not in NODE_KEYS}
+            node_name = None
+            if "use" in node_keys:
+                extra = set(entry) - {"name"}
+                if extra:
+                    raise SpecError(
+                        f"use takes only `name` and `inputs` beside it. Received: {', '.join(map(str, extra))}"
+                    )
+                used = node_keys["use"]
+                if used not in layers:
+                    raise SpecError(
+                        f"use: no layer named {used!r}{_suggest(str(used), sorted(layers))} before this entry"
+                    )
+                layer, node_name = layers[used], entry.get("name")
+            elif isinstance(entry, Mapping) and entry and next(iter(entry)) == "repeat":
+                layer = build_repeat(entry, framework, blocks)
+            else:
+                layer = build_layer(entry, framework)
+            names = node_keys.get("inputs")
+            if names is None:
+                sources = [previous]
+            else:
+                names = names if isinstance(names, list) else [names]
+                sources = [_lookup(scope, name, "inputs") for name in names]
+            if layer.name is not None and "use" not in node_keys:
+                if layer.name in layers or layer.name in scope:
+                    raise SpecError(f"the name {layer.name!r} is taken")
+                layers[layer.name] = layer
+            previous = layer(sources if layer.merges else _one(sources, layer), name=node_name)
+        except SymcountError as error:
+            raise error.with_context(f"{where} {position}") from None
+        key = node_name or layer.name
+        if key is None and "use" not in node_keys:
+            count = kinds[layer.kind]
+            kinds[layer.kind] += 1
+            key = layer.kind if count == 0 else f"{layer.kind}_{count}"
+        if key is not None:
+            scope.setdefault(key, previous)
+    return previous
+
+
+def _one(sources: list[Any], layer: Layer) -> Any:
+    if len(sources) != 1:
+        raise SpecError(
+            f"{type(layer).__name__} takes one input; only merges (add, concatenate...) take several"
+        )
+    return sources[0]
+
+
+def build_repeat(entry: Mapping[str, Any], framework: str, blocks: Mapping[str, Any]) -> Layer:
+    """`{repeat: {times: L, layers: [...]}}` or `{repeat: {times: L, block: name}}`: inside the
+    block, entries refer to its input as `input` and to each other by name."""
+    from .layers.repeat import Repeat
+
+    arguments = entry["repeat"]
+    options = {k: v for k, v in entry.items() if k != "repeat"}
+    if not isinstance(arguments, Mapping) or "times" not in arguments:
+        raise SpecError("repeat takes {times: N, layers: [...]} or {times: N, block: NAME}")
+    unknown = set(arguments) - {"times", "layers", "block"}
+    if unknown:
+        raise SpecError(f"repeat has no option {sorted(unknown)[0]!r}; options: times, layers, block")
+    if ("layers" in arguments) == ("block" in arguments):
+        raise SpecError("repeat takes exactly one of `layers` and `block`")
+    body = arguments.get("layers")
+    if "block" in arguments:
+        body = blocks.get(arguments["block"])
+        if body is None:
+            raise SpecError(
+                f"no block named {arguments['block']!r}; blocks: {', '.join(sorted(blocks)) or 'none'}"
+            )
+    if not isinstance(body, list) or not body:
+        raise SpecError("a repeated block needs a non-empty list of layers")
+
+    def block(entry_tensor: Any) -> Any:
+        return compile_entries(
+            body, {"input": entry_tensor}, entry_tensor, framework, blocks, where="block layer"
+        )
+
+    unknown_options = set(options) - {"name", "trainable"}
+    if unknown_options:
+        raise SpecError(
+            f"repeat takes only `name` and `trainable` beside it. Received: {sorted(unknown_options)[0]!r}"
+        )
+    return Repeat(arguments["times"], block, **options)
 
 
 def build_layer(entry: Any, framework: str = "keras") -> Layer:
@@ -177,7 +314,12 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
         if key not in data:
             raise SpecError(f"{source}: missing {key!r}")
     shape = data["input"]
-    shape = tuple(shape) if isinstance(shape, list) else (shape,)
+    shape = shape if isinstance(shape, Mapping) else tuple(shape) if isinstance(shape, list) else (shape,)
+    outputs = data.get("outputs") or []
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    blocks = data.get("blocks") or {}
+    if not isinstance(blocks, Mapping):
+        raise SpecError(f"{source}: 'blocks' must map names to lists of layers")
     layers = data["layers"]
     if not isinstance(layers, list) or not layers:
         raise SpecError(f"{source}: 'layers' must be a non-empty list")
@@ -196,6 +338,8 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
         layers=tuple(layers),
         values={str(k): v for k, v in values.items()},
         framework=framework,
+        outputs=tuple(str(o) for o in outputs),
+        blocks=dict(blocks),
     )
 
 
@@ -238,7 +382,7 @@ def load_spec(source: str | Path) -> Spec:
     )
 
 
-def build(source: str | Path, values: Mapping[str, Any] | None = None, defaults: bool = True) -> Sequential:
+def build(source: str | Path, values: Mapping[str, Any] | None = None, defaults: bool = True) -> Model:
     """The model of a spec file or example, with its values (and `values`) substituted."""
     spec = load_spec(source)
     model = spec.model()

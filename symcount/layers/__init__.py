@@ -4,19 +4,35 @@ A new layer is one small frozen dataclass in its family's module, listed in that
 `__all__`; the registry (spec keys) and the public names follow from there.
 """
 
-from . import attention, conv, core, embedding, normalization, pooling, recurrent, regularization, reshaping
+from . import (
+    attention,
+    conv,
+    core,
+    embedding,
+    merge,
+    normalization,
+    pooling,
+    recurrent,
+    regularization,
+    repeat,
+    reshaping,
+)  # fmt: skip
 from .attention import *  # noqa: F403
 from .base import REGISTRY, Layer, Weight
 from .conv import *  # noqa: F403
 from .core import *  # noqa: F403
 from .embedding import *  # noqa: F403
+from .merge import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .regularization import *  # noqa: F403
+from .repeat import *  # noqa: F403
 from .reshaping import *  # noqa: F403
 
-FAMILIES = (core, conv, pooling, reshaping, regularization, normalization, embedding, recurrent, attention)
+FAMILIES = (
+    core, conv, pooling, reshaping, regularization, normalization, embedding, recurrent, attention, merge, repeat,
+)  # fmt: skip
 
 __all__ = ["REGISTRY", "Layer", "Weight"]
 for _family in FAMILIES:

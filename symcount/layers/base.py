@@ -80,12 +80,17 @@ class Layer:
     # What the input's last (channel/feature) axis must be, when the user states it, as PyTorch
     # asks (`in_features`, `in_channels`, `num_features`...). Checked against the real input.
     channels_in: Any = field(default=None, kw_only=True)
+    # The name of another layer whose first weight this layer's first weight is (GPT-2's output
+    # head and its token embedding): counted once, at that layer.
+    tie: str | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = ""
     sizes: ClassVar[tuple[str, ...]] = ()
     size_tuples: ClassVar[tuple[str, ...]] = ()
     rank: ClassVar[int] = 1
     registered: ClassVar[bool] = True
+    # A merge (Add, Concatenate...) takes a tuple of input shapes instead of one shape.
+    merges: ClassVar[bool] = False
 
     # For the generated layer reference (`symcount layers`, docs/layers.md): arguments and an input
     # shape in symbols that show the formula, a one-line derivation of each term, and how PyTorch
@@ -110,10 +115,11 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.__name__.startswith("_") or ("registered" in cls.__dict__ and not cls.registered):
+        if cls.__name__.startswith("_"):
             return
         cls.kind = snake_case(cls.__name__)
-        REGISTRY[cls.kind] = cls
+        if cls.__dict__.get("registered", True):
+            REGISTRY[cls.kind] = cls
 
     def __post_init__(self) -> None:
         try:
@@ -127,11 +133,19 @@ class Layer:
                 value = getattr(self, name)
                 if value is not None:
                     self._set(name, as_sizes(value, self.rank, name))
+            if self.tie is not None and not isinstance(self.tie, str):
+                raise SpecError(f"tie names another layer. Received: tie={self.tie!r}")
             if not isinstance(self.trainable, bool):
                 raise SpecError(f"expected true or false. Received: trainable={self.trainable!r}")
             self.validate()
         except SymcountError as error:
             raise error.with_context(type(self).__name__) from None
+
+    def __call__(self, inputs: Any, *, name: str | None = None) -> Any:
+        """Apply the layer to a tensor (or a list of tensors): a node of a graph, as in Keras."""
+        from ..model import call_layer
+
+        return call_layer(self, inputs, name)
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)

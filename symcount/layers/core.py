@@ -16,12 +16,17 @@ __all__ = ["Input", "Dense", "Flatten", "Activation"]
 
 
 class Input:
-    """The shape a model starts from, batch axis excluded: `Input(H, W, C)` or `Input((H, W, C))`."""
+    """A model's input, batch axis excluded: `Input(H, W, C)` or `Input((H, W, C), name="x")`.
 
-    __slots__ = ("shape",)
-    shape: Shape
+    Inputs are tensors of a graph: each `Input(...)` is its own tensor (compared by identity, as
+    Keras' are), which is what lets two inputs of the same shape feed different branches.
+    """
 
-    def __init__(self, *shape: Any) -> None:
+    __slots__ = ("name", "shape")
+    shape: Shape | None  # None only for a block's placeholder, whose shape comes when it is used
+    name: str | None
+
+    def __init__(self, *shape: Any, name: str | None = None) -> None:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         if not shape:
@@ -31,21 +36,27 @@ class Input:
         except SymcountError as error:
             raise error.with_context("Input") from None
         object.__setattr__(self, "shape", sizes)
+        object.__setattr__(self, "name", name)
+
+    @classmethod
+    def placeholder(cls, name: str | None = None) -> Input:
+        """An input of no fixed shape: the entry of a block that is folded on other inputs."""
+        item = object.__new__(cls)
+        object.__setattr__(item, "shape", None)
+        object.__setattr__(item, "name", name)
+        return item
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Input is immutable")
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Input) and other.shape == self.shape
-
-    def __hash__(self) -> int:
-        return hash(self.shape)
-
     def __repr__(self) -> str:
-        return f"Input{format_shape(self.shape)}"
+        shape = "?" if self.shape is None else format_shape(self.shape)
+        return f"Input{shape}" if self.name is None else f"Input({self.name}: {shape})"
 
     def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Input:
-        return Input(*(dim.xreplace(mapping) for dim in self.shape))
+        if self.shape is None:
+            return Input.placeholder(self.name)
+        return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
 
 
 @dataclass(frozen=True)

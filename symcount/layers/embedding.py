@@ -1,4 +1,4 @@
-"""Embedding: a learned lookup table from token ids to vectors."""
+"""Embeddings: learned lookup tables from token ids (Embedding) or positions (PositionEmbedding)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..shapes import Shape
 from .base import Layer, Weight, require_rank
 from .normalization import check_flag
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "PositionEmbedding"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,41 @@ class Embedding(Layer):
 
     def describe(self) -> str:
         return f"Embedding({self.input_dim}, {self.output_dim})"
+
+
+@dataclass(frozen=True)
+class PositionEmbedding(Layer):
+    """A learned vector per position, added to a (T, d) input: a (sequence_length, d) table.
+
+    keras_hub's PositionEmbedding; in PyTorch models (GPT-2's `wpe`, BERT's position embeddings)
+    it is an `nn.Embedding(sequence_length, d)` indexed by position and added to the tokens'
+    vectors. The input's length T may be shorter than the table, never longer.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, V, d = symbols("T V d")
+        >>> Sequential(Input(T), Embedding(V, d), PositionEmbedding(T)).params
+        T*d + V*d
+    """
+
+    sequence_length: Any
+
+    sizes = ("sequence_length",)
+    example_args = {"sequence_length": "T"}
+    example_input = ("T", "d")
+    derivation = "a T x d table: one learned vector per position, added to the input"
+    torch_difference = "spelled nn.Embedding(T, d) over positions, added by hand in the model's forward"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, at_least=2)
+        length = input_shape[-2]
+        if (length - self.sequence_length).is_positive:
+            raise SpecError(
+                f"the input has {length} positions, more than the table's. Received: "
+                f"sequence_length={self.sequence_length}"
+            )
+        return input_shape
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        require_rank(self, input_shape, at_least=2)
+        return (self.weight("embeddings", (self.sequence_length, input_shape[-1])),)
