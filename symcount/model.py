@@ -21,7 +21,7 @@ import sympy
 from .errors import MissingValueError, ShapeError, SpecError, SymcountError
 from .layers.base import FRAMEWORKS, Layer, Weight
 from .layers.core import Input
-from .shapes import Shape, format_shape
+from .shapes import Shape, format_shape, product
 from .values import as_expr, check_size, resolve
 
 __all__ = ["Node", "Tensor", "Row", "Model", "Sequential", "fold"]
@@ -65,6 +65,27 @@ class Row:
     input_shapes: tuple[Shape, ...] = ()
     shared_with: str | None = None  # a later call of a layer: its weights are the first call's
     tied_to: str | None = None  # this node's first weight is that layer's first weight
+    framework: str = "keras"
+
+    @property
+    def argument(self) -> Any:
+        """What the layer's methods take: the input shape, or the tuple of them for a merge."""
+        return self.input_shapes if self.layer.merges else self.input_shape
+
+    @property
+    def macs(self) -> sympy.Expr:
+        """Forward multiply-accumulates for one example (every call counts, shared or not)."""
+        return self.layer.macs(self.argument, self.framework)
+
+    @property
+    def extra_flops(self) -> sympy.Expr:
+        """Forward FLOPs outside multiply-accumulates (bias adds, activations...), one example."""
+        return self.layer.extra_flops(self.argument, self.framework)
+
+    @property
+    def activations(self) -> sympy.Expr:
+        """Elements of the output for one example: what the forward pass keeps for backward."""
+        return product(self.output_shape)
 
     def _total(self, *kinds: str) -> sympy.Expr:
         return sympy.Add(*(w.size for w in self.weights if w.kind in kinds))
@@ -208,7 +229,7 @@ def fold(
         row = Row(
             position, name, layer, in_shapes[0], output_shape, weights,
             inputs=tuple(tensor_names[id(t)] for t in node.inputs), input_shapes=in_shapes,
-            shared_with=shared.name if shared is not None else None,
+            shared_with=shared.name if shared is not None else None, framework=framework,
         )  # fmt: skip
         first_call.setdefault(id(layer), row)
         rows.append(row)

@@ -163,6 +163,20 @@ class Layer:
         """The weight tensors this layer creates for `input_shape`, each tagged with its kind."""
         return ()
 
+    # Costs of one forward pass for one example (the batch is a factor the model applies).
+    # symcount's convention (docs/costs.md): 1 MAC = 2 FLOPs; `macs` counts the multiply-accumulates
+    # of matrix products and convolutions (what torch's FlopCounterMode counts, halved); everything
+    # else (bias adds, activations, normalisation, softmax, pooling, merges) is `extra_flops`, which
+    # a FLOP count includes only when asked.
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        """Multiply-accumulates of one forward pass on one example."""
+        return sympy.Integer(0)
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        """Floating-point operations outside multiply-accumulates, for one example."""
+        return sympy.Integer(0)
+
     # Helpers for subclasses and models.
 
     def expressions(self) -> Iterator[sympy.Expr]:
