@@ -21,7 +21,7 @@ import sympy
 from .errors import MissingValueError, ShapeError, SpecError, SymcountError
 from .layers.base import FRAMEWORKS, Layer, Weight
 from .layers.core import Input
-from .shapes import Shape, format_shape, product
+from .shapes import Shape, format_shape
 from .values import as_expr, check_size, resolve
 
 __all__ = ["Node", "Tensor", "Row", "Model", "Sequential", "fold"]
@@ -84,8 +84,9 @@ class Row:
 
     @property
     def activations(self) -> sympy.Expr:
-        """Elements of the output for one example: what the forward pass keeps for backward."""
-        return product(self.output_shape)
+        """Elements the forward pass produces for one example (the output; a block's inner ones
+        too): what training keeps for the backward pass."""
+        return self.layer.activations(self.argument, self.output_shape)
 
     def _total(self, *kinds: str) -> sympy.Expr:
         return sympy.Add(*(w.size for w in self.weights if w.kind in kinds))

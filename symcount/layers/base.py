@@ -177,6 +177,11 @@ class Layer:
         """Floating-point operations outside multiply-accumulates, for one example."""
         return sympy.Integer(0)
 
+    def activations(self, input_shape: Shape, output_shape: Shape) -> sympy.Expr:
+        """Elements the forward pass produces for one example: the output, unless the layer is
+        made of others (a repeated block, a transformer block) whose outputs count too."""
+        return product(output_shape)
+
     # Helpers for subclasses and models.
 
     def expressions(self) -> Iterator[sympy.Expr]:

@@ -151,6 +151,28 @@ class Repeat(Layer):
             shape = rows[-1].output_shape if rows else shape
         return shape, tuple(weights_list)
 
+    def activations(self, input_shape: Shape, output_shape: Shape) -> sympy.Expr:
+        return self._block_cost(input_shape, "keras", "activations")
+
+    def _block_cost(self, input_shape: Shape, framework: str, cost: str) -> sympy.Expr:
+        """`times` x one copy's cost when the block keeps its shape; each copy's, unrolled."""
+        rows = self.body.rows(input_shape, framework)
+        block_output = rows[-1].output_shape if rows else input_shape
+        if preserves(input_shape, block_output):
+            return self.times * sympy.Add(*(getattr(row, cost) for row in rows))
+        total, shape = [], input_shape
+        for _ in range(int(self.times)):  # _plan (via output_shape) already checked times is concrete
+            rows = self.body.rows(shape, framework)
+            total += [getattr(row, cost) for row in rows]
+            shape = rows[-1].output_shape if rows else shape
+        return sympy.Add(*total)
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        return self._block_cost(input_shape, framework, "macs")
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        return self._block_cost(input_shape, framework, "extra_flops")
+
     def output_shape(self, input_shape: Shape) -> Shape:
         return self._plan(input_shape, "keras")[0]
 
