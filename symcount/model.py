@@ -196,7 +196,12 @@ def fold(
     _unique(layer_names.values(), "layer")
     input_names = _input_names(inputs)
     tensor_names: dict[int, str] = {id(i): input_names[k] for k, i in enumerate(inputs)}
-    shape_of: dict[int, Shape] = {id(i): (shapes or {}).get(id(i)) or i.shape for i in inputs}
+    shape_of: dict[int, Shape] = {}
+    for item in inputs:
+        shape = (shapes or {}).get(id(item)) or item.shape
+        if shape is None:
+            raise SpecError("a placeholder input needs a shape to fold on")
+        shape_of[id(item)] = shape
     calls: Counter[int] = Counter()
     first_call: dict[int, Row] = {}
     rows: list[Row] = []
@@ -308,10 +313,8 @@ class Model:
         name: str | None = None,
         framework: str = "keras",
     ) -> None:
-        self.inputs: tuple[Input, ...] = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-        self.outputs: tuple[Tensor, ...] = (
-            tuple(outputs) if isinstance(outputs, (list, tuple)) else (outputs,)
-        )
+        self.inputs: tuple[Input, ...] = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)  # type: ignore[arg-type]
+        self.outputs: tuple[Tensor, ...] = tuple(outputs) if isinstance(outputs, (list, tuple)) else (outputs,)  # type: ignore[arg-type]
         if not self.inputs or not all(isinstance(i, Input) for i in self.inputs):
             raise SpecError("a model's inputs must be Input(...) tensors")
         if any(i.shape is None for i in self.inputs):

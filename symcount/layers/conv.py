@@ -24,8 +24,9 @@ from typing import Any, ClassVar
 
 import sympy
 
+from ..costs import BIAS_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
-from ..shapes import Padding, Shape, conv_length, format_shape, transposed_conv_length
+from ..shapes import Padding, Shape, conv_length, format_shape, product, transposed_conv_length
 from ..values import as_expr
 from .base import Layer, Weight, check_activation, require_rank
 
@@ -167,6 +168,13 @@ class _Convolution(Layer):
     def with_bias(self, kernels: tuple[Weight, ...], size: sympy.Expr) -> tuple[Weight, ...]:
         return (*kernels, self.weight("bias", (size,))) if self.use_bias else kernels
 
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # One bias add per output element (each channel's bias at every position), then the
+        # activation on each output element.
+        outputs = product(self.output_shape(input_shape))
+        bias = BIAS_FLOPS * outputs if self.use_bias else sympy.Integer(0)
+        return bias + activation_flops(self.activation, outputs)
+
 
 def check_groups(what: str, value: sympy.Expr, groups: sympy.Expr, error: type[Exception]) -> None:
     """Raise `error` naming both values when `groups` certainly does not divide `value`."""
@@ -217,6 +225,13 @@ class _Conv(_Convolution):
         _, channels = self.spatial(input_shape)
         kernel = self.weight("kernel", (*self.kernel_size, channels / self.groups, self.filters))
         return self.with_bias((kernel,), self.filters)
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # At each output position, each of the f filters takes a dot product of its k-wide window
+        # over the C/groups channels of its group (dilation spreads the taps, padding zeros count).
+        _, channels = self.spatial(input_shape)
+        taps = product(self.kernel_size) * channels / self.groups
+        return product(self.lengths(input_shape)) * self.filters * taps
 
 
 @dataclass(frozen=True)
@@ -311,6 +326,13 @@ class _Transposed(_Convolution):
         _, channels = self.spatial(input_shape)
         kernel = self.weight("kernel", (*self.kernel_size, self.filters / self.groups, channels))
         return self.with_bias((kernel,), self.filters)
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Each input position scatters each of its C values through a k-wide kernel onto the
+        # f/groups filters of its group: every product is made, including those that land on
+        # positions the padding crops (as PyTorch's FlopCounterMode counts).
+        spatial, channels = self.spatial(input_shape)
+        return product(spatial) * channels * product(self.kernel_size) * self.filters / self.groups
 
 
 @dataclass(frozen=True)
@@ -441,6 +463,12 @@ class _DepthwiseConv(_Convolution):
         kernel = self.weight("kernel", (*self.kernel_size, channels, self.depth_multiplier))
         return self.with_bias((kernel,), channels * self.depth_multiplier)
 
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # At each output position, each of the C*m output channels is a k-wide window on one channel.
+        _, channels = self.spatial(input_shape)
+        positions = product(self.lengths(input_shape))
+        return positions * channels * self.depth_multiplier * product(self.kernel_size)
+
 
 @dataclass(frozen=True)
 class DepthwiseConv1D(_DepthwiseConv):
@@ -489,6 +517,16 @@ class _SeparableConv(_Convolution):
         ones = (sympy.Integer(1),) * self.rank
         pointwise = self.weight("pointwise_kernel", (*ones, channels * self.depth_multiplier, self.filters))
         return self.with_bias((depthwise, pointwise), self.filters)
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Depthwise: a k-wide window per each of the C*m channels; then pointwise: each of the f
+        # filters a dot product over the C*m channels; both at every output position. Only the
+        # pointwise step has a bias, so `extra_flops` (per output element) holds as for any conv.
+        _, channels = self.spatial(input_shape)
+        positions = product(self.lengths(input_shape))
+        depthwise = positions * channels * self.depth_multiplier * product(self.kernel_size)
+        pointwise = positions * channels * self.depth_multiplier * self.filters
+        return depthwise + pointwise
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy
 
+from ..costs import BIAS_FLOPS, activation_flops
 from ..errors import ShapeError, SymcountError
 from ..shapes import Shape, format_shape, product
 from ..values import as_size
@@ -89,6 +90,17 @@ class Dense(Layer):
         kernel = self.weight("kernel", (input_shape[-1], self.units))
         return (kernel, self.weight("bias", (self.units,))) if self.use_bias else (kernel,)
 
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Each of the u outputs is a dot product of the n inputs, at every position of the other axes.
+        require_rank(self, input_shape, at_least=1)
+        return product(input_shape[:-1]) * input_shape[-1] * self.units
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # One bias add per output element, then the activation on each output element.
+        outputs = product(self.output_shape(input_shape))
+        bias = BIAS_FLOPS * outputs if self.use_bias else sympy.Integer(0)
+        return bias + activation_flops(self.activation, outputs)
+
     def describe(self) -> str:
         return f"Dense({self.units})"
 
@@ -115,3 +127,7 @@ class Activation(Layer):
 
     def validate(self) -> None:
         check_activation(self.activation)
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # The function once per element of the input (which is the output: same shape).
+        return activation_flops(self.activation, product(input_shape))
