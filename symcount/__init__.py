@@ -87,6 +87,7 @@ _LAYERS = (
     "GroupNorm",
     "Embedding",
     "PositionEmbedding",
+    "ClassToken",
     "SimpleRNN",
     "LSTM",
     "GRU",

@@ -1,16 +1,27 @@
-"""The one home of heavy symbolic work: simplify, expand, factor (and later diff, solve, limits).
+"""The one home of heavy symbolic work: simplify, expand, factor, diff, solve, limits, lambdify.
 
 Models build their formulas as plain sums and never simplify on their own (sympy's `simplify` is
-slow and unpredictable); the forms below run only when a user asks for them.
+slow and unpredictable); the forms below run only when a user asks for them. Everything here is a
+pure function of expressions and symbols: no models, no printing.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
 import sympy
+from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import SymcountError
 
-__all__ = ["FORMS", "formula"]
+__all__ = [
+    "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
+    "limit_at_infinity", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
+    "exact_function", "INT64_MAX",
+]  # fmt: skip
 
 FORMS = ("expand", "factor", "simplify", "built")
 
@@ -34,3 +45,281 @@ def formula(expr: sympy.Expr, form: str = "expand") -> sympy.Expr:
     if form == "simplify":
         return sympy.simplify(expr)
     raise SymcountError(f"form must be one of {', '.join(FORMS)}. Received: {form!r}")
+
+
+# Calculus and growth. Counts live on the positive integers, but their formulas are polynomials
+# (or, when a stride divides a size, polynomials of floors and ceilings). Floors and ceilings whose
+# argument moves with the variable are read as their argument ("smoothed": they differ from it by
+# less than 1), which gives the natural continuous extension to differentiate and the same growth.
+
+
+def _variable(variable: sympy.Symbol) -> sympy.Symbol:
+    if not isinstance(variable, sympy.Symbol):
+        raise SymcountError(f"expected a symbol to vary. Received: {variable!r}")
+    return variable
+
+
+def smooth(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    """`expr` with every floor or ceiling that depends on `variable` replaced by its argument.
+
+    Example:
+        >>> from symcount import symbols
+        >>> (H, s) = symbols("H s")
+        >>> smooth(sympy.floor((H - 3) / 2) + 1, H)
+        H/2 - 1/2
+    """
+    rounded = [a for a in expr.atoms(sympy.floor, sympy.ceiling) if variable in a.free_symbols]
+    while rounded:
+        expr = expr.xreplace({a: a.args[0] for a in rounded})
+        rounded = [a for a in expr.atoms(sympy.floor, sympy.ceiling) if variable in a.free_symbols]
+    return expr
+
+
+def is_smooth(expr: sympy.Expr, variable: sympy.Symbol) -> bool:
+    """True when no floor or ceiling of `expr` depends on `variable` (the calculus is exact)."""
+    return not any(variable in a.free_symbols for a in expr.atoms(sympy.floor, sympy.ceiling))
+
+
+def derivative(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    """d expr / d variable, expanded (of the smoothed expression when floors depend on it).
+
+    Example:
+        >>> from symcount import symbols
+        >>> (h1, h2) = symbols("h1 h2")
+        >>> derivative(785 * h1 + h1 * h2 + 4 * h2 + 3, h1)
+        h2 + 785
+    """
+    variable = _variable(variable)
+    return sympy.expand(sympy.diff(smooth(expr, variable), variable))
+
+
+def _numerator_denominator(expr: sympy.Expr, variable: sympy.Symbol) -> tuple[sympy.Poly, sympy.Poly] | None:
+    """`expr` as a ratio of polynomials in `variable` (coefficients in the other symbols), or None."""
+    numerator, denominator = sympy.fraction(sympy.together(expr))
+    try:
+        return sympy.Poly(numerator, variable), sympy.Poly(denominator, variable)
+    except sympy.PolynomialError:
+        return None
+
+
+def growth(expr: sympy.Expr, variable: sympy.Symbol) -> tuple[sympy.Expr, sympy.Expr]:
+    """The degree of `expr` in `variable` and its leading term, as `variable` grows.
+
+    For a polynomial these are the usual degree and highest term; for a ratio of polynomials the
+    difference of degrees and the ratio of the highest terms; otherwise they come from limits.
+
+    Example:
+        >>> from symcount import symbols
+        >>> (f, k, C) = symbols("f k C")
+        >>> growth(C * f * k**2 + f**2 * k**2 + 2 * f + 3, f)
+        (2, f**2*k**2)
+    """
+    variable = _variable(variable)
+    smoothed = sympy.expand(smooth(expr, variable))
+    if variable not in smoothed.free_symbols:
+        return sympy.Integer(0), smoothed
+    parts = _numerator_denominator(smoothed, variable)
+    if parts is not None:
+        numerator, denominator = parts
+        degree = numerator.degree() - denominator.degree()
+        coefficient = sympy.cancel(numerator.LC() / denominator.LC())
+        return sympy.Integer(degree), sympy.expand(coefficient * variable**degree)
+    try:
+        degree = sympy.limit(sympy.log(smoothed) / sympy.log(variable), variable, sympy.oo)
+        coefficient = sympy.limit(smoothed / variable**degree, variable, sympy.oo)
+    except (NotImplementedError, ValueError, TypeError):
+        degree = coefficient = sympy.nan
+    if not (degree.is_finite and coefficient.is_finite) or coefficient.is_zero:
+        raise SymcountError(f"cannot find how {expr} grows with {variable}")
+    return degree, coefficient * variable**degree
+
+
+def big_o(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Order:
+    """`O(variable**degree)` as `variable` goes to infinity."""
+    degree, _ = growth(expr, variable)
+    return sympy.Order(variable**degree, (variable, sympy.oo))
+
+
+def elasticity(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    """d log expr / d log variable = variable * expr' / expr: the percent change of `expr` per
+    percent change of `variable`. For a polynomial it tends to the degree.
+
+    Example:
+        >>> from symcount import symbols
+        >>> (w,) = symbols("w")
+        >>> elasticity(3 * w**2 + w, w)
+        (6*w + 1)/(3*w + 1)
+    """
+    variable = _variable(variable)
+    smoothed = smooth(expr, variable)
+    return sympy.cancel(variable * sympy.diff(smoothed, variable) / smoothed)
+
+
+def ratio(numerator: sympy.Expr, denominator: sympy.Expr) -> sympy.Expr:
+    """numerator / denominator with common factors cancelled: an exact fraction for numbers.
+
+    Example:
+        >>> ratio(sympy.Integer(7993), sympy.Integer(24533))
+        7993/24533
+    """
+    return sympy.cancel(numerator / denominator)
+
+
+def limit_at_infinity(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
+    """The limit of the (smoothed) expression as `variable` grows without bound."""
+    return sympy.limit(smooth(expr, variable), variable, sympy.oo)
+
+
+def real_roots(expr: sympy.Expr, variable: sympy.Symbol) -> list[sympy.Expr] | None:
+    """The real solutions of expr = 0 in `variable` (which may be any real here), ascending.
+
+    sympy's `solve` answers nothing at all for a symbol that must be an integer, so the work is
+    done over the reals, with a stand-in symbol; callers step to integers themselves. Floors and
+    ceilings in `variable` are smoothed first. None when sympy cannot solve the equation.
+
+    Example:
+        >>> from symcount import symbols
+        >>> (w,) = symbols("w")
+        >>> real_roots(w**2 - 2, w)
+        [-sqrt(2), sqrt(2)]
+    """
+    variable = _variable(variable)
+    real = sympy.Dummy(variable.name, real=True)
+    equation = smooth(expr, variable).xreplace({variable: real})
+    if real not in equation.free_symbols:
+        return []
+    parts = _numerator_denominator(equation, real)
+    if parts is not None and not parts[0].free_symbols - {real}:
+        return [root for root in parts[0].real_roots() if parts[1].eval(root) != 0]
+    try:
+        found = sympy.solve(equation, real)
+    except (NotImplementedError, ValueError):
+        return None
+    return sorted(root for root in found if root.is_real)
+
+
+def residue_classes(
+    expr: sympy.Expr, variable: sympy.Symbol, largest_period: int = 4096
+) -> tuple[int, list[sympy.Expr], sympy.Symbol] | None:
+    """`expr` as a quasi-polynomial: a period P and, for each r < P, the polynomial in m that
+    `expr` equals at variable = P*m + r (m = 0, 1, ...). None unless every floor or ceiling in
+    `variable` has an argument linear in it (then P, the lcm of their slopes' denominators, makes
+    each of them exact: floor(P*m/2 + c) = (P/2)*m + floor(c)).
+
+    Example:
+        >>> from symcount import symbols
+        >>> (H,) = symbols("H")
+        >>> period, classes, m = residue_classes(sympy.floor((H - 3) / 2) + 1, H)
+        >>> period, [c.xreplace({m: 5}) for c in classes]
+        (2, [4, 5])
+    """
+    period = 1
+    for rounded in expr.atoms(sympy.floor, sympy.ceiling):
+        if variable not in rounded.free_symbols:
+            continue
+        argument = sympy.expand(smooth(rounded.args[0], variable))
+        slope = argument.coeff(variable)
+        if not (
+            slope.is_Rational
+            and sympy.expand(argument - slope * variable).free_symbols.isdisjoint({variable})
+        ):
+            return None
+        period = math.lcm(period, int(slope.q))
+    if period > largest_period:
+        return None
+    m = sympy.Dummy("m", integer=True, nonnegative=True)
+    classes = []
+    for r in range(period):
+        shifted = expr.xreplace({variable: period * m + r})
+        if any(m in a.free_symbols for a in shifted.atoms(sympy.floor, sympy.ceiling)):
+            return None
+        classes.append(sympy.expand(shifted))
+    return period, classes, m
+
+
+# Numbers. Formulas are evaluated in one of two ways: numpy int64 arrays when an upper bound shows
+# nothing can overflow (integer-coefficient polynomials), and exact Python arithmetic otherwise
+# (Fractions for rational coefficients, so floors and ceilings stay exact).
+
+INT64_MAX = 2**63 - 1
+
+
+def integer_polynomial(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...]) -> sympy.Poly | None:
+    """`expr` as a polynomial in `variables` with integer coefficients, or None if it is not one."""
+    if not expr.free_symbols <= set(variables):
+        return None
+    try:
+        poly = sympy.Poly(expr, *variables) if variables else None
+    except sympy.PolynomialError:
+        return None
+    if poly is None or not all(c.is_Integer for c in poly.coeffs()):
+        return None
+    return poly
+
+
+def fits_int64(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], largest: tuple[int, ...]) -> bool:
+    """True when `expr`, expanded, can be evaluated in int64 for every variable in [1, largest].
+
+    Every intermediate value of an expanded polynomial (a partial product of a term, a partial
+    sum) is at most the sum of |coefficient| * largest**exponents, since each factor is >= 1.
+    """
+    poly = integer_polynomial(sympy.expand(expr), variables)
+    if poly is None:
+        return False
+    bound = 0
+    for exponents, coefficient in poly.terms():
+        term = abs(int(coefficient))
+        for value, exponent in zip(largest, exponents):
+            term *= abs(value) ** exponent
+        bound += term
+    return bound <= INT64_MAX
+
+
+def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...]) -> Callable[..., Any]:
+    """A numpy function of int64 arrays giving every expression (expanded) as an int64 array.
+
+    Only for expressions `fits_int64` accepted over the arrays' range.
+    """
+    import numpy
+
+    expanded = [sympy.expand(e) for e in exprs]
+    function = sympy.lambdify(variables, expanded, modules="numpy")
+
+    def evaluate(*arrays: Any) -> list[Any]:
+        shape = numpy.shape(arrays[0]) if arrays else ()
+        results = function(*arrays)
+        # A constant expression comes back as a Python int: broadcast it to the arrays' shape.
+        return [numpy.broadcast_to(numpy.asarray(r, dtype=numpy.int64), shape) for r in results]
+
+    return evaluate
+
+
+class _ExactPrinter(PythonCodePrinter):
+    """Python code whose arithmetic stays exact on Fraction inputs: rational constants become
+    Fractions (Python would turn `1/2` into a float), floor and ceiling stay `math.floor/ceil`."""
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        return f"Fraction({expr.p}, {expr.q})"
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        return str(expr.p)
+
+
+def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...]) -> Callable[..., list[Any]]:
+    """A Python function of integers giving every expression exactly, as a list of `Fraction`s."""
+    for expr in exprs:
+        strange = [
+            a
+            for a in expr.atoms(sympy.Function)
+            if not isinstance(a, (sympy.floor, sympy.ceiling, sympy.Min, sympy.Max))
+        ]
+        if strange or any(not p.exp.is_Integer for p in expr.atoms(sympy.Pow)):
+            raise SymcountError(f"cannot evaluate {expr} exactly")
+    function = sympy.lambdify(
+        variables, list(exprs), modules=[{"Fraction": Fraction, "math": math}], printer=_ExactPrinter
+    )
+
+    def evaluate(*values: int) -> list[Any]:
+        return [Fraction(r) for r in function(*(Fraction(v) for v in values))]
+
+    return evaluate

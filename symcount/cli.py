@@ -16,7 +16,7 @@ import click
 from .errors import SymcountError
 
 if TYPE_CHECKING:
-    from .model import Sequential
+    from .model import Model
     from .spec import Spec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,9 +53,7 @@ def parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def load(
-    spec: str, sets: tuple[str, ...], defaults: bool
-) -> tuple[Spec, Sequential, Sequential, dict[str, Any]]:
+def load(spec: str, sets: tuple[str, ...], defaults: bool) -> tuple[Spec, Model, Model, dict[str, Any]]:
     """The spec, its symbolic model, the model with values substituted, and those values."""
     from .spec import load_spec
 

@@ -1,3 +1,469 @@
-"""The formula explorer's commands: registered on the `symcount` group by importing this module."""
+"""The formula explorer's commands: registered on the `symcount` group by importing this module.
+
+diff, scaling, solve, sweep, compare, explain and plot. Like `cli`, this module imports no sympy,
+numpy or matplotlib: each command imports what it needs when it runs. Values come as in `count`:
+the spec's own values, overridden by `--set`, or only `--set` with `--no-defaults`; the symbols a
+command varies keep their values only as the point where results are evaluated.
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+# `cli` imports this module at its end, once `main` and the helpers below exist; importing this
+# module first works too (it imports `cli`, whose last line finds this module already loading).
+from .cli import UserError, json_option, load, main, parse_sets, reports_errors, set_option, spec_argument
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .spec import Spec
+
+no_defaults_option = click.option(
+    "--no-defaults", is_flag=True, help="Ignore the spec's own values: only --set values are substituted."
+)
+markdown_option = click.option("--markdown", is_flag=True, help="Print Markdown.")
+latex_option = click.option("--latex", is_flag=True, help="Print LaTeX.")
+size_option = click.option(
+    "--size", default="800x600", show_default=True, metavar="WxH", help="The image's size in pixels."
+)
+
+
+def _one_format(**flags: bool) -> None:
+    given = [name for name, on in flags.items() if on]
+    if len(given) > 1:
+        raise click.UsageError(f"choose one output format. Received: {', '.join('--' + g for g in given)}")
+
+
+def _check_names(model: Model, names: list[str], option: str) -> None:
+    known = [s.name for s in model.symbols]
+    for name in names:
+        if name not in known:
+            raise UserError(
+                f"unknown symbol {name!r} in {option}; this spec's symbols are {', '.join(known) or 'none'}"
+            )
+
+
+def _values(
+    spec: str, sets: tuple[str, ...], defaults: bool, free: list[str], option: str, point_set: bool = True
+) -> tuple[Spec, Model, dict[str, Any]]:
+    """The spec, its symbolic model, and values where the `free` symbols stay free in every other
+    value (`f: 2*k` with k free stays 2*k) and keep their own value only as the point (which
+    `--set` may give only when `point_set`)."""
+    loaded, model, _, point = load(spec, sets, defaults)
+    _check_names(model, free, option)
+    if not point_set:
+        for name in free:
+            if name in parse_sets(sets):
+                raise UserError(f"{name!r} is given by {option} and by --set: give it once")
+    keep = {name: name for name in free}
+    fixed = loaded.values_for(model, {**parse_sets(sets), **keep}, defaults=defaults)
+    values = {name: value for name, value in fixed.items() if name not in keep}
+    values.update({name: point[name] for name in free if name in point})
+    return loaded, model, values
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.strip().isdigit() and height.strip().isdigit()):
+        raise UserError(f"--size expects WIDTHxHEIGHT in pixels, e.g. 800x600. Received: {text!r}")
+    return int(width), int(height)
+
+
+@main.command(name="diff")
+@spec_argument
+@click.option("--wrt", required=True, metavar="NAME", help="The symbol to differentiate by.")
+@set_option
+@no_defaults_option
+@latex_option
+@json_option
+@reports_errors
+def diff_command(
+    spec: str, wrt: str, sets: tuple[str, ...], no_defaults: bool, latex: bool, as_json: bool
+) -> None:
+    """d total / d NAME as a formula, and its value where NAME has one (from the spec or --set).
+
+    Every other symbol takes its value; --no-defaults keeps those not --set free.
+    """
+    import sympy
+
+    from .explore import diff
+    from .render import diff_data, diff_text
+
+    _one_format(latex=latex, json=as_json)
+    _, model, values = _values(spec, sets, not no_defaults, [wrt], "--wrt")
+    result = diff(model, wrt, values)
+    if as_json:
+        click.echo(json.dumps(diff_data(result), indent=2))
+    elif latex:
+        click.echo(sympy.latex(result.derivative))
+    else:
+        click.echo(diff_text(result))
+
+
+@main.command()
+@spec_argument
+@click.option(
+    "--wrt",
+    metavar="NAME|NAME=EXPR,...",
+    help="One symbol (w), or several scaled by one factor: 'w=s*w0, h=s*h0'.",
+)
+@click.option(
+    "--together",
+    metavar="NAMES",
+    help="Scale these symbols together by one factor: w,h means w -> s*w, h -> s*h.",
+)
+@click.option("--by", default="s", show_default=True, metavar="NAME", help="The scale factor's name.")
+@set_option
+@no_defaults_option
+@markdown_option
+@latex_option
+@json_option
+@reports_errors
+def scaling(
+    spec: str,
+    wrt: str | None,
+    together: str | None,
+    by: str,
+    sets: tuple[str, ...],
+    no_defaults: bool,
+    markdown: bool,
+    latex: bool,
+    as_json: bool,
+) -> None:
+    """How the total grows: degree, leading term, big-O and elasticity d log N / d log w.
+
+    The elasticity is given as a formula and, exactly, where the symbols have values. With several
+    symbols scaled together (--together w,h) it is taken at s = 1: how the total grows when the
+    whole net widens from its current sizes.
+    """
+    from .explore import parse_scaling, scaling
+    from .render import scaling_data, scaling_latex, scaling_markdown, scaling_text
+
+    _one_format(markdown=markdown, latex=latex, json=as_json)
+    if (wrt is None) == (together is None):
+        raise click.UsageError("give one of --wrt NAME (or 'w=s*w0, h=s*h0') and --together w,h")
+    target: Any
+    if together is not None:
+        target = [name.strip() for name in together.split(",") if name.strip()]
+        names = target
+    elif wrt is not None and "=" in wrt:
+        target = parse_scaling(wrt)
+        names = list(target)
+    else:
+        target = (wrt or "").strip()
+        names = [target]
+    _, model, values = _values(
+        spec, sets, not no_defaults, names, "--wrt" if together is None else "--together"
+    )
+    result = scaling(model, target, values, by=by)
+    if as_json:
+        click.echo(json.dumps(scaling_data(result), indent=2))
+    elif markdown:
+        click.echo(scaling_markdown(result))
+    elif latex:
+        click.echo(scaling_latex(result))
+    else:
+        click.echo(scaling_text(result))
+
+
+@main.command()
+@spec_argument
+@click.option("--for", "wrt", required=True, metavar="NAME", help="The symbol to solve for.")
+@click.option(
+    "--budget", required=True, metavar="EXPR", help="The most parameters allowed, e.g. 1e6 or 2**20."
+)
+@set_option
+@no_defaults_option
+@json_option
+@reports_errors
+def solve(spec: str, wrt: str, budget: str, sets: tuple[str, ...], no_defaults: bool, as_json: bool) -> None:
+    """The largest integer NAME whose total stays within the budget (checked at NAME and NAME + 1)."""
+    from .explore import solve_budget
+    from .render import budget_data, budget_text
+
+    _, model, values = _values(spec, sets, not no_defaults, [wrt], "--for", point_set=False)
+    result = solve_budget(model, wrt, budget, values)
+    click.echo(json.dumps(budget_data(result), indent=2) if as_json else budget_text(result))
+
+
+@main.command()
+@spec_argument
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    required=True,
+    metavar="NAME=START:STOP[:STEP]",
+    help="A symbol's values: 8:1024:8 (stop included when on the grid) or 8,16,32. Repeatable; the first varies slowest.",
+)
+@click.option("--layers", is_flag=True, help="Add a column for every layer's count.")
+@set_option
+@no_defaults_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@markdown_option
+@json_option
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on stderr [default: for long sweeps written to a file or pipe from a terminal].",
+)
+@reports_errors
+def sweep(
+    spec: str,
+    grids: tuple[str, ...],
+    layers: bool,
+    sets: tuple[str, ...],
+    no_defaults: bool,
+    as_csv: bool,
+    markdown: bool,
+    as_json: bool,
+    progress: bool | None,
+) -> None:
+    """The total (and with --layers every layer's count) at every point of a grid: exact ints,
+    computed and printed chunk by chunk."""
+    from .explore import parse_grid, sweep
+
+    _one_format(csv=as_csv, markdown=markdown, json=as_json)
+    axes = dict(parse_grid(text) for text in grids)
+    if len(axes) < len(grids):
+        raise UserError("each symbol takes one --grid")
+    _, model, values = _values(spec, sets, not no_defaults, list(axes), "--grid", point_set=False)
+    result = sweep(model, axes, {k: v for k, v in values.items() if k not in axes}, layers=layers)
+    show = progress if progress is not None else (result.size >= 100_000 and _terminal_stderr_only())
+    writer = _SweepWriter(
+        result.header, "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
+    )
+    chunks = result.chunks()
+    if show:
+        with click.progressbar(length=result.size, label="sweeping", file=sys.stderr) as bar:
+            for chunk in chunks:
+                writer.write(chunk)
+                bar.update(len(chunk))
+    else:
+        for chunk in chunks:
+            writer.write(chunk)
+    writer.close()
+
+
+def _terminal_stderr_only() -> bool:
+    """A bar helps when the rows go to a file or pipe while a person watches the terminal."""
+    return sys.stderr.isatty() and not sys.stdout.isatty()
+
+
+class _SweepWriter:
+    """Rows printed as they come: the text table takes its column widths from the first chunk."""
+
+    def __init__(self, header: tuple[str, ...], form: str) -> None:
+        self.header = header
+        self.form = form
+        self.widths: list[int] | None = None
+        self.first = True
+
+    def write(self, rows: list[tuple[int, ...]]) -> None:
+        lines = []
+        if self.form == "csv":
+            import csv
+            import io
+
+            buffer = io.StringIO()
+            out = csv.writer(buffer, lineterminator="\n")
+            if self.first:
+                out.writerow(self.header)
+            out.writerows(rows)
+            click.echo(buffer.getvalue(), nl=False)
+        elif self.form == "json":
+            for row in rows:
+                lines.append(
+                    ("[\n" if self.first else ",\n") + "  " + json.dumps(dict(zip(self.header, row)))
+                )
+                self.first = False
+            click.echo("".join(lines), nl=False)
+        elif self.form == "markdown":
+            if self.first:
+                lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
+            lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+            click.echo("\n".join(lines))
+        else:
+            cells = [[f"{v:,}" for v in row] for row in rows]
+            if self.widths is None:
+                self.widths = [
+                    max(len(r[i]) for r in [list(self.header), *cells]) for i in range(len(self.header))
+                ]
+                lines.append("  ".join(h.rjust(w) for h, w in zip(self.header, self.widths)))
+            lines += ["  ".join(c.rjust(w) for c, w in zip(row, self.widths)) for row in cells]
+            click.echo("\n".join(lines))
+        self.first = False
+
+    def close(self) -> None:
+        if self.form == "json":
+            click.echo("[]" if self.first else "\n]")
+
+
+@main.command()
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@set_option
+@no_defaults_option
+@markdown_option
+@latex_option
+@json_option
+@click.option("--plot", "plot_path", metavar="FILE", help="Also draw both totals against --x into a PNG.")
+@click.option(
+    "--x",
+    "x_grid",
+    metavar="NAME=START:STOP[:STEP]",
+    help="The symbol (shared by A and B) on the plot's x axis.",
+)
+@click.option("--log", is_flag=True, help="Plot on log-log axes.")
+@size_option
+@reports_errors
+def compare(
+    first: str,
+    second: str,
+    sets: tuple[str, ...],
+    no_defaults: bool,
+    markdown: bool,
+    latex: bool,
+    as_json: bool,
+    plot_path: str | None,
+    x_grid: str | None,
+    log: bool,
+    size: str,
+) -> None:
+    """Two specs side by side: totals, difference and ratio, and each layer's share of its model.
+
+    A --set value goes to whichever spec knows the name (both, if both do).
+    """
+    from .explore import compare, parse_grid
+    from .render import comparison_data, comparison_latex, comparison_markdown, comparison_text
+
+    _one_format(markdown=markdown, latex=latex, json=as_json)
+    if (plot_path is None) != (x_grid is None):
+        raise click.UsageError("--plot FILE and --x NAME=START:STOP go together")
+    from .spec import load_spec
+
+    given = parse_sets(sets)
+    x_name = parse_grid(x_grid)[0] if x_grid is not None else None
+    known = []
+    for source in (first, second):
+        loaded = load_spec(source)
+        known.append(set(loaded.known_names(loaded.model())))
+    unknown = [name for name in given if not any(name in names for names in known)]
+    if unknown:
+        raise UserError(f"unknown name {unknown[0]!r} in --set: neither {first} nor {second} knows it")
+    prepared = []
+    for source, names in zip((first, second), known):
+        pairs = tuple(f"{name}={value}" for name, value in given.items() if name in names)
+        free = [x_name] if x_name is not None else []
+        prepared.append(_values(source, pairs, not no_defaults, free, "--x", point_set=False))
+    (spec_a, model_a, values_a), (spec_b, model_b, values_b) = prepared
+    result = compare(model_a, model_b, values_a, values_b)
+    if as_json:
+        click.echo(json.dumps(comparison_data(result), indent=2))
+    elif markdown:
+        click.echo(comparison_markdown(result))
+    elif latex:
+        click.echo(comparison_latex(result))
+    else:
+        click.echo(comparison_text(result))
+    if plot_path is not None and x_grid is not None and x_name is not None:
+        from .plot import plot_models
+
+        label_a, label_b = (spec_a.name, spec_b.name) if spec_a.name != spec_b.name else ("A", "B")
+        models = [
+            (label_a, model_a, {k: v for k, v in values_a.items() if k != x_name}),
+            (label_b, model_b, {k: v for k, v in values_b.items() if k != x_name}),
+        ]
+        plot_models(models, x_grid, log=log, path=plot_path, size=_size(size))
+        click.echo(f"wrote {plot_path}", err=True)
+
+
+@main.command()
+@spec_argument
+@set_option
+@no_defaults_option
+@markdown_option
+@latex_option
+@json_option
+@reports_errors
+def explain(
+    spec: str, sets: tuple[str, ...], no_defaults: bool, markdown: bool, latex: bool, as_json: bool
+) -> None:
+    """Per layer, in words and numbers, where the count comes from; then the sum."""
+    from .explore import explain
+    from .render import explanation_data, explanation_latex, explanation_markdown, explanation_text
+
+    _one_format(markdown=markdown, latex=latex, json=as_json)
+    _, model, values = _values(spec, sets, not no_defaults, [], "")
+    result = explain(model, values)
+    if as_json:
+        click.echo(json.dumps(explanation_data(result), indent=2))
+    elif markdown:
+        click.echo(explanation_markdown(result))
+    elif latex:
+        click.echo(explanation_latex(result))
+    else:
+        click.echo(explanation_text(result))
+
+
+@main.command()
+@spec_argument
+@click.option(
+    "--x",
+    "x_grid",
+    required=True,
+    metavar="NAME=START:STOP[:STEP]",
+    help="The symbol on the x axis and its values.",
+)
+@click.option(
+    "--y",
+    type=click.Choice(["total", "per-layer"]),
+    default="total",
+    show_default=True,
+    help="The total, or every layer stacked.",
+)
+@click.option("--log", is_flag=True, help="Log-log axes (a polynomial's degree is its slope).")
+@click.option("-o", "--output", required=True, metavar="FILE", help="The PNG to write.")
+@size_option
+@set_option
+@no_defaults_option
+@json_option
+@reports_errors
+def plot(
+    spec: str,
+    x_grid: str,
+    y: str,
+    log: bool,
+    output: str,
+    size: str,
+    sets: tuple[str, ...],
+    no_defaults: bool,
+    as_json: bool,
+) -> None:
+    """Parameters against one symbol, as a PNG (needs matplotlib: pip install "symcount[explore]")."""
+    from .explore import parse_grid
+    from .plot import plot_counts
+
+    name, axis = parse_grid(x_grid)
+    _, model, values = _values(spec, sets, not no_defaults, [name], "--x", point_set=False)
+    data = plot_counts(
+        model,
+        (name, axis),
+        {k: v for k, v in values.items() if k != name},
+        y=y,
+        log=log,
+        path=output,
+        size=_size(size),
+    )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"x": {data.x_name: list(data.x)}, "series": {k: list(v) for k, v in data.series.items()}}
+            )
+        )
+    else:
+        click.echo(f"wrote {output} ({data.size[0]}x{data.size[1]}, {len(data.x)} points of {name})")

@@ -313,8 +313,8 @@ class Model:
         name: str | None = None,
         framework: str = "keras",
     ) -> None:
-        self.inputs: tuple[Input, ...] = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)  # type: ignore[arg-type]
-        self.outputs: tuple[Tensor, ...] = tuple(outputs) if isinstance(outputs, (list, tuple)) else (outputs,)  # type: ignore[arg-type]
+        self.inputs: tuple[Input, ...] = _as_tuple(inputs)
+        self.outputs: tuple[Tensor, ...] = _as_tuple(outputs)
         if not self.inputs or not all(isinstance(i, Input) for i in self.inputs):
             raise SpecError("a model's inputs must be Input(...) tensors")
         if any(i.shape is None for i in self.inputs):
@@ -518,6 +518,10 @@ class Sequential(Model):
     def __repr__(self) -> str:
         inner = ", ".join([repr(self.input), *(row.layer.describe() for row in self.rows)])
         return f"Sequential({inner})"
+
+
+def _as_tuple(items: Any) -> tuple[Any, ...]:
+    return tuple(items) if isinstance(items, (list, tuple)) else (items,)
 
 
 def _as_int(expr: sympy.Expr, what: str) -> int:

@@ -6,15 +6,28 @@ check numbers and formulas, not sliced text.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from .model import Sequential
+from .errors import SymcountError
+from .model import Model
 from .shapes import format_shape
 
-__all__ = ["number", "summary_data", "summary_text", "summary_markdown", "to_json_value"]
+if TYPE_CHECKING:
+    from .explore import Budget, Comparison, Diff, Explanation, ModelShares, Scaling
+
+__all__ = [
+    "number", "summary_data", "summary_text", "summary_markdown", "to_json_value", "summary_html",
+    "latex_formula", "table_text", "table_markdown", "table_latex", "decimal", "exact_and_decimal",
+    "json_number", "diff_text", "diff_data", "scaling_rows", "scaling_text", "scaling_markdown",
+    "scaling_latex", "scaling_data", "budget_text", "budget_data", "comparison_rows",
+    "comparison_text", "comparison_markdown", "comparison_latex", "comparison_data",
+    "explanation_rows", "explanation_text", "explanation_markdown", "explanation_latex",
+    "explanation_data",
+]  # fmt: skip
 
 
 def number(value: sympy.Expr | int) -> str:
@@ -29,7 +42,7 @@ def to_json_value(value: sympy.Expr) -> int | str:
     return int(value) if value.is_Integer else str(value)
 
 
-def summary_data(model: Sequential, valued: Sequential | None = None) -> dict[str, Any]:
+def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
     """The per-layer table as data: formulas from `model`, numbers from `valued` (if given)."""
     layers = []
     for row, placed in zip(model.rows, (valued or model).rows):
@@ -72,9 +85,7 @@ def summary_data(model: Sequential, valued: Sequential | None = None) -> dict[st
     return data
 
 
-def _table_cells(
-    model: Sequential, valued: Sequential | None
-) -> tuple[list[str], list[list[str]], list[list[str]]]:
+def _table_cells(model: Model, valued: Model | None) -> tuple[list[str], list[list[str]], list[list[str]]]:
     header = ["Layer (type)", "Output shape", "Params"]
     if valued is not None:
         header = ["Layer (type)", "Output shape", "Params (formula)", "Params"]
@@ -96,7 +107,7 @@ def _table_cells(
     return header, body, foot
 
 
-def summary_text(model: Sequential, valued: Sequential | None = None) -> str:
+def summary_text(model: Model, valued: Model | None = None) -> str:
     """A table like Keras' `model.summary()`, every cell a formula (and a number when known)."""
     header, body, foot = _table_cells(model, valued)
     widths = [max(len(r[i]) for r in [header, *body, *foot]) for i in range(len(header))]
@@ -114,7 +125,7 @@ def summary_text(model: Sequential, valued: Sequential | None = None) -> str:
     return "\n".join(lines)
 
 
-def summary_markdown(model: Sequential, valued: Sequential | None = None) -> str:
+def summary_markdown(model: Model, valued: Model | None = None) -> str:
     """The same table in Markdown, formulas in backticks."""
     header, body, foot = _table_cells(model, valued)
 
@@ -126,3 +137,377 @@ def summary_markdown(model: Sequential, valued: Sequential | None = None) -> str
     lines += [line(cells, True) for cells in body]
     lines += [line([f"**{cells[0]}**", *cells[1:]], True) for cells in foot]
     return "\n".join(lines)
+
+
+# Notebooks: a model shows as a table (HTML) and its total as LaTeX.
+
+
+def summary_html(model: Model, valued: Model | None = None) -> str:
+    """The summary table as HTML, for Jupyter's `_repr_html_`."""
+    header, body, foot = _table_cells(model, valued)
+
+    def line(cells: Sequence[str], tag: str) -> str:
+        return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+    title = html.escape(f"Model: {model.name}" if model.name else "Model")
+    rows = [
+        line(header, "th"),
+        *(line(cells, "td") for cells in body),
+        *(line(cells, "th") for cells in foot),
+    ]
+    shape = html.escape(format_shape(model.input_shape))
+    return f"<table><caption>{title}, input shape {shape}</caption>{''.join(rows)}</table>"
+
+
+def latex_formula(expr: sympy.Expr, name: str = "N") -> str:
+    """`$\\displaystyle N = ...$`: a formula as Jupyter's `_repr_latex_` shows it."""
+    return f"$\\displaystyle {name} = {sympy.latex(expr)}$"
+
+
+# Tables of any cells, in the three forms every explorer command offers.
+
+
+def table_text(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """Columns padded to their widest cell; the columns listed in `right` are right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(header), *(line(cells) for cells in rows)])
+
+
+def table_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+def _latex_cell(text: str) -> str:
+    for char in "\\&%$#_{}":
+        text = text.replace(char, "\\" + char)
+    return text.replace("~", "\\textasciitilde{}").replace("^", "\\textasciicircum{}")
+
+
+def table_latex(header: Sequence[str], rows: Sequence[Sequence[str]], formulas: Sequence[int] = ()) -> str:
+    """A `tabular`; cells of the columns in `formulas` are sympy text, shown as math."""
+
+    def cell(i: int, text: str) -> str:
+        if i in formulas and text:
+            try:
+                from .parse import parse_expression
+
+                return f"${sympy.latex(parse_expression(text.replace(',', '')))}$"
+            except SymcountError:
+                pass
+        return _latex_cell(text)
+
+    lines = [
+        "\\begin{tabular}{" + "l" * len(header) + "}",
+        " & ".join(_latex_cell(h) for h in header) + " \\\\",
+    ]
+    lines.append("\\hline")
+    lines += [" & ".join(cell(i, c) for i, c in enumerate(cells)) + " \\\\" for cells in rows]
+    lines.append("\\end{tabular}")
+    return "\n".join(lines)
+
+
+# The explorer's results (symcount.explore) as data, text, Markdown and LaTeX.
+
+
+def decimal(value: sympy.Expr) -> str:
+    """A number to six significant digits: `1.03656`."""
+    return f"{float(value):.6g}"
+
+
+def exact_and_decimal(value: sympy.Expr) -> str:
+    """`25430/24533 (1.03656)` for a fraction, `7,993` for an integer, the formula otherwise."""
+    if value.is_Integer:
+        return number(value)
+    if value.is_Rational:
+        return f"{value} ({decimal(value)})"
+    if value.is_number:
+        return decimal(value)
+    return str(value)
+
+
+def json_number(value: sympy.Expr | None) -> Any:
+    """An int, {"exact": "p/q", "decimal": float} for a fraction, the formula's text otherwise."""
+    if value is None:
+        return None
+    if value.is_Integer:
+        return int(value)
+    if value.is_Rational:
+        return {"exact": str(value), "decimal": float(value)}
+    return str(value)
+
+
+def _point(point: dict[str, sympy.Expr]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in point.items())
+
+
+def diff_text(result: Diff) -> str:
+    lines = [f"d total / d {result.wrt} = {result.derivative}"]
+    if result.value is not None and result.derivative.free_symbols:
+        lines.append(f"at {_point(result.point)}: {exact_and_decimal(result.value)}")
+    if result.smoothed:
+        lines.append(f"(floors and ceilings in {result.wrt} are read as their arguments)")
+    return "\n".join(lines)
+
+
+def diff_data(result: Diff) -> dict[str, Any]:
+    return {
+        "wrt": result.wrt,
+        "derivative": str(result.derivative),
+        "latex": sympy.latex(result.derivative),
+        "point": {name: json_number(value) for name, value in result.point.items()},
+        "value": json_number(result.value),
+        "smoothed": result.smoothed,
+    }
+
+
+def _order(result: Scaling) -> str:
+    term = result.order.args[0] if result.order.args else sympy.Integer(1)
+    return f"O({term})"
+
+
+def scaling_rows(result: Scaling) -> list[tuple[str, str]]:
+    """(quantity, value) pairs: the report as data for every rendering."""
+    v = result.variable
+    rows = []
+    if result.substitution:
+        rows.append(("scaling", ", ".join(f"{name} -> {expr}" for name, expr in result.substitution.items())))
+    rows += [
+        ("total", str(result.total)),
+        (f"degree in {v}", str(result.degree)),
+        ("leading term", str(result.leading_term)),
+        ("growth", f"{_order(result)} as {v} grows"),
+        (f"elasticity d log N / d log {v}", str(result.elasticity)),
+    ]
+    if result.point:
+        if result.total_at is not None:
+            rows.append((f"total at {_point(result.point)}", exact_and_decimal(result.total_at)))
+        if result.elasticity_at is not None:
+            rows.append((f"elasticity at {_point(result.point)}", exact_and_decimal(result.elasticity_at)))
+    if result.smoothed:
+        rows.append(("note", f"floors and ceilings in {v} are read as their arguments"))
+    return rows
+
+
+def scaling_text(result: Scaling) -> str:
+    rows = scaling_rows(result)
+    width = max(len(name) for name, _ in rows) + 1
+    return "\n".join(f"{(name + ':').ljust(width)} {value}" for name, value in rows)
+
+
+def scaling_markdown(result: Scaling) -> str:
+    return table_markdown(
+        ["quantity", "value"], [[name, f"`{value}`"] for name, value in scaling_rows(result)]
+    )
+
+
+def scaling_latex(result: Scaling) -> str:
+    v = sympy.latex(sympy.Symbol(result.variable))
+    lines = [
+        f"N &= {sympy.latex(result.total)}",
+        f"\\deg_{{{v}}} N &= {sympy.latex(result.degree)}",
+        f"N &\\sim {sympy.latex(result.leading_term)}",
+        f"N &= {sympy.latex(result.order)}",
+        f"\\frac{{d \\log N}}{{d \\log {v}}} &= {sympy.latex(result.elasticity)}",
+    ]
+    if result.elasticity_at is not None:
+        lines.append(
+            f"\\left.\\frac{{d \\log N}}{{d \\log {v}}}\\right|_{{{_point(result.point)}}} &= {sympy.latex(result.elasticity_at)}"
+        )
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def scaling_data(result: Scaling) -> dict[str, Any]:
+    return {
+        "variable": result.variable,
+        "substitution": {name: str(expr) for name, expr in result.substitution.items()},
+        "total": str(result.total),
+        "degree": json_number(result.degree),
+        "leading_term": str(result.leading_term),
+        "big_o": _order(result),
+        "elasticity": str(result.elasticity),
+        "point": {name: json_number(value) for name, value in result.point.items()},
+        "total_at": json_number(result.total_at),
+        "elasticity_at": json_number(result.elasticity_at),
+        "smoothed": result.smoothed,
+    }
+
+
+def budget_text(result: Budget) -> str:
+    w, budget = result.symbol, number(result.budget) if result.budget.is_Integer else str(result.budget)
+    if result.status == "none":
+        first, least = result.smallest, result.smallest_total
+        return f"no value of {w} fits the budget {budget}: even {w} = {first:,} gives {least:,} parameters"
+    assert result.value is not None and result.total is not None
+    if result.status == "unbounded":
+        if result.formula.free_symbols:
+            return f"every value of {w} from {w} = {result.value:,} on fits the budget {budget}: the total does not grow with {w}"
+        return f"every value of {w} fits the budget {budget}: the total does not depend on {w} (it is {result.total:,})"
+    lines = [
+        f"{w} = {result.value:,} is the largest value within the budget {budget}",
+        f"total at {w} = {result.value:,}: {result.total:,}",
+    ]
+    if result.next_total is None:
+        lines.append(f"{w} = {result.value + 1:,} is not a valid size for this network")
+    else:
+        lines.append(f"total at {w} = {result.value + 1:,}: {result.next_total:,} (over the budget)")
+    if result.method == "smoothed":
+        lines.append(f"(assumes the total never falls once its smoothed form grows with {w})")
+    return "\n".join(lines)
+
+
+def budget_data(result: Budget) -> dict[str, Any]:
+    return {
+        "symbol": result.symbol,
+        "budget": json_number(result.budget),
+        "status": result.status,
+        "value": result.value,
+        "total": result.total,
+        "next_total": result.next_total,
+        "smallest_valid": result.smallest,
+        "smallest_total": result.smallest_total,
+        "formula": str(result.formula),
+        "real_solution": None if result.real_root is None else float(result.real_root),
+        "method": result.method,
+    }
+
+
+def _share(share: sympy.Expr | None) -> str:
+    if share is None:
+        return ""
+    if share.is_number:
+        return f"{float(share) * 100:.1f}%"
+    return str(share)
+
+
+def _labels(result: Comparison) -> tuple[str, str]:
+    a, b = result.first.name, result.second.name
+    return (f"{a} (A)", f"{b} (B)") if a == b else (a, b)
+
+
+def comparison_rows(result: Comparison) -> tuple[list[list[str]], list[tuple[str, list[list[str]], str]]]:
+    """The totals table, and for each model its layer table and the layer holding the most."""
+    a, b = _labels(result)
+    totals = [
+        [a, number(result.first.total)],
+        [b, number(result.second.total)],
+        [f"difference ({a} - {b})", number(result.difference)],
+        [f"ratio ({a} / {b})", "" if result.ratio is None else exact_and_decimal(result.ratio)],
+    ]
+    models = []
+    for label, shares in ((a, result.first), (b, result.second)):
+        body = [
+            [f"{layer.name} ({layer.kind})", number(layer.params), _share(layer.share)]
+            for layer in shares.layers
+        ]
+        top = shares.largest
+        most = "" if top is None else f"{top.name} ({_share(top.share)})"
+        models.append((label, body, most))
+    return totals, models
+
+
+def comparison_text(result: Comparison) -> str:
+    totals, models = comparison_rows(result)
+    lines = [table_text(["", "parameters"], totals, right=[1])]
+    for label, body, most in models:
+        lines += ["", f"Where the parameters sit in {label}:"]
+        lines.append(table_text(["layer", "params", "share"], body, right=[1, 2]))
+        if most:
+            lines.append(f"most: {most}")
+    return "\n".join(lines)
+
+
+def comparison_markdown(result: Comparison) -> str:
+    totals, models = comparison_rows(result)
+    parts = [table_markdown(["", "parameters"], totals)]
+    for label, body, most in models:
+        parts.append(f"**{label}**" + (f" (most: {most})" if most else ""))
+        parts.append(table_markdown(["layer", "params", "share"], body))
+    return "\n\n".join(parts)
+
+
+def comparison_latex(result: Comparison) -> str:
+    totals, models = comparison_rows(result)
+    parts = [table_latex(["", "parameters"], totals, formulas=[1])]
+    parts += [table_latex([label, "params", "share"], body, formulas=[1]) for label, body, _ in models]
+    return "\n\n".join(parts)
+
+
+def comparison_data(result: Comparison) -> dict[str, Any]:
+    def model(shares: ModelShares) -> dict[str, Any]:
+        top = shares.largest
+        return {
+            "name": shares.name,
+            "total": json_number(shares.total),
+            "layers": [
+                {
+                    "name": layer.name,
+                    "type": layer.kind,
+                    "params": json_number(layer.params),
+                    "share": json_number(layer.share),
+                }
+                for layer in shares.layers
+            ],
+            "largest": None if top is None else top.name,
+        }
+
+    return {
+        "first": model(result.first),
+        "second": model(result.second),
+        "difference": json_number(result.difference),
+        "ratio": json_number(result.ratio),
+    }
+
+
+def explanation_rows(result: Explanation) -> list[list[str]]:
+    return [[str(layer.position), f"{layer.name} ({layer.kind})", layer.words] for layer in result.layers]
+
+
+def explanation_text(result: Explanation) -> str:
+    lines = [result.name or "model"]
+    lines += [f"  {number}. {layer}: {words}" for number, layer, words in explanation_rows(result)]
+    lines.append(f"  total: {result.words}")
+    return "\n".join(lines)
+
+
+def explanation_markdown(result: Explanation) -> str:
+    rows = [*explanation_rows(result), ["", "**total**", result.words]]
+    return table_markdown(["#", "layer", "where the count comes from"], rows)
+
+
+def explanation_latex(result: Explanation) -> str:
+    rows = [*explanation_rows(result), ["", "total", result.words]]
+    return table_latex(["\\#", "layer", "where the count comes from"], rows)
+
+
+def explanation_data(result: Explanation) -> dict[str, Any]:
+    return {
+        "name": result.name,
+        "layers": [
+            {
+                "position": layer.position,
+                "name": layer.name,
+                "type": layer.kind,
+                "params": json_number(layer.params),
+                "words": layer.words,
+                "weights": [
+                    {
+                        "name": t.name,
+                        "shape": [json_number(d) for d in t.shape],
+                        "size": json_number(t.size),
+                        "kind": t.kind,
+                    }
+                    for t in layer.terms
+                ],
+            }
+            for layer in result.layers
+        ],
+        "total": json_number(result.total),
+        "words": result.words,
+    }

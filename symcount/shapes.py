@@ -36,6 +36,19 @@ def _explicit(padding: Padding) -> sympy.Expr | None:
     return padding
 
 
+def _divide(rounding: type[sympy.Function], numerator: sympy.Expr, stride: sympy.Expr) -> sympy.Expr:
+    """floor(numerator/stride) (or ceiling), without nesting: for a positive integer s and an
+    integer c, floor((floor(y) + c)/s) = floor((y + c)/s), and likewise for ceiling, so a stack
+    of pools reads floor(H/4), not floor(floor(H/2)/2)."""
+    if stride.is_Integer and stride > 0:
+        terms = sympy.Add.make_args(numerator)
+        inner = [t for t in terms if isinstance(t, rounding)]
+        rest = sympy.Add(*(t for t in terms if not isinstance(t, rounding)))
+        if len(inner) == 1 and rest.is_integer:
+            return rounding((inner[0].args[0] + rest) / stride)
+    return rounding(numerator / stride)
+
+
 def conv_length(
     size: sympy.Expr, kernel: sympy.Expr, stride: sympy.Expr, dilation: sympy.Expr, padding: Padding
 ) -> sympy.Expr:
@@ -47,11 +60,11 @@ def conv_length(
     sympy can cancel it: a pool of size s moved by s gives floor(n/s), not floor((n - s)/s) + 1.
     """
     if isinstance(padding, str) and padding in ("same", "causal"):
-        return sympy.ceiling(size / stride)
+        return _divide(sympy.ceiling, size, stride)
     pad = _explicit(padding)
     if pad is None:
         raise ShapeError(f"padding must be 'valid' or 'same'. Received: padding={padding!r}")
-    return sympy.floor((size + 2 * pad - dilation * (kernel - 1) - 1 + stride) / stride)
+    return _divide(sympy.floor, size + 2 * pad - dilation * (kernel - 1) - 1 + stride, stride)
 
 
 def pool_length(size: sympy.Expr, pool: sympy.Expr, stride: sympy.Expr, padding: Padding) -> sympy.Expr:

@@ -153,5 +153,7 @@ def test_torch_spellings_under_framework_torch() -> None:
     with pytest.raises(SymcountError, match="layer 2 .*has 10 channels.*given 5"):
         data["layers"][1]["linear"]["in_features"] = 5
         parse_spec(data).model().subs(h=10)
-    with pytest.raises(SymcountError, match="'linear' is PyTorch's spelling: use it in a spec with `framework: torch`"):
+    with pytest.raises(
+        SymcountError, match="'linear' is PyTorch's spelling: use it in a spec with `framework: torch`"
+    ):
         parse_spec({**data, "framework": "keras"}).model()

@@ -5,6 +5,13 @@ input of shape (T, d): T positions (any length; attention weights never depend o
 Keras lets each head's size be chosen (`key_dim`); PyTorch fixes it at d/num_heads and fuses the
 three input projections into one matrix. The counts agree whenever the head sizes do, which is why
 an omitted `key_dim` means d/num_heads here: the one choice both frameworks can make.
+
+Costs: every position is projected to h heads (queries and keys of k, values of v); each of the T
+queries is dotted with the S keys (S = T, plus PyTorch's appended bias_k and zero key) and weights
+the S values, per head; then the heads are projected back. The two S-long products are what makes
+attention's cost grow with T*T: 2*T*d MACs per token and layer with heads of d/h (T*S*h*k + T*S*h*v
+for the sequence). Scaling the queries by 1/sqrt(k) and the softmax over each query's S scores are
+extras, like the biases.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from typing import Any
 
 import sympy
 
+from ..costs import BIAS_FLOPS, MERGE_FLOPS, NORMALIZE_FLOPS, SOFTMAX_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
-from ..shapes import Shape, format_shape
+from ..shapes import Shape, format_shape, product
 from ..values import as_size
 from .base import Layer, Weight, as_float, check_activation, require_rank
 
@@ -190,6 +198,42 @@ class MultiHeadAttention(Layer):
             weights.append(self.weight("out_proj.bias", (features,)))
         return tuple(weights)
 
+    def head_sizes(self, input_shape: Shape, framework: str) -> tuple[sympy.Expr, ...]:
+        """(d, k, v, o, S): input width, key and value head sizes, output width, keys per query."""
+        features = self.features(input_shape)
+        self.weights(input_shape, framework)  # the same checks as the weights (head sizes, options)
+        if framework == "torch":
+            key_dim = value_dim = features / self.num_heads
+        else:
+            key_dim = self.key_dim if self.key_dim is not None else features / self.num_heads
+            value_dim = self.value_dim if self.value_dim is not None else key_dim
+        outputs = product(self.output_dims or (features,))
+        # PyTorch appends bias_k/bias_v and then a zero key and value to the key/value sequence.
+        keys = input_shape[0] + int(self.add_bias_kv) + int(self.add_zero_attn)
+        return features, key_dim, value_dim, outputs, keys
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # T positions projected to queries and keys (d*h*k each) and values (and Keras' gate, d*h*v);
+        # per head, T queries times S keys (k each) and T weightings of S values (v each); the output
+        # maps h*v to o per position.
+        d, k, v, o, keys = self.head_sizes(input_shape, framework)
+        steps, h = input_shape[0], self.num_heads
+        projections = steps * d * h * (2 * k + v + (v if self.use_gate else 0))
+        return projections + steps * keys * h * (k + v) + steps * h * v * o
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Biases of the projections (h*(2k + v) per position, the gate's h*v, the output's o),
+        # the queries scaled by 1/sqrt(k), a softmax over each of the T*h rows of S scores, and
+        # Keras' gate: a sigmoid and a product per element of the h*v attended values.
+        _, k, v, o, keys = self.head_sizes(input_shape, framework)
+        steps, h = input_shape[0], self.num_heads
+        gated = v if self.use_gate else 0
+        biases = BIAS_FLOPS * steps * (h * (2 * k + v + gated) + o) if self.use_bias else 0
+        scale = BIAS_FLOPS * steps * h * k
+        softmax = SOFTMAX_FLOPS * steps * h * keys
+        gate = activation_flops("sigmoid", steps * h * gated) + MERGE_FLOPS * steps * h * gated
+        return biases + scale + softmax + gate
+
     def describe(self) -> str:
         size = f", key_dim={self.key_dim}" if self.key_dim is not None else ""
         return f"MultiHeadAttention({self.num_heads} heads{size})"
@@ -249,13 +293,16 @@ class TransformerEncoder(Layer):
         require_rank(self, input_shape, rank=2)
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def check_framework(self, input_shape: Shape, framework: str) -> None:
         require_rank(self, input_shape, rank=2)
         if framework == "torch" and self.activation not in TORCH_ACTIVATIONS:
             raise SpecError(
                 f"PyTorch's TransformerEncoderLayer takes activation 'relu' or 'gelu'. "
                 f"Received: activation={self.activation!r}"
             )
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        self.check_framework(input_shape, framework)
         d, f = input_shape[-1], self.intermediate_dim
         torch = framework == "torch"
         # (name, shape, is a bias): PyTorch's Linear weight is (out, in), Keras' Dense kernel (in, out).
@@ -274,6 +321,24 @@ class TransformerEncoder(Layer):
         )
         rest = tuple(self.weight(name, shape) for name, shape, bias in parts if self.use_bias or not bias)
         return attention + rest
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # The self-attention, then the feed-forward d -> f -> d at each of the T positions.
+        self.check_framework(input_shape, framework)
+        steps, d = input_shape
+        return self.attention().macs(input_shape, framework) + steps * 2 * d * self.intermediate_dim
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # The attention's extras; the feed-forward's biases (f + d) and activation (f) per position;
+        # two residual adds and two LayerNorms (standardise, scale, and shift with biases) of T*d.
+        self.check_framework(input_shape, framework)
+        steps, d = input_shape
+        f = self.intermediate_dim
+        biases = BIAS_FLOPS * steps * (f + d) if self.use_bias else 0
+        norms = 2 * steps * d * (NORMALIZE_FLOPS + BIAS_FLOPS * (1 + int(self.use_bias)))
+        residuals = MERGE_FLOPS * 2 * steps * d
+        feed_forward = biases + activation_flops(self.activation, steps * f)
+        return self.attention().extra_flops(input_shape, framework) + feed_forward + residuals + norms
 
     def describe(self) -> str:
         return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"

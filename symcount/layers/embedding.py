@@ -1,16 +1,19 @@
-"""Embeddings: learned lookup tables from token ids (Embedding) or positions (PositionEmbedding)."""
+"""Embeddings: learned lookup tables from token ids (Embedding) or positions (PositionEmbedding),
+and a learned token prepended to a sequence (ClassToken)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import sympy
+
 from ..errors import SpecError
 from ..shapes import Shape
 from .base import Layer, Weight, require_rank
 from .normalization import check_flag
 
-__all__ = ["Embedding", "PositionEmbedding"]
+__all__ = ["Embedding", "PositionEmbedding", "ClassToken"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,38 @@ class PositionEmbedding(Layer):
     def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
         require_rank(self, input_shape, at_least=2)
         return (self.weight("embeddings", (self.sequence_length, input_shape[-1])),)
+
+
+@dataclass(frozen=True)
+class ClassToken(Layer):
+    """A learned vector of d numbers put before a (T, d) sequence, which becomes (T + 1, d).
+
+    The Vision Transformer's [CLS] token: the encoder mixes it with every patch, and the classifier
+    reads its row. Keras builds it as a (1, d) weight concatenated in front of the tokens (keras_hub
+    folds it into its ViT patching layer); torchvision's VisionTransformer holds it as
+    `class_token = nn.Parameter(torch.zeros(1, 1, d))`, the same d numbers.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, d = symbols("T d")
+        >>> model = Sequential(Input(T, d), ClassToken())
+        >>> model.params, model.output_shape
+        (d, (T + 1, d))
+    """
+
+    example_input = ("T", "d")
+    derivation = "one learned vector of d numbers, put before the T tokens: (T, d) becomes (T + 1, d)"
+    torch_difference = (
+        "spelled nn.Parameter(torch.zeros(1, 1, d)), concatenated by hand in the model's forward"
+    )
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, rank=2)
+        return (input_shape[0] + 1, input_shape[1])
+
+    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=2)
+        return (self.weight("class_token", (sympy.Integer(1), input_shape[1])),)
+
+    def describe(self) -> str:
+        return "ClassToken()"

@@ -4,6 +4,9 @@ A merge takes a tuple of input shapes (`merges = True`) and has no weights. Elem
 need equal shapes, except that an axis of size 1 broadcasts (as in Keras); Concatenate needs
 equal shapes but on its axis, which it sums. Where sympy cannot decide whether two sizes are
 equal, the check waits for values; where they certainly differ, the error names both shapes.
+
+An elementwise merge of n tensors costs MERGE_FLOPS x (n - 1) extra FLOPs per output element
+(costs.py); Concatenate only copies, so it costs nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any, ClassVar
 
 import sympy
 
+from ..costs import MERGE_FLOPS
 from ..errors import ShapeError, SpecError
-from ..shapes import Shape, format_shape
+from ..shapes import Shape, format_shape, product
 from .base import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
@@ -60,6 +64,13 @@ class _Elementwise(Layer):
                     )
             result.append(sizes[0])
         return tuple(result)
+
+    def extra_flops(self, input_shape: Any, framework: str = "keras") -> sympy.Expr:
+        # Folding n inputs into one output element takes n - 1 binary operations (adds,
+        # subtractions, products, comparisons), each MERGE_FLOPS; broadcast inputs are read
+        # again for every output element they meet.
+        outputs = product(self.output_shape(input_shape))
+        return MERGE_FLOPS * (len(input_shape) - 1) * outputs
 
 
 @dataclass(frozen=True)

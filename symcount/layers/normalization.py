@@ -10,6 +10,11 @@ means what it means in PyTorch.
 
 Keras counts the batch as axis 0, so a positive `axis` here is one more than the index into the
 batch-free shapes symcount uses: with input (H, W, C), axis=1 is H and axis=-1 is C.
+
+None of them multiplies matrices, so their MACs are 0; their FLOPs are extra, from costs.py's
+table: standardising each element (NORMALIZE_FLOPS), then a scale and a shift (BIAS_FLOPS each)
+when the layer has them. BatchNorm at inference uses its stored statistics but is counted the
+same, as costs.py says.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from typing import Any, ClassVar
 
 import sympy
 
+from ..costs import BIAS_FLOPS, NORMALIZE_FLOPS
 from ..errors import ShapeError, SpecError, SymcountError
-from ..shapes import Shape, format_shape
+from ..shapes import Shape, format_shape, product
 from ..values import as_expr, as_size
 from .base import Layer, Weight, as_float, require_rank
 
@@ -79,6 +85,14 @@ def affine(layer: Layer, shape: Shape, scale: bool, center: bool, framework: str
     scale_name, shift_name = ("weight", "bias") if framework == "torch" else ("gamma", "beta")
     found = [layer.weight(scale_name, shape)] if scale else []
     return (*found, layer.weight(shift_name, shape)) if center else tuple(found)
+
+
+def normalize_flops(input_shape: Shape, scale: bool, center: bool) -> sympy.Expr:
+    """Extra FLOPs of normalising every element of `input_shape`, then scaling and shifting it."""
+    # Per element: standardise (mean, variance, subtract, divide) = NORMALIZE_FLOPS, plus one
+    # multiply by the scale and one add of the shift when the layer learns them.
+    per_element = NORMALIZE_FLOPS + BIAS_FLOPS * (int(scale) + int(center))
+    return per_element * product(input_shape)
 
 
 def same_sizes(first: sympy.Expr, second: sympy.Expr) -> bool:
@@ -140,6 +154,12 @@ class _BatchNorm(Layer):
         if self.renormalizes():
             names += ("moving_stddev", "renorm_mean", "renorm_stddev")
         return (*found, *(self.weight(name, shape, "non_trainable") for name in names))
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Every element standardised by its channel's statistics, then scaled and shifted
+        # (renormalization only changes training).
+        self.channel_axis(input_shape)
+        return normalize_flops(input_shape, *self.scale_and_shift())
 
 
 @dataclass(frozen=True)
@@ -301,6 +321,14 @@ class LayerNormalization(Layer):
         scale = self.scale or self.rms_scaling
         return affine(self, shape, scale, self.center and not self.rms_scaling, framework)
 
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Every element standardised over the normalized axes (with rms_scaling: divided by the
+        # root mean square, counted as the same standardisation), then scaled and shifted.
+        axis_indices(self.axis, input_shape)
+        return normalize_flops(
+            input_shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling
+        )
+
 
 @dataclass(frozen=True)
 class LayerNorm(Layer):
@@ -349,6 +377,12 @@ class LayerNorm(Layer):
         self.output_shape(input_shape)
         on = self.elementwise_affine
         return affine(self, self.normalized_shape, on, on and self.bias, framework)
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Every element standardised over the last axes, then scaled and shifted if affine.
+        self.output_shape(input_shape)
+        on = self.elementwise_affine
+        return normalize_flops(input_shape, on, on and self.bias)
 
     def describe(self) -> str:
         return f"LayerNorm({', '.join(str(s) for s in self.normalized_shape)})"
@@ -414,6 +448,11 @@ class GroupNormalization(Layer):
     def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
         return affine(self, (self.channels(input_shape),), self.scale, self.center, framework)
 
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Every element standardised by its group's statistics, then scaled and shifted per channel.
+        self.channels(input_shape)
+        return normalize_flops(input_shape, self.scale, self.center)
+
     def describe(self) -> str:
         return f"GroupNormalization({self.groups})"
 
@@ -452,6 +491,11 @@ class GroupNorm(Layer):
         self.output_shape(input_shape)
         return affine(self, (input_shape[-1],), self.affine, self.affine and self.bias, framework)
 
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Every element standardised by its group's statistics, then scaled and shifted if affine.
+        self.output_shape(input_shape)
+        return normalize_flops(input_shape, self.affine, self.affine and self.bias)
+
     def describe(self) -> str:
         return f"GroupNorm({self.num_groups})"
 
@@ -471,3 +515,9 @@ class UnitNormalization(Layer):
     def output_shape(self, input_shape: Shape) -> Shape:
         axis_indices(self.axis, input_shape)
         return input_shape
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Every element normalised (squared and summed into its vector's norm, then divided by it):
+        # costs.py's one unit for any normalisation, NORMALIZE_FLOPS, with no scale or shift.
+        axis_indices(self.axis, input_shape)
+        return normalize_flops(input_shape, scale=False, center=False)

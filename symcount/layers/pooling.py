@@ -1,17 +1,19 @@
 """Pooling: Max/Average pooling (windowed) and global pooling in 1, 2 and 3 dimensions.
 
 None of them has weights; what they change is the shape, which is what the next layer pays for.
+They do no multiply-accumulates either; their FLOPs are extra (costs.py): 1 per element a window
+reads (a comparison or an add) and, for an average, 1 divide per output.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
 from ..errors import SpecError
-from ..shapes import Shape, pool_length
+from ..shapes import Shape, pool_length, product
 from .base import Layer, check_choice, require_rank
 from .conv import check_fits, window
 from .reshaping import as_amount
@@ -38,6 +40,7 @@ class _Pooling(Layer):
     padding: Any = "valid"
 
     size_tuples = ("pool_size", "strides")
+    averages: ClassVar[bool] = False  # an average divides each output's sum by the window size
     example_args = {"pool_size": "p"}
     derivation = "no weights: each window is reduced to its maximum or mean"
     torch_args = {"kernel_size": "pool_size", "stride": "strides"}
@@ -71,6 +74,14 @@ class _Pooling(Layer):
         check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
         return (*lengths, input_shape[-1])
 
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Each output element reads one window of prod(pool_size) inputs of its channel, padded
+        # positions included (the window's full size, as PyTorch's count_include_pad=True divides
+        # by): 1 FLOP per element read, plus 1 divide per output for an average.
+        outputs = product(self.output_shape(input_shape))
+        per_output = product(self.pool_size) + (1 if self.averages else 0)
+        return per_output * outputs
+
     def describe(self) -> str:
         return f"{type(self).__name__}({window(self.pool_size)})"
 
@@ -99,6 +110,7 @@ class MaxPooling3D(_Pooling):
 @dataclass(frozen=True)
 class AveragePooling1D(_Pooling):
     rank = 1
+    averages = True
     torch_name = "avg_pool1d"
     example_input = ("L", "C")
 
@@ -106,6 +118,7 @@ class AveragePooling1D(_Pooling):
 @dataclass(frozen=True)
 class AveragePooling2D(_Pooling):
     rank = 2
+    averages = True
     torch_name = "avg_pool2d"
     example_input = ("H", "W", "C")
 
@@ -113,6 +126,7 @@ class AveragePooling2D(_Pooling):
 @dataclass(frozen=True)
 class AveragePooling3D(_Pooling):
     rank = 3
+    averages = True
     torch_name = "avg_pool3d"
     example_input = ("D", "H", "W", "C")
 
@@ -127,6 +141,7 @@ class _GlobalPooling(Layer):
 
     keepdims: bool = False
 
+    averages: ClassVar[bool] = False  # an average divides each channel's sum by the positions
     derivation = "no weights: each channel is reduced to its maximum or mean over all positions"
 
     def validate(self) -> None:
@@ -137,6 +152,14 @@ class _GlobalPooling(Layer):
         require_rank(self, input_shape, rank=self.rank + 1)
         kept = (sympy.Integer(1),) * self.rank if self.keepdims else ()
         return (*kept, input_shape[-1])
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # One window covering every position: each of the C outputs reads all prod(spatial)
+        # inputs of its channel, so every input element is read once (1 FLOP each), plus 1 divide
+        # per channel for an average.
+        self.output_shape(input_shape)
+        channels = input_shape[-1]
+        return product(input_shape) + (channels if self.averages else 0)
 
 
 @dataclass(frozen=True)
@@ -160,16 +183,19 @@ class GlobalMaxPooling3D(_GlobalPooling):
 @dataclass(frozen=True)
 class GlobalAveragePooling1D(_GlobalPooling):
     rank = 1
+    averages = True
     example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class GlobalAveragePooling2D(_GlobalPooling):
     rank = 2
+    averages = True
     example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class GlobalAveragePooling3D(_GlobalPooling):
     rank = 3
+    averages = True
     example_input = ("D", "H", "W", "C")

@@ -6,6 +6,14 @@ direction of one layer holds an input kernel (n, g*u), a recurrent kernel (u, g*
 none of it depends on T. PyTorch keeps two bias vectors (b_ih and b_hh) where Keras keeps one, and
 its modules also stack `num_layers` layers and run both directions (`bidirectional`) themselves; a
 layer above the first reads the 2u (or u) outputs of the one below.
+
+Costs, per time step, per direction and per layer (T steps make a layer's cost T times a step's):
+each gate block takes an n x u product of the input and a u x u product of the previous output,
+g*u*(n + u) MACs. The extras are elementwise, per unit: every gate block adds its two products (1),
+adds its bias (1, or 2 with PyTorch's b_ih and b_hh and Keras' reset_after GRU) and applies its
+nonlinearity (1); the cell state's update is one binary operation per unit per product or sum it
+takes (LSTM: c = f*c + i*g is 3, h = o*tanh(c) is 2 with the tanh; GRU: r times the recurrent
+candidate is 1, h = g + z*(h - g) is 3).
 """
 
 from __future__ import annotations
@@ -17,8 +25,9 @@ from typing import Any, ClassVar
 
 import sympy
 
+from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
 from ..errors import SpecError, SymcountError
-from ..shapes import Shape
+from ..shapes import Shape, product
 from .base import Layer, Weight, as_float, check_activation, check_choice, require_rank
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
@@ -134,6 +143,29 @@ class _Recurrent(Layer):
                 ]
         return tuple(found)
 
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Per step and direction, g*u*(n + u) for the first layer; the layers above read `width`.
+        require_rank(self, input_shape, rank=2)
+        self.check_framework(framework)
+        steps, features = input_shape
+        block = self.gates * self.units
+        per_step = block * (features + self.units) + (self.num_layers - 1) * block * (self.width + self.units)
+        return steps * self.directions * per_step
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Per step, direction and layer: each of the g*u gate units sums its two products and adds
+        # its bias (or two), then the gate nonlinearities and the state update (`state_flops`).
+        require_rank(self, input_shape, rank=2)
+        self.check_framework(framework)
+        block = self.gates * self.units
+        biases = 2 * block if framework == "torch" else product(self.keras_bias())
+        per_step = MERGE_FLOPS * block + (BIAS_FLOPS * biases if self.use_bias else 0) + self.state_flops()
+        return input_shape[0] * self.directions * self.num_layers * per_step
+
+    def state_flops(self) -> sympy.Expr:
+        """Per step: the gate nonlinearities and the elementwise state update, u units."""
+        return activation_flops(self.activation, self.units)
+
     def cell(self, inputs: sympy.Expr, framework: str, end: str) -> list[Weight]:
         """One direction of one layer reading `inputs` features per step."""
         block = self.gates * self.units
@@ -202,6 +234,15 @@ class LSTM(_Recurrent):
         super().validate()
         check_cudnn(self.use_cudnn)
 
+    def state_flops(self) -> sympy.Expr:
+        # Gates i, f, o: recurrent_activation; candidate g and tanh(c): activation; c = f*c + i*g
+        # (2 products, 1 sum) and h = o*tanh(c) (1 product).
+        u = self.units
+        nonlinear = activation_flops(self.recurrent_activation, 3 * u) + activation_flops(
+            self.activation, 2 * u
+        )
+        return nonlinear + MERGE_FLOPS * 4 * u
+
 
 @dataclass(frozen=True)
 class GRU(_Recurrent):
@@ -234,6 +275,14 @@ class GRU(_Recurrent):
     def keras_bias(self) -> Shape:
         block = self.gates * self.units
         return (sympy.Integer(2), block) if self.reset_after else (block,)
+
+    def state_flops(self) -> sympy.Expr:
+        # Gates z, r: recurrent_activation; candidate g: activation. The reset gate multiplies the
+        # recurrent product (reset_after) or the previous output (before it): 1 product either way;
+        # h = g + z*(h - g): a difference, a product, a sum. The u x u product is the same size in both.
+        u = self.units
+        nonlinear = activation_flops(self.recurrent_activation, 2 * u) + activation_flops(self.activation, u)
+        return nonlinear + MERGE_FLOPS * 4 * u
 
     def check_framework(self, framework: str) -> None:
         if framework == "torch" and not self.reset_after:
@@ -345,6 +394,20 @@ class Bidirectional(Layer):
                 for w in layer.weights(input_shape, framework)
             ]
         return tuple(found)
+
+    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # The two directions, each counted as its own layer.
+        return self.forward.macs(input_shape, framework) + self.backward.macs(input_shape, framework)
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # Both directions' extras; sum, mul and ave merge the two outputs with one binary operation
+        # per output element (as the Add, Multiply and Average merges count; concat only places).
+        both = self.forward.extra_flops(input_shape, framework) + self.backward.extra_flops(
+            input_shape, framework
+        )
+        if self.merge_mode == "concat":
+            return both
+        return both + MERGE_FLOPS * product(self.output_shape(input_shape))
 
     def expressions(self) -> Iterator[sympy.Expr]:
         yield from self.forward.expressions()

@@ -1,7 +1,9 @@
 """Regularization: Dropout and its variants, GaussianNoise. Random while training, free to count.
 
 None of them has weights or changes the shape; a typo in a rate is still an error, and the
-spatial variants still check that the input has the rank they drop channels from.
+spatial variants still check that the input has the rank they drop channels from. Costs are of a
+forward pass at inference, where every one of them (GaussianNoise included) is the identity: no
+MACs and no extra FLOPs, the base class's zeros.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
 from ..shapes import Shape, format_shape
+from ..values import as_expr
 from .base import Layer, Weight
 from .core import Input
 
@@ -101,12 +102,16 @@ class Repeat(Layer):
     times: Any
     body: Any
 
-    sizes = ("times",)
     registered = False  # specs write `repeat: {times: L, layers: [...]}`, built by spec.py
     example_input = ("d",)
     derivation = "times x the block's weights, when the block maps its input shape to itself"
 
     def validate(self) -> None:
+        # times may be 0 (a stage of one block is its first block plus `n - 1` repeats).
+        times = as_expr(self.times, "times")
+        if times.is_integer is False or times.is_negative or (times.is_number and not times.is_integer):
+            raise SpecError(f"expected a whole number of times, 0 or more. Received: times={times}")
+        self._set("times", times)
         self._set("body", Block.build(self.body))
 
     def expressions(self) -> Iterator[sympy.Expr]:

@@ -1,0 +1,128 @@
+"""Plots of parameter counts against a symbol, so a reader sees where the parameters sit.
+
+matplotlib is an optional extra (`pip install "symcount[explore]"`) and loads only when a plot is
+drawn. Figures are made on the Agg canvas directly, never through pyplot, so plotting touches no
+global state and needs no display. Every function returns the data it plotted (exact counts from
+`explore.sweep`), which is what tests compare with `model.count`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SymcountError
+from .explore import Values, parse_grid, sweep
+from .model import Model
+
+__all__ = ["PlotData", "plot_counts", "plot_models", "DPI"]
+
+DPI = 100  # a figure of size (w, h) pixels is (w/DPI, h/DPI) inches at DPI
+
+
+@dataclass(frozen=True)
+class PlotData:
+    """What was drawn: x values, and one series of exact counts per line or stacked band."""
+
+    x_name: str
+    x: tuple[int, ...]
+    series: dict[str, tuple[int, ...]]
+    stacked: bool
+    path: str | None
+    size: tuple[int, int]
+
+
+def _axis(x: str | tuple[str, Sequence[int]]) -> tuple[str, Sequence[int]]:
+    return parse_grid(x) if isinstance(x, str) else (x[0], x[1])
+
+
+def _figure(size: tuple[int, int]) -> Any:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise SymcountError('plotting needs matplotlib: pip install "symcount[explore]"') from None
+    width, height = size
+    if width < 50 or height < 50 or width > 10_000 or height > 10_000:
+        raise SymcountError(
+            f"a plot's size must be between 50 and 10000 pixels a side. Received: {width}x{height}"
+        )
+    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _finish(figure: Any, axes: Any, x_name: str, log: bool, title: str, path: str | Path | None) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axes.set_xlabel(x_name)
+    axes.set_ylabel("parameters")
+    axes.set_title(title)
+    if log:
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+    else:
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axes.legend(loc="upper left", fontsize="small")
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=DPI, format="png")
+
+
+def plot_counts(
+    model: Model,
+    x: str | tuple[str, Sequence[int]],
+    values: Values | None = None,
+    y: str = "total",
+    log: bool = False,
+    path: str | Path | None = None,
+    size: tuple[int, int] = (800, 600),
+) -> PlotData:
+    """The total (`y="total"`) or each layer stacked (`y="per-layer"`) against one symbol.
+
+    `x` is a grid such as "w=8:1024" (see `explore.parse_grid`); `values` fix the other symbols.
+    Layers without parameters are left out of the stacked bands (they would be flat at zero).
+    """
+    if y not in ("total", "per-layer"):
+        raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
+    name, axis = _axis(x)
+    result = sweep(model, {name: axis}, values, layers=y == "per-layer")
+    rows = list(result.rows())
+    xs = tuple(row[0] for row in rows)
+    figure = _figure(size)
+    axes = figure.add_subplot()
+    if y == "total":
+        series = {"total": tuple(row[1] for row in rows)}
+        axes.plot(xs, [float(v) for v in series["total"]], label="total")
+    else:
+        layers = result.columns[1:]
+        series = {layer: tuple(row[2 + i] for row in rows) for i, layer in enumerate(layers)}
+        shown = {layer: counts for layer, counts in series.items() if any(counts)}
+        axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
+    _finish(figure, axes, name, log, model.name or "model", path)
+    return PlotData(name, xs, series, y == "per-layer", None if path is None else str(path), size)
+
+
+def plot_models(
+    models: Sequence[tuple[str, Model, Values | None]],
+    x: str | tuple[str, Sequence[int]],
+    log: bool = False,
+    path: str | Path | None = None,
+    size: tuple[int, int] = (800, 600),
+) -> PlotData:
+    """Several models' totals against a symbol they share, on one axis: (label, model, values)."""
+    name, axis = _axis(x)
+    figure = _figure(size)
+    axes = figure.add_subplot()
+    series: dict[str, tuple[int, ...]] = {}
+    xs: tuple[int, ...] = ()
+    for label, model, values in models:
+        rows = list(sweep(model, {name: axis}, values).rows())
+        xs = tuple(row[0] for row in rows)
+        series[label] = tuple(row[1] for row in rows)
+        axes.plot(xs, [float(v) for v in series[label]], label=label)
+    _finish(figure, axes, name, log, " vs ".join(series), path)
+    return PlotData(name, xs, series, False, None if path is None else str(path), size)

@@ -1,0 +1,73 @@
+"""Plots: real PNGs of the requested size, whose plotted data are the exact counts."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from symcount import SymcountError, load_spec
+from symcount.model import Model
+from symcount.plot import plot_counts, plot_models
+
+
+def lesson(name: str) -> tuple[Model, dict[str, Any]]:
+    spec = load_spec(name)
+    model = spec.model()
+    return model, spec.values_for(model, {})
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from the PNG header: the signature, then the IHDR chunk."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+def test_total_against_a_symbol(tmp_path: Path) -> None:
+    model, values = lesson("lesson-cnn")
+    path = tmp_path / "total.png"
+    data = plot_counts(model, "f=1:64:3", values, path=path, size=(640, 480))
+    assert png_size(path) == (640, 480)
+    assert data.x == tuple(range(1, 65, 3)) and not data.stacked
+    assert data.series["total"] == tuple(model.count({**values, "f": x}) for x in data.x)
+
+
+def test_stacked_layers_add_up_to_the_count(tmp_path: Path) -> None:
+    model, values = lesson("lesson-dense")
+    path = tmp_path / "layers.png"
+    data = plot_counts(
+        model, ("h1", [4, 16, 64]), values, y="per-layer", log=True, path=path, size=(333, 257)
+    )
+    assert png_size(path) == (333, 257) and data.stacked
+    assert list(data.series) == ["flatten", "dense", "dense_1", "dense_2"]
+    for i, x in enumerate(data.x):
+        point = {**values, "h1": x}
+        assert [data.series[name][i] for name in data.series] == [
+            int(r.params) for r in model.subs(point).rows
+        ]
+        assert sum(series[i] for series in data.series.values()) == model.count(point)
+
+
+def test_two_models_on_one_axis(tmp_path: Path) -> None:
+    dense, dense_values = lesson("lesson-dense")
+    cnn, cnn_values = lesson("lesson-cnn")
+    path = tmp_path / "both.png"
+    models = [("dense", dense, dense_values), ("cnn", cnn, cnn_values)]
+    data = plot_models(models, "H=8:64:8", path=path)
+    assert png_size(path) == (800, 600)
+    assert data.series["dense"] == tuple(dense.count({**dense_values, "H": x}) for x in data.x)
+    assert data.series["cnn"] == tuple(cnn.count({**cnn_values, "H": x}) for x in data.x)
+
+
+def test_plot_refusals(tmp_path: Path) -> None:
+    model, values = lesson("lesson-cnn")
+    with pytest.raises(SymcountError, match="'total' or 'per-layer'"):
+        plot_counts(model, "f=1:4", values, y="stacked")
+    with pytest.raises(SymcountError, match="between 50 and 10000"):
+        plot_counts(model, "f=1:4", values, size=(10, 10))
