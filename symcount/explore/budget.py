@@ -1,0 +1,243 @@
+"""Budgets: the largest integer value of a symbol whose total stays within a budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from .. import algebra
+from ..errors import SpecError, SymcountError
+from ..model import Model
+from ..values import as_expr
+from .common import Values, _fix, _names, _symbol_of
+from .evaluate import _Evaluator
+
+# Budgets.
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The largest integer value of a symbol whose total stays within a budget.
+
+    `status` is "found" (`value` fits; `value + 1` does not, or is no valid size), "none" (no
+    valid value fits: even the smallest gives `smallest_total`) or "unbounded" (the total does not
+    grow with the symbol: there is no largest value; values from `value` on fit). `method` says how
+    the answer is known to be the largest: "scan" (every valid value was counted), "exact" (the
+    total is a polynomial in the symbol, or one per residue class when strides bring floors:
+    past its slope's last real root each never falls), or "smoothed" (floors of another kind, read
+    as their arguments: the answer assumes the total never falls once the smoothed total grows).
+    """
+
+    symbol: str
+    budget: sympy.Expr
+    status: str
+    value: int | None
+    total: int | None  # the total at `value`
+    next_total: int | None  # the total at `value + 1`, None where that size is invalid
+    smallest: int  # the smallest valid value of the symbol
+    smallest_total: int  # the total there
+    formula: sympy.Expr
+    real_root: sympy.Expr | None  # where the total (smoothed) crosses the budget, over the reals
+    method: str
+
+
+_SEARCH_LIMIT = 2**256  # no network has a width near this; searches stop there
+_SCAN_LIMIT = 100_000  # at most this many values are counted one by one
+
+
+def solve_budget(model: Model, wrt: str, budget: Any, values: Values | None = None) -> Budget:
+    """The largest integer `wrt` whose total is at most `budget`, exact, other symbols at `values`
+    (a value given for `wrt` itself is ignored).
+
+    Every candidate is counted exactly. When the valid sizes end soon (a kernel within its image)
+    every one is counted. Otherwise the total is a polynomial in the symbol (or, with strided
+    layers, one polynomial per residue class modulo some period); past the last real root of its
+    slope a polynomial never falls, so there the search brackets by doubling from the real
+    solution of total = budget and bisects, and values before that point are counted one by one.
+    The answer is checked by counting at `value` and `value + 1`.
+
+    Example:
+        >>> from symcount import load_spec
+        >>> spec = load_spec("lesson-dense")
+        >>> model = spec.model()
+        >>> found = solve_budget(model, "h1", 10**6, spec.values_for(model, {}))
+        >>> found.value, found.total, found.next_total
+        (1257, 999358, 1000153)
+    """
+    given = {name: value for name, value in _names(values).items() if name != wrt}
+    variable = _symbol_of(model, wrt)
+    limit = as_expr(budget, "budget")
+    if not (limit.is_number and limit.is_real):
+        raise SpecError(f"the budget must be a number. Received: {budget!r}")
+    fixed = _fix(model, given, [wrt])
+    total = sympy.expand(fixed.params)
+    evaluator = _Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,))
+
+    def count(n: int) -> int | None:
+        return evaluator.count((n,))
+
+    def shaped(n: int) -> bool:
+        return evaluator.sizes_fit((n,))
+
+    # The sizes whose shapes work form a range: from a smallest (a kernel needs some input) to a
+    # largest (a kernel must fit), or on forever. Hyperparameter rules (divisibility) punch holes.
+    smallest = _first(shaped, 1, _SEARCH_LIMIT)
+    first = (
+        None if smallest is None else _first(lambda n: count(n) is not None, smallest, smallest + _SCAN_LIMIT)
+    )
+    if smallest is None or first is None:
+        evaluator.folded((smallest or 1,))  # nothing works: raise the model's own error
+        raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
+    end = _last(shaped, smallest)
+    roots = algebra.real_roots(total - limit, variable) or []
+    crossing = roots[-1] if roots and roots[-1] > 0 else None
+    if end is not None and end - smallest < _SCAN_LIMIT:
+        fitting = [n for n in range(smallest, end + 1) if _fits(count(n), limit)]
+        status, value, method = ("found", max(fitting), "scan") if fitting else ("none", None, "scan")
+    else:
+        status, value, method = _search_classes(total, variable, count, smallest, end, limit)
+    at = count(value) if value is not None else None
+    following = count(value + 1) if value is not None and status == "found" else None
+    lowest = count(first)
+    assert lowest is not None
+    return Budget(wrt, limit, status, value, at, following, first, lowest, total, crossing, method)
+
+
+def _fits(value: int | None, limit: sympy.Expr) -> bool:
+    return value is not None and bool(value <= limit)
+
+
+def _search_classes(
+    total: sympy.Expr,
+    variable: sympy.Symbol,
+    count: Callable[[int], int | None],
+    smallest: int,
+    end: int | None,
+    limit: sympy.Expr,
+) -> tuple[str, int | None, str]:
+    """Search each residue class on its own polynomial, then take the best answer of all."""
+    classes = algebra.residue_classes(total, variable)
+    if classes is None:  # floors of another kind: the exact total, with the smoothed one's slope
+        period, polynomials, m, method = 1, [total], variable, "smoothed"
+    else:
+        (period, polynomials, m), method = classes, "exact"
+    answers = []
+    for r, polynomial in enumerate(polynomials):
+        low = max(0, -((r - smallest) // period))  # the least m with period*m + r >= smallest
+        high = None if end is None else (end - r) // period
+        if high is not None and high < low:
+            continue
+        formula = algebra.exact_function([polynomial], (m,))
+
+        def under(n: int, formula: Callable[..., list[Any]] = formula) -> bool:
+            return bool(formula(n)[0] <= limit)
+
+        def fits(n: int, r: int = r) -> bool:
+            return _fits(count(period * n + r), limit)
+
+        status, value = _search(polynomial, m, under, fits, low, high, limit)
+        answers.append((status, None if value is None else period * value + r))
+    unbounded = [value for status, value in answers if status == "unbounded" and value is not None]
+    if unbounded:
+        return "unbounded", min(unbounded), method
+    found = [value for status, value in answers if status == "found" and value is not None]
+    return ("found", max(found), method) if found else ("none", None, method)
+
+
+def _search(
+    expr: sympy.Expr,
+    variable: sympy.Symbol,
+    under: Callable[[int], bool],
+    fits: Callable[[int], bool],
+    low: int,
+    high: int | None,
+    limit: sympy.Expr,
+) -> tuple[str, int | None]:
+    """The largest n in [low, high] (high None: no end) where `fits(n)`.
+
+    `under(n)` says whether the formula `expr` is within the budget at n (whether or not the
+    network is valid there); `fits(n)` also asks the model. Past `steady`, the last real root of
+    the slope, `expr` is monotone: `under` is bisected there, then `fits` looks down for the first
+    valid value (holes, where a rule such as divisibility by groups fails, are short).
+    """
+    slope_roots = algebra.real_roots(algebra.derivative(expr, variable), variable) or []
+    steady = max([low, *(int(sympy.floor(root)) + 1 for root in slope_roots[-1:])])
+    top = _SEARCH_LIMIT if high is None else high
+    if min(steady, top + 1) - low > _SCAN_LIMIT:
+        raise SymcountError(f"the total falls and rises again with {variable} for too long to search")
+    best = max((n for n in range(low, min(steady, top + 1)) if fits(n)), default=None)
+    if steady > top:
+        return ("none", None) if best is None else ("found", best)
+    grows = variable in expr.free_symbols and algebra.limit_at_infinity(expr, variable) is sympy.oo
+    if grows and under(steady):
+        roots = algebra.real_roots(expr - limit, variable) or []
+        guess = int(sympy.floor(roots[-1])) if roots and roots[-1] > steady else steady
+        last = _last_under(under, steady, min(guess, top), top)
+        best = _down(fits, last, steady, best)
+    elif not grows and under(top):
+        # The formula never grows past `steady` (a stride, say): the far end fits if anything does.
+        if high is None:
+            start = _first(under, steady, _SEARCH_LIMIT)
+            assert start is not None
+            return "unbounded", start
+        best = _down(fits, top, steady, best)
+    return ("none", None) if best is None else ("found", best)
+
+
+def _down(fits: Callable[[int], bool], top: int, bottom: int, best: int | None) -> int | None:
+    """The first value counting down from `top` to `bottom` that fits, else `best`."""
+    for n in range(top, max(bottom, top - _SCAN_LIMIT) - 1, -1):
+        if fits(n):
+            return n
+    return best
+
+
+def _first(test: Callable[[int], bool], start: int, stop: int) -> int | None:
+    """The first n in [start, stop] where `test` holds, if it holds from there on (doubling from
+    `start`, then bisecting); None if it holds nowhere up to `stop`."""
+    if test(start):
+        return start
+    step = 1
+    while not test(start + step):
+        step *= 2
+        if start + step > stop:
+            return None
+    low, high = start + step // 2, start + step
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if test(middle) else (middle, high)
+    return high
+
+
+def _last(test: Callable[[int], bool], start: int) -> int | None:
+    """The last n from `start` (where `test` holds) on where it holds, or None if it goes on."""
+    step = 1
+    while test(start + step):
+        if start + step >= _SEARCH_LIMIT:
+            return None
+        step *= 2
+    low, high = start + step // 2 if step > 1 else start, start + step
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if test(middle) else (low, middle)
+    return low
+
+
+def _last_under(under: Callable[[int], bool], start: int, guess: int, top: int) -> int:
+    """The last n in [start, top] where `under` holds, given it holds at `start` and, from there,
+    fails from some point on. Brackets from `guess` by doubling, then bisects."""
+    if guess > start and not under(guess):
+        low, high = start, guess
+    else:
+        low, step = max(start, guess), 1
+        while low + step <= top and under(low + step):
+            low += step
+            step *= 2
+        high = min(low + step, top + 1)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if under(middle) else (low, middle)
+    return low
