@@ -49,6 +49,9 @@ def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": row.name,
             "type": row.kind,
+            "inputs": list(row.inputs),
+            "shared_with": row.shared_with,
+            "tied_to": row.tied_to,
             "output_shape": [str(d) for d in row.output_shape],
             "params": str(row.params),
             "trainable": str(row.trainable),
@@ -72,6 +75,9 @@ def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
         "name": model.name,
         "framework": model.framework,
         "input_shape": [str(d) for d in model.input_shape],
+        "inputs": [
+            {"name": name, "shape": [str(d) for d in item.shape or ()]} for name, item in _inputs(model)
+        ],
         "layers": layers,
         "totals": {key: str(value) for key, value in totals.items()},
     }
@@ -85,15 +91,45 @@ def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
     return data
 
 
+def _inputs(model: Model) -> list[tuple[str, Any]]:
+    names = [
+        item.name or ("input" if len(model.inputs) == 1 else f"input_{k}")
+        for k, item in enumerate(model.inputs)
+    ]
+    return list(zip(names, model.inputs))
+
+
+def _input_line(model: Model) -> str:
+    """`Input shape: (H, W, C)`, or every input by name for a model with several."""
+    if len(model.inputs) == 1:
+        return f"Input shape: {format_shape(model.input_shape)}"
+    return "Inputs: " + ", ".join(f"{name} {format_shape(item.shape or ())}" for name, item in _inputs(model))
+
+
+def _layer_cell(row: Any) -> str:
+    """`enc#2 (Dense) [shares enc]`: the node, its class, and any reuse of weights."""
+    marks = []
+    if row.shared_with is not None:
+        marks.append(f"shares {row.shared_with}")
+    if row.tied_to is not None:
+        marks.append(f"{row.weights[0].name} tied to {row.tied_to}")
+    return f"{row.name} ({row.kind})" + (f" [{'; '.join(marks)}]" if marks else "")
+
+
 def _table_cells(model: Model, valued: Model | None) -> tuple[list[str], list[list[str]], list[list[str]]]:
     header = ["Layer (type)", "Output shape", "Params"]
     if valued is not None:
         header = ["Layer (type)", "Output shape", "Params (formula)", "Params"]
+    graph = not model.is_chain
+    if graph:
+        header.append("Connected to")
     body = []
     for row, placed in zip(model.rows, (valued or model).rows):
-        cells = [f"{row.name} ({row.kind})", format_shape(placed.output_shape), str(row.params)]
+        cells = [_layer_cell(row), format_shape(placed.output_shape), str(row.params)]
         if valued is not None:
             cells.append(number(placed.params))
+        if graph:
+            cells.append(", ".join(row.inputs))
         body.append(cells)
     totals = [("Total", "params"), ("Trainable", "trainable"), ("Non-trainable", "non_trainable")]
     if model.framework == "torch":
@@ -103,6 +139,8 @@ def _table_cells(model: Model, valued: Model | None) -> tuple[list[str], list[li
         cells = [label, "", str(getattr(model, attribute))]
         if valued is not None:
             cells.append(number(getattr(valued, attribute)))
+        if graph:
+            cells.append("")
         foot.append(cells)
     return header, body, foot
 
@@ -111,7 +149,7 @@ def summary_text(model: Model, valued: Model | None = None) -> str:
     """A table like Keras' `model.summary()`, every cell a formula (and a number when known)."""
     header, body, foot = _table_cells(model, valued)
     widths = [max(len(r[i]) for r in [header, *body, *foot]) for i in range(len(header))]
-    right = {len(header) - 1} if valued is not None else set()
+    right = {3} if valued is not None else set()
 
     def line(cells: Sequence[str]) -> str:
         parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
@@ -119,7 +157,7 @@ def summary_text(model: Model, valued: Model | None = None) -> str:
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     title = f"Model: {model.name}" if model.name else "Model"
-    lines = [title, f"Input shape: {format_shape(model.input_shape)}", rule, line(header), rule]
+    lines = [title, _input_line(model), rule, line(header), rule]
     lines += [line(cells) for cells in body]
     lines += [rule, *(line(cells) for cells in foot)]
     return "\n".join(lines)
@@ -155,8 +193,8 @@ def summary_html(model: Model, valued: Model | None = None) -> str:
         *(line(cells, "td") for cells in body),
         *(line(cells, "th") for cells in foot),
     ]
-    shape = html.escape(format_shape(model.input_shape))
-    return f"<table><caption>{title}, input shape {shape}</caption>{''.join(rows)}</table>"
+    inputs = html.escape(_input_line(model).lower())
+    return f"<table><caption>{title}; {inputs}</caption>{''.join(rows)}</table>"
 
 
 def latex_formula(expr: sympy.Expr, name: str = "N") -> str:

@@ -224,3 +224,19 @@ def test_tied_head_equals_torch(vocab: int, width: int, length: int) -> None:
         Input(T), Embedding(V, d, name="wte"), Dense(V, use_bias=False, tie="wte"), framework="torch"
     )
     assert model.count(V=vocab, d=width, T=length) == expected == vocab * width
+
+
+def test_summary_shows_connections_reuse_and_ties() -> None:
+    from symcount.render import summary_data, summary_text
+
+    spec = parse_spec(GRAPH_SPEC)
+    model = spec.model()
+    text = summary_text(model, model.subs(n=10, h=4))
+    assert "Inputs: a (n,), b (n,)" in text and "Connected to" in text
+    assert "enc_b (Dense) [shares enc]" in text
+    data = summary_data(model)
+    assert [layer["inputs"] for layer in data["layers"]] == [["a"], ["b"], ["enc", "enc_b"], ["both"]]
+    assert data["layers"][1]["shared_with"] == "enc"
+    tied = Sequential(Input(T), Embedding(V, d, name="wte"), Dense(V, use_bias=False, tie="wte"))
+    assert "dense (Dense) [kernel tied to wte]" in summary_text(tied)
+    assert "Connected to" not in summary_text(tied)
