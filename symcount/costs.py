@@ -11,8 +11,8 @@ them in every output (`Convention.describe`):
   gives the rule of thumb C = 6 N per token for a transformer;
 - memory is bytes: parameters x the dtype's size; training memory adds a gradient per trainable
   parameter and the optimizer's state (Adam: 2 per trainable parameter; SGD: none);
-- everything but parameters and memory is per batch of `batch` examples (default 1); the batch may
-  be a symbol like any other.
+- everything but parameters and memory is per forward pass of the model's `batch` examples
+  (default 1; `model.with_batch("B")` makes it a symbol like any other).
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any
 import sympy
 
 from .errors import SpecError
-from .values import as_size
 
 if TYPE_CHECKING:
     from .model import Model, Row
 
 __all__ = [
     "BIAS_FLOPS", "ACTIVATION_FLOPS", "SOFTMAX_FLOPS", "NORMALIZE_FLOPS", "MERGE_FLOPS", "activation_flops",
-    "COSTS", "DTYPE_BYTES", "OPTIMIZER_STATES", "Convention", "row_cost", "total_cost",
+    "COSTS", "LABELS", "Measure", "PARAMS", "DTYPE_BYTES", "OPTIMIZER_STATES", "Convention", "row_cost", "total_cost",
 ]  # fmt: skip
 
 # Extra FLOPs per element, one table for every layer (these are unit counts, stated, not a model of
@@ -60,15 +59,13 @@ def activation_flops(activation: str | None, elements: sympy.Expr) -> sympy.Expr
 
 @dataclass(frozen=True)
 class Convention:
-    """How a cost is counted: batch size, dtype, optimizer, and whether extra FLOPs count."""
+    """How a cost is counted: dtype, optimizer, and whether extra FLOPs count."""
 
-    batch: Any = 1
     dtype: str = "float32"
     optimizer: str = "adam"
     extras: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "batch", as_size(self.batch, "batch"))
         if self.dtype not in DTYPE_BYTES:
             raise SpecError(f"dtype must be one of {', '.join(DTYPE_BYTES)}. Received: dtype={self.dtype!r}")
         if self.optimizer not in OPTIMIZER_STATES:
@@ -80,11 +77,11 @@ class Convention:
     def bytes(self) -> int:
         return DTYPE_BYTES[self.dtype]
 
-    def describe(self, cost: str) -> str:
+    def describe(self, cost: str, batch: Any = 1) -> str:
         """The convention behind `cost`, in one line, for every output that shows it."""
         if cost == "params":
             return "parameters: trainable + non-trainable (PyTorch buffers and tied copies excluded)"
-        per = f"per batch of {self.batch}" if self.batch != 1 else "per example"
+        per = f"per batch of {batch}" if batch != 1 else "per example"
         extras = "bias adds, activations, normalisation, softmax and pooling " + (
             "included" if self.extras else "not counted (--extras counts them)"
         )
@@ -107,18 +104,18 @@ class Convention:
         raise SpecError(f"cost must be one of {', '.join(COSTS)}. Received: {cost!r}")
 
 
-def row_cost(row: Row, cost: str, convention: Convention = Convention()) -> sympy.Expr:
-    """One row's share of `cost` under `convention`."""
+def row_cost(row: Row, cost: str, convention: Convention = Convention(), batch: Any = 1) -> sympy.Expr:
+    """One row's share of `cost` under `convention`, for `batch` examples."""
     if cost == "params":
         return row.params
     if cost == "macs":
-        return convention.batch * row.macs
+        return batch * row.macs
     if cost in ("flops", "training_flops"):
         forward = 2 * row.macs + (row.extra_flops if convention.extras else 0)
         passes = TRAINING_PASSES if cost == "training_flops" else 1
-        return passes * convention.batch * forward
+        return passes * batch * forward
     if cost == "activations":
-        return convention.batch * row.activations
+        return batch * row.activations
     if cost == "memory":
         return convention.bytes * row.params
     if cost == "training_memory":
@@ -129,4 +126,48 @@ def row_cost(row: Row, cost: str, convention: Convention = Convention()) -> symp
 
 def total_cost(model: Model, cost: str, convention: Convention = Convention()) -> sympy.Expr:
     """The model's total `cost`: the sum over its rows, as built (never simplified)."""
-    return sympy.Add(*(row_cost(row, cost, convention) for row in model.rows))
+    return sympy.Add(*(row_cost(row, cost, convention, model.batch) for row in model.rows))
+
+
+LABELS = {
+    "params": "parameters", "macs": "MACs", "flops": "FLOPs", "training_flops": "training FLOPs",
+    "activations": "activation elements", "memory": "bytes", "training_memory": "bytes",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A cost and its convention: what every command counts (parameters unless asked otherwise).
+
+    Example:
+        >>> from symcount import build
+        >>> cnn = build("lesson-cnn")
+        >>> Measure("flops").total(cnn), Measure("memory", Convention(dtype="bfloat16")).total(cnn)
+        (1599360, 49066)
+    """
+
+    cost: str = "params"
+    convention: Convention = Convention()
+
+    def __post_init__(self) -> None:
+        if self.cost not in COSTS:
+            raise SpecError(f"cost must be one of {', '.join(COSTS)}. Received: cost={self.cost!r}")
+
+    def total(self, model: Model) -> sympy.Expr:
+        return total_cost(model, self.cost, self.convention)
+
+    def row(self, model: Model, row: Row) -> sympy.Expr:
+        return row_cost(row, self.cost, self.convention, model.batch)
+
+    def rows(self, model: Model) -> list[sympy.Expr]:
+        return [self.row(model, row) for row in model.rows]
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.cost]
+
+    def describe(self, model: Model | None = None) -> str:
+        return self.convention.describe(self.cost, model.batch if model is not None else 1)
+
+
+PARAMS = Measure()

@@ -22,7 +22,7 @@ from .errors import MissingValueError, ShapeError, SpecError, SymcountError
 from .layers.base import FRAMEWORKS, Layer, Weight
 from .layers.core import Input
 from .shapes import Shape, format_shape
-from .values import as_expr, check_size, resolve
+from .values import as_expr, as_size, check_size, resolve
 
 __all__ = ["Node", "Tensor", "Row", "Model", "Sequential", "fold"]
 
@@ -312,6 +312,7 @@ class Model:
         *,
         name: str | None = None,
         framework: str = "keras",
+        batch: Any = 1,
     ) -> None:
         self.inputs: tuple[Input, ...] = _as_tuple(inputs)
         self.outputs: tuple[Tensor, ...] = _as_tuple(outputs)
@@ -325,6 +326,12 @@ class Model:
             raise SpecError(f"framework must be one of {', '.join(FRAMEWORKS)}. Received: {framework!r}")
         self.name = name
         self.framework = framework
+        # Examples per forward pass: a factor of every compute cost (never of parameters), and a
+        # symbol like any other (`batch="B"`).
+        try:
+            self.batch: sympy.Expr = as_size(batch, "batch")
+        except SymcountError as error:
+            raise error.with_context("model") from None
         self.rows: tuple[Row, ...] = fold(self.inputs, self.outputs, framework)
 
     # Shapes and rows.
@@ -392,7 +399,7 @@ class Model:
     @property
     def symbols(self) -> tuple[sympy.Symbol, ...]:
         """Every symbol the model mentions (in its inputs, hyperparameters or shapes), by name."""
-        found: set[sympy.Symbol] = set()
+        found: set[sympy.Symbol] = set(self.batch.free_symbols)
         for item in self.inputs:
             for dim in item.shape or ():
                 found |= dim.free_symbols
@@ -431,10 +438,15 @@ class Model:
         new = rebuild(self.outputs, new_layer, new_input)
         for item in self.inputs:  # inputs no output depends on are kept too
             new.setdefault(id(item), new_input(item))
-        return self._remade([new[id(i)] for i in self.inputs], [new[id(o)] for o in self.outputs])
+        batch = self.batch.xreplace(mapping)
+        return self._remade([new[id(i)] for i in self.inputs], [new[id(o)] for o in self.outputs], batch)
 
-    def _remade(self, inputs: list[Any], outputs: list[Any]) -> Model:
-        return Model(inputs, outputs, name=self.name, framework=self.framework)
+    def with_batch(self, batch: Any) -> Model:
+        """The same model run on `batch` examples at a time (a number or a symbol such as "B")."""
+        return self._remade(list(self.inputs), list(self.outputs), batch)
+
+    def _remade(self, inputs: list[Any], outputs: list[Any], batch: Any) -> Model:
+        return Model(inputs, outputs, name=self.name, framework=self.framework, batch=batch)
 
     def _mapping(self, values: Mapping[Any, Any]) -> dict[sympy.Symbol, sympy.Expr]:
         known = {s.name: s for s in self.symbols}
@@ -490,7 +502,9 @@ class Sequential(Model):
         7883
     """
 
-    def __init__(self, *layers: Any, name: str | None = None, framework: str = "keras") -> None:
+    def __init__(
+        self, *layers: Any, name: str | None = None, framework: str = "keras", batch: Any = 1
+    ) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         if not layers or not isinstance(layers[0], Input):
@@ -503,17 +517,16 @@ class Sequential(Model):
                 raise SpecError(f"layer {position}: {type(layer).__name__} merges several tensors: use Model")
             tensor = Node(layer, (tensor,))
         self.layers_: tuple[Layer, ...] = tuple(layers[1:])
-        super().__init__(layers[0], tensor, name=name, framework=framework)
+        super().__init__(layers[0], tensor, name=name, framework=framework, batch=batch)
 
     @property
     def input(self) -> Input:
         return self.inputs[0]
 
-    def _remade(self, inputs: list[Any], outputs: list[Any]) -> Model:
+    def _remade(self, inputs: list[Any], outputs: list[Any], batch: Any) -> Model:
         nodes = [t for t in _order(outputs) if isinstance(t, Node)]
-        return Sequential(
-            inputs[0], *(node.layer for node in nodes), name=self.name, framework=self.framework
-        )
+        layers = (node.layer for node in nodes)
+        return Sequential(inputs[0], *layers, name=self.name, framework=self.framework, batch=batch)
 
     def __repr__(self) -> str:
         inner = ", ".join([repr(self.input), *(row.layer.describe() for row in self.rows)])

@@ -415,12 +415,12 @@ def test_layer_equals_flop_counter(
     module = builder(sizes)
     for batch in (1, 3):
         flops, per_example = torch_run(module, torch_shape, batch)
-        convention = Convention(batch=batch)
-        assert flops == 2 * batch * row.macs == total_cost(model, "flops", convention)
-        assert total_cost(model, "macs", convention) == batch * row.macs
+        batched = model.with_batch(batch)
+        assert flops == 2 * batch * row.macs == total_cost(batched, "flops")
+        assert total_cost(batched, "macs") == batch * row.macs
         assert per_example == row.activations
         # The stated difference: PyTorch leaves out the bias adds and activations.
-        with_extras = total_cost(model, "flops", Convention(batch=batch, extras=True))
+        with_extras = total_cost(batched, "flops", Convention(extras=True))
         assert with_extras == flops + batch * extra * per_example
 
 
@@ -499,7 +499,8 @@ def test_lesson_equals_flop_counter(
     shape = tuple(sizes[axis] for axis in input_axes)
     for batch in (1, 3):
         flops, per_example = torch_run(module, channels_first(shape) if "C" in input_axes else shape, batch)
-        assert flops == 2 * batch * macs.subs(values) == total_cost(model, "flops", Convention(batch=batch))
+        batched = model.with_batch(batch)
+        assert flops == 2 * batch * macs.subs(values) == total_cost(batched, "flops")
         assert per_example == model.rows[-1].activations == 3
-        with_extras = total_cost(model, "flops", Convention(batch=batch, extras=True))
+        with_extras = total_cost(batched, "flops", Convention(extras=True))
         assert with_extras == flops + batch * extras.subs(values)

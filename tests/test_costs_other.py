@@ -228,11 +228,11 @@ def test_interpolation_counts() -> None:
 
 def test_flops_count_extras_only_when_asked() -> None:
     (b,) = symbols("b")
-    model = Sequential(Input(H, W, C), BatchNormalization(), MaxPooling2D(2))
+    model = Sequential(Input(H, W, C), BatchNormalization(), MaxPooling2D(2), batch=b)
     pooled = 4 * sympy.floor(H / 2) * sympy.floor(W / 2) * C
-    assert total_cost(model, "macs", Convention(batch=b)) == 0
-    assert total_cost(model, "flops", Convention(batch=b)) == 0
-    with_extras = total_cost(model, "flops", Convention(batch=b, extras=True))
+    assert total_cost(model, "macs") == 0
+    assert total_cost(model, "flops") == 0
+    with_extras = total_cost(model, "flops", Convention(extras=True))
     assert sympy.expand(with_extras - b * (6 * H * W * C + pooled)) == 0
     training = row_cost(model.rows[0], "training_flops", Convention(extras=True))
     assert sympy.expand(training - 3 * 6 * H * W * C) == 0
