@@ -8,8 +8,9 @@ from typing import Any
 
 import sympy
 
+from ..costs import BIAS_FLOPS
 from ..errors import SpecError
-from ..shapes import Shape
+from ..shapes import Shape, product
 from .base import Layer, Weight, require_rank
 from .normalization import check_flag
 
@@ -103,6 +104,10 @@ class PositionEmbedding(Layer):
     def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
         require_rank(self, input_shape, at_least=2)
         return (self.weight("embeddings", (self.sequence_length, input_shape[-1])),)
+
+    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+        # One add per element: the position's vector joins the token's.
+        return BIAS_FLOPS * product(input_shape)
 
 
 @dataclass(frozen=True)
