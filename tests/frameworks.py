@@ -27,10 +27,15 @@ def torch() -> ModuleType:
     return pytest.importorskip("torch", reason="PyTorch is not installed")
 
 
-def keras_counts(layers: list[Any], input_shape: tuple[int, ...]) -> dict[str, Any]:
-    """Build `keras.Sequential([Input(input_shape), *layers])` and count as Keras does."""
+def keras_counts(layers: list[Any], input_shape: tuple[int, ...], dtype: str | None = None) -> dict[str, Any]:
+    """Build `keras.Sequential([Input(input_shape), *layers])` and count as Keras does (`dtype`
+    "int32" for token ids)."""
     k = keras()
-    model = k.Sequential([k.Input(shape=input_shape), *layers])
+    return keras_model_counts(k.Sequential([k.Input(shape=input_shape, dtype=dtype), *layers]))
+
+
+def keras_model_counts(model: Any) -> dict[str, Any]:
+    """Total, trainable, non-trainable and output shape of a built Keras model."""
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     assert model.count_params() == trainable + non_trainable

@@ -6,7 +6,6 @@ is a functional model calling `layer(x, x)`, the self-attention symcount models.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from symcount import Input, Sequential, ShapeError, SpecError, SymcountError, symbols
 from symcount.layers import MultiHeadAttention, TransformerEncoder
 from symcount.spec import parse_spec
-from tests.frameworks import keras, symcount_counts, torch, torch_counts
+from tests.frameworks import keras, keras_model_counts, symcount_counts, torch, torch_counts
 
 T, d, h, k, v, o, p, f = symbols("T d h k v o p f")
 
@@ -109,18 +108,6 @@ def keras_attention_counts(layer: Any, shape: tuple[int, int], trainable: bool =
     model = K.Model(x, layer(x, x))
     layer.trainable = trainable
     return keras_model_counts(model)
-
-
-def keras_model_counts(model: Any) -> dict[str, Any]:
-    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-    non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
-    assert model.count_params() == trainable + non_trainable
-    return {
-        "total": model.count_params(),
-        "trainable": trainable,
-        "non_trainable": non_trainable,
-        "output_shape": tuple(model.output_shape[1:]),
-    }
 
 
 def keras_encoder_counts(size: int, heads: int, ff: int, bias: bool, length: int) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import sympy
-from frameworks import keras, keras_counts, symcount_counts, torch, torch_counts
 
 from symcount import Input, Sequential, SymcountError, symbols
 from symcount.errors import ShapeError, SpecError
@@ -32,6 +31,7 @@ from symcount.layers import (
     SeparableConv2D,
 )
 from symcount.spec import parse_spec
+from tests.frameworks import keras, keras_counts, symcount_counts, torch, torch_counts
 
 C, D, H, W, L, f, k, j, s, t, d, g, m, p, q = symbols("C D H W L f k j s t d g m p q")
 

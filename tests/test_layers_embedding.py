@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from frameworks import keras, symcount_counts, torch, torch_counts
 
 from symcount import Embedding, Input, Sequential, SpecError, SymcountError, symbol, symbols
 from symcount.spec import parse_spec
+from tests.checks import raises
+from tests.frameworks import keras, keras_counts, symcount_counts, torch, torch_counts
 
 T, S, B, V, d, r = symbols("T S B V d r")
 
@@ -56,17 +54,7 @@ def concrete(shape: tuple, values: dict[str, int]) -> tuple[int, ...]:
 
 def keras_embedding_counts(layer: Any, shape: tuple[int, ...]) -> dict[str, Any]:
     """As `frameworks.keras_counts`, with an integer input, as token ids are."""
-    k = keras()
-    model = k.Sequential([k.Input(shape=shape, dtype="int32"), layer])
-    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-    non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
-    assert model.count_params() == trainable + non_trainable
-    return {
-        "total": model.count_params(),
-        "trainable": trainable,
-        "non_trainable": non_trainable,
-        "output_shape": tuple(model.output_shape[1:]),
-    }
+    return keras_counts([layer], shape, dtype="int32")
 
 
 @pytest.mark.frameworks
@@ -96,17 +84,6 @@ def test_torch_agrees(frozen: bool) -> None:
         expected = torch_counts(module, ids)
         got = symcount_counts([Embedding(V, d, trainable=not frozen)], shape, "torch", **values)
         assert got == expected, values
-
-
-@contextmanager
-def raises(error: type[SymcountError], *fragments: str) -> Iterator[None]:
-    """Expect `error` with a one-line message naming each fragment."""
-    with pytest.raises(error) as info:
-        yield
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
 
 
 @pytest.mark.parametrize(

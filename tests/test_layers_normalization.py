@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from frameworks import keras, keras_counts, symcount_counts, torch, torch_counts
 
 from symcount import Input, Sequential, ShapeError, SpecError, SymcountError, symbol, symbols
 from symcount.layers import (
@@ -22,6 +20,8 @@ from symcount.layers import (
     UnitNormalization,
 )
 from symcount.spec import parse_spec
+from tests.checks import raises
+from tests.frameworks import keras, keras_counts, symcount_counts, torch, torch_counts
 
 D, H, W, C, L, T, d, g = symbols("D H W C L T d g")
 
@@ -300,17 +300,6 @@ def test_torch_agrees(layer: Any, make: Callable[[Any, dict], Any], shape: tuple
         if permute:
             expected["output_shape"] = channels_last(expected["output_shape"])
         assert symcount_counts([layer], shape, "torch", **values) == expected, values
-
-
-@contextmanager
-def raises(error: type[SymcountError], *fragments: str) -> Iterator[None]:
-    """Expect `error` with a one-line message naming each fragment."""
-    with pytest.raises(error) as info:
-        yield
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, message
 
 
 @pytest.mark.parametrize(
