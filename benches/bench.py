@@ -44,14 +44,17 @@ def startup() -> None:
 
 
 def linearity() -> None:
+    from sympy.core.cache import clear_cache
+
     from symcount import Dense, Input, Sequential, symbols
 
-    print("fold time per layer, Dense stack with distinct symbolic widths")
+    print("fold + total per layer, Dense stack with distinct symbolic widths (sympy's cache cleared)")
     per_layer = []
-    for depth in (50, 200, 800):
+    for depth in (100, 400, 1600):
         widths = symbols(" ".join(f"h{i}" for i in range(depth + 1)))
 
         def fold(widths: tuple = widths) -> object:
+            clear_cache()
             return Sequential(Input(widths[0]), *(Dense(w) for w in widths[1:])).params
 
         seconds = best_of(3, fold)
