@@ -9,6 +9,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -16,6 +17,7 @@ import click
 from .errors import SymcountError
 
 if TYPE_CHECKING:
+    from .costs import Measure
     from .model import Model
     from .spec import Spec
 
@@ -53,12 +55,20 @@ def parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def load(spec: str, sets: tuple[str, ...], defaults: bool) -> tuple[Spec, Model, Model, dict[str, Any]]:
-    """The spec, its symbolic model, the model with values substituted, and those values."""
+def batched(model: Model, batch: str | None) -> Model:
+    """`model` run on `batch` examples (--batch), a number or a symbol that --set may then give."""
+    return model if batch is None else model.with_batch(batch)
+
+
+def load(
+    spec: str, sets: tuple[str, ...], defaults: bool, batch: str | None = None
+) -> tuple[Spec, Model, Model, dict[str, Any]]:
+    """The spec, its symbolic model (on `batch` examples), the model with values substituted, and
+    those values."""
     from .spec import load_spec
 
     loaded = load_spec(spec)
-    model = loaded.model()
+    model = batched(loaded.model(), batch)
     values = loaded.values_for(model, parse_sets(sets), defaults=defaults)
     return loaded, model, model.subs(values), values
 
@@ -71,6 +81,100 @@ SET_HELP = "Give a symbol a value or an expression, e.g. --set f=16 --set k=2*j 
 spec_argument = click.argument("spec", metavar="SPEC")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=EXPR", help=SET_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+# What --cost, --dtype and --optimizer accept. symcount.costs is their source, but it imports sympy,
+# which `symcount --help` must not; tests/test_cli_costs.py checks that the lists agree.
+COST_CHOICES = ("params", "macs", "flops", "training-flops", "activations", "memory", "training-memory")
+DTYPE_CHOICES = ("float32", "bfloat16", "float16", "int8", "float64")
+OPTIMIZER_CHOICES = ("adam", "sgd", "momentum")
+
+
+class OneOf(click.Choice):
+    """click's Choice whose refusal is one line and exit code 2, like every other mistake.
+
+    The library's spelling with underscores (training_flops) is accepted too.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = value.replace("_", "-") if isinstance(value, str) else value
+        try:
+            return super().convert(text, param, ctx)
+        except click.BadParameter:
+            option = param.opts[0] if param is not None and param.opts else "the value"
+            choices = ", ".join(map(str, self.choices))
+            raise UserError(f"{option} must be one of {choices}. Received: {value!r}") from None
+
+
+@dataclass(frozen=True)
+class Costs:
+    """What --cost, --batch, --dtype, --optimizer and --extras asked for, as given (no sympy yet)."""
+
+    cost: str = "params"
+    batch: str | None = None
+    dtype: str = "float32"
+    optimizer: str = "adam"
+    extras: bool = False
+
+    @property
+    def measure(self) -> Measure:
+        from .costs import Convention, Measure
+
+        return Measure(self.cost.replace("-", "_"), Convention(self.dtype, self.optimizer, self.extras))
+
+
+_COST_OPTIONS = (
+    click.option(
+        "--cost",
+        type=OneOf(COST_CHOICES),
+        default="params",
+        show_default=True,
+        help="What to count: parameters; forward multiply-accumulates or FLOPs (1 MAC = 2 FLOPs); "
+        "training FLOPs (3 forward passes); activation elements; bytes of the parameters (memory) "
+        "or of training state (training-memory).",
+    ),
+    click.option(
+        "--batch",
+        metavar="EXPR",
+        help="Examples per forward pass, a factor of every compute cost: a number, or a symbol such "
+        "as B that --set B=32 then gives.  [default: 1]",
+    ),
+    click.option(
+        "--dtype",
+        type=OneOf(DTYPE_CHOICES),
+        default="float32",
+        show_default=True,
+        help="Memory: bytes per number.",
+    ),
+    click.option(
+        "--optimizer",
+        type=OneOf(OPTIMIZER_CHOICES),
+        default="adam",
+        show_default=True,
+        help="Training memory: adam keeps 2 numbers per trainable parameter, momentum 1, sgd 0.",
+    ),
+    click.option(
+        "--extras/--no-extras",
+        default=False,
+        show_default=True,
+        help="Count bias adds, activations, normalisation, softmax and pooling in FLOPs, not only "
+        "matrix products and convolutions.",
+    ),
+)
+
+
+def cost_options(command: F) -> F:
+    """The cost options, handed to `command` as one `costs: Costs` argument."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any, cost: str, batch: str | None, dtype: str, optimizer: str, extras: bool, **kwargs: Any
+    ) -> Any:
+        return command(*args, costs=Costs(cost, batch, dtype, optimizer, extras), **kwargs)
+
+    decorated: Any = wrapper
+    for option in reversed(_COST_OPTIONS):  # click lists options in the order they are applied, reversed
+        decorated = option(decorated)
+    return decorated
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,24 +189,37 @@ def main() -> None:
 @main.command()
 @spec_argument
 @set_option
+@cost_options
 @json_option
 @reports_errors
-def count(spec: str, sets: tuple[str, ...], as_json: bool) -> None:
-    """The concrete parameter count of SPEC (spec values as defaults, --set overrides)."""
-    from .render import to_json_value
+def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None:
+    """The concrete parameter count (or --cost) of SPEC (spec values as defaults, --set overrides)."""
+    from .render import all_costs, concrete, cost_data, to_json_value
 
-    loaded, _, valued, values = load(spec, sets, defaults=True)
+    loaded, _, valued, values = load(spec, sets, defaults=True, batch=costs.batch)
+    measure = costs.measure
     counts = valued.counts()
+    total = concrete(measure.total(valued), measure)
     if as_json:
-        data: dict[str, Any] = dict(counts)
+        data: dict[str, Any] = {"total": total, **{k: v for k, v in counts.items() if k != "total"}}
         if valued.framework != "torch":
             data.pop("buffers")
         data["name"] = loaded.name
         data["values"] = {name: to_json_value(value) for name, value in sorted(values.items())}
-        data["layers"] = [
-            {"name": row.name, "type": row.kind, "params": int(row.params)} for row in valued.rows
-        ]
+        data.update(cost_data(measure, valued))
+        data["costs"] = {name: to_json_value(value) for name, value in all_costs(valued, measure).items()}
+        layers = []
+        for row in valued.rows:
+            layer = {"name": row.name, "type": row.kind, "params": int(row.params)}
+            if measure.cost != "params":
+                layer[measure.cost] = to_json_value(measure.row(valued, row))
+            layers.append(layer)
+        data["layers"] = layers
         echo_json(data)
+        return
+    if measure.cost != "params":
+        click.echo(f"{loaded.name}: {total:,} {measure.label}")
+        click.echo(measure.describe(valued))
         return
     click.echo(
         f"{loaded.name}: {counts['total']:,} parameters "
@@ -122,55 +239,66 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool) -> None:
     default="expand",
     show_default=True,
 )
+@cost_options
 @click.option("--latex", is_flag=True, help="Print the formula as LaTeX.")
 @json_option
 @reports_errors
-def formula(spec: str, sets: tuple[str, ...], defaults: bool, form: str, latex: bool, as_json: bool) -> None:
-    """The total of SPEC as a formula, with only the --set values substituted."""
+def formula(
+    spec: str, sets: tuple[str, ...], defaults: bool, form: str, latex: bool, as_json: bool, costs: Costs
+) -> None:
+    """The total (or --cost) of SPEC as a formula, with only the --set values substituted."""
     import sympy
 
     from .algebra import formula as in_form
+    from .render import cost_data
 
-    loaded, _, valued, values = load(spec, sets, defaults=defaults)
-    total = in_form(valued.params, form)
+    loaded, _, valued, values = load(spec, sets, defaults=defaults, batch=costs.batch)
+    measure = costs.measure
+    total = in_form(measure.total(valued), form)
     if as_json:
-        echo_json(
+        data: dict[str, Any] = {"name": loaded.name, "form": form, "total": str(total)}
+        if measure.cost == "params":
+            data["trainable"] = str(in_form(valued.trainable, form))
+            data["non_trainable"] = str(in_form(valued.non_trainable, form))
+        data.update(
             {
-                "name": loaded.name,
-                "form": form,
-                "total": str(total),
-                "trainable": str(in_form(valued.trainable, form)),
-                "non_trainable": str(in_form(valued.non_trainable, form)),
                 "latex": sympy.latex(total),
                 "symbols": sorted(s.name for s in total.free_symbols),
                 "values": {name: str(value) for name, value in sorted(values.items())},
+                **cost_data(measure, valued),
             }
         )
-    elif latex:
-        click.echo(sympy.latex(total))
-    else:
-        click.echo(str(total))
+        echo_json(data)
+        return
+    click.echo(sympy.latex(total) if latex else str(total))
+    if measure.cost != "params":
+        click.echo(f"% {measure.describe(valued)}" if latex else measure.describe(valued))
 
 
 @main.command()
 @spec_argument
 @set_option
 @click.option("--no-defaults", is_flag=True, help="Ignore the spec's own values: formulas only.")
+@cost_options
 @click.option("--markdown", is_flag=True, help="Print a Markdown table.")
 @json_option
 @reports_errors
-def summary(spec: str, sets: tuple[str, ...], no_defaults: bool, markdown: bool, as_json: bool) -> None:
-    """The per-layer table of SPEC: output shapes and parameter formulas, with numbers where known."""
+def summary(
+    spec: str, sets: tuple[str, ...], no_defaults: bool, markdown: bool, as_json: bool, costs: Costs
+) -> None:
+    """The per-layer table of SPEC: output shapes and parameter (or --cost) formulas, with numbers
+    where known."""
     from .render import summary_data, summary_markdown, summary_text
 
-    _, model, valued, values = load(spec, sets, defaults=not no_defaults)
+    _, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
     shown = valued if values else None
+    measure = costs.measure
     if as_json:
-        echo_json(summary_data(model, shown))
+        echo_json(summary_data(model, shown, measure))
     elif markdown:
-        click.echo(summary_markdown(model, shown))
+        click.echo(summary_markdown(model, shown, measure))
     else:
-        click.echo(summary_text(model, shown))
+        click.echo(summary_text(model, shown, measure))
 
 
 @main.command(name="examples")

@@ -3,7 +3,9 @@
 diff, scaling, solve, sweep, compare, explain and plot. Like `cli`, this module imports no sympy,
 numpy or matplotlib: each command imports what it needs when it runs. Values come as in `count`:
 the spec's own values, overridden by `--set`, or only `--set` with `--no-defaults`; the symbols a
-command varies keep their values only as the point where results are evaluated.
+command varies keep their values only as the point where results are evaluated. Every command
+counts parameters, or the cost that `--cost` names (with `--batch`, `--dtype`, `--optimizer` and
+`--extras`, as in `count`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ import click
 
 # `cli` imports this module at its end, once `main` and the helpers below exist; importing this
 # module first works too (it imports `cli`, whose last line finds this module already loading).
-from .cli import UserError, json_option, load, main, parse_sets, reports_errors, set_option, spec_argument
+from .cli import (
+    Costs,
+    UserError,
+    batched,
+    cost_options,
+    json_option,
+    load,
+    main,
+    parse_sets,
+    reports_errors,
+    set_option,
+    spec_argument,
+)
 
 if TYPE_CHECKING:
     from .model import Model
@@ -48,12 +62,18 @@ def _check_names(model: Model, names: list[str], option: str) -> None:
 
 
 def _values(
-    spec: str, sets: tuple[str, ...], defaults: bool, free: list[str], option: str, point_set: bool = True
+    spec: str,
+    sets: tuple[str, ...],
+    defaults: bool,
+    free: list[str],
+    option: str,
+    point_set: bool = True,
+    batch: str | None = None,
 ) -> tuple[Spec, Model, dict[str, Any]]:
-    """The spec, its symbolic model, and values where the `free` symbols stay free in every other
-    value (`f: 2*k` with k free stays 2*k) and keep their own value only as the point (which
-    `--set` may give only when `point_set`)."""
-    loaded, model, _, point = load(spec, sets, defaults)
+    """The spec, its symbolic model (on `batch` examples), and values where the `free` symbols
+    stay free in every other value (`f: 2*k` with k free stays 2*k) and keep their own value only
+    as the point (which `--set` may give only when `point_set`)."""
+    loaded, model, _, point = load(spec, sets, defaults, batch)
     _check_names(model, free, option)
     if not point_set:
         for name in free:
@@ -78,28 +98,27 @@ def _size(text: str) -> tuple[int, int]:
 @click.option("--wrt", required=True, metavar="NAME", help="The symbol to differentiate by.")
 @set_option
 @no_defaults_option
+@cost_options
 @latex_option
 @json_option
 @reports_errors
 def diff_command(
-    spec: str, wrt: str, sets: tuple[str, ...], no_defaults: bool, latex: bool, as_json: bool
+    spec: str, wrt: str, sets: tuple[str, ...], no_defaults: bool, latex: bool, as_json: bool, costs: Costs
 ) -> None:
     """d total / d NAME as a formula, and its value where NAME has one (from the spec or --set).
 
     Every other symbol takes its value; --no-defaults keeps those not --set free.
     """
-    import sympy
-
     from .explore import diff
-    from .render import diff_data, diff_text
+    from .render import diff_data, diff_latex, diff_text
 
     _one_format(latex=latex, json=as_json)
-    _, model, values = _values(spec, sets, not no_defaults, [wrt], "--wrt")
-    result = diff(model, wrt, values)
+    _, model, values = _values(spec, sets, not no_defaults, [wrt], "--wrt", batch=costs.batch)
+    result = diff(model, wrt, values, costs.measure)
     if as_json:
         click.echo(json.dumps(diff_data(result), indent=2))
     elif latex:
-        click.echo(sympy.latex(result.derivative))
+        click.echo(diff_latex(result))
     else:
         click.echo(diff_text(result))
 
@@ -119,6 +138,7 @@ def diff_command(
 @click.option("--by", default="s", show_default=True, metavar="NAME", help="The scale factor's name.")
 @set_option
 @no_defaults_option
+@cost_options
 @markdown_option
 @latex_option
 @json_option
@@ -133,6 +153,7 @@ def scaling(
     markdown: bool,
     latex: bool,
     as_json: bool,
+    costs: Costs,
 ) -> None:
     """How the total grows: degree, leading term, big-O and elasticity d log N / d log w.
 
@@ -156,10 +177,9 @@ def scaling(
     else:
         target = (wrt or "").strip()
         names = [target]
-    _, model, values = _values(
-        spec, sets, not no_defaults, names, "--wrt" if together is None else "--together"
-    )
-    result = scaling(model, target, values, by=by)
+    option = "--wrt" if together is None else "--together"
+    _, model, values = _values(spec, sets, not no_defaults, names, option, batch=costs.batch)
+    result = scaling(model, target, values, by=by, measure=costs.measure)
     if as_json:
         click.echo(json.dumps(scaling_data(result), indent=2))
     elif markdown:
@@ -174,19 +194,30 @@ def scaling(
 @spec_argument
 @click.option("--for", "wrt", required=True, metavar="NAME", help="The symbol to solve for.")
 @click.option(
-    "--budget", required=True, metavar="EXPR", help="The most parameters allowed, e.g. 1e6 or 2**20."
+    "--budget",
+    required=True,
+    metavar="EXPR",
+    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20.",
 )
 @set_option
 @no_defaults_option
+@cost_options
 @json_option
 @reports_errors
-def solve(spec: str, wrt: str, budget: str, sets: tuple[str, ...], no_defaults: bool, as_json: bool) -> None:
-    """The largest integer NAME whose total stays within the budget (checked at NAME and NAME + 1)."""
+def solve(
+    spec: str, wrt: str, budget: str, sets: tuple[str, ...], no_defaults: bool, as_json: bool, costs: Costs
+) -> None:
+    """The largest integer NAME whose total stays within the budget (checked at NAME and NAME + 1).
+
+    A compute or memory budget is a --cost: --budget 1e12 --cost flops.
+    """
     from .explore import solve_budget
     from .render import budget_data, budget_text
 
-    _, model, values = _values(spec, sets, not no_defaults, [wrt], "--for", point_set=False)
-    result = solve_budget(model, wrt, budget, values)
+    _, model, values = _values(
+        spec, sets, not no_defaults, [wrt], "--for", point_set=False, batch=costs.batch
+    )
+    result = solve_budget(model, wrt, budget, values, costs.measure)
     click.echo(json.dumps(budget_data(result), indent=2) if as_json else budget_text(result))
 
 
@@ -203,6 +234,7 @@ def solve(spec: str, wrt: str, budget: str, sets: tuple[str, ...], no_defaults: 
 @click.option("--layers", is_flag=True, help="Add a column for every layer's count.")
 @set_option
 @no_defaults_option
+@cost_options
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @markdown_option
 @json_option
@@ -222,20 +254,29 @@ def sweep(
     markdown: bool,
     as_json: bool,
     progress: bool | None,
+    costs: Costs,
 ) -> None:
     """The total (and with --layers every layer's count) at every point of a grid: exact ints,
-    computed and printed chunk by chunk."""
+    computed and printed chunk by chunk.
+
+    --json prints {"cost", "convention", "rows": [{NAME: value, ..., "total": count}, ...]}.
+    """
     from .explore import parse_grid, sweep
 
     _one_format(csv=as_csv, markdown=markdown, json=as_json)
     axes = dict(parse_grid(text) for text in grids)
     if len(axes) < len(grids):
         raise UserError("each symbol takes one --grid")
-    _, model, values = _values(spec, sets, not no_defaults, list(axes), "--grid", point_set=False)
-    result = sweep(model, axes, {k: v for k, v in values.items() if k not in axes}, layers=layers)
+    _, model, values = _values(
+        spec, sets, not no_defaults, list(axes), "--grid", point_set=False, batch=costs.batch
+    )
+    fixed = {k: v for k, v in values.items() if k not in axes}
+    result = sweep(model, axes, fixed, layers=layers, measure=costs.measure)
     show = progress if progress is not None else (result.size >= 100_000 and _terminal_stderr_only())
+    form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
+    stated = result.convention if result.measure.cost != "params" else None
     writer = _SweepWriter(
-        result.header, "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
+        result.header, form, {"cost": result.measure.cost, "convention": result.convention}, stated
     )
     chunks = result.chunks()
     if show:
@@ -255,13 +296,26 @@ def _terminal_stderr_only() -> bool:
 
 
 class _SweepWriter:
-    """Rows printed as they come: the text table takes its column widths from the first chunk."""
+    """Rows printed as they come: the text table takes its column widths from the first chunk.
 
-    def __init__(self, header: tuple[str, ...], form: str) -> None:
+    JSON opens with `fields` (the cost and its convention) before the rows; text and Markdown
+    open with the `stated` convention line, if any (CSV is the header and the rows only).
+    """
+
+    def __init__(
+        self, header: tuple[str, ...], form: str, fields: dict[str, str], stated: str | None = None
+    ) -> None:
         self.header = header
         self.form = form
+        self.fields = fields
+        self.stated = stated
         self.widths: list[int] | None = None
         self.first = True
+
+    def _opening(self) -> str:
+        """The JSON object's fields, then the rows' opening bracket."""
+        fields = "".join(f"  {json.dumps(key)}: {json.dumps(value)},\n" for key, value in self.fields.items())
+        return "{\n" + fields + '  "rows": ['
 
     def write(self, rows: list[tuple[int, ...]]) -> None:
         lines = []
@@ -277,13 +331,13 @@ class _SweepWriter:
             click.echo(buffer.getvalue(), nl=False)
         elif self.form == "json":
             for row in rows:
-                lines.append(
-                    ("[\n" if self.first else ",\n") + "  " + json.dumps(dict(zip(self.header, row)))
-                )
+                opening = self._opening() + "\n" if self.first else ",\n"
+                lines.append(opening + "    " + json.dumps(dict(zip(self.header, row))))
                 self.first = False
             click.echo("".join(lines), nl=False)
         elif self.form == "markdown":
             if self.first:
+                lines += [f"{self.stated}\n"] if self.stated else []
                 lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
             lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
             click.echo("\n".join(lines))
@@ -293,6 +347,7 @@ class _SweepWriter:
                 self.widths = [
                     max(len(r[i]) for r in [list(self.header), *cells]) for i in range(len(self.header))
                 ]
+                lines += [self.stated] if self.stated else []
                 lines.append("  ".join(h.rjust(w) for h, w in zip(self.header, self.widths)))
             lines += ["  ".join(c.rjust(w) for c, w in zip(row, self.widths)) for row in cells]
             click.echo("\n".join(lines))
@@ -300,7 +355,7 @@ class _SweepWriter:
 
     def close(self) -> None:
         if self.form == "json":
-            click.echo("[]" if self.first else "\n]")
+            click.echo(self._opening() + "]\n}" if self.first else "\n  ]\n}")
 
 
 @main.command()
@@ -308,6 +363,7 @@ class _SweepWriter:
 @click.argument("second", metavar="B")
 @set_option
 @no_defaults_option
+@cost_options
 @markdown_option
 @latex_option
 @json_option
@@ -333,10 +389,11 @@ def compare(
     x_grid: str | None,
     log: bool,
     size: str,
+    costs: Costs,
 ) -> None:
     """Two specs side by side: totals, difference and ratio, and each layer's share of its model.
 
-    A --set value goes to whichever spec knows the name (both, if both do).
+    A --set value goes to whichever spec knows the name (both, if both do); --batch applies to both.
     """
     from .explore import compare, parse_grid
     from .render import comparison_data, comparison_latex, comparison_markdown, comparison_text
@@ -351,7 +408,7 @@ def compare(
     known = []
     for source in (first, second):
         loaded = load_spec(source)
-        known.append(set(loaded.known_names(loaded.model())))
+        known.append(set(loaded.known_names(batched(loaded.model(), costs.batch))))
     unknown = [name for name in given if not any(name in names for names in known)]
     if unknown:
         raise UserError(f"unknown name {unknown[0]!r} in --set: neither {first} nor {second} knows it")
@@ -359,9 +416,12 @@ def compare(
     for source, names in zip((first, second), known):
         pairs = tuple(f"{name}={value}" for name, value in given.items() if name in names)
         free = [x_name] if x_name is not None else []
-        prepared.append(_values(source, pairs, not no_defaults, free, "--x", point_set=False))
+        prepared.append(
+            _values(source, pairs, not no_defaults, free, "--x", point_set=False, batch=costs.batch)
+        )
     (spec_a, model_a, values_a), (spec_b, model_b, values_b) = prepared
-    result = compare(model_a, model_b, values_a, values_b)
+    measure = costs.measure
+    result = compare(model_a, model_b, values_a, values_b, measure)
     if as_json:
         click.echo(json.dumps(comparison_data(result), indent=2))
     elif markdown:
@@ -378,7 +438,7 @@ def compare(
             (label_a, model_a, {k: v for k, v in values_a.items() if k != x_name}),
             (label_b, model_b, {k: v for k, v in values_b.items() if k != x_name}),
         ]
-        plot_models(models, x_grid, log=log, path=plot_path, size=_size(size))
+        plot_models(models, x_grid, log=log, path=plot_path, size=_size(size), measure=measure)
         click.echo(f"wrote {plot_path}", err=True)
 
 
@@ -386,20 +446,30 @@ def compare(
 @spec_argument
 @set_option
 @no_defaults_option
+@cost_options
 @markdown_option
 @latex_option
 @json_option
 @reports_errors
 def explain(
-    spec: str, sets: tuple[str, ...], no_defaults: bool, markdown: bool, latex: bool, as_json: bool
+    spec: str,
+    sets: tuple[str, ...],
+    no_defaults: bool,
+    markdown: bool,
+    latex: bool,
+    as_json: bool,
+    costs: Costs,
 ) -> None:
-    """Per layer, in words and numbers, where the count comes from; then the sum."""
+    """Per layer, in words and numbers, where the count comes from; then the sum.
+
+    For a --cost other than params: each layer's formula and its number.
+    """
     from .explore import explain
     from .render import explanation_data, explanation_latex, explanation_markdown, explanation_text
 
     _one_format(markdown=markdown, latex=latex, json=as_json)
-    _, model, values = _values(spec, sets, not no_defaults, [], "")
-    result = explain(model, values)
+    _, model, values = _values(spec, sets, not no_defaults, [], "", batch=costs.batch)
+    result = explain(model, values, costs.measure)
     if as_json:
         click.echo(json.dumps(explanation_data(result), indent=2))
     elif markdown:
@@ -431,6 +501,7 @@ def explain(
 @size_option
 @set_option
 @no_defaults_option
+@cost_options
 @json_option
 @reports_errors
 def plot(
@@ -443,13 +514,15 @@ def plot(
     sets: tuple[str, ...],
     no_defaults: bool,
     as_json: bool,
+    costs: Costs,
 ) -> None:
-    """Parameters against one symbol, as a PNG (needs matplotlib: pip install "symcount[explore]")."""
+    """Parameters (or --cost) against one symbol, as a PNG (needs matplotlib: pip install
+    "symcount[explore]")."""
     from .explore import parse_grid
     from .plot import plot_counts
 
     name, axis = parse_grid(x_grid)
-    _, model, values = _values(spec, sets, not no_defaults, [name], "--x", point_set=False)
+    _, model, values = _values(spec, sets, not no_defaults, [name], "--x", point_set=False, batch=costs.batch)
     data = plot_counts(
         model,
         (name, axis),
@@ -458,12 +531,13 @@ def plot(
         log=log,
         path=output,
         size=_size(size),
+        measure=costs.measure,
     )
     if as_json:
-        click.echo(
-            json.dumps(
-                {"x": {data.x_name: list(data.x)}, "series": {k: list(v) for k, v in data.series.items()}}
-            )
-        )
+        series = {k: list(v) for k, v in data.series.items()}
+        fields = {"cost": data.measure.cost, "convention": data.convention}
+        click.echo(json.dumps({"x": {data.x_name: list(data.x)}, "series": series, **fields}))
     else:
         click.echo(f"wrote {output} ({data.size[0]}x{data.size[1]}, {len(data.x)} points of {name})")
+        if data.measure.cost != "params":
+            click.echo(data.convention)

@@ -1,4 +1,4 @@
-"""Plots of parameter counts against a symbol, so a reader sees where the parameters sit.
+"""Plots of parameter counts (or other costs) against a symbol, so a reader sees where they sit.
 
 matplotlib is an optional extra (`pip install "symcount[explore]"`) and loads only when a plot is
 drawn. Figures are made on the Agg canvas directly, never through pyplot, so plotting touches no
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .costs import PARAMS, Measure
 from .errors import SymcountError
 from .explore import Values, parse_grid, sweep
 from .model import Model
@@ -32,6 +33,8 @@ class PlotData:
     stacked: bool
     path: str | None
     size: tuple[int, int]
+    measure: Measure = PARAMS  # what the counts count
+    convention: str = PARAMS.describe()
 
 
 def _axis(x: str | tuple[str, Sequence[int]]) -> tuple[str, Sequence[int]]:
@@ -54,12 +57,24 @@ def _figure(size: tuple[int, int]) -> Any:
     return figure
 
 
-def _finish(figure: Any, axes: Any, x_name: str, log: bool, title: str, path: str | Path | None) -> None:
+def _finish(
+    figure: Any,
+    axes: Any,
+    x_name: str,
+    log: bool,
+    title: str,
+    path: str | Path | None,
+    measure: Measure = PARAMS,
+    convention: str = "",
+) -> None:
     from matplotlib.ticker import FuncFormatter
 
     axes.set_xlabel(x_name)
-    axes.set_ylabel("parameters")
-    axes.set_title(title)
+    axes.set_ylabel(measure.label)
+    if measure.cost == "params":
+        axes.set_title(title)
+    else:  # the convention, under the title, wrapped to the figure's width
+        axes.set_title(f"{title}\n{convention}", fontsize="small", wrap=True)
     if log:
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -80,16 +95,18 @@ def plot_counts(
     log: bool = False,
     path: str | Path | None = None,
     size: tuple[int, int] = (800, 600),
+    measure: Measure = PARAMS,
 ) -> PlotData:
-    """The total (`y="total"`) or each layer stacked (`y="per-layer"`) against one symbol.
+    """The total (`y="total"`) or each layer stacked (`y="per-layer"`) against one symbol, of
+    `measure`'s cost (parameters by default).
 
     `x` is a grid such as "w=8:1024" (see `explore.parse_grid`); `values` fix the other symbols.
-    Layers without parameters are left out of the stacked bands (they would be flat at zero).
+    Layers that cost nothing are left out of the stacked bands (they would be flat at zero).
     """
     if y not in ("total", "per-layer"):
         raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
     name, axis = _axis(x)
-    result = sweep(model, {name: axis}, values, layers=y == "per-layer")
+    result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
     rows = list(result.rows())
     xs = tuple(row[0] for row in rows)
     figure = _figure(size)
@@ -102,8 +119,9 @@ def plot_counts(
         series = {layer: tuple(row[2 + i] for row in rows) for i, layer in enumerate(layers)}
         shown = {layer: counts for layer, counts in series.items() if any(counts)}
         axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
-    _finish(figure, axes, name, log, model.name or "model", path)
-    return PlotData(name, xs, series, y == "per-layer", None if path is None else str(path), size)
+    _finish(figure, axes, name, log, model.name or "model", path, measure, result.convention)
+    saved = None if path is None else str(path)
+    return PlotData(name, xs, series, y == "per-layer", saved, size, measure, result.convention)
 
 
 def plot_models(
@@ -112,17 +130,24 @@ def plot_models(
     log: bool = False,
     path: str | Path | None = None,
     size: tuple[int, int] = (800, 600),
+    measure: Measure = PARAMS,
 ) -> PlotData:
-    """Several models' totals against a symbol they share, on one axis: (label, model, values)."""
+    """Several models' totals (of `measure`'s cost) against a symbol they share, on one axis:
+    (label, model, values)."""
     name, axis = _axis(x)
     figure = _figure(size)
     axes = figure.add_subplot()
     series: dict[str, tuple[int, ...]] = {}
     xs: tuple[int, ...] = ()
+    conventions: dict[str, None] = {}
     for label, model, values in models:
-        rows = list(sweep(model, {name: axis}, values).rows())
+        result = sweep(model, {name: axis}, values, measure=measure)
+        rows = list(result.rows())
         xs = tuple(row[0] for row in rows)
         series[label] = tuple(row[1] for row in rows)
+        conventions[result.convention] = None
         axes.plot(xs, [float(v) for v in series[label]], label=label)
-    _finish(figure, axes, name, log, " vs ".join(series), path)
-    return PlotData(name, xs, series, False, None if path is None else str(path), size)
+    convention = "; ".join(conventions)
+    _finish(figure, axes, name, log, " vs ".join(series), path, measure, convention)
+    saved = None if path is None else str(path)
+    return PlotData(name, xs, series, False, saved, size, measure, convention)

@@ -12,17 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from .errors import SymcountError
+from .costs import COSTS, PARAMS, Measure
+from .errors import MissingValueError, ShapeError, SymcountError
 from .model import Model
 from .shapes import format_shape
 
 if TYPE_CHECKING:
-    from .explore import Budget, Comparison, Diff, Explanation, ModelShares, Scaling
+    from .explore import Budget, Comparison, Diff, Explanation, LayerShare, ModelShares, Scaling
 
 __all__ = [
-    "number", "summary_data", "summary_text", "summary_markdown", "to_json_value", "summary_html",
+    "number", "concrete", "all_costs", "cost_data", "cost_heading", "summary_data", "summary_text", "summary_markdown", "to_json_value", "summary_html",
     "latex_formula", "table_text", "table_markdown", "table_latex", "decimal", "exact_and_decimal",
-    "json_number", "diff_text", "diff_data", "scaling_rows", "scaling_text", "scaling_markdown",
+    "json_number", "diff_text", "diff_latex", "diff_data", "scaling_rows", "scaling_text", "scaling_markdown",
     "scaling_latex", "scaling_data", "budget_text", "budget_data", "comparison_rows",
     "comparison_text", "comparison_markdown", "comparison_latex", "comparison_data",
     "explanation_rows", "explanation_text", "explanation_markdown", "explanation_latex",
@@ -42,8 +43,44 @@ def to_json_value(value: sympy.Expr) -> int | str:
     return int(value) if value.is_Integer else str(value)
 
 
-def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
-    """The per-layer table as data: formulas from `model`, numbers from `valued` (if given)."""
+def concrete(expr: sympy.Expr, measure: Measure = PARAMS) -> int:
+    """`expr` as an int, or a one-line error naming the symbols that still need a value."""
+    if expr.free_symbols:
+        names = ", ".join(sorted(s.name for s in expr.free_symbols))
+        raise MissingValueError(f"the {measure.label} still depend on {names}: give each a value with --set")
+    if not expr.is_Integer:
+        raise ShapeError(f"the {measure.label} are not a whole number: {expr}")
+    return int(expr)
+
+
+def all_costs(model: Model, measure: Measure = PARAMS) -> dict[str, sympy.Expr]:
+    """Every cost of `model` under `measure`'s convention, by name (as in `costs.COSTS`)."""
+    return {cost: Measure(cost, measure.convention).total(model) for cost in COSTS}
+
+
+def _row_costs(model: Model, row: Any, measure: Measure) -> dict[str, sympy.Expr]:
+    return {cost: Measure(cost, measure.convention).row(model, row) for cost in COSTS}
+
+
+def cost_data(measure: Measure, model: Model | None = None) -> dict[str, str]:
+    """The "cost" and "convention" fields every JSON output carries."""
+    return {"cost": measure.cost, "convention": measure.describe(model)}
+
+
+def cost_heading(measure: Measure) -> str:
+    """A column heading for the cost: `Params`, `FLOPs`, `Training FLOPs`, `Bytes`."""
+    if measure.cost == "params":
+        return "Params"
+    return measure.label[0].upper() + measure.label[1:]
+
+
+def summary_data(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> dict[str, Any]:
+    """The per-layer table as data: formulas from `model`, numbers from `valued` (if given).
+
+    "totals" and "value_totals" hold the total of `measure` (parameters by default) and the
+    parameter breakdown; "costs" and "value_costs" (and each layer's "costs") hold every cost
+    under `measure`'s convention.
+    """
     layers = []
     for row, placed in zip(model.rows, (valued or model).rows):
         entry: dict[str, Any] = {
@@ -59,6 +96,7 @@ def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
             "weights": [
                 {"name": w.name, "shape": [str(d) for d in w.shape], "kind": w.kind} for w in row.weights
             ],
+            "costs": {cost: str(value) for cost, value in _row_costs(model, row, measure).items()},
         }
         if valued is not None:
             entry["value"] = {
@@ -66,9 +104,16 @@ def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
                 "params": to_json_value(placed.params),
                 "trainable": to_json_value(placed.trainable),
                 "non_trainable": to_json_value(placed.non_trainable),
+                "costs": {
+                    cost: to_json_value(value) for cost, value in _row_costs(valued, placed, measure).items()
+                },
             }
         layers.append(entry)
-    totals = {"total": model.params, "trainable": model.trainable, "non_trainable": model.non_trainable}
+    totals = {
+        "total": measure.total(model),
+        "trainable": model.trainable,
+        "non_trainable": model.non_trainable,
+    }
     if model.framework == "torch":
         totals["buffers"] = model.buffers
     data: dict[str, Any] = {
@@ -80,14 +125,19 @@ def summary_data(model: Model, valued: Model | None = None) -> dict[str, Any]:
         ],
         "layers": layers,
         "totals": {key: str(value) for key, value in totals.items()},
+        "costs": {cost: str(value) for cost, value in all_costs(model, measure).items()},
+        **cost_data(measure, valued or model),
     }
     if valued is not None:
         valued_totals = {
-            "total": valued.params, "trainable": valued.trainable, "non_trainable": valued.non_trainable,
+            "total": measure.total(valued), "trainable": valued.trainable, "non_trainable": valued.non_trainable,
         }  # fmt: skip
         if model.framework == "torch":
             valued_totals["buffers"] = valued.buffers
         data["value_totals"] = {key: to_json_value(value) for key, value in valued_totals.items()}
+        data["value_costs"] = {
+            cost: to_json_value(value) for cost, value in all_costs(valued, measure).items()
+        }
     return data
 
 
@@ -116,38 +166,44 @@ def _layer_cell(row: Any) -> str:
     return f"{row.name} ({row.kind})" + (f" [{'; '.join(marks)}]" if marks else "")
 
 
-def _table_cells(model: Model, valued: Model | None) -> tuple[list[str], list[list[str]], list[list[str]]]:
-    header = ["Layer (type)", "Output shape", "Params"]
+def _table_cells(
+    model: Model, valued: Model | None, measure: Measure = PARAMS
+) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    heading = cost_heading(measure)
+    header = ["Layer (type)", "Output shape", heading]
     if valued is not None:
-        header = ["Layer (type)", "Output shape", "Params (formula)", "Params"]
+        header = ["Layer (type)", "Output shape", f"{heading} (formula)", heading]
     graph = not model.is_chain
     if graph:
         header.append("Connected to")
     body = []
     for row, placed in zip(model.rows, (valued or model).rows):
-        cells = [_layer_cell(row), format_shape(placed.output_shape), str(row.params)]
+        cells = [_layer_cell(row), format_shape(placed.output_shape), str(measure.row(model, row))]
         if valued is not None:
-            cells.append(number(placed.params))
+            cells.append(number(measure.row(valued, placed)))
         if graph:
             cells.append(", ".join(row.inputs))
         body.append(cells)
-    totals = [("Total", "params"), ("Trainable", "trainable"), ("Non-trainable", "non_trainable")]
-    if model.framework == "torch":
-        totals.append(("Buffers (not parameters)", "buffers"))
+    totals: list[tuple[str, Any]] = [("Total", measure.total)]
+    if measure.cost == "params":
+        totals += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
+        if model.framework == "torch":
+            totals.append(("Buffers (not parameters)", lambda m: m.buffers))
     foot = []
-    for label, attribute in totals:
-        cells = [label, "", str(getattr(model, attribute))]
+    for label, total in totals:
+        cells = [label, "", str(total(model))]
         if valued is not None:
-            cells.append(number(getattr(valued, attribute)))
+            cells.append(number(total(valued)))
         if graph:
             cells.append("")
         foot.append(cells)
     return header, body, foot
 
 
-def summary_text(model: Model, valued: Model | None = None) -> str:
-    """A table like Keras' `model.summary()`, every cell a formula (and a number when known)."""
-    header, body, foot = _table_cells(model, valued)
+def summary_text(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
+    """A table like Keras' `model.summary()`, every cell a formula (and a number when known); a
+    cost other than parameters has its convention stated under the input line."""
+    header, body, foot = _table_cells(model, valued, measure)
     widths = [max(len(r[i]) for r in [header, *body, *foot]) for i in range(len(header))]
     right = {3} if valued is not None else set()
 
@@ -157,21 +213,34 @@ def summary_text(model: Model, valued: Model | None = None) -> str:
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     title = f"Model: {model.name}" if model.name else "Model"
-    lines = [title, _input_line(model), rule, line(header), rule]
+    lines = [
+        title,
+        _input_line(model),
+        *_convention_lines(measure, valued or model),
+        rule,
+        line(header),
+        rule,
+    ]
     lines += [line(cells) for cells in body]
     lines += [rule, *(line(cells) for cells in foot)]
     return "\n".join(lines)
 
 
-def summary_markdown(model: Model, valued: Model | None = None) -> str:
-    """The same table in Markdown, formulas in backticks."""
-    header, body, foot = _table_cells(model, valued)
+def _convention_lines(measure: Measure, model: Model | None) -> list[str]:
+    """The convention's line, for every text output of a cost other than parameters."""
+    return [] if measure.cost == "params" else [measure.describe(model)]
+
+
+def summary_markdown(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
+    """The same table in Markdown, formulas in backticks (after the convention, for costs)."""
+    header, body, foot = _table_cells(model, valued, measure)
 
     def line(cells: Sequence[str], code: bool) -> str:
         shown = [f"`{c}`" if code and i > 0 and c else c for i, c in enumerate(cells)]
         return "| " + " | ".join(shown) + " |"
 
-    lines = [line(header, False), "|" + "---|" * len(header)]
+    lines = [f"{text}\n" for text in _convention_lines(measure, valued or model)]
+    lines += [line(header, False), "|" + "---|" * len(header)]
     lines += [line(cells, True) for cells in body]
     lines += [line([f"**{cells[0]}**", *cells[1:]], True) for cells in foot]
     return "\n".join(lines)
@@ -180,9 +249,9 @@ def summary_markdown(model: Model, valued: Model | None = None) -> str:
 # Notebooks: a model shows as a table (HTML) and its total as LaTeX.
 
 
-def summary_html(model: Model, valued: Model | None = None) -> str:
+def summary_html(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
     """The summary table as HTML, for Jupyter's `_repr_html_`."""
-    header, body, foot = _table_cells(model, valued)
+    header, body, foot = _table_cells(model, valued, measure)
 
     def line(cells: Sequence[str], tag: str) -> str:
         return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
@@ -193,8 +262,8 @@ def summary_html(model: Model, valued: Model | None = None) -> str:
         *(line(cells, "td") for cells in body),
         *(line(cells, "th") for cells in foot),
     ]
-    inputs = html.escape(_input_line(model).lower())
-    return f"<table><caption>{title}; {inputs}</caption>{''.join(rows)}</table>"
+    caption = "; ".join([_input_line(model).lower(), *_convention_lines(measure, valued or model)])
+    return f"<table><caption>{title}; {html.escape(caption)}</caption>{''.join(rows)}</table>"
 
 
 def latex_formula(expr: sympy.Expr, name: str = "N") -> str:
@@ -285,13 +354,31 @@ def _point(point: dict[str, sympy.Expr]) -> str:
     return ", ".join(f"{name}={value}" for name, value in point.items())
 
 
+def _stated(result: Any) -> list[str]:
+    """An explorer result's convention, as a line of its own, when it counts more than parameters."""
+    return [] if result.measure.cost == "params" else [result.convention]
+
+
+def _latex_stated(result: Any, latex: str) -> str:
+    """LaTeX with the convention before it as a comment (LaTeX ignores it; a reader does not)."""
+    return "\n".join([*(f"% {line}" for line in _stated(result)), latex])
+
+
+def _fields(result: Any) -> dict[str, str]:
+    return {"cost": result.measure.cost, "convention": result.convention}
+
+
 def diff_text(result: Diff) -> str:
     lines = [f"d total / d {result.wrt} = {result.derivative}"]
     if result.value is not None and result.derivative.free_symbols:
         lines.append(f"at {_point(result.point)}: {exact_and_decimal(result.value)}")
     if result.smoothed:
         lines.append(f"(floors and ceilings in {result.wrt} are read as their arguments)")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_stated(result)])
+
+
+def diff_latex(result: Diff) -> str:
+    return _latex_stated(result, sympy.latex(result.derivative))
 
 
 def diff_data(result: Diff) -> dict[str, Any]:
@@ -302,6 +389,7 @@ def diff_data(result: Diff) -> dict[str, Any]:
         "point": {name: json_number(value) for name, value in result.point.items()},
         "value": json_number(result.value),
         "smoothed": result.smoothed,
+        **_fields(result),
     }
 
 
@@ -313,7 +401,7 @@ def _order(result: Scaling) -> str:
 def scaling_rows(result: Scaling) -> list[tuple[str, str]]:
     """(quantity, value) pairs: the report as data for every rendering."""
     v = result.variable
-    rows = []
+    rows = [("cost", line) for line in _stated(result)]
     if result.substitution:
         rows.append(("scaling", ", ".join(f"{name} -> {expr}" for name, expr in result.substitution.items())))
     rows += [
@@ -358,7 +446,7 @@ def scaling_latex(result: Scaling) -> str:
         lines.append(
             f"\\left.\\frac{{d \\log N}}{{d \\log {v}}}\\right|_{{{_point(result.point)}}} &= {sympy.latex(result.elasticity_at)}"
         )
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+    return _latex_stated(result, "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
 def scaling_data(result: Scaling) -> dict[str, Any]:
@@ -374,19 +462,30 @@ def scaling_data(result: Scaling) -> dict[str, Any]:
         "total_at": json_number(result.total_at),
         "elasticity_at": json_number(result.elasticity_at),
         "smoothed": result.smoothed,
+        **_fields(result),
     }
 
 
 def budget_text(result: Budget) -> str:
+    return "\n".join([*_budget_lines(result), *_stated(result)])
+
+
+def _budget_lines(result: Budget) -> list[str]:
     w, budget = result.symbol, number(result.budget) if result.budget.is_Integer else str(result.budget)
     if result.status == "none":
         first, least = result.smallest, result.smallest_total
-        return f"no value of {w} fits the budget {budget}: even {w} = {first:,} gives {least:,} parameters"
+        return [
+            f"no value of {w} fits the budget {budget}: even {w} = {first:,} gives {least:,} {result.measure.label}"
+        ]
     assert result.value is not None and result.total is not None
     if result.status == "unbounded":
         if result.formula.free_symbols:
-            return f"every value of {w} from {w} = {result.value:,} on fits the budget {budget}: the total does not grow with {w}"
-        return f"every value of {w} fits the budget {budget}: the total does not depend on {w} (it is {result.total:,})"
+            return [
+                f"every value of {w} from {w} = {result.value:,} on fits the budget {budget}: the total does not grow with {w}"
+            ]
+        return [
+            f"every value of {w} fits the budget {budget}: the total does not depend on {w} (it is {result.total:,})"
+        ]
     lines = [
         f"{w} = {result.value:,} is the largest value within the budget {budget}",
         f"total at {w} = {result.value:,}: {result.total:,}",
@@ -397,7 +496,7 @@ def budget_text(result: Budget) -> str:
         lines.append(f"total at {w} = {result.value + 1:,}: {result.next_total:,} (over the budget)")
     if result.method == "smoothed":
         lines.append(f"(assumes the total never falls once its smoothed form grows with {w})")
-    return "\n".join(lines)
+    return lines
 
 
 def budget_data(result: Budget) -> dict[str, Any]:
@@ -413,6 +512,7 @@ def budget_data(result: Budget) -> dict[str, Any]:
         "formula": str(result.formula),
         "real_solution": None if result.real_root is None else float(result.real_root),
         "method": result.method,
+        **_fields(result),
     }
 
 
@@ -429,6 +529,15 @@ def _labels(result: Comparison) -> tuple[str, str]:
     return (f"{a} (A)", f"{b} (B)") if a == b else (a, b)
 
 
+def _compared(result: Comparison) -> list[str]:
+    """The comparison's convention(s): one line, or one per model where they differ (batches)."""
+    if result.measure.cost == "params":
+        return []
+    a, b = _labels(result)
+    first, second = result.first.convention, result.second.convention
+    return [first] if first == second else [f"{a}: {first}", f"{b}: {second}"]
+
+
 def comparison_rows(result: Comparison) -> tuple[list[list[str]], list[tuple[str, list[list[str]], str]]]:
     """The totals table, and for each model its layer table and the layer holding the most."""
     a, b = _labels(result)
@@ -441,7 +550,7 @@ def comparison_rows(result: Comparison) -> tuple[list[list[str]], list[tuple[str
     models = []
     for label, shares in ((a, result.first), (b, result.second)):
         body = [
-            [f"{layer.name} ({layer.kind})", number(layer.params), _share(layer.share)]
+            [f"{layer.name} ({layer.kind})", number(layer.value), _share(layer.share)]
             for layer in shares.layers
         ]
         top = shares.largest
@@ -450,12 +559,19 @@ def comparison_rows(result: Comparison) -> tuple[list[list[str]], list[tuple[str
     return totals, models
 
 
+def _compared_labels(result: Comparison) -> tuple[str, str]:
+    """What the totals and the layers' column are called: `parameters` and `params`, or `FLOPs`."""
+    label = result.measure.label
+    return (label, "params") if result.measure.cost == "params" else (label, label)
+
+
 def comparison_text(result: Comparison) -> str:
     totals, models = comparison_rows(result)
-    lines = [table_text(["", "parameters"], totals, right=[1])]
-    for label, body, most in models:
-        lines += ["", f"Where the parameters sit in {label}:"]
-        lines.append(table_text(["layer", "params", "share"], body, right=[1, 2]))
+    label, column = _compared_labels(result)
+    lines = [*_compared(result), table_text(["", label], totals, right=[1])]
+    for name, body, most in models:
+        lines += ["", f"Where the {label} sit in {name}:"]
+        lines.append(table_text(["layer", column, "share"], body, right=[1, 2]))
         if most:
             lines.append(f"most: {most}")
     return "\n".join(lines)
@@ -463,36 +579,41 @@ def comparison_text(result: Comparison) -> str:
 
 def comparison_markdown(result: Comparison) -> str:
     totals, models = comparison_rows(result)
-    parts = [table_markdown(["", "parameters"], totals)]
-    for label, body, most in models:
-        parts.append(f"**{label}**" + (f" (most: {most})" if most else ""))
-        parts.append(table_markdown(["layer", "params", "share"], body))
+    label, column = _compared_labels(result)
+    parts = [*_compared(result), table_markdown(["", label], totals)]
+    for name, body, most in models:
+        parts.append(f"**{name}**" + (f" (most: {most})" if most else ""))
+        parts.append(table_markdown(["layer", column, "share"], body))
     return "\n\n".join(parts)
 
 
 def comparison_latex(result: Comparison) -> str:
     totals, models = comparison_rows(result)
-    parts = [table_latex(["", "parameters"], totals, formulas=[1])]
-    parts += [table_latex([label, "params", "share"], body, formulas=[1]) for label, body, _ in models]
-    return "\n\n".join(parts)
+    label, column = _compared_labels(result)
+    parts = [table_latex(["", label], totals, formulas=[1])]
+    parts += [table_latex([name, column, "share"], body, formulas=[1]) for name, body, _ in models]
+    return "\n".join([*(f"% {line}" for line in _compared(result)), "\n\n".join(parts)])
 
 
 def comparison_data(result: Comparison) -> dict[str, Any]:
+    """Both models' totals and layers; each layer has its "params" and, for another cost, its
+    value under the cost's name ("flops": ...); "share" is of the compared cost."""
+    cost = result.measure.cost
+
+    def layer_data(layer: LayerShare) -> dict[str, Any]:
+        data = {"name": layer.name, "type": layer.kind, "params": json_number(layer.params)}
+        if cost != "params":
+            data[cost] = json_number(layer.value)
+        return {**data, "share": json_number(layer.share)}
+
     def model(shares: ModelShares) -> dict[str, Any]:
         top = shares.largest
         return {
             "name": shares.name,
             "total": json_number(shares.total),
-            "layers": [
-                {
-                    "name": layer.name,
-                    "type": layer.kind,
-                    "params": json_number(layer.params),
-                    "share": json_number(layer.share),
-                }
-                for layer in shares.layers
-            ],
+            "layers": [layer_data(layer) for layer in shares.layers],
             "largest": None if top is None else top.name,
+            "convention": shares.convention,
         }
 
     return {
@@ -500,6 +621,8 @@ def comparison_data(result: Comparison) -> dict[str, Any]:
         "second": model(result.second),
         "difference": json_number(result.difference),
         "ratio": json_number(result.ratio),
+        "cost": cost,
+        "convention": result.first.convention,
     }
 
 
@@ -508,7 +631,7 @@ def explanation_rows(result: Explanation) -> list[list[str]]:
 
 
 def explanation_text(result: Explanation) -> str:
-    lines = [result.name or "model"]
+    lines = [result.name or "model", *_stated(result)]
     lines += [f"  {number}. {layer}: {words}" for number, layer, words in explanation_rows(result)]
     lines.append(f"  total: {result.words}")
     return "\n".join(lines)
@@ -516,12 +639,13 @@ def explanation_text(result: Explanation) -> str:
 
 def explanation_markdown(result: Explanation) -> str:
     rows = [*explanation_rows(result), ["", "**total**", result.words]]
-    return table_markdown(["#", "layer", "where the count comes from"], rows)
+    table = table_markdown(["#", "layer", "where the count comes from"], rows)
+    return "\n\n".join([*_stated(result), table])
 
 
 def explanation_latex(result: Explanation) -> str:
     rows = [*explanation_rows(result), ["", "total", result.words]]
-    return table_latex(["\\#", "layer", "where the count comes from"], rows)
+    return _latex_stated(result, table_latex(["\\#", "layer", "where the count comes from"], rows))
 
 
 def explanation_data(result: Explanation) -> dict[str, Any]:
@@ -533,6 +657,8 @@ def explanation_data(result: Explanation) -> dict[str, Any]:
                 "name": layer.name,
                 "type": layer.kind,
                 "params": json_number(layer.params),
+                "formula": str(layer.formula),
+                "value": json_number(layer.value),
                 "words": layer.words,
                 "weights": [
                     {
@@ -548,4 +674,5 @@ def explanation_data(result: Explanation) -> dict[str, Any]:
         ],
         "total": json_number(result.total),
         "words": result.words,
+        **_fields(result),
     }

@@ -102,7 +102,7 @@ def test_sweep_formats_agree_with_count() -> None:
             row["total"]
         )
     code, output = run(*args, "--json")
-    assert [(r["f"], r["H"], r["total"]) for r in json.loads(output)] == [
+    assert [(r["f"], r["H"], r["total"]) for r in json.loads(output)["rows"]] == [
         (int(r["f"]), int(r["H"]), int(r["total"])) for r in rows
     ]
     code, output = run("sweep", "lesson-dense", "--grid", "h1=8:16:8", "--markdown")

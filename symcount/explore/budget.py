@@ -9,6 +9,7 @@ from typing import Any
 import sympy
 
 from .. import algebra
+from ..costs import PARAMS, Measure
 from ..errors import SpecError, SymcountError
 from ..model import Model
 from ..values import as_expr
@@ -42,15 +43,20 @@ class Budget:
     formula: sympy.Expr
     real_root: sympy.Expr | None  # where the total (smoothed) crosses the budget, over the reals
     method: str
+    measure: Measure = PARAMS  # what the total counts
+    convention: str = PARAMS.describe()
 
 
 _SEARCH_LIMIT = 2**256  # no network has a width near this; searches stop there
 _SCAN_LIMIT = 100_000  # at most this many values are counted one by one
 
 
-def solve_budget(model: Model, wrt: str, budget: Any, values: Values | None = None) -> Budget:
+def solve_budget(
+    model: Model, wrt: str, budget: Any, values: Values | None = None, measure: Measure = PARAMS
+) -> Budget:
     """The largest integer `wrt` whose total is at most `budget`, exact, other symbols at `values`
-    (a value given for `wrt` itself is ignored).
+    (a value given for `wrt` itself is ignored). The total is `measure`'s cost: parameters by
+    default, or FLOPs, bytes... for a compute or memory budget.
 
     Every candidate is counted exactly. When the valid sizes end soon (a kernel within its image)
     every one is counted. Otherwise the total is a polynomial in the symbol (or, with strided
@@ -66,6 +72,8 @@ def solve_budget(model: Model, wrt: str, budget: Any, values: Values | None = No
         >>> found = solve_budget(model, "h1", 10**6, spec.values_for(model, {}))
         >>> found.value, found.total, found.next_total
         (1257, 999358, 1000153)
+        >>> solve_budget(model, "h1", 10**6, spec.values_for(model, {}), Measure("flops")).value
+        629
     """
     given = {name: value for name, value in _names(values).items() if name != wrt}
     variable = _symbol_of(model, wrt)
@@ -73,8 +81,8 @@ def solve_budget(model: Model, wrt: str, budget: Any, values: Values | None = No
     if not (limit.is_number and limit.is_real):
         raise SpecError(f"the budget must be a number. Received: {budget!r}")
     fixed = _fix(model, given, [wrt])
-    total = sympy.expand(fixed.params)
-    evaluator = _Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,))
+    total = sympy.expand(measure.total(fixed))
+    evaluator = _Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,), measure)
 
     def count(n: int) -> int | None:
         return evaluator.count((n,))
@@ -103,7 +111,10 @@ def solve_budget(model: Model, wrt: str, budget: Any, values: Values | None = No
     following = count(value + 1) if value is not None and status == "found" else None
     lowest = count(first)
     assert lowest is not None
-    return Budget(wrt, limit, status, value, at, following, first, lowest, total, crossing, method)
+    return Budget(
+        wrt, limit, status, value, at, following, first, lowest, total, crossing, method, measure,
+        measure.describe(fixed),
+    )  # fmt: skip
 
 
 def _fits(value: int | None, limit: sympy.Expr) -> bool:

@@ -1,4 +1,4 @@
-"""Comparisons: two models' totals, difference, ratio, and where their parameters sit."""
+"""Comparisons: two models' totals, difference, ratio, and where their parameters (or costs) sit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sympy
 
 from .. import algebra
+from ..costs import PARAMS, Measure
 from ..model import Model
 from .common import Values, _names
 
@@ -18,14 +19,16 @@ class LayerShare:
     name: str
     kind: str
     params: sympy.Expr
-    share: sympy.Expr | None  # params / the model's total, exact; None when the total is 0
+    share: sympy.Expr | None  # value / the model's total, exact; None when the total is 0
+    value: sympy.Expr  # the layer's cost: its parameters, unless another cost is compared
 
 
 @dataclass(frozen=True)
 class ModelShares:
     name: str
-    total: sympy.Expr
+    total: sympy.Expr  # of the compared cost
     layers: tuple[LayerShare, ...]
+    convention: str = PARAMS.describe()
 
     @property
     def largest(self) -> LayerShare | None:
@@ -41,16 +44,18 @@ class Comparison:
     first: ModelShares
     second: ModelShares
     difference: sympy.Expr  # first - second
-    ratio: sympy.Expr | None  # first / second; None when the second has no parameters
+    ratio: sympy.Expr | None  # first / second; None when the second's total is 0
+    measure: Measure = PARAMS  # what the totals count
 
 
-def _shares(model: Model, fallback: str) -> ModelShares:
-    total = sympy.expand(model.params)
+def _shares(model: Model, fallback: str, measure: Measure) -> ModelShares:
+    total = sympy.expand(measure.total(model))
     layers = []
     for row in model.rows:
-        share = None if total == 0 else algebra.ratio(row.params, total)
-        layers.append(LayerShare(row.name, row.kind, sympy.expand(row.params), share))
-    return ModelShares(model.name or fallback, total, tuple(layers))
+        value = measure.row(model, row)
+        share = None if total == 0 else algebra.ratio(value, total)
+        layers.append(LayerShare(row.name, row.kind, sympy.expand(row.params), share, sympy.expand(value)))
+    return ModelShares(model.name or fallback, total, tuple(layers), measure.describe(model))
 
 
 def compare(
@@ -58,10 +63,19 @@ def compare(
     second: Model,
     first_values: Values | None = None,
     second_values: Values | None = None,
+    measure: Measure = PARAMS,
 ) -> Comparison:
     """Both totals, their difference and ratio (formulas, or exact numbers once every symbol has
-    a value), and each layer's share of its own model's total."""
-    a = _shares(first.subs(_names(first_values)), "first")
-    b = _shares(second.subs(_names(second_values)), "second")
+    a value), and each layer's share of its own model's total; totals of `measure`'s cost
+    (parameters by default).
+
+    Example:
+        >>> from symcount import build
+        >>> result = compare(build("lesson-cnn"), build("lesson-dense"), measure=Measure("flops"))
+        >>> result.first.total, result.second.total, result.ratio
+        (1599360, 15940, 79968/797)
+    """
+    a = _shares(first.subs(_names(first_values)), "first", measure)
+    b = _shares(second.subs(_names(second_values)), "second", measure)
     ratio = None if b.total == 0 else algebra.ratio(a.total, b.total)
-    return Comparison(a, b, sympy.expand(a.total - b.total), ratio)
+    return Comparison(a, b, sympy.expand(a.total - b.total), ratio, measure)

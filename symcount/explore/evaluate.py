@@ -7,6 +7,7 @@ from typing import Any
 import sympy
 
 from .. import algebra
+from ..costs import PARAMS, Measure
 from ..errors import MissingValueError, SymcountError
 from ..model import Model
 from ..values import symbol
@@ -61,7 +62,8 @@ class _Plan:
 
 class _Evaluator:
     """The total (and each layer's count) of a model whose only free symbols are `names`, at
-    many points at once, exact, and refused where the model would refuse them.
+    many points at once, exact, and refused where the model would refuse them. What is counted is
+    `measure`'s cost: parameters unless asked otherwise.
 
     What a count at a point checks, checked here without folding the model at every point:
     every output and weight dimension must be a positive integer (kernels fit, channels divide
@@ -71,11 +73,19 @@ class _Evaluator:
     either goes through the model itself, which raises the error a count there would raise.
     """
 
-    def __init__(self, model: Model, names: tuple[str, ...], layers: bool, largest: tuple[int, ...]):
+    def __init__(
+        self,
+        model: Model,
+        names: tuple[str, ...],
+        layers: bool,
+        largest: tuple[int, ...],
+        measure: Measure = PARAMS,
+    ):
         self.model = model
         self.names = names
+        self.measure = measure
         variables = tuple(symbol(name) for name in names)
-        outputs = [model.params, *([row.params for row in model.rows] if layers else [])]
+        outputs = [measure.total(model), *(measure.rows(model) if layers else [])]
         missing = set().union(*(e.free_symbols for e in outputs)) - set(variables)
         if missing:
             listed = ", ".join(sorted(s.name for s in missing))
@@ -130,8 +140,8 @@ class _Evaluator:
         at = dict(zip(self.names, point))
         try:
             model = self.model.subs(at)
-            rows = [row.params for row in model.rows] if self.layers else []
-            return tuple(_integer(expr) for expr in (model.params, *rows))
+            rows = self.measure.rows(model) if self.layers else []
+            return tuple(_integer(expr) for expr in (self.measure.total(model), *rows))
         except SymcountError as error:
             where = ", ".join(f"{name}={value}" for name, value in at.items())
             raise error.with_context(f"at {where}") from None

@@ -1,4 +1,7 @@
-"""Explanations: where each layer's count comes from, in words and numbers, as the lesson tells it."""
+"""Explanations: where each layer's count comes from, in words and numbers, as the lesson tells it.
+
+Other costs (FLOPs, memory...) are explained by each layer's formula and its number.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..costs import PARAMS, Measure
 from ..model import Model, Row
 from ..render import number
 from ..shapes import format_shape
@@ -33,14 +37,18 @@ class LayerExplanation:
     params: sympy.Expr
     terms: tuple[Term, ...]
     words: str  # "784 inputs x 10 units + 10 biases = 7,850"
+    formula: sympy.Expr  # the layer's cost with no values given: C*f*k**2 + f
+    value: sympy.Expr  # and with them: 100 (for parameters, equal to `params`)
 
 
 @dataclass(frozen=True)
 class Explanation:
     name: str | None
     layers: tuple[LayerExplanation, ...]
-    total: sympy.Expr
+    total: sympy.Expr  # of the explained cost
     words: str  # "100 + 910 + 0 + 23,523 = 24,533"
+    measure: Measure = PARAMS  # what is explained
+    convention: str = PARAMS.describe()
 
 
 def _text(expr: sympy.Expr) -> str:
@@ -99,8 +107,14 @@ def _words(row: Row) -> str:
     return words
 
 
-def explain(model: Model, values: Values | None = None) -> Explanation:
-    """Per layer, in words and numbers, where its count comes from, then the sum.
+def _formula_words(formula: sympy.Expr, value: sympy.Expr) -> str:
+    """`2*C*H*W*f*k**2 = 141,120`: a cost's formula, then its number where the two differ."""
+    return number(value) if formula == value else f"{formula} = {number(value)}"
+
+
+def explain(model: Model, values: Values | None = None, measure: Measure = PARAMS) -> Explanation:
+    """Per layer, in words and numbers, where its count comes from, then the sum. A cost other
+    than parameters (`measure`) is explained by each layer's formula and its value.
 
     Example:
         >>> from symcount import build
@@ -109,19 +123,19 @@ def explain(model: Model, values: Values | None = None) -> Explanation:
         ['10 kernels x 3x3 x 1 channel + 10 biases = 100', '10 kernels x 3x3 x 10 channels + 10 biases = 910', '0, it only reshapes 28x28x10 into 7,840']
         >>> report.words
         '100 + 910 + 0 + 23,523 = 24,533'
+        >>> explain(build("lesson-cnn", defaults=False), {"k": 3}, Measure("macs")).layers[0].words
+        'C*H*W*f*k**2 = 9*C*H*W*f'
     """
     valued = model.subs(_names(values))
-    layers = tuple(
-        LayerExplanation(
-            row.position,
-            row.name,
-            row.kind,
-            sympy.expand(row.params),
-            tuple(Term(w.name, w.shape, w.size, w.kind) for w in row.weights),
-            _words(row),
+    layers = []
+    for row, placed in zip(model.rows, valued.rows):
+        formula, value = sympy.expand(measure.row(model, row)), sympy.expand(measure.row(valued, placed))
+        words = _words(placed) if measure.cost == "params" else _formula_words(formula, value)
+        terms = tuple(Term(w.name, w.shape, w.size, w.kind) for w in placed.weights)
+        params = sympy.expand(placed.params)
+        layers.append(
+            LayerExplanation(placed.position, placed.name, placed.kind, params, terms, words, formula, value)
         )
-        for row in valued.rows
-    )
-    total = sympy.expand(valued.params)
-    words = f"{' + '.join(_text(layer.params) for layer in layers)} = {number(total)}"
-    return Explanation(valued.name, layers, total, words)
+    total = sympy.expand(measure.total(valued))
+    words = f"{' + '.join(_text(layer.value) for layer in layers)} = {number(total)}"
+    return Explanation(valued.name, tuple(layers), total, words, measure, measure.describe(valued))

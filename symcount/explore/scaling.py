@@ -10,6 +10,7 @@ from typing import Any
 import sympy
 
 from .. import algebra
+from ..costs import PARAMS, Measure
 from ..errors import ParseError, SpecError
 from ..model import Model
 from ..values import as_expr, symbol
@@ -27,25 +28,32 @@ class Diff:
     point: dict[str, sympy.Expr]
     value: sympy.Expr | None
     smoothed: bool  # floors/ceilings in `wrt` were read as their arguments
+    measure: Measure = PARAMS  # what the total counts
+    convention: str = PARAMS.describe()
 
 
-def diff(model: Model, wrt: str, values: Values | None = None) -> Diff:
-    """The derivative of the total in `wrt`; `values` fix other symbols, and `wrt`'s own value
-    (if given) is the point where the derivative is also evaluated.
+def diff(model: Model, wrt: str, values: Values | None = None, measure: Measure = PARAMS) -> Diff:
+    """The derivative of the total (of `measure`'s cost: parameters by default) in `wrt`;
+    `values` fix other symbols, and `wrt`'s own value (if given) is the point where the
+    derivative is also evaluated.
 
     Example:
         >>> from symcount import build
         >>> model = build("lesson-dense", defaults=False)
         >>> diff(model, "h1", {"H": 28, "W": 28}).derivative
         h2 + 785
+        >>> diff(model, "h1", {"H": 28, "W": 28}, Measure("macs")).derivative
+        h2 + 784
     """
     given = _names(values)
     variable = _symbol_of(model, wrt)
-    total = _fix(model, given, [wrt]).params
+    fixed = _fix(model, given, [wrt])
+    total = measure.total(fixed)
     derivative = algebra.derivative(total, variable)
     point = {wrt: _resolved(given)[wrt]} if wrt in given else {}
     value = derivative.xreplace({variable: point[wrt]}) if point else None
-    return Diff(wrt, derivative, point, value, not algebra.is_smooth(total, variable))
+    smooth = algebra.is_smooth(total, variable)
+    return Diff(wrt, derivative, point, value, not smooth, measure, measure.describe(fixed))
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class Scaling:
     total_at: sympy.Expr | None
     elasticity_at: sympy.Expr | None  # exact: a Rational once every symbol has a value
     smoothed: bool
+    measure: Measure = PARAMS  # what the total counts
+    convention: str = PARAMS.describe()
 
     @property
     def elasticity_limit(self) -> sympy.Expr:
@@ -98,8 +108,10 @@ def scaling(
     wrt: str | Sequence[str] | Mapping[str, Any],
     values: Values | None = None,
     by: str = "s",
+    measure: Measure = PARAMS,
 ) -> Scaling:
-    """Degree, leading term, big-O and elasticity (d log N / d log w) of the total in `wrt`.
+    """Degree, leading term, big-O and elasticity (d log N / d log w) of the total in `wrt`
+    (the total of `measure`'s cost: parameters by default).
 
     `wrt` is one symbol's name; or several names, scaled together as w -> s*w (s named by `by`);
     or a mapping such as {"w": "s*w0", "h": "s*h0"}. Other symbols take their `values`. The
@@ -127,7 +139,8 @@ def scaling(
         if not names:
             raise SpecError("scaling needs at least one symbol to scale")
     variables = [_symbol_of(model, name) for name in names]
-    total = _fix(model, given, names).params
+    fixed = _fix(model, given, names)
+    total = measure.total(fixed)
     point = _resolved(given)
     if not substitution:
         variable = variables[0]
@@ -159,4 +172,6 @@ def scaling(
         total_at=_known(total, at),
         elasticity_at=_known(rate, at),
         smoothed=not algebra.is_smooth(total, variable),
+        measure=measure,
+        convention=measure.describe(fixed),
     )

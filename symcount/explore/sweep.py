@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..costs import PARAMS, Measure
 from ..errors import ParseError, SpecError
 from ..model import Model
 from ..values import as_expr
@@ -54,7 +55,8 @@ class Sweep:
     """Counts over a grid, computed chunk by chunk as they are read (`rows()` or `chunks()`).
 
     Each row is the grid values (in the order of `names`, the first varying slowest), then the
-    total and, with `layers`, each layer's count: all Python ints, equal to `model.count(...)`.
+    total and, with `layers`, each layer's count: all Python ints, equal to `model.count(...)`
+    (to `measure.total(...)` at that point, for another cost).
     """
 
     names: tuple[str, ...]
@@ -62,6 +64,8 @@ class Sweep:
     columns: tuple[str, ...]
     chunk_size: int = 4096
     evaluator: _Evaluator | None = field(default=None, repr=False, compare=False)
+    measure: Measure = PARAMS  # what the totals count
+    convention: str = PARAMS.describe()
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -88,8 +92,10 @@ def sweep(
     values: Values | None = None,
     layers: bool = False,
     chunk_size: int = 4096,
+    measure: Measure = PARAMS,
 ) -> Sweep:
-    """The total (and each layer's count) at every point of a grid, exact even past 2**63.
+    """The total (and each layer's count) at every point of a grid, exact even past 2**63; what is
+    counted is `measure`'s cost (parameters by default).
 
     `grid` maps symbol names to their values (a `range` or any sequence of positive ints; see
     `parse_grid`); `values` fix every other symbol. Formulas are evaluated with numpy int64 where
@@ -101,6 +107,8 @@ def sweep(
         >>> model = spec.model()
         >>> list(sweep(model, {"h1": [10, 20]}, spec.values_for(model, {})).rows())
         [(10, 7993), (20, 15943)]
+        >>> list(sweep(model, {"h1": [10, 20]}, spec.values_for(model, {}), measure=Measure("macs")).rows())
+        [(10, 7970), (20, 15910)]
     """
     pairs = list(grid.items()) if isinstance(grid, Mapping) else list(grid)
     names = tuple(str(name) for name, _ in pairs)
@@ -122,10 +130,10 @@ def sweep(
         axes.append(axis)
     fixed = _fix(model, _names(values), names)
     largest = tuple(axis[-1] if isinstance(axis, range) else max(axis) for axis in axes)
-    evaluator = _Evaluator(fixed, names, layers, largest)
+    evaluator = _Evaluator(fixed, names, layers, largest, measure)
     # Fold the model itself at the grid's first and last points: what a formula cannot show
     # (a layer refusing some combination of values) is then reported before any output.
     evaluator.folded(tuple(axis[0] for axis in axes))
     evaluator.folded(tuple(axis[-1] for axis in axes))
     columns = ("total", *([row.name for row in fixed.rows] if layers else []))
-    return Sweep(names, tuple(axes), columns, chunk_size, evaluator)
+    return Sweep(names, tuple(axes), columns, chunk_size, evaluator, measure, measure.describe(fixed))
