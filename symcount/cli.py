@@ -319,12 +319,19 @@ def examples_command(as_json: bool) -> None:
 
 @main.command()
 @click.option("--markdown", is_flag=True, help="Print the Markdown reference (docs/layers.md).")
+@click.option("--latex", is_flag=True, help="Print a LaTeX table of every layer's formulas.")
+@json_option
 @reports_errors
-def layers(markdown: bool) -> None:
+def layers(markdown: bool, latex: bool, as_json: bool) -> None:
     """Every layer symcount knows: spec key, PyTorch name, and its parameter formula."""
-    from .reference import reference_markdown, reference_text
+    from .reference import reference_data, reference_latex, reference_markdown, reference_text
 
-    click.echo(reference_markdown() if markdown else reference_text())
+    if markdown + latex + as_json > 1:
+        raise click.UsageError("choose one of --markdown, --latex and --json")
+    if as_json:
+        echo_json(reference_data())
+    else:
+        click.echo(reference_markdown() if markdown else reference_latex() if latex else reference_text())
 
 
 @main.command()

@@ -16,7 +16,7 @@ from .model import Model, Sequential
 from .shapes import format_shape
 from .values import symbol
 
-__all__ = ["Entry", "entries", "reference_markdown", "reference_text"]
+__all__ = ["Entry", "entries", "reference_data", "reference_latex", "reference_markdown", "reference_text"]
 
 
 @dataclass(frozen=True)
@@ -159,3 +159,45 @@ def reference_text() -> str:
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def reference_latex() -> str:
+    """A `longtable` of every layer: its example input, parameters (Keras and, where they differ,
+    PyTorch) and output shape, as math."""
+    lines = [
+        r"\begin{longtable}{llll}",
+        r"Layer & Input & Parameters & Output shape \\ \hline",
+    ]
+    for entry in entries():
+        params = _math(entry.keras["total"])
+        if entry.torch is not None and entry.differs:
+            params += f" (PyTorch {_math(entry.torch['total'])})"
+        name = entry.name.replace("_", r"\_")
+        lines.append(
+            f"{name} & {_shape_math(entry.input_shape)} & {params} & {_shape_math(entry.output_shape)} \\\\"
+        )
+    lines.append(r"\end{longtable}")
+    return "\n".join(lines)
+
+
+def reference_data() -> list[dict[str, object]]:
+    """Every layer's reference as JSON-ready data (formulas as sympy text)."""
+
+    def text(counts: dict[str, sympy.Expr] | None) -> dict[str, str] | None:
+        return None if counts is None else {key: str(value) for key, value in counts.items()}
+
+    return [
+        {
+            "name": entry.name,
+            "key": entry.key,
+            "torch_name": entry.torch_name or None,
+            "arguments": entry.arguments,
+            "input_shape": [str(d) for d in entry.input_shape],
+            "output_shape": [str(d) for d in entry.output_shape],
+            "keras": text(entry.keras),
+            "torch": text(entry.torch),
+            "derivation": entry.derivation,
+            "torch_difference": entry.torch_difference,
+        }
+        for entry in entries()
+    ]

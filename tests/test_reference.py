@@ -44,3 +44,17 @@ def test_every_layer_is_public() -> None:
 def test_layers_command() -> None:
     result = CliRunner().invoke(main, ["layers"])
     assert result.exit_code == 0 and "dense" in result.output and "linear" in result.output
+
+
+def test_layers_command_in_latex_and_json() -> None:
+    import json
+
+    latex = CliRunner().invoke(main, ["layers", "--latex"])
+    assert latex.exit_code == 0 and latex.output.startswith("\\begin{longtable}")
+    assert "Dense & $(n)$ & $n u + u$ & $(u)$" in latex.output
+    data = json.loads(CliRunner().invoke(main, ["layers", "--json"]).output)
+    lstm = next(item for item in data if item["name"] == "LSTM")
+    assert (
+        lstm["keras"]["total"] == "4*n*u + 4*u**2 + 4*u" and lstm["torch"]["total"] == "4*n*u + 4*u**2 + 8*u"
+    )
+    assert CliRunner().invoke(main, ["layers", "--latex", "--json"]).exit_code == 2
