@@ -491,7 +491,8 @@ def _budget_lines(result: Budget) -> list[str]:
         f"total at {w} = {result.value:,}: {result.total:,}",
     ]
     if result.next_total is None:
-        lines.append(f"{w} = {result.value + 1:,} is not a valid size for this network")
+        why = f": {result.next_error}" if result.next_error else ""
+        lines.append(f"{w} = {result.value + 1:,} is not a valid size for this network{why}")
     else:
         lines.append(f"total at {w} = {result.value + 1:,}: {result.next_total:,} (over the budget)")
     if result.method == "smoothed":
@@ -507,6 +508,7 @@ def budget_data(result: Budget) -> dict[str, Any]:
         "value": result.value,
         "total": result.total,
         "next_total": result.next_total,
+        "next_error": result.next_error,
         "smallest_valid": result.smallest,
         "smallest_total": result.smallest_total,
         "formula": str(result.formula),

@@ -45,6 +45,7 @@ class Budget:
     method: str
     measure: Measure = PARAMS  # what the total counts
     convention: str = PARAMS.describe()
+    next_error: str | None = None  # why `value + 1` is not a valid size, in the model's words
 
 
 _SEARCH_LIMIT = 2**256  # no network has a width near this; searches stop there
@@ -111,9 +112,15 @@ def solve_budget(
     following = count(value + 1) if value is not None and status == "found" else None
     lowest = count(first)
     assert lowest is not None
+    why = None
+    if value is not None and status == "found" and following is None:
+        try:
+            evaluator.folded((value + 1,))
+        except SymcountError as error:
+            why = str(error)
     return Budget(
         wrt, limit, status, value, at, following, first, lowest, total, crossing, method, measure,
-        measure.describe(fixed),
+        measure.describe(fixed), why,
     )  # fmt: skip
 
 
