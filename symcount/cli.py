@@ -281,15 +281,24 @@ def formula(
 @click.option("--no-defaults", is_flag=True, help="Ignore the spec's own values: formulas only.")
 @cost_options
 @click.option("--markdown", is_flag=True, help="Print a Markdown table.")
+@click.option("--latex", is_flag=True, help="Print a LaTeX tabular.")
 @json_option
 @reports_errors
 def summary(
-    spec: str, sets: tuple[str, ...], no_defaults: bool, markdown: bool, as_json: bool, costs: Costs
+    spec: str,
+    sets: tuple[str, ...],
+    no_defaults: bool,
+    markdown: bool,
+    latex: bool,
+    as_json: bool,
+    costs: Costs,
 ) -> None:
     """The per-layer table of SPEC: output shapes and parameter (or --cost) formulas, with numbers
     where known."""
-    from .render import summary_data, summary_markdown, summary_text
+    from .render import summary_data, summary_latex, summary_markdown, summary_text
 
+    if markdown + latex + as_json > 1:
+        raise click.UsageError("choose one of --markdown, --latex and --json")
     _, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
     shown = valued if values else None
     measure = costs.measure
@@ -297,6 +306,8 @@ def summary(
         echo_json(summary_data(model, shown, measure))
     elif markdown:
         click.echo(summary_markdown(model, shown, measure))
+    elif latex:
+        click.echo(summary_latex(model, shown, measure))
     else:
         click.echo(summary_text(model, shown, measure))
 

@@ -246,6 +246,15 @@ def summary_markdown(model: Model, valued: Model | None = None, measure: Measure
     return "\n".join(lines)
 
 
+def summary_latex(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
+    """The same table as a LaTeX `tabular`, formulas and numbers as math (the convention, for
+    costs, as a comment above)."""
+    header, body, foot = _table_cells(model, valued, measure)
+    formulas = [2, 3] if valued is not None else [2]
+    comments = [f"% {text}" for text in _convention_lines(measure, valued or model)]
+    return "\n".join([*comments, table_latex(header, [*body, *foot], formulas)])
+
+
 # Notebooks: a model shows as a table (HTML) and its total as LaTeX.
 
 

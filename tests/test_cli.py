@@ -172,3 +172,11 @@ def test_python_dash_m() -> None:
         [sys.executable, "-m", "symcount", "count", "lesson-dense"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "7,993" in result.stdout
+
+
+def test_summary_latex() -> None:
+    code, output = run("summary", "lesson-cnn", "--latex")
+    assert code == 0 and output.startswith("\\begin{tabular}{llll}")
+    assert "dense (Dense) & (3,) & $3 H W f + 3$ & $23523$ \\\\" in output
+    code, output = run("summary", "lesson-cnn", "--latex", "--markdown")
+    assert code == 2 and "choose one" in output
