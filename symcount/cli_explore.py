@@ -86,6 +86,16 @@ def _values(
     return loaded, model, values
 
 
+def _show(result: Any, form: str, kind: str) -> None:
+    """Print `result` as JSON, Markdown, LaTeX or text with render's `{kind}_{form}` function."""
+    from . import render
+
+    if form == "json":
+        click.echo(json.dumps(getattr(render, f"{kind}_data")(result), indent=2))
+    else:
+        click.echo(getattr(render, f"{kind}_{form}")(result))
+
+
 def _size(text: str) -> tuple[int, int]:
     width, sep, height = text.lower().partition("x")
     if not (sep and width.strip().isdigit() and height.strip().isdigit()):
@@ -162,7 +172,6 @@ def scaling(
     whole net widens from its current sizes.
     """
     from .explore import parse_scaling, scaling
-    from .render import scaling_data, scaling_latex, scaling_markdown, scaling_text
 
     _one_format(markdown=markdown, latex=latex, json=as_json)
     if (wrt is None) == (together is None):
@@ -180,14 +189,7 @@ def scaling(
     option = "--wrt" if together is None else "--together"
     _, model, values = _values(spec, sets, not no_defaults, names, option, batch=costs.batch)
     result = scaling(model, target, values, by=by, measure=costs.measure)
-    if as_json:
-        click.echo(json.dumps(scaling_data(result), indent=2))
-    elif markdown:
-        click.echo(scaling_markdown(result))
-    elif latex:
-        click.echo(scaling_latex(result))
-    else:
-        click.echo(scaling_text(result))
+    _show(result, "json" if as_json else "markdown" if markdown else "latex" if latex else "text", "scaling")
 
 
 @main.command()
@@ -396,7 +398,6 @@ def compare(
     A --set value goes to whichever spec knows the name (both, if both do); --batch applies to both.
     """
     from .explore import compare, parse_grid
-    from .render import comparison_data, comparison_latex, comparison_markdown, comparison_text
 
     _one_format(markdown=markdown, latex=latex, json=as_json)
     if (plot_path is None) != (x_grid is None):
@@ -422,14 +423,9 @@ def compare(
     (spec_a, model_a, values_a), (spec_b, model_b, values_b) = prepared
     measure = costs.measure
     result = compare(model_a, model_b, values_a, values_b, measure)
-    if as_json:
-        click.echo(json.dumps(comparison_data(result), indent=2))
-    elif markdown:
-        click.echo(comparison_markdown(result))
-    elif latex:
-        click.echo(comparison_latex(result))
-    else:
-        click.echo(comparison_text(result))
+    _show(
+        result, "json" if as_json else "markdown" if markdown else "latex" if latex else "text", "comparison"
+    )
     if plot_path is not None and x_grid is not None and x_name is not None:
         from .plot import plot_models
 
@@ -465,19 +461,13 @@ def explain(
     For a --cost other than params: each layer's formula and its number.
     """
     from .explore import explain
-    from .render import explanation_data, explanation_latex, explanation_markdown, explanation_text
 
     _one_format(markdown=markdown, latex=latex, json=as_json)
     _, model, values = _values(spec, sets, not no_defaults, [], "", batch=costs.batch)
     result = explain(model, values, costs.measure)
-    if as_json:
-        click.echo(json.dumps(explanation_data(result), indent=2))
-    elif markdown:
-        click.echo(explanation_markdown(result))
-    elif latex:
-        click.echo(explanation_latex(result))
-    else:
-        click.echo(explanation_text(result))
+    _show(
+        result, "json" if as_json else "markdown" if markdown else "latex" if latex else "text", "explanation"
+    )
 
 
 @main.command()
