@@ -1,0 +1,82 @@
+"""Turning models and results into tables and text: plain text, Markdown, LaTeX and JSON-ready data.
+
+Models never print. Each table is data first, rendered separately, so tests check numbers and
+formulas, not sliced text.
+"""
+
+from .numbers import (
+    all_costs,
+    concrete,
+    cost_data,
+    cost_heading,
+    decimal,
+    exact_and_decimal,
+    json_number,
+    number,
+    to_json_value,
+)
+from .results import (
+    budget_data,
+    budget_text,
+    comparison_data,
+    comparison_latex,
+    comparison_markdown,
+    comparison_rows,
+    comparison_text,
+    diff_data,
+    diff_latex,
+    diff_text,
+    explanation_data,
+    explanation_latex,
+    explanation_markdown,
+    explanation_rows,
+    explanation_text,
+    scaling_data,
+    scaling_latex,
+    scaling_markdown,
+    scaling_rows,
+    scaling_text,
+)
+from .summary import latex_formula, summary_data, summary_html, summary_latex, summary_markdown, summary_text
+from .tables import table_latex, table_markdown, table_text
+
+__all__ = [
+    "summary_latex",
+    "number",
+    "concrete",
+    "all_costs",
+    "cost_data",
+    "cost_heading",
+    "summary_data",
+    "summary_text",
+    "summary_markdown",
+    "to_json_value",
+    "summary_html",
+    "latex_formula",
+    "table_text",
+    "table_markdown",
+    "table_latex",
+    "decimal",
+    "exact_and_decimal",
+    "json_number",
+    "diff_text",
+    "diff_latex",
+    "diff_data",
+    "scaling_rows",
+    "scaling_text",
+    "scaling_markdown",
+    "scaling_latex",
+    "scaling_data",
+    "budget_text",
+    "budget_data",
+    "comparison_rows",
+    "comparison_text",
+    "comparison_markdown",
+    "comparison_latex",
+    "comparison_data",
+    "explanation_rows",
+    "explanation_text",
+    "explanation_markdown",
+    "explanation_latex",
+    "explanation_data",
+]

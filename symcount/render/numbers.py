@@ -1,0 +1,87 @@
+"""Numbers and costs as people and JSON read them: `24,533`, exact and decimal, every cost."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sympy
+
+from ..costs import COSTS, PARAMS, Measure
+from ..errors import MissingValueError, ShapeError
+from ..model import Model
+
+if TYPE_CHECKING:
+    pass
+
+
+def number(value: sympy.Expr | int) -> str:
+    """`24,533` for an integer, the formula's text otherwise."""
+    if isinstance(value, int) or (isinstance(value, sympy.Expr) and value.is_Integer):
+        return f"{int(value):,}"
+    return str(value)
+
+
+def to_json_value(value: sympy.Expr) -> int | str:
+    """An int when the expression is one (JSON numbers), its sympy text otherwise."""
+    return int(value) if value.is_Integer else str(value)
+
+
+def concrete(expr: sympy.Expr, measure: Measure = PARAMS) -> int:
+    """`expr` as an int, or a one-line error naming the symbols that still need a value."""
+    if expr.free_symbols:
+        names = ", ".join(sorted(s.name for s in expr.free_symbols))
+        raise MissingValueError(f"the {measure.label} still depend on {names}: give each a value with --set")
+    if not expr.is_Integer:
+        raise ShapeError(f"the {measure.label} are not a whole number: {expr}")
+    return int(expr)
+
+
+def all_costs(model: Model, measure: Measure = PARAMS) -> dict[str, sympy.Expr]:
+    """Every cost of `model` under `measure`'s convention, by name (as in `costs.COSTS`)."""
+    return {cost: Measure(cost, measure.convention).total(model) for cost in COSTS}
+
+
+def _row_costs(model: Model, row: Any, measure: Measure) -> dict[str, sympy.Expr]:
+    return {cost: Measure(cost, measure.convention).row(model, row) for cost in COSTS}
+
+
+def cost_data(measure: Measure, model: Model | None = None) -> dict[str, str]:
+    """The "cost" and "convention" fields every JSON output carries."""
+    return {"cost": measure.cost, "convention": measure.describe(model)}
+
+
+def cost_heading(measure: Measure) -> str:
+    """A column heading for the cost: `Params`, `FLOPs`, `Training FLOPs`, `Bytes`."""
+    if measure.cost == "params":
+        return "Params"
+    return measure.label[0].upper() + measure.label[1:]
+
+
+# The explorer's results (symcount.explore) as data, text, Markdown and LaTeX.
+
+
+def decimal(value: sympy.Expr) -> str:
+    """A number to six significant digits: `1.03656`."""
+    return f"{float(value):.6g}"
+
+
+def exact_and_decimal(value: sympy.Expr) -> str:
+    """`25430/24533 (1.03656)` for a fraction, `7,993` for an integer, the formula otherwise."""
+    if value.is_Integer:
+        return number(value)
+    if value.is_Rational:
+        return f"{value} ({decimal(value)})"
+    if value.is_number:
+        return decimal(value)
+    return str(value)
+
+
+def json_number(value: sympy.Expr | None) -> Any:
+    """An int, {"exact": "p/q", "decimal": float} for a fraction, the formula's text otherwise."""
+    if value is None:
+        return None
+    if value.is_Integer:
+        return int(value)
+    if value.is_Rational:
+        return {"exact": str(value), "decimal": float(value)}
+    return str(value)
