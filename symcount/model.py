@@ -21,7 +21,7 @@ import sympy
 from .errors import MissingValueError, ShapeError, SpecError, SymcountError
 from .layers.base import FRAMEWORKS, Layer, Weight
 from .layers.core import Input
-from .shapes import Shape, format_shape
+from .shapes import Shape, certainly_differ, format_shape
 from .values import as_expr, as_size, check_size, resolve
 
 __all__ = ["Node", "Tensor", "Row", "Model", "Sequential", "fold"]
@@ -171,10 +171,8 @@ def _same_shapes(first: tuple[Weight, ...], second: tuple[Weight, ...]) -> bool:
     for a, b in zip(first, second):
         if len(a.shape) != len(b.shape):
             return False
-        for x, y in zip(a.shape, b.shape):
-            difference = sympy.expand(x - y)
-            if difference.is_zero is False or (difference.is_number and difference != 0):
-                return False
+        if any(certainly_differ(x, y) for x, y in zip(a.shape, b.shape)):
+            return False
     return True
 
 
@@ -268,8 +266,7 @@ def _tie(rows: tuple[Row, ...]) -> tuple[Row, ...]:
         if not row.weights or not target.weights:
             raise SpecError(f"{context}: tie={target_name!r} needs a weight on both layers")
         mine, theirs = row.weights[0], target.weights[0]
-        difference = sympy.expand(mine.size - theirs.size)
-        if difference.is_zero is False or (difference.is_number and difference != 0):
+        if certainly_differ(mine.size, theirs.size):
             raise ShapeError(
                 f"{context}: its {mine} cannot be tied to {target.name}'s {theirs}: the sizes differ"
             )

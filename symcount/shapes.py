@@ -16,7 +16,7 @@ import sympy
 from .errors import ShapeError
 
 __all__ = [
-    "Shape", "Padding", "conv_length", "pool_length", "transposed_conv_length", "format_shape",
+    "certainly_differ", "Shape", "Padding", "conv_length", "pool_length", "transposed_conv_length", "format_shape",
     "product",
 ]  # fmt: skip
 
@@ -101,6 +101,12 @@ def transposed_conv_length(
             return size * stride + sympy.Max(dilated - stride, 0)
         output_padding = sympy.Integer(0)
     return (size - 1) * stride + dilated - 2 * pad + output_padding
+
+
+def certainly_differ(first: sympy.Expr, second: sympy.Expr) -> bool:
+    """True when two sizes are certainly unequal; False when equal or not yet decidable (symbols
+    whose values come later: the check runs again on the substituted model)."""
+    return bool(sympy.expand(first - second).is_zero is False)
 
 
 def product(values: Sequence[sympy.Expr]) -> sympy.Expr:

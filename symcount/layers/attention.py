@@ -23,25 +23,14 @@ import sympy
 
 from ..costs import BIAS_FLOPS, MERGE_FLOPS, NORMALIZE_FLOPS, SOFTMAX_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
-from ..shapes import Shape, format_shape, product
+from ..shapes import Shape, certainly_differ, format_shape, product
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, require_rank
+from .base import Layer, Weight, as_float, check_activation, check_flag, require_rank
 
 __all__ = ["MultiHeadAttention", "TransformerEncoder"]
 
 # PyTorch's TransformerEncoderLayer takes only these activation names.
 TORCH_ACTIVATIONS = ("relu", "gelu")
-
-
-def check_flag(value: Any, what: str) -> None:
-    if not isinstance(value, bool):
-        raise SpecError(f"expected true or false. Received: {what}={value!r}")
-
-
-def differs(value: sympy.Expr, expected: sympy.Expr) -> bool:
-    """True only when `value` certainly differs from `expected`; symbols are checked once given."""
-    difference = sympy.expand(value - expected)
-    return bool(difference.is_zero is False or (difference.is_number and difference != 0))
 
 
 def head_size(features: sympy.Expr, heads: sympy.Expr, why: str) -> sympy.Expr:
@@ -126,7 +115,7 @@ class MultiHeadAttention(Layer):
         require_rank(self, input_shape, rank=2)
         features = input_shape[-1]
         for what, value in (("key_channels", self.key_channels), ("value_channels", self.value_channels)):
-            if value is not None and differs(value, features):
+            if value is not None and certainly_differ(value, features):
                 raise ShapeError(
                     f"in self-attention the key and value are the input, {features} features wide. "
                     f"Received: {what}={value}"
@@ -175,12 +164,12 @@ class MultiHeadAttention(Layer):
             )
         head = head_size(features, self.num_heads, "PyTorch splits embed_dim among the heads")
         for what, value in (("key_dim", self.key_dim), ("value_dim", self.value_dim)):
-            if value is not None and differs(value, head):
+            if value is not None and certainly_differ(value, head):
                 raise SpecError(
                     f"PyTorch's heads are embed_dim/num_heads = {head} wide. Received: {what}={value}"
                 )
         if self.output_dims is not None and (
-            len(self.output_dims) != 1 or differs(self.output_dims[0], features)
+            len(self.output_dims) != 1 or certainly_differ(self.output_dims[0], features)
         ):
             raise SpecError(
                 f"PyTorch's MultiheadAttention returns embed_dim = {features} features. "

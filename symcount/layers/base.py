@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
-from ..shapes import Shape, format_shape, product
+from ..shapes import Shape, certainly_differ, format_shape, product
 from ..values import as_expr, as_size, as_sizes
 
 __all__ = ["Layer", "Weight", "REGISTRY", "FRAMEWORKS", "ACTIVATIONS", "snake_case"]
@@ -209,8 +209,7 @@ class Layer:
         """Raise if the user stated `channels_in` and the input's last axis certainly differs."""
         if self.channels_in is None or not input_shape:
             return
-        difference = sympy.expand(input_shape[-1] - self.channels_in)
-        if difference.is_zero is False or (difference.is_number and difference != 0):
+        if certainly_differ(input_shape[-1], self.channels_in):
             raise ShapeError(
                 f"the input has {input_shape[-1]} channels/features on its last axis, but the layer "
                 f"was given {self.channels_in}"
@@ -226,6 +225,12 @@ class Layer:
     def describe(self) -> str:
         """A short, human description for tables: the class name and its main hyperparameters."""
         return type(self).__name__
+
+
+def check_flag(value: Any, what: str) -> None:
+    """Raise a `SpecError` naming `what` unless `value` is true or false."""
+    if not isinstance(value, bool):
+        raise SpecError(f"expected true or false. Received: {what}={value!r}")
 
 
 def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:

@@ -11,8 +11,7 @@ import sympy
 from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
-from .base import Layer, Weight, require_rank
-from .normalization import check_flag
+from .base import Layer, Weight, check_flag, require_rank
 
 __all__ = ["Embedding", "PositionEmbedding", "ClassToken"]
 

@@ -18,15 +18,10 @@ import sympy
 
 from ..costs import MERGE_FLOPS
 from ..errors import ShapeError, SpecError
-from ..shapes import Shape, format_shape, product
+from ..shapes import Shape, certainly_differ, format_shape, product
 from .base import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
-
-
-def certainly_differ(a: sympy.Expr, b: sympy.Expr) -> bool:
-    difference = sympy.expand(a - b)
-    return bool(difference.is_zero is False or (difference.is_number and difference != 0))
 
 
 def shapes_text(shapes: tuple[Shape, ...]) -> str:

@@ -26,9 +26,9 @@ import sympy
 
 from ..costs import BIAS_FLOPS, NORMALIZE_FLOPS
 from ..errors import ShapeError, SpecError, SymcountError
-from ..shapes import Shape, format_shape, product
+from ..shapes import Shape, certainly_differ, format_shape, product
 from ..values import as_expr, as_size
-from .base import Layer, Weight, as_float, require_rank
+from .base import Layer, Weight, as_float, check_flag, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
@@ -36,11 +36,6 @@ __all__ = [
 ]  # fmt: skip
 
 INFINITY = float("inf")
-
-
-def check_flag(value: Any, what: str) -> None:
-    if not isinstance(value, bool):
-        raise SpecError(f"expected true or false. Received: {what}={value!r}")
 
 
 def check_axes(value: Any, many: bool) -> int | tuple[int, ...]:
@@ -95,17 +90,11 @@ def normalize_flops(input_shape: Shape, scale: bool, center: bool) -> sympy.Expr
     return per_element * product(input_shape)
 
 
-def same_sizes(first: sympy.Expr, second: sympy.Expr) -> bool:
-    """False only when two sizes certainly differ (symbols are checked again once substituted)."""
-    difference = sympy.expand(first - second)
-    return not (difference.is_zero is False or (difference.is_number and difference != 0))
-
-
 def take_channels(layer: Layer, given: Any, what: str) -> None:
     """PyTorch's `num_features`/`num_channels` is the input's last axis: check it as `channels_in`."""
     if given is None:
         return
-    if layer.channels_in is not None and not same_sizes(layer.channels_in, given):
+    if layer.channels_in is not None and certainly_differ(layer.channels_in, given):
         raise SpecError(
             f"{what} and channels_in differ. Received: {what}={given}, channels_in={layer.channels_in}"
         )
@@ -366,7 +355,7 @@ class LayerNorm(Layer):
         shape = self.normalized_shape
         require_rank(self, input_shape, at_least=len(shape))
         last = input_shape[len(input_shape) - len(shape) :]
-        if not all(same_sizes(a, b) for a, b in zip(last, shape)):
+        if any(certainly_differ(a, b) for a, b in zip(last, shape)):
             raise ShapeError(
                 f"normalized_shape must equal the input's last axes {format_shape(last)}. "
                 f"Received: normalized_shape={format_shape(shape)}"

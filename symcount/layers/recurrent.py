@@ -27,17 +27,12 @@ import sympy
 
 from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
 from ..errors import SpecError, SymcountError
-from ..shapes import Shape, product
-from .base import Layer, Weight, as_float, check_activation, check_choice, require_rank
+from ..shapes import Shape, certainly_differ, product
+from .base import Layer, Weight, as_float, check_activation, check_choice, check_flag, require_rank
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 
 MERGE_MODES = ("concat", "sum", "mul", "ave")
-
-
-def check_flag(value: Any, what: str) -> None:
-    if not isinstance(value, bool):
-        raise SpecError(f"expected true or false. Received: {what}={value!r}")
 
 
 def check_cudnn(value: Any) -> None:
@@ -340,8 +335,7 @@ class Bidirectional(Layer):
                 "Received: merge_mode=None"
             )
         check_choice(self.merge_mode, "merge_mode", MERGE_MODES)
-        difference = sympy.expand(self.forward.width - self.backward.width)
-        if self.merge_mode != "concat" and difference.is_zero is False:
+        if self.merge_mode != "concat" and certainly_differ(self.forward.width, self.backward.width):
             raise SpecError(
                 f"merge_mode={self.merge_mode!r} needs outputs of one width from both directions. "
                 f"Received: widths {self.forward.width} and {self.backward.width}"

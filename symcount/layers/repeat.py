@@ -17,7 +17,7 @@ from typing import Any
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
-from ..shapes import Shape, format_shape
+from ..shapes import Shape, certainly_differ, format_shape
 from ..values import as_expr
 from .base import Layer, Weight
 from .core import Input
@@ -79,10 +79,9 @@ def preserves(input_shape: Shape, output_shape: Shape) -> bool | None:
     """True if the shapes are certainly equal, False if certainly not, None if undecided."""
     if len(input_shape) != len(output_shape):
         return False
-    verdicts = [sympy.expand(a - b) for a, b in zip(input_shape, output_shape)]
-    if all(v == 0 for v in verdicts):
+    if all(sympy.expand(a - b) == 0 for a, b in zip(input_shape, output_shape)):
         return True
-    if any(v.is_zero is False or (v.is_number and v != 0) for v in verdicts):
+    if any(certainly_differ(a, b) for a, b in zip(input_shape, output_shape)):
         return False
     return None
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import sympy
 
 from ..errors import ShapeError, SpecError
-from ..shapes import Shape, format_shape, product
+from ..shapes import Shape, certainly_differ, format_shape, product
 from ..values import as_expr, as_size
 from .base import Layer, check_choice, require_rank
 
@@ -150,8 +150,7 @@ class Reshape(Layer):
         known = product([d for d in self.target_shape if d != -1])
         target = format_shape(self.target_shape)
         if -1 not in self.target_shape:
-            difference = sympy.expand(total - known)
-            if difference.is_zero is False:
+            if certainly_differ(total, known):
                 raise ShapeError(
                     f"Reshape must keep the number of elements: the input has {total}, "
                     f"target_shape={target} has {known}"
