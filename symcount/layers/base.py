@@ -35,6 +35,9 @@ ACTIVATIONS = frozenset(
     }
 )  # fmt: skip
 
+# The example input of a layer of spatial rank 1, 2 or 3 in the generated reference, channels last.
+SPATIAL_EXAMPLES = {1: ("L", "C"), 2: ("H", "W", "C"), 3: ("D", "H", "W", "C")}
+
 # spec key (Keras class name in snake_case) -> layer class; filled by Layer.__init_subclass__.
 REGISTRY: dict[str, type[Layer]] = {}
 
@@ -118,6 +121,8 @@ class Layer:
         if cls.__name__.startswith("_"):
             return
         cls.kind = snake_case(cls.__name__)
+        if "rank" in cls.__dict__ and "example_input" not in cls.__dict__:
+            cls.example_input = SPATIAL_EXAMPLES[cls.rank]
         if cls.__dict__.get("registered", True):
             REGISTRY[cls.kind] = cls
 

@@ -239,21 +239,18 @@ class Conv1D(_Conv):
     rank = 1
     paddings = ("valid", "same", "causal")
     torch_name = "conv1d"
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class Conv2D(_Conv):
     rank = 2
     torch_name = "conv2d"
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class Conv3D(_Conv):
     rank = 3
     torch_name = "conv3d"
-    example_input = ("D", "H", "W", "C")
 
 
 class _Transposed(_Convolution):
@@ -364,21 +361,18 @@ class _ConvTranspose(_Transposed):
 class Conv1DTranspose(_ConvTranspose):
     rank = 1
     torch_counterpart = "conv_transpose1d"
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class Conv2DTranspose(_ConvTranspose):
     rank = 2
     torch_counterpart = "conv_transpose2d"
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class Conv3DTranspose(_ConvTranspose):
     rank = 3
     torch_counterpart = "conv_transpose3d"
-    example_input = ("D", "H", "W", "C")
 
 
 @dataclass(frozen=True)
@@ -419,21 +413,18 @@ class _TorchConvTranspose(_Transposed):
 class ConvTranspose1d(_TorchConvTranspose):
     rank = 1
     torch_name = "conv_transpose1d"
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class ConvTranspose2d(_TorchConvTranspose):
     rank = 2
     torch_name = "conv_transpose2d"
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class ConvTranspose3d(_TorchConvTranspose):
     rank = 3
     torch_name = "conv_transpose3d"
-    example_input = ("D", "H", "W", "C")
 
 
 @dataclass(frozen=True)
@@ -473,14 +464,12 @@ class _DepthwiseConv(_Convolution):
 @dataclass(frozen=True)
 class DepthwiseConv1D(_DepthwiseConv):
     rank = 1
-    example_input = ("L", "C")
     torch_difference = "no such module: Conv1d(C, C*m, k, groups=C) has the same weights"
 
 
 @dataclass(frozen=True)
 class DepthwiseConv2D(_DepthwiseConv):
     rank = 2
-    example_input = ("H", "W", "C")
     torch_difference = "no such module: Conv2d(C, C*m, k, groups=C) has the same weights"
 
 
@@ -532,7 +521,6 @@ class _SeparableConv(_Convolution):
 @dataclass(frozen=True)
 class SeparableConv1D(_SeparableConv):
     rank = 1
-    example_input = ("L", "C")
     torch_difference = (
         "no such module: Conv1d(C, C*m, k, groups=C, bias=False) then Conv1d(C*m, f, 1) has the same weights"
     )
@@ -541,7 +529,6 @@ class SeparableConv1D(_SeparableConv):
 @dataclass(frozen=True)
 class SeparableConv2D(_SeparableConv):
     rank = 2
-    example_input = ("H", "W", "C")
     torch_difference = (
         "no such module: Conv2d(C, C*m, k, groups=C, bias=False) then Conv2d(C*m, f, 1) has the same weights"
     )

@@ -90,21 +90,18 @@ class _Pooling(Layer):
 class MaxPooling1D(_Pooling):
     rank = 1
     torch_name = "max_pool1d"
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class MaxPooling2D(_Pooling):
     rank = 2
     torch_name = "max_pool2d"
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class MaxPooling3D(_Pooling):
     rank = 3
     torch_name = "max_pool3d"
-    example_input = ("D", "H", "W", "C")
 
 
 @dataclass(frozen=True)
@@ -112,7 +109,6 @@ class AveragePooling1D(_Pooling):
     rank = 1
     averages = True
     torch_name = "avg_pool1d"
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
@@ -120,7 +116,6 @@ class AveragePooling2D(_Pooling):
     rank = 2
     averages = True
     torch_name = "avg_pool2d"
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
@@ -128,7 +123,6 @@ class AveragePooling3D(_Pooling):
     rank = 3
     averages = True
     torch_name = "avg_pool3d"
-    example_input = ("D", "H", "W", "C")
 
 
 @dataclass(frozen=True)
@@ -165,37 +159,31 @@ class _GlobalPooling(Layer):
 @dataclass(frozen=True)
 class GlobalMaxPooling1D(_GlobalPooling):
     rank = 1
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class GlobalMaxPooling2D(_GlobalPooling):
     rank = 2
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class GlobalMaxPooling3D(_GlobalPooling):
     rank = 3
-    example_input = ("D", "H", "W", "C")
 
 
 @dataclass(frozen=True)
 class GlobalAveragePooling1D(_GlobalPooling):
     rank = 1
     averages = True
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
 class GlobalAveragePooling2D(_GlobalPooling):
     rank = 2
     averages = True
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class GlobalAveragePooling3D(_GlobalPooling):
     rank = 3
     averages = True
-    example_input = ("D", "H", "W", "C")

@@ -93,21 +93,18 @@ class _SpatialDropout(_Noise):
 @dataclass(frozen=True)
 class SpatialDropout1D(_SpatialDropout):
     rank = 1
-    example_input = ("L", "C")
     torch_name = "dropout1d"
 
 
 @dataclass(frozen=True)
 class SpatialDropout2D(_SpatialDropout):
     rank = 2
-    example_input = ("H", "W", "C")
     torch_name = "dropout2d"
 
 
 @dataclass(frozen=True)
 class SpatialDropout3D(_SpatialDropout):
     rank = 3
-    example_input = ("D", "H", "W", "C")
     torch_name = "dropout3d"
 
 

@@ -260,7 +260,6 @@ class UpSampling2D(Layer):
     size_tuples = ("size", "output_size")
     rank = 2
     example_args = {"size": "s"}
-    example_input = ("H", "W", "C")
     derivation = "no weights: each row and column interpolated to s of them"
     torch_name = "upsample"
     torch_args = {"scale_factor": "size", "mode": "interpolation", "size": "output_size"}
@@ -304,7 +303,6 @@ class UpSampling3D(Layer):
     size_tuples = ("size",)
     rank = 3
     example_args = {"size": "s"}
-    example_input = ("D", "H", "W", "C")
     derivation = "no weights: each position repeated s times along each spatial axis"
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -383,7 +381,6 @@ class _ZeroPadding(_Margins):
 class ZeroPadding1D(_ZeroPadding):
     rank = 1
     example_args = {"padding": "p"}
-    example_input = ("L", "C")
     torch_name = "zero_pad1d"
 
 
@@ -391,7 +388,6 @@ class ZeroPadding1D(_ZeroPadding):
 class ZeroPadding2D(_ZeroPadding):
     rank = 2
     example_args = {"padding": "p"}
-    example_input = ("H", "W", "C")
     torch_name = "zero_pad2d"
 
 
@@ -399,7 +395,6 @@ class ZeroPadding2D(_ZeroPadding):
 class ZeroPadding3D(_ZeroPadding):
     rank = 3
     example_args = {"padding": "p"}
-    example_input = ("D", "H", "W", "C")
     torch_name = "zero_pad3d"
 
 
@@ -435,7 +430,6 @@ class _Cropping(_Margins):
 class Cropping1D(_Cropping):
     rank = 1
     example_args = {"cropping": "c"}
-    example_input = ("L", "C")
 
 
 @dataclass(frozen=True)
@@ -443,11 +437,9 @@ class Cropping2D(_Cropping):
     rank = 2
     default = 0  # Keras' Cropping2D crops nothing unless told; 1D and 3D crop 1 from each side.
     example_args = {"cropping": "c"}
-    example_input = ("H", "W", "C")
 
 
 @dataclass(frozen=True)
 class Cropping3D(_Cropping):
     rank = 3
     example_args = {"cropping": "c"}
-    example_input = ("D", "H", "W", "C")
