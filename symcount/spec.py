@@ -287,6 +287,13 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
             raise SpecError(
                 f"{key} has no option {name!r}{_suggest(str(name), names)}; options: {', '.join(names)}"
             )
+    missing = [
+        f.name for f in fields
+        if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]  # fmt: skip
+    if missing:
+        example = f"{key}: {{{', '.join(f'{name}: ...' for name in missing)}}}"
+        raise SpecError(f"{key} needs {' and '.join(missing)}, e.g. `{example}`")
     return cls(**kwargs)
 
 

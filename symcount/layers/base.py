@@ -128,15 +128,24 @@ class Layer:
 
     def __post_init__(self) -> None:
         try:
+            if self.name is not None and not isinstance(self.name, str):
+                raise SpecError(f"a layer's name is text. Received: name={self.name!r}")
             if self.channels_in is not None:
                 self._set("channels_in", as_size(self.channels_in, "channels_in"))
-            for name in self.sizes:
+            for item in dataclasses.fields(self):  # every switch is true or false, never None or 1
+                if item.type in ("bool", bool) and not isinstance(getattr(self, item.name), bool):
+                    raise SpecError(
+                        f"expected true or false. Received: {item.name}={getattr(self, item.name)!r}"
+                    )
+            optional = {f.name for f in dataclasses.fields(self) if f.default is None}
+            for name in (*self.sizes, *self.size_tuples):
                 value = getattr(self, name)
-                if value is not None:
+                if value is None:
+                    if name not in optional:
+                        raise SpecError(f"expected a positive integer. Received: {name}=None")
+                elif name in self.sizes:
                     self._set(name, as_size(value, name))
-            for name in self.size_tuples:
-                value = getattr(self, name)
-                if value is not None:
+                else:
                     self._set(name, as_sizes(value, self.rank, name))
             if self.tie is not None and not isinstance(self.tie, str):
                 raise SpecError(f"tie names another layer. Received: tie={self.tie!r}")
@@ -240,13 +249,13 @@ def check_flag(value: Any, what: str) -> None:
 
 def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:
     """Raise a `SpecError` naming `what` unless `value` is one of `choices`."""
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         options = ", ".join(repr(c) for c in sorted(choices))
         raise SpecError(f"{what} must be one of {options}. Received: {what}={value!r}")
 
 
 def check_activation(value: Any) -> None:
-    if value is not None and value not in ACTIVATIONS:
+    if value is not None and (not isinstance(value, str) or value not in ACTIVATIONS):
         check_choice(value, "activation", ACTIVATIONS)
 
 
