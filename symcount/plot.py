@@ -84,7 +84,12 @@ def _finish(
     axes.grid(True, alpha=0.3)
     figure.tight_layout()
     if path is not None:
-        figure.savefig(path, dpi=DPI, format="png")
+        try:
+            figure.savefig(path, dpi=DPI, format="png")
+        except OSError as error:
+            raise SymcountError(
+                f"cannot write the plot to {str(path)!r}: {error.strerror or error}"
+            ) from None
 
 
 def plot_counts(

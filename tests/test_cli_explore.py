@@ -234,3 +234,23 @@ def test_mistakes_are_one_line_and_exit_2(args: list[str], message: str) -> None
     assert "Traceback" not in result.output
     # A mistake in a value is one line; a misuse of options is click's usage error, which ends with one.
     assert result.output.count("\n") == 1 or result.output.startswith("Usage:")
+
+
+def test_a_huge_grid_streams_and_an_unwritable_plot_is_one_line(tmp_path) -> None:
+    from itertools import islice
+
+    from symcount.explore import sweep
+
+    # 10**11 points: the first rows come at once (no axis is materialised). At C=1, k=3, 28x28
+    # the total is 9f + 3*784f + 9f^2 + 2f + 3 = 9f^2 + 2363f + 3: 2,375 at f=1, 4,765 at f=2.
+    model = load_spec("lesson-cnn").model()
+    rows = sweep(model, {"f": range(1, 10**11)}, {"H": 28, "W": 28, "C": 1, "k": 3}).rows()
+    assert [row[:2] for row in islice(rows, 2)] == [(1, 2375), (2, 4765)]
+    result = CliRunner().invoke(
+        main, ["plot", "lesson-cnn", "--x", "f=1:3", "-o", str(tmp_path / "no" / "x.png")]
+    )
+    assert (
+        result.exit_code == 2
+        and "cannot write the plot" in result.output
+        and "Traceback" not in result.output
+    )

@@ -77,13 +77,24 @@ class Sweep:
 
     def chunks(self) -> Iterator[list[tuple[int, ...]]]:
         assert self.evaluator is not None
-        points = itertools.product(*self.grid)
+        points = _points(self.grid)
         while chunk := list(itertools.islice(points, self.chunk_size)):
             yield [point + counts for point, counts in zip(chunk, self.evaluator.evaluate(chunk))]
 
     def rows(self) -> Iterator[tuple[int, ...]]:
         for chunk in self.chunks():
             yield from chunk
+
+
+def _points(axes: Sequence[Sequence[int]]) -> Iterator[tuple[int, ...]]:
+    """Every point of the grid, the last axis fastest, without materialising an axis (as
+    `itertools.product` does: a range of 10**11 values would not fit in memory)."""
+    if not axes:
+        yield ()
+        return
+    for first in axes[0]:
+        for rest in _points(axes[1:]):
+            yield (first, *rest)
 
 
 def sweep(
