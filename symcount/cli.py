@@ -180,7 +180,7 @@ def cost_options(command: F) -> F:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="symcount")
 def main() -> None:
-    """Exact parameter counts of neural networks, as formulas.
+    """Exact parameter counts (and MACs, FLOPs, memory) of neural networks, as formulas.
 
     SPEC is a YAML spec file, or the name of a built-in example (see `symcount examples`).
     """
