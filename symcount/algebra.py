@@ -190,7 +190,8 @@ def real_roots(expr: sympy.Expr, variable: sympy.Symbol) -> list[sympy.Expr] | N
         return []
     parts = _numerator_denominator(equation, real)
     if parts is not None and not parts[0].free_symbols - {real}:
-        return [root for root in parts[0].real_roots() if parts[1].eval(root) != 0]
+        roots, denominator = parts[0].real_roots(), parts[1]
+        return [r for r in roots if denominator.eval(r) != 0]  # safe: Poly.eval at a number, not text
     try:
         found = sympy.solve(equation, real)
     except (NotImplementedError, ValueError):
