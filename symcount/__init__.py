@@ -1,11 +1,14 @@
 """symcount: exact, closed-form parameter counts for neural networks, as sympy formulas.
 
 `import symcount` stays light: sympy and the layer library load on first use of a name that
-needs them (PEP 562 module `__getattr__`), so `symcount --help` never pays for sympy.
+needs them (PEP 562 module `__getattr__`), so `symcount --help` never pays for sympy. In Jupyter,
+models display as their summary table and their total as LaTeX: the render package's work,
+registered with IPython here, by name, so that models themselves never import render.
 """
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +27,7 @@ _LAZY = {
     "build": "symcount.spec",
     "examples": "symcount.spec",
     "formula": "symcount.algebra",
+    "Target": "symcount.target",
 }
 _LAYERS = (
     "Layer",
@@ -123,6 +127,31 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def _model_html(model: Any) -> str:
+    return import_module("symcount.render").summary_html(model)  # type: ignore[no-any-return]
+
+
+def _model_latex(model: Any) -> str:
+    return import_module("symcount.render").latex_formula(model.params)  # type: ignore[no-any-return]
+
+
+def register_jupyter(shell: Any = None) -> bool:
+    """Show models in IPython/Jupyter as their summary (HTML) and total (LaTeX). Done on import
+    when IPython runs; returns whether a shell was there to register with."""
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type_by_name("symcount.model", "Model", _model_html)
+    formatters["text/latex"].for_type_by_name("symcount.model", "Model", _model_latex)
+    return True
+
+
+register_jupyter()
 
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .costs import COSTS, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
 from .errors import SymcountError
 
 if TYPE_CHECKING:
-    from .costs import Measure
     from .model import Model
     from .spec import Spec
 
@@ -70,7 +70,7 @@ def load(
     loaded = load_spec(spec)
     model = batched(loaded.model(), batch)
     values = loaded.values_for(model, parse_sets(sets), defaults=defaults)
-    return loaded, model, model.subs(values), values
+    return loaded, model, model.xreplace(values), values
 
 
 def echo_json(data: Any) -> None:
@@ -82,11 +82,10 @@ spec_argument = click.argument("spec", metavar="SPEC")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=EXPR", help=SET_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
-# What --cost, --dtype and --optimizer accept. symcount.costs is their source, but it imports sympy,
-# which `symcount --help` must not; tests/test_cli_costs.py checks that the lists agree.
-COST_CHOICES = ("params", "macs", "flops", "training-flops", "activations", "memory", "training-memory")
-DTYPE_CHOICES = ("float32", "bfloat16", "float16", "int8", "float64")
-OPTIMIZER_CHOICES = ("adam", "sgd", "momentum")
+# What --cost, --dtype and --optimizer accept: the cost registry's (which imports no sympy).
+COST_CHOICES = tuple(cost.option for cost in COSTS.values())
+DTYPE_CHOICES = tuple(DTYPE_BYTES)
+OPTIMIZER_CHOICES = tuple(OPTIMIZER_STATES)
 
 
 class OneOf(click.Choice):
@@ -117,9 +116,7 @@ class Costs:
 
     @property
     def measure(self) -> Measure:
-        from .costs import Convention, Measure
-
-        return Measure(self.cost.replace("-", "_"), Convention(self.dtype, self.optimizer, self.extras))
+        return Measure(self.cost, Convention(self.dtype, self.optimizer, self.extras))
 
 
 _COST_OPTIONS = (
@@ -128,9 +125,7 @@ _COST_OPTIONS = (
         type=OneOf(COST_CHOICES),
         default="params",
         show_default=True,
-        help="What to count: parameters; forward multiply-accumulates or FLOPs (1 MAC = 2 FLOPs); "
-        "training FLOPs (3 forward passes); activation elements; bytes of the parameters (memory) "
-        "or of training state (training-memory).",
+        help="What to count: " + "; ".join(f"{c.option}, {c.help}" for c in COSTS.values()) + ".",
     ),
     click.option(
         "--batch",
@@ -211,13 +206,13 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
         layers = []
         for row in valued.rows:
             layer = {"name": row.name, "type": row.kind, "params": int(row.params)}
-            if measure.cost != "params":
+            if not measure.is_params:
                 layer[measure.cost] = to_json_value(measure.row(valued, row))
             layers.append(layer)
         data["layers"] = layers
         echo_json(data)
         return
-    if measure.cost != "params":
+    if not measure.is_params:
         click.echo(f"{loaded.name}: {total:,} {measure.label}")
         click.echo(measure.describe(valued))
         return
@@ -257,7 +252,7 @@ def formula(
     total = in_form(measure.total(valued), form)
     if as_json:
         data: dict[str, Any] = {"name": loaded.name, "form": form, "total": str(total)}
-        if measure.cost == "params":
+        if measure.is_params:
             data["trainable"] = str(in_form(valued.trainable, form))
             data["non_trainable"] = str(in_form(valued.non_trainable, form))
         data.update(
@@ -271,7 +266,7 @@ def formula(
         echo_json(data)
         return
     click.echo(sympy.latex(total) if latex else str(total))
-    if measure.cost != "params":
+    if not measure.is_params:
         click.echo(f"% {measure.describe(valued)}" if latex else measure.describe(valued))
 
 

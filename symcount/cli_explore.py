@@ -52,15 +52,6 @@ def _one_format(**flags: bool) -> None:
         raise click.UsageError(f"choose one output format. Received: {', '.join('--' + g for g in given)}")
 
 
-def _check_names(model: Model, names: list[str], option: str) -> None:
-    known = [s.name for s in model.symbols]
-    for name in names:
-        if name not in known:
-            raise UserError(
-                f"unknown symbol {name!r} in {option}; this spec's symbols are {', '.join(known) or 'none'}"
-            )
-
-
 def _values(
     spec: str,
     sets: tuple[str, ...],
@@ -73,27 +64,40 @@ def _values(
     """The spec, its symbolic model (on `batch` examples), and values where the `free` symbols
     stay free in every other value (`f: 2*k` with k free stays 2*k) and keep their own value only
     as the point (which `--set` may give only when `point_set`)."""
+    from .values import check_names
+
     loaded, model, _, point = load(spec, sets, defaults, batch)
-    _check_names(model, free, option)
+    check_names(free, [s.name for s in model.symbols], option)
+    given = parse_sets(sets)
     if not point_set:
         for name in free:
-            if name in parse_sets(sets):
+            if name in given:
                 raise UserError(f"{name!r} is given by {option} and by --set: give it once")
-    keep = {name: name for name in free}
-    fixed = loaded.values_for(model, {**parse_sets(sets), **keep}, defaults=defaults)
-    values = {name: value for name, value in fixed.items() if name not in keep}
+    values = loaded.values_for(model, given, defaults=defaults, free=free)
     values.update({name: point[name] for name in free if name in point})
     return loaded, model, values
 
 
 def _show(result: Any, form: str, kind: str) -> None:
-    """Print `result` as JSON, Markdown, LaTeX or text with render's `{kind}_{form}` function."""
+    """Print `result` as JSON, Markdown, LaTeX or text, with render's function for its kind."""
     from . import render
 
-    if form == "json":
-        click.echo(json.dumps(getattr(render, f"{kind}_data")(result), indent=2))
-    else:
-        click.echo(getattr(render, f"{kind}_{form}")(result))
+    renderers: dict[str, dict[str, Any]] = {
+        "scaling": {
+            "json": render.scaling_data, "markdown": render.scaling_markdown,
+            "latex": render.scaling_latex, "text": render.scaling_text,
+        },
+        "comparison": {
+            "json": render.comparison_data, "markdown": render.comparison_markdown,
+            "latex": render.comparison_latex, "text": render.comparison_text,
+        },
+        "explanation": {
+            "json": render.explanation_data, "markdown": render.explanation_markdown,
+            "latex": render.explanation_latex, "text": render.explanation_text,
+        },
+    }  # fmt: skip
+    output = renderers[kind][form](result)
+    click.echo(json.dumps(output, indent=2) if form == "json" else output)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -276,7 +280,7 @@ def sweep(
     result = sweep(model, axes, fixed, layers=layers, measure=costs.measure)
     show = progress if progress is not None else (result.size >= 100_000 and _terminal_stderr_only())
     form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
-    stated = result.convention if result.measure.cost != "params" else None
+    stated = result.convention if not result.measure.is_params else None
     writer = _SweepWriter(
         result.header, form, {"cost": result.measure.cost, "convention": result.convention}, stated
     )
@@ -529,5 +533,5 @@ def plot(
         click.echo(json.dumps({"x": {data.x_name: list(data.x)}, "series": series, **fields}))
     else:
         click.echo(f"wrote {output} ({data.size[0]}x{data.size[1]}, {len(data.x)} points of {name})")
-        if data.measure.cost != "params":
+        if not data.measure.is_params:
             click.echo(data.convention)

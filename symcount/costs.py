@@ -1,7 +1,7 @@
-"""What a model costs besides parameters, with the conventions stated.
+"""What a model costs besides parameters: every cost declared once, with its convention.
 
 Counters disagree mostly about conventions, so symcount fixes them here, in one place, and says
-them in every output (`Convention.describe`):
+them in every output:
 
 - a multiply-accumulate (MAC) is 2 FLOPs; `macs` counts matrix products and convolutions only,
   which is what PyTorch's FlopCounterMode counts (as FLOPs, so twice our MACs);
@@ -11,25 +11,34 @@ them in every output (`Convention.describe`):
   gives the rule of thumb C = 6 N per token for a transformer;
 - memory is bytes: parameters x the dtype's size; training memory adds a gradient per trainable
   parameter and the optimizer's state (Adam: 2 per trainable parameter; SGD: none);
-- everything but parameters and memory is per forward pass of the model's `batch` examples
-  (default 1; `model.with_batch("B")` makes it a symbol like any other).
+- the KV cache is the keys and values attention layers keep for the tokens of context, in bytes;
+- everything but parameters and memory is for the model's `batch` examples (default 1).
+
+`COSTS` is the registry: each `Cost` has its name, label, unit, convention and how a row computes
+it. A row's per-layer quantity (MACs, say) is the layer's method of that name; a layer made of
+others (a repeated block) adds its copies' quantities up (`graph.Row.measure`), so a new cost is one
+entry here plus the layer methods that define it (a zero default in `layers/base.py`).
+
+This module imports no sympy at import time, so the command line can list the costs for free.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import sympy
 
 from .errors import SpecError
 
 if TYPE_CHECKING:
-    from .model import Model, Row
+    import sympy
+
+    from .graph import Row
 
 __all__ = [
     "BIAS_FLOPS", "ACTIVATION_FLOPS", "SOFTMAX_FLOPS", "NORMALIZE_FLOPS", "MERGE_FLOPS", "activation_flops",
-    "COSTS", "LABELS", "Measure", "PARAMS", "DTYPE_BYTES", "OPTIMIZER_STATES", "Convention", "row_cost", "total_cost",
+    "Cost", "COSTS", "Measure", "PARAMS", "DTYPE_BYTES", "OPTIMIZER_STATES", "Convention", "row_cost",
+    "total_cost", "cost_named",
 ]  # fmt: skip
 
 # Extra FLOPs per element, one table for every layer (these are unit counts, stated, not a model of
@@ -43,16 +52,15 @@ SOFTMAX_FLOPS = 3
 NORMALIZE_FLOPS = 4
 MERGE_FLOPS = 1
 
-COSTS = ("params", "macs", "flops", "training_flops", "activations", "memory", "training_memory")
-DTYPE_BYTES = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2, "int8": 1}
-OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}  # tensors kept per trainable parameter
+DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "int8": 1, "float64": 8}
+OPTIMIZER_STATES = {"adam": 2, "sgd": 0, "momentum": 1}  # tensors kept per trainable parameter
 TRAINING_PASSES = 3  # forward + backward, the backward counted as two forwards
 
 
 def activation_flops(activation: str | None, elements: sympy.Expr) -> sympy.Expr:
     """Extra FLOPs of applying `activation` to `elements` numbers (0 for none or linear)."""
     if activation in (None, "linear"):
-        return sympy.Integer(0)
+        return 0 * elements
     per_element = SOFTMAX_FLOPS if activation in ("softmax", "log_softmax") else ACTIVATION_FLOPS
     return per_element * elements
 
@@ -77,62 +85,142 @@ class Convention:
     def bytes(self) -> int:
         return DTYPE_BYTES[self.dtype]
 
-    def describe(self, cost: str, batch: Any = 1) -> str:
-        """The convention behind `cost`, in one line, for every output that shows it."""
-        if cost == "params":
-            return "parameters: trainable + non-trainable (PyTorch buffers and tied copies excluded)"
-        per = f"per batch of {batch}" if batch != 1 else "per example"
-        extras = "bias adds, activations, normalisation, softmax and pooling " + (
+    @property
+    def extras_words(self) -> str:
+        return "bias adds, activations, normalisation, softmax and pooling " + (
             "included" if self.extras else "not counted (--extras counts them)"
         )
-        if cost == "macs":
-            return f"forward multiply-accumulates of matrix products and convolutions, {per}"
-        if cost == "flops":
-            return f"forward FLOPs, 1 MAC = 2 FLOPs; {extras}; {per}"
-        if cost == "training_flops":
-            return f"training FLOPs = 3 x forward (backward = 2 x forward), 1 MAC = 2 FLOPs; {extras}; {per}"
-        if cost == "activations":
-            return f"output elements of every layer, {per}"
-        if cost == "memory":
-            return f"parameter memory in bytes, {self.dtype} ({self.bytes} bytes each)"
-        if cost == "training_memory":
-            states = OPTIMIZER_STATES[self.optimizer]
-            return (
-                f"training memory in bytes, {self.dtype}: parameters + a gradient and {states} "
-                f"{self.optimizer} state(s) per trainable parameter"
-            )
-        raise SpecError(f"cost must be one of {', '.join(COSTS)}. Received: {cost!r}")
+
+
+# The per-layer quantities rows measure (each one layer method, see layers/base.py).
+def _macs(row: Row) -> sympy.Expr:
+    return row.macs
+
+
+def _forward_flops(row: Row, convention: Convention) -> sympy.Expr:
+    return 2 * row.macs + (row.extra_flops if convention.extras else 0)
+
+
+def _kv_cache(row: Row) -> sympy.Expr:
+    return row.measure(lambda layer, x, target: layer.kv_cache(x, target))
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One cost: its names, unit, convention in words, and a row's share of it.
+
+    `row(row, convention, batch)` is the row's share for `batch` examples; `describe(convention,
+    per)` states the convention in one line (`per` is "per example" or "per batch of B").
+    """
+
+    name: str
+    label: str  # "training FLOPs": what a count is of
+    heading: str  # a column's heading
+    unit: str  # "parameters", "FLOPs", "bytes", "elements"
+    row: Callable[[Row, Convention, Any], sympy.Expr]
+    describe: Callable[[Convention, str], str]
+    help: str  # for the command line's --help
+    per_example: bool = True  # scales with the batch
+
+    @property
+    def option(self) -> str:
+        """The command line's spelling: `training-flops`."""
+        return self.name.replace("_", "-")
+
+
+def _training_memory(convention: Convention) -> str:
+    states = OPTIMIZER_STATES[convention.optimizer]
+    return (
+        f"training memory in bytes, {convention.dtype}: parameters + a gradient and {states} "
+        f"{convention.optimizer} state(s) per trainable parameter"
+    )
+
+
+_REGISTRY = (
+    Cost(
+        "params", "parameters", "Params", "parameters",
+        lambda row, c, batch: row.params,
+        lambda c, per: "parameters: trainable + non-trainable (PyTorch buffers and tied copies excluded)",
+        "parameters",
+        per_example=False,
+    ),
+    Cost(
+        "macs", "MACs", "MACs", "MACs",
+        lambda row, c, batch: batch * _macs(row),
+        lambda c, per: f"forward multiply-accumulates of matrix products and convolutions, {per}",
+        "forward multiply-accumulates",
+    ),
+    Cost(
+        "flops", "FLOPs", "FLOPs", "FLOPs",
+        lambda row, c, batch: batch * _forward_flops(row, c),
+        lambda c, per: f"forward FLOPs, 1 MAC = 2 FLOPs; {c.extras_words}; {per}",
+        "forward FLOPs (1 MAC = 2 FLOPs)",
+    ),
+    Cost(
+        "training_flops", "training FLOPs", "Training FLOPs", "FLOPs",
+        lambda row, c, batch: TRAINING_PASSES * batch * _forward_flops(row, c),
+        lambda c, per: (
+            f"training FLOPs = 3 x forward (backward = 2 x forward), 1 MAC = 2 FLOPs; {c.extras_words}; {per}"
+        ),
+        "training FLOPs (3 forward passes)",
+    ),
+    Cost(
+        "activations", "activation elements", "Activation elements", "elements",
+        lambda row, c, batch: batch * row.activations,
+        lambda c, per: f"output elements of every layer, {per}",
+        "activation elements",
+    ),
+    Cost(
+        "memory", "bytes", "Bytes", "bytes",
+        lambda row, c, batch: c.bytes * row.params,
+        lambda c, per: f"parameter memory in bytes, {c.dtype} ({c.bytes} bytes each)",
+        "bytes of the parameters",
+        per_example=False,
+    ),
+    Cost(
+        "training_memory", "bytes", "Bytes", "bytes",
+        lambda row, c, batch: c.bytes * (row.params + (1 + OPTIMIZER_STATES[c.optimizer]) * row.trainable),
+        lambda c, per: _training_memory(c),
+        "bytes of training state",
+        per_example=False,
+    ),
+    Cost(
+        "kv_cache", "KV-cache bytes", "KV-cache bytes", "bytes",
+        lambda row, c, batch: c.bytes * batch * _kv_cache(row),
+        lambda c, per: (
+            f"KV-cache bytes, {c.dtype} ({c.bytes} bytes each): the keys and values every attention "
+            f"layer keeps for its tokens of context (2 x tokens x key/value heads x head size), {per}"
+        ),
+        "bytes of attention's KV cache",
+    ),
+)  # fmt: skip
+
+COSTS: dict[str, Cost] = {cost.name: cost for cost in _REGISTRY}
+
+
+def cost_named(name: str) -> Cost:
+    """The registered cost called `name` (`training_flops` or `training-flops`)."""
+    cost = COSTS.get(name.replace("-", "_")) if isinstance(name, str) else None
+    if cost is None:
+        raise SpecError(f"cost must be one of {', '.join(COSTS)}. Received: cost={name!r}")
+    return cost
+
+
+def _per(batch: Any) -> str:
+    return f"per batch of {batch}" if batch != 1 else "per example"
 
 
 def row_cost(row: Row, cost: str, convention: Convention = Convention(), batch: Any = 1) -> sympy.Expr:
     """One row's share of `cost` under `convention`, for `batch` examples."""
-    if cost == "params":
-        return row.params
-    if cost == "macs":
-        return batch * row.macs
-    if cost in ("flops", "training_flops"):
-        forward = 2 * row.macs + (row.extra_flops if convention.extras else 0)
-        passes = TRAINING_PASSES if cost == "training_flops" else 1
-        return passes * batch * forward
-    if cost == "activations":
-        return batch * row.activations
-    if cost == "memory":
-        return convention.bytes * row.params
-    if cost == "training_memory":
-        extra_per_trainable = 1 + OPTIMIZER_STATES[convention.optimizer]
-        return convention.bytes * (row.params + extra_per_trainable * row.trainable)
-    raise SpecError(f"cost must be one of {', '.join(COSTS)}. Received: {cost!r}")
+    return cost_named(cost).row(row, convention, batch)
 
 
-def total_cost(model: Model, cost: str, convention: Convention = Convention()) -> sympy.Expr:
+def total_cost(model: Any, cost: str, convention: Convention = Convention()) -> sympy.Expr:
     """The model's total `cost`: the sum over its rows, as built (never simplified)."""
-    return sympy.Add(*(row_cost(row, cost, convention, model.batch) for row in model.rows))
+    import sympy
 
-
-LABELS = {
-    "params": "parameters", "macs": "MACs", "flops": "FLOPs", "training_flops": "training FLOPs",
-    "activations": "activation elements", "memory": "bytes", "training_memory": "bytes",
-}  # fmt: skip
+    entry = cost_named(cost)
+    return sympy.Add(*(entry.row(row, convention, model.batch) for row in model.rows))
 
 
 @dataclass(frozen=True)
@@ -150,24 +238,40 @@ class Measure:
     convention: Convention = Convention()
 
     def __post_init__(self) -> None:
-        if self.cost not in COSTS:
-            raise SpecError(f"cost must be one of {', '.join(COSTS)}. Received: cost={self.cost!r}")
+        object.__setattr__(self, "cost", cost_named(self.cost).name)
 
-    def total(self, model: Model) -> sympy.Expr:
+    @property
+    def entry(self) -> Cost:
+        return COSTS[self.cost]
+
+    def total(self, model: Any) -> sympy.Expr:
         return total_cost(model, self.cost, self.convention)
 
-    def row(self, model: Model, row: Row) -> sympy.Expr:
-        return row_cost(row, self.cost, self.convention, model.batch)
+    def row(self, model: Any, row: Row) -> sympy.Expr:
+        return self.entry.row(row, self.convention, model.batch)
 
-    def rows(self, model: Model) -> list[sympy.Expr]:
+    def rows(self, model: Any) -> list[sympy.Expr]:
         return [self.row(model, row) for row in model.rows]
 
     @property
     def label(self) -> str:
-        return LABELS[self.cost]
+        return self.entry.label
 
-    def describe(self, model: Model | None = None) -> str:
-        return self.convention.describe(self.cost, model.batch if model is not None else 1)
+    @property
+    def heading(self) -> str:
+        return self.entry.heading
+
+    @property
+    def is_params(self) -> bool:
+        return self.cost == "params"
+
+    def describe(self, model: Any = None) -> str:
+        """The convention behind this cost, in one line, for every output that shows it."""
+        return self.entry.describe(self.convention, _per(model.batch if model is not None else 1))
+
+    def with_cost(self, cost: str) -> Measure:
+        """The same convention, another cost."""
+        return Measure(cost, self.convention)
 
 
 PARAMS = Measure()

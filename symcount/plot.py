@@ -71,7 +71,7 @@ def _finish(
 
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
-    if measure.cost == "params":
+    if measure.is_params:
         axes.set_title(title)
     else:  # the convention, under the title, wrapped to the figure's width
         axes.set_title(f"{title}\n{convention}", fontsize="small", wrap=True)

@@ -14,6 +14,8 @@ from .errors import SymcountError
 from .layers import REGISTRY, Input, Layer
 from .model import Model, Sequential
 from .shapes import format_shape
+from .spec import make_layer
+from .target import KERAS
 from .values import symbol
 
 __all__ = ["Entry", "entries", "reference_data", "reference_latex", "reference_markdown", "reference_text"]
@@ -53,7 +55,7 @@ def _counts(model: Model) -> dict[str, sympy.Expr]:
 
 
 def _entry(cls: type[Layer]) -> Entry:
-    layer = cls(**cls.example_args)
+    layer = make_layer(cls, cls.example_args, KERAS)
     shape = tuple(symbol(name) for name in cls.example_input)
 
     def model(framework: str) -> Model:

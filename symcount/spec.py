@@ -16,7 +16,6 @@ text and go through the restricted parser there, never through `eval`.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,21 +27,14 @@ import sympy
 import yaml
 
 from .errors import SpecError, SymcountError
-from .layers import REGISTRY, Input, Layer
-from .layers.base import FRAMEWORKS
+from .layers import REGISTRY, Input, Layer, Repeat
 from .model import Model, Sequential
-from .values import as_expr, resolve, symbol
+from .target import FRAMEWORKS, Target, as_target
+from .values import bind, suggest
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
 TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "outputs", "blocks", "framework")
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    """` (did you mean 'dense'?)` for the closest choice, ignoring case first; else nothing."""
-    same_but_case = [choice for choice in choices if choice.lower() == word.lower()]
-    close = same_but_case or difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +55,10 @@ class Spec:
     outputs: tuple[str, ...] = ()
     blocks: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def target(self) -> Target:
+        return as_target(self.framework)
+
     def model(self) -> Model:
         """The symbolic model: every symbol free, whatever `values` says."""
         shapes = self.input if isinstance(self.input, Mapping) else {"input": self.input}
@@ -75,16 +71,14 @@ class Spec:
                     f"input {name!r}" if isinstance(self.input, Mapping) else "input"
                 ) from None
         scope: dict[str, Any] = dict(inputs)
-        last = compile_entries(
-            self.layers, scope, next(reversed(inputs.values())), self.framework, self.blocks
-        )
+        last = compile_entries(self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks)
         outputs = [last]
         if self.outputs:
             outputs = [_lookup(scope, name, "outputs") for name in self.outputs]
-        graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.framework)
+        graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.target)
         if len(inputs) == 1 and not self.outputs and graph.is_chain:
             return Sequential(
-                *graph.inputs, *(row.layer for row in graph.rows), name=self.name, framework=self.framework
+                *graph.inputs, *(row.layer for row in graph.rows), name=self.name, framework=self.target
             )
         return graph
 
@@ -93,28 +87,32 @@ class Spec:
         return sorted({s.name for s in model.symbols} | set(self.values))
 
     def values_for(
-        self, model: Model, overrides: Mapping[str, Any], defaults: bool = True
+        self,
+        model: Model,
+        overrides: Mapping[str, Any],
+        defaults: bool = True,
+        where: str = "--set",
+        free: Sequence[str] = (),
     ) -> dict[str, sympy.Expr]:
-        """The values to substitute: the spec's own (if `defaults`) overridden by `overrides`.
+        """The values to substitute: the spec's own (if `defaults`) overridden by `overrides`,
+        names checked (the one place a user's names are), parsed and resolved, once.
 
-        Values may refer to each other (`f: 2*k`); the result keeps only the model's symbols.
+        Values may refer to each other (`f: 2*k`); the `free` symbols stay free in every other
+        value (`f: 2*k` with k free stays 2*k). The result keeps only the model's symbols.
         """
         known = self.known_names(model)
-        for name in overrides:
-            if name not in known:
-                raise SpecError(
-                    f"unknown name {name!r} in --set{_suggest(name, known)}; "
-                    f"this spec knows: {', '.join(known) or 'no names'}"
-                )
+        bind(overrides, known, where)  # checks the names, one wording
         given = {**(self.values if defaults else {}), **overrides}
-        mapping = {symbol(name): as_expr(value, name) for name, value in given.items()}
+        for name in free:
+            given[name] = name
         used = {s.name for s in model.symbols}
-        return {key.name: value for key, value in resolve(mapping).items() if key.name in used}
+        bound = bind(given)
+        return {name: value for name, value in bound.items() if name in used and name not in free}
 
 
-def layer_names(framework: str = "keras") -> dict[str, type[Layer]]:
+def layer_names(target: Target) -> dict[str, type[Layer]]:
     """Spec keys and their classes: Keras' snake_case names, plus PyTorch's under `torch`."""
-    if framework != "torch":
+    if not target.torch:
         return {key: cls for key, cls in REGISTRY.items() if not cls.torch_only}
     names = dict(REGISTRY)
     names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
@@ -128,7 +126,7 @@ def _lookup(scope: Mapping[str, Any], name: Any, where: str) -> Any:
     if not isinstance(name, str) or name not in scope:
         known = sorted(scope)
         raise SpecError(
-            f"{where}: no tensor named {name!r}{_suggest(str(name), known)}; known: {', '.join(known)} "
+            f"{where}: no tensor named {name!r}{suggest(str(name), known)}; known: {', '.join(known)} "
             "(give a layer a `name` to refer to it)"
         )
     return scope[name]
@@ -138,7 +136,7 @@ def compile_entries(
     entries: Sequence[Any],
     scope: dict[str, Any],
     previous: Any,
-    framework: str,
+    target: Target,
     blocks: Mapping[str, Any],
     where: str = "layer",
 ) -> Any:
@@ -164,13 +162,13 @@ def compile_entries(
                 used = node_keys["use"]
                 if used not in layers:
                     raise SpecError(
-                        f"use: no layer named {used!r}{_suggest(str(used), sorted(layers))} before this entry"
+                        f"use: no layer named {used!r}{suggest(str(used), sorted(layers))} before this entry"
                     )
                 layer, node_name = layers[used], entry.get("name")
             elif isinstance(entry, Mapping) and entry and next(iter(entry)) == "repeat":
-                layer = build_repeat(entry, framework, blocks)
+                layer = build_repeat(entry, target, blocks)
             else:
-                layer = build_layer(entry, framework)
+                layer = build_layer(entry, target)
             names = node_keys.get("inputs")
             if names is None:
                 sources = [previous]
@@ -202,11 +200,9 @@ def _one(sources: list[Any], layer: Layer) -> Any:
     return sources[0]
 
 
-def build_repeat(entry: Mapping[str, Any], framework: str, blocks: Mapping[str, Any]) -> Layer:
+def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
     """`{repeat: {times: L, layers: [...]}}` or `{repeat: {times: L, block: name}}`: inside the
     block, entries refer to its input as `input` and to each other by name."""
-    from .layers.repeat import Repeat
-
     arguments = entry["repeat"]
     options = {k: v for k, v in entry.items() if k != "repeat"}
     if not isinstance(arguments, Mapping) or "times" not in arguments:
@@ -228,7 +224,7 @@ def build_repeat(entry: Mapping[str, Any], framework: str, blocks: Mapping[str, 
 
     def block(entry_tensor: Any) -> Any:
         return compile_entries(
-            body, {"input": entry_tensor}, entry_tensor, framework, blocks, where="block layer"
+            body, {"input": entry_tensor}, entry_tensor, target, blocks, where="block layer"
         )
 
     unknown_options = set(options) - {"name", "trainable"}
@@ -239,13 +235,14 @@ def build_repeat(entry: Mapping[str, Any], framework: str, blocks: Mapping[str, 
     return Repeat(arguments["times"], block, **options)
 
 
-def build_layer(entry: Any, framework: str = "keras") -> Layer:
+def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     """One layer from its spec entry: `flatten`, `{dense: 3}`, `{dense: {units: 3}}`,
     `{conv2d: [f, 3]}` (positional, as in Python) or `{dense: 3, activation: relu}`.
 
     Under `framework: torch`, PyTorch's names work too: `{linear: {out_features: 3}}`.
     """
-    known = layer_names(framework)
+    target = as_target(target)
+    known = layer_names(target)
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
@@ -256,9 +253,9 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
     if not isinstance(key, str) or key not in known:
-        if framework != "torch" and key in layer_names("torch"):
+        if not target.torch and key in layer_names(Target("torch")):
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
-        raise SpecError(f"unknown layer {key!r}{_suggest(str(key), sorted(known))}")
+        raise SpecError(f"unknown layer {key!r}{suggest(str(key), sorted(known))}")
     cls = known[key]
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
@@ -279,13 +276,13 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
     kwargs = _translate(key, cls.aliases, kwargs)
-    if framework == "torch":
+    if target.torch:
         kwargs = _translate(key, cls.torch_args, kwargs)
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
             raise SpecError(
-                f"{key} has no option {name!r}{_suggest(str(name), names)}; options: {', '.join(names)}"
+                f"{key} has no option {name!r}{suggest(str(name), names)}; options: {', '.join(names)}"
             )
     missing = [
         f.name for f in fields
@@ -294,7 +291,21 @@ def build_layer(entry: Any, framework: str = "keras") -> Layer:
     if missing:
         example = f"{key}: {{{', '.join(f'{name}: ...' for name in missing)}}}"
         raise SpecError(f"{key} needs {' and '.join(missing)}, e.g. `{example}`")
-    return cls(**kwargs)
+    return make_layer(cls, kwargs, target)
+
+
+def make_layer(cls: type[Layer], kwargs: Mapping[str, Any], target: Target) -> Layer:
+    """`cls(**kwargs)`, with the arguments that are layers themselves (Bidirectional's `layer`)
+    built from their spec entries first, under the same target."""
+    arguments = dict(kwargs)
+    for name in cls.nested:
+        entry = arguments.get(name)
+        if entry is not None and not isinstance(entry, Layer):
+            try:
+                arguments[name] = build_layer(entry, target)
+            except SymcountError as error:
+                raise error.with_context(name) from None
+    return cls(**arguments)
 
 
 def _translate(key: str, spellings: Mapping[str, str], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -316,7 +327,7 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
         )
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            raise SpecError(f"{source}: unknown key {key!r}{_suggest(str(key), list(TOP_LEVEL_KEYS))}")
+            raise SpecError(f"{source}: unknown key {key!r}{suggest(str(key), list(TOP_LEVEL_KEYS))}")
     for key in ("input", "layers"):
         if key not in data:
             raise SpecError(f"{source}: missing {key!r}")
@@ -385,7 +396,7 @@ def load_spec(source: str | Path) -> Spec:
         return parse_spec(_load_yaml(resource.read_text(encoding="utf-8"), name), name)
     names = sorted(examples())
     raise SpecError(
-        f"no spec file or built-in example named {name!r}{_suggest(name, names)}; examples: {', '.join(names)}"
+        f"no spec file or built-in example named {name!r}{suggest(name, names)}; examples: {', '.join(names)}"
     )
 
 
@@ -393,4 +404,4 @@ def build(source: str | Path, values: Mapping[str, Any] | None = None, defaults:
     """The model of a spec file or example, with its values (and `values`) substituted."""
     spec = load_spec(source)
     model = spec.model()
-    return model.subs(spec.values_for(model, values or {}, defaults=defaults))
+    return model.xreplace(spec.values_for(model, values or {}, defaults=defaults))

@@ -7,14 +7,18 @@ canonical symbol here, whether it came from Python, a spec file or the command l
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
-from .errors import SymcountError
+from .errors import SpecError, SymcountError
 
-__all__ = ["symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical"]
+__all__ = [
+    "symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",
+]  # fmt: skip
 
 
 def symbol(name: str) -> sympy.Symbol:
@@ -117,3 +121,48 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
             expr = mapping[key]
             result[key] = expr.xreplace({d: result[d] for d in depends[key]}) if depends[key] else expr
     return {key: result[key] for key in mapping}
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'dense'?)` when one choice is close (same but for case, or one or two
+    letters off); nothing otherwise, since a far-fetched suggestion misleads."""
+    options = list(choices)
+    same_but_case = [choice for choice in options if choice.lower() == word.lower()]
+    close = same_but_case or difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def name_of(key: Any) -> str:
+    """A value's name, whether given as text or as a symbol."""
+    return key.name if isinstance(key, sympy.Symbol) else str(key)
+
+
+def check_names(names: Iterable[Any], known: Iterable[str], where: str, owner: str = "this spec") -> None:
+    """Raise unless every name is known: the one check, and the one wording, for user values."""
+    listed = sorted(set(known))
+    for key in names:
+        name = name_of(key)
+        if name not in listed:
+            raise SpecError(
+                f"unknown name {name!r} in {where}{suggest(name, listed)}; "
+                f"{owner} knows: {', '.join(listed) or 'no names'}"
+            )
+
+
+def bind(
+    values: Mapping[Any, Any],
+    known: Iterable[str] | None = None,
+    where: str = "values",
+    owner: str = "this spec",
+) -> dict[str, sympy.Expr]:
+    """User values by name, checked against `known` (unless None), parsed and resolved, once.
+
+    Example:
+        >>> bind({"f": "2*k", "k": 3}, ["f", "k"])
+        {'f': 6, 'k': 3}
+    """
+    named = {name_of(key): value for key, value in values.items()}
+    if known is not None:
+        check_names(named, known, where, owner)
+    mapping = {symbol(name): as_expr(value, name) for name, value in named.items()}
+    return {key.name: value for key, value in resolve(mapping).items()}

@@ -211,7 +211,7 @@ def test_plot(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["diff", "lesson-cnn", "--wrt", "q"], "unknown symbol 'q' in --wrt"),
+        (["diff", "lesson-cnn", "--wrt", "q"], "unknown name 'q' in --wrt; this spec knows: C, H, W, f, k"),
         (["scaling", "lesson-cnn", "--wrt", "f", "--together", "f"], "give one of --wrt"),
         (["scaling", "lesson-dense", "--together", "h1,h2", "--by", "H"], "already a symbol"),
         (["solve", "lesson-cnn", "--for", "f", "--budget", "lots"], "the budget must be a number"),

@@ -320,7 +320,9 @@ def test_sweep_equals_count_at_every_grid_point(grid: tuple) -> None:
 
 def test_sweep_refuses_unknown_and_missing_symbols() -> None:
     model, values = lesson("lesson-dense")
-    with pytest.raises(SymcountError, match="unknown symbol 'x'"):
+    with pytest.raises(
+        SymcountError, match="unknown name 'x' in the explorer; the model knows: H, W, h1, h2"
+    ):
         sweep(model, {"x": [1]}, values)
     with pytest.raises(SymcountError, match="depends on h2"):
         sweep(model, {"h1": [1]}, {"H": 28, "W": 28})
@@ -413,7 +415,17 @@ def test_explain_any_layer_from_its_weights() -> None:
 
 
 def test_notebook_reprs() -> None:
+    # Jupyter shows a model through the formatters symcount registers with IPython (models never
+    # import render): the summary table as HTML, the total as LaTeX.
+    pytest.importorskip("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import symcount
+
+    shell = InteractiveShell.instance()
+    assert symcount.register_jupyter(shell)
     model, _ = lesson("lesson-cnn")
-    html = model._repr_html_()
+    shown, _ = shell.display_formatter.format(model)
+    html = shown["text/html"]
     assert html.startswith("<table>") and "conv2d_1 (Conv2D)" in html and "</table>" in html
-    assert model._repr_latex_() == "$\\displaystyle N = C f k^{2} + 3 H W f + f^{2} k^{2} + 2 f + 3$"
+    assert shown["text/latex"] == "$\\displaystyle N = C f k^{2} + 3 H W f + f^{2} k^{2} + 2 f + 3$"

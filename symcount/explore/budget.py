@@ -13,8 +13,8 @@ from ..costs import PARAMS, Measure
 from ..errors import SpecError, SymcountError
 from ..model import Model
 from ..values import as_expr
-from .common import Values, _fix, _names, _symbol_of
-from .evaluate import _Evaluator
+from .common import Values, fix, named, symbol_of
+from .evaluate import Evaluator
 
 # Budgets.
 
@@ -76,14 +76,14 @@ def solve_budget(
         >>> solve_budget(model, "h1", 10**6, spec.values_for(model, {}), Measure("flops")).value
         629
     """
-    given = {name: value for name, value in _names(values).items() if name != wrt}
-    variable = _symbol_of(model, wrt)
+    given = {name: value for name, value in named(values).items() if name != wrt}
+    variable = symbol_of(model, wrt)
     limit = as_expr(budget, "budget")
     if not (limit.is_number and limit.is_real):
         raise SpecError(f"the budget must be a number. Received: {budget!r}")
-    fixed = _fix(model, given, [wrt])
+    fixed = fix(model, given, [wrt])
     total = sympy.expand(measure.total(fixed))
-    evaluator = _Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,), measure)
+    evaluator = Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,), measure)
 
     def count(n: int) -> int | None:
         return evaluator.count((n,))

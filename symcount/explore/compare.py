@@ -9,7 +9,7 @@ import sympy
 from .. import algebra
 from ..costs import PARAMS, Measure
 from ..model import Model
-from .common import Values, _names
+from .common import Values, named
 
 # Comparisons.
 
@@ -75,7 +75,7 @@ def compare(
         >>> result.first.total, result.second.total, result.ratio
         (1599360, 15940, 79968/797)
     """
-    a = _shares(first.subs(_names(first_values)), "first", measure)
-    b = _shares(second.subs(_names(second_values)), "second", measure)
+    a = _shares(first.subs(named(first_values)), "first", measure)
+    b = _shares(second.subs(named(second_values)), "second", measure)
     ratio = None if b.total == 0 else algebra.ratio(a.total, b.total)
     return Comparison(a, b, sympy.expand(a.total - b.total), ratio, measure)

@@ -60,7 +60,7 @@ class _Plan:
         return results
 
 
-class _Evaluator:
+class Evaluator:
     """The total (and each layer's count) of a model whose only free symbols are `names`, at
     many points at once, exact, and refused where the model would refuse them. What is counted is
     `measure`'s cost: parameters unless asked otherwise.

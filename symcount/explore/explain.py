@@ -5,16 +5,14 @@ Other costs (FLOPs, memory...) are explained by each layer's formula and its num
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy
 
 from ..costs import PARAMS, Measure
 from ..model import Model, Row
-from ..render import number
-from ..shapes import format_shape
-from .common import Values, _names
+from ..text import dims, in_sum, number
+from .common import Values, named
 
 # Explanations.
 
@@ -51,57 +49,27 @@ class Explanation:
     convention: str = PARAMS.describe()
 
 
-def _text(expr: sympy.Expr) -> str:
-    """A number with thousands separators, or a formula (in parentheses when it is a sum)."""
-    shown = number(expr)
-    return f"({shown})" if isinstance(expr, sympy.Expr) and expr.is_Add else shown
-
-
-def _many(expr: sympy.Expr, word: str) -> str:
-    plural = word + ("es" if word.endswith("s") else "s")
-    return f"{_text(expr)} {word if expr == 1 else plural}"
-
-
-def _dims(shape: Sequence[sympy.Expr]) -> str:
-    """`28x28x10` as the lesson writes shapes; `(H, W, f)` while symbols would blur the x's."""
-    if not shape:
-        return "scalar"
-    if all(d.is_Integer for d in shape):
-        return "x".join(str(d) for d in shape)
-    return format_shape(shape)
+def _weight_words(row: Row) -> str:
+    """Each weight with its shape and size: `gamma (10) (10) + moving_mean (10) (10, non-trainable)`."""
+    notes = {
+        "non_trainable": ", non-trainable",
+        "buffer": ", a buffer, not counted",
+        "tied": f", tied to {row.tied_to}'s, counted there",
+    }
+    return " + ".join(
+        f"{w.name} {dims(w.shape)} ({number(sympy.expand(w.size))}{notes.get(w.kind, '')})"
+        for w in row.weights
+    )
 
 
 def _words(row: Row) -> str:
+    """Where a row's parameters come from: the layer's own words, else each weight's."""
     if row.shared_with is not None:
         return f"0, it reuses the weights of {row.shared_with} (counted there)"
-    names = [w.name for w in row.weights]
-    total = number(sympy.expand(row.params))
-    # The lesson's wording, for a kernel (and bias) in Keras' layout, every weight counted here.
-    plain = names in (["kernel"], ["kernel", "bias"]) and all(w.kind == "trainable" for w in row.weights)
-    width = getattr(row.layer, "units", None) if row.kind == "Dense" else getattr(row.layer, "filters", None)
-    plain = plain and width is not None and row.weights[0].shape[-1] == width
-    bias = f" + {_many(row.weights[1].shape[0], 'bias')}" if names == ["kernel", "bias"] else ""
-    if plain and row.kind == "Dense" and len(row.weights[0].shape) == 2:
-        n_in, units = row.weights[0].shape
-        words = f"{_many(n_in, 'input')} x {_many(units, 'unit')}{bias} = {total}"
-    elif plain and row.kind in ("Conv1D", "Conv2D", "Conv3D"):
-        *window, channels, filters = row.weights[0].shape
-        words = f"{_many(filters, 'kernel')} x {_dims(window)} x {_many(channels, 'channel')}{bias} = {total}"
-    elif row.kind == "Flatten":
-        return f"0, it only reshapes {_dims(row.input_shape)} into {_text(row.output_shape[0])}"
-    elif not row.weights:
-        reason = type(row.layer).derivation or "it has no weights"
-        return f"0, {reason}"
-    else:
-        parts = []
-        for weight in row.weights:
-            note = {
-                "non_trainable": ", non-trainable",
-                "buffer": ", a buffer, not counted",
-                "tied": f", tied to {row.tied_to}'s, counted there",
-            }.get(weight.kind, "")
-            parts.append(f"{weight.name} {_dims(weight.shape)} ({number(sympy.expand(weight.size))}{note})")
-        words = f"{' + '.join(parts)} = {total}"
+    told = row.layer.explain(row.argument, row.target) if row.tied_to is None else None
+    if not row.weights:
+        return f"0, {told or type(row.layer).derivation or 'it has no weights'}"
+    words = f"{told or _weight_words(row)} = {number(sympy.expand(row.params))}"
     if not row.layer.trainable and row.params != 0:
         words += " (frozen: not trainable)"
     return words
@@ -126,16 +94,16 @@ def explain(model: Model, values: Values | None = None, measure: Measure = PARAM
         >>> explain(build("lesson-cnn", defaults=False), {"k": 3}, Measure("macs")).layers[0].words
         'C*H*W*f*k**2 = 9*C*H*W*f'
     """
-    valued = model.subs(_names(values))
+    valued = model.subs(named(values))
     layers = []
     for row, placed in zip(model.rows, valued.rows):
         formula, value = sympy.expand(measure.row(model, row)), sympy.expand(measure.row(valued, placed))
-        words = _words(placed) if measure.cost == "params" else _formula_words(formula, value)
+        words = _words(placed) if measure.is_params else _formula_words(formula, value)
         terms = tuple(Term(w.name, w.shape, w.size, w.kind) for w in placed.weights)
         params = sympy.expand(placed.params)
         layers.append(
             LayerExplanation(placed.position, placed.name, placed.kind, params, terms, words, formula, value)
         )
     total = sympy.expand(measure.total(valued))
-    words = f"{' + '.join(_text(layer.value) for layer in layers)} = {number(total)}"
+    words = f"{' + '.join(in_sum(layer.value) for layer in layers)} = {number(total)}"
     return Explanation(valued.name, tuple(layers), total, words, measure, measure.describe(valued))

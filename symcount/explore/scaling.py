@@ -14,7 +14,7 @@ from ..costs import PARAMS, Measure
 from ..errors import ParseError, SpecError
 from ..model import Model
 from ..values import as_expr, symbol
-from .common import Values, _fix, _known, _names, _resolved, _symbol_of
+from .common import Values, at_point, fix, named, resolved, symbol_of
 
 # Derivatives and growth.
 
@@ -45,12 +45,12 @@ def diff(model: Model, wrt: str, values: Values | None = None, measure: Measure 
         >>> diff(model, "h1", {"H": 28, "W": 28}, Measure("macs")).derivative
         h2 + 784
     """
-    given = _names(values)
-    variable = _symbol_of(model, wrt)
-    fixed = _fix(model, given, [wrt])
+    given = named(values)
+    variable = symbol_of(model, wrt)
+    fixed = fix(model, given, [wrt])
     total = measure.total(fixed)
     derivative = algebra.derivative(total, variable)
-    point = {wrt: _resolved(given)[wrt]} if wrt in given else {}
+    point = {wrt: resolved(given)[wrt]} if wrt in given else {}
     value = derivative.xreplace({variable: point[wrt]}) if point else None
     smooth = algebra.is_smooth(total, variable)
     return Diff(wrt, derivative, point, value, not smooth, measure, measure.describe(fixed))
@@ -126,7 +126,7 @@ def scaling(
         >>> report.degree, report.leading_term, report.elasticity_at
         (2, 9*f**2, 25430/24533)
     """
-    given = _names(values)
+    given = named(values)
     if isinstance(wrt, str) and "=" not in wrt:
         substitution: dict[str, sympy.Expr] = {}
         names = [wrt]
@@ -138,10 +138,10 @@ def scaling(
         names = list(substitution)
         if not names:
             raise SpecError("scaling needs at least one symbol to scale")
-    variables = [_symbol_of(model, name) for name in names]
-    fixed = _fix(model, given, names)
+    variables = [symbol_of(model, name) for name in names]
+    fixed = fix(model, given, names)
     total = measure.total(fixed)
-    point = _resolved(given)
+    point = resolved(given)
     if not substitution:
         variable = variables[0]
         at = {names[0]: point[names[0]]} if names[0] in point else {}
@@ -169,8 +169,8 @@ def scaling(
         order=algebra.big_o(total, variable),
         elasticity=rate,
         point=at,
-        total_at=_known(total, at),
-        elasticity_at=_known(rate, at),
+        total_at=at_point(total, at),
+        elasticity_at=at_point(rate, at),
         smoothed=not algebra.is_smooth(total, variable),
         measure=measure,
         convention=measure.describe(fixed),

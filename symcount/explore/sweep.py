@@ -12,8 +12,8 @@ from ..costs import PARAMS, Measure
 from ..errors import ParseError, SpecError
 from ..model import Model
 from ..values import as_expr
-from .common import Values, _fix, _names, _symbol_of
-from .evaluate import _Evaluator
+from .common import Values, fix, named, symbol_of
+from .evaluate import Evaluator
 
 # Sweeps.
 
@@ -63,7 +63,7 @@ class Sweep:
     grid: tuple[Sequence[int], ...]
     columns: tuple[str, ...]
     chunk_size: int = 4096
-    evaluator: _Evaluator | None = field(default=None, repr=False, compare=False)
+    evaluator: Evaluator | None = field(default=None, repr=False, compare=False)
     measure: Measure = PARAMS  # what the totals count
     convention: str = PARAMS.describe()
 
@@ -126,7 +126,7 @@ def sweep(
     if not names:
         raise SpecError("a sweep needs at least one grid, e.g. w=8:1024:8")
     for name in names:
-        _symbol_of(model, name)
+        symbol_of(model, name)
         if names.count(name) > 1:
             raise SpecError(f"{name!r} has two grids")
     axes: list[Sequence[int]] = []
@@ -139,9 +139,9 @@ def sweep(
         if isinstance(axis, range) and (axis.step < 1 or axis.start < 1):
             raise SpecError(f"a grid range must be increasing, from 1 or more. Received: {name}={axis!r}")
         axes.append(axis)
-    fixed = _fix(model, _names(values), names)
+    fixed = fix(model, named(values), names)
     largest = tuple(axis[-1] if isinstance(axis, range) else max(axis) for axis in axes)
-    evaluator = _Evaluator(fixed, names, layers, largest, measure)
+    evaluator = Evaluator(fixed, names, layers, largest, measure)
     # Fold the model itself at the grid's first and last points: what a formula cannot show
     # (a layer refusing some combination of values) is then reported before any output.
     evaluator.folded(tuple(axis[0] for axis in axes))

@@ -24,8 +24,9 @@ import sympy
 from ..costs import BIAS_FLOPS, MERGE_FLOPS, NORMALIZE_FLOPS, SOFTMAX_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
+from ..target import Target
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, check_flag, require_rank
+from .base import Layer, Weight, as_float, check_activation, require_rank
 
 __all__ = ["MultiHeadAttention", "TransformerEncoder"]
 
@@ -105,8 +106,6 @@ class MultiHeadAttention(Layer):
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))
-        for flag in ("use_bias", "use_gate", "add_bias_kv", "add_zero_attn", "batch_first"):
-            check_flag(getattr(self, flag), flag)
         if self.output_dims is not None:
             self._set("output_dims", output_sizes(self.output_dims))
 
@@ -122,13 +121,13 @@ class MultiHeadAttention(Layer):
                 )
         return features
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         features = self.features(input_shape)
         return (input_shape[0], *(self.output_dims or (features,)))
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         features = self.features(input_shape)
-        if framework == "torch":
+        if target.torch:
             return self.torch_weights(features)
         if self.add_bias_kv:
             raise SpecError(
@@ -187,11 +186,11 @@ class MultiHeadAttention(Layer):
             weights.append(self.weight("out_proj.bias", (features,)))
         return tuple(weights)
 
-    def head_sizes(self, input_shape: Shape, framework: str) -> tuple[sympy.Expr, ...]:
+    def head_sizes(self, input_shape: Shape, target: Target) -> tuple[sympy.Expr, ...]:
         """(d, k, v, o, S): input width, key and value head sizes, output width, keys per query."""
         features = self.features(input_shape)
-        self.weights(input_shape, framework)  # the same checks as the weights (head sizes, options)
-        if framework == "torch":
+        self.weights(input_shape, target)  # the same checks as the weights (head sizes, options)
+        if target.torch:
             key_dim = value_dim = features / self.num_heads
         else:
             key_dim = self.key_dim if self.key_dim is not None else features / self.num_heads
@@ -201,20 +200,20 @@ class MultiHeadAttention(Layer):
         keys = input_shape[0] + int(self.add_bias_kv) + int(self.add_zero_attn)
         return features, key_dim, value_dim, outputs, keys
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # T positions projected to queries and keys (d*h*k each) and values (and Keras' gate, d*h*v);
         # per head, T queries times S keys (k each) and T weightings of S values (v each); the output
         # maps h*v to o per position.
-        d, k, v, o, keys = self.head_sizes(input_shape, framework)
+        d, k, v, o, keys = self.head_sizes(input_shape, target)
         steps, h = input_shape[0], self.num_heads
         projections = steps * d * h * (2 * k + v + (v if self.use_gate else 0))
         return projections + steps * keys * h * (k + v) + steps * h * v * o
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Biases of the projections (h*(2k + v) per position, the gate's h*v, the output's o),
         # the queries scaled by 1/sqrt(k), a softmax over each of the T*h rows of S scores, and
         # Keras' gate: a sigmoid and a product per element of the h*v attended values.
-        _, k, v, o, keys = self.head_sizes(input_shape, framework)
+        _, k, v, o, keys = self.head_sizes(input_shape, target)
         steps, h = input_shape[0], self.num_heads
         gated = v if self.use_gate else 0
         biases = BIAS_FLOPS * steps * (h * (2 * k + v + gated) + o) if self.use_bias else 0
@@ -222,6 +221,12 @@ class MultiHeadAttention(Layer):
         softmax = SOFTMAX_FLOPS * steps * h * keys
         gate = activation_flops("sigmoid", steps * h * gated) + MERGE_FLOPS * steps * h * gated
         return biases + scale + softmax + gate
+
+    def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        # The keys and values of the T tokens of context: h heads of k and of v numbers per token
+        # (PyTorch's bias_k/bias_v are parameters and its zero attention a constant: not cached).
+        _, k, v, _, _ = self.head_sizes(input_shape, target)
+        return input_shape[0] * self.num_heads * (k + v)
 
     def describe(self) -> str:
         size = f", key_dim={self.key_dim}" if self.key_dim is not None else ""
@@ -271,29 +276,27 @@ class TransformerEncoder(Layer):
         self._set("dropout", as_float(self.dropout, "dropout"))
         self._set("layer_norm_epsilon", as_float(self.layer_norm_epsilon, "layer_norm_epsilon"))
         check_activation(self.activation)
-        for flag in ("normalize_first", "use_bias", "batch_first"):
-            check_flag(getattr(self, flag), flag)
 
     def attention(self) -> MultiHeadAttention:
         """The block's self-attention: heads of d/h, biases as the block's."""
         return MultiHeadAttention(self.num_heads, use_bias=self.use_bias, trainable=self.trainable)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=2)
         return input_shape
 
-    def check_framework(self, input_shape: Shape, framework: str) -> None:
+    def check_framework(self, input_shape: Shape, target: Target) -> None:
         require_rank(self, input_shape, rank=2)
-        if framework == "torch" and self.activation not in TORCH_ACTIVATIONS:
+        if target.torch and self.activation not in TORCH_ACTIVATIONS:
             raise SpecError(
                 f"PyTorch's TransformerEncoderLayer takes activation 'relu' or 'gelu'. "
                 f"Received: activation={self.activation!r}"
             )
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        self.check_framework(input_shape, framework)
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.check_framework(input_shape, target)
         d, f = input_shape[-1], self.intermediate_dim
-        torch = framework == "torch"
+        torch = target.torch
         # (name, shape, is a bias): PyTorch's Linear weight is (out, in), Keras' Dense kernel (in, out).
         parts = [
             ("linear1.weight", (f, d), False) if torch else ("intermediate_dense/kernel", (d, f), False),
@@ -306,28 +309,32 @@ class TransformerEncoder(Layer):
             parts.append((f"{norm}.bias" if torch else f"{norm}/beta", (d,), True))
         prefix = "self_attn." if torch else "self_attention/"
         attention = tuple(
-            Weight(prefix + w.name, w.shape, w.kind) for w in self.attention().weights(input_shape, framework)
+            Weight(prefix + w.name, w.shape, w.kind) for w in self.attention().weights(input_shape, target)
         )
         rest = tuple(self.weight(name, shape) for name, shape, bias in parts if self.use_bias or not bias)
         return attention + rest
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # The self-attention, then the feed-forward d -> f -> d at each of the T positions.
-        self.check_framework(input_shape, framework)
+        self.check_framework(input_shape, target)
         steps, d = input_shape
-        return self.attention().macs(input_shape, framework) + steps * 2 * d * self.intermediate_dim
+        return self.attention().macs(input_shape, target) + steps * 2 * d * self.intermediate_dim
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # The attention's extras; the feed-forward's biases (f + d) and activation (f) per position;
         # two residual adds and two LayerNorms (standardise, scale, and shift with biases) of T*d.
-        self.check_framework(input_shape, framework)
+        self.check_framework(input_shape, target)
         steps, d = input_shape
         f = self.intermediate_dim
         biases = BIAS_FLOPS * steps * (f + d) if self.use_bias else 0
         norms = 2 * steps * d * (NORMALIZE_FLOPS + BIAS_FLOPS * (1 + int(self.use_bias)))
         residuals = MERGE_FLOPS * 2 * steps * d
         feed_forward = biases + activation_flops(self.activation, steps * f)
-        return self.attention().extra_flops(input_shape, framework) + feed_forward + residuals + norms
+        return self.attention().extra_flops(input_shape, target) + feed_forward + residuals + norms
+
+    def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        self.check_framework(input_shape, target)
+        return self.attention().kv_cache(input_shape, target)
 
     def describe(self) -> str:
         return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"

@@ -1,9 +1,10 @@
-"""What every layer is: a small frozen dataclass that knows its weights and its output shape.
+"""What every layer is: a small frozen dataclass that answers every question under one target.
 
-A layer holds its hyperparameters as sympy expressions and has two pure methods:
-`output_shape(input_shape)` and `weights(input_shape, framework)`. There is no build step and no
-mutable state; a model places layers and folds them. Other costs (multiply-accumulates, FLOPs,
-memory) are meant to join as further pure methods of the same form, with a zero default.
+A layer holds its hyperparameters as sympy expressions and answers, for an input shape and a
+`Target` (the framework whose conventions count), with pure methods: `output_shape`, `weights`, and
+one method per per-layer quantity the cost registry (symcount.costs) reads: `macs`, `extra_flops`,
+`activations`, `kv_cache`, each with a default here. There is no build step and no mutable state;
+the graph module places layers and folds them.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any, ClassVar
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
+from ..graph import Node, Parts, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
+from ..target import Target
 from ..values import as_expr, as_size, as_sizes
 
-__all__ = ["Layer", "Weight", "REGISTRY", "FRAMEWORKS", "ACTIVATIONS", "snake_case"]
-
-FRAMEWORKS = ("keras", "torch")
+__all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case"]
 
 # Keras' activation names (keras.activations); they cost no parameters, but a typo is an error.
 ACTIVATIONS = frozenset(
@@ -46,27 +47,6 @@ def snake_case(class_name: str) -> str:
     """Keras' snake_case of a class name: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-@dataclass(frozen=True)
-class Weight:
-    """One weight tensor of a layer: Keras' `add_weight`, PyTorch's parameter or buffer.
-
-    `kind` is "trainable", "non_trainable" (a Keras weight that is not trained, or any weight of a
-    frozen layer) or "buffer" (PyTorch state that is not a parameter, such as BatchNorm's running
-    statistics: counted apart, never in the total).
-    """
-
-    name: str
-    shape: Shape
-    kind: str = "trainable"
-
-    @property
-    def size(self) -> sympy.Expr:
-        return product(self.shape)
-
-    def __str__(self) -> str:
-        return f"{self.name}{format_shape(self.shape)}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +92,8 @@ class Layer:
     # specs do not accept; and, on a Keras layer, the names of such PyTorch twins (for the docs).
     torch_only: ClassVar[bool] = False
     torch_counterpart: ClassVar[str] = ""
+    # Arguments that are layers themselves (Bidirectional's `layer`): a spec builds them first.
+    nested: ClassVar[tuple[str, ...]] = ()
     # Keras spellings a field could not keep (a field cannot be called `output_shape`, which is a
     # method): spec argument -> our field, accepted under every framework.
     aliases: ClassVar[dict[str, str]] = {}
@@ -155,11 +137,9 @@ class Layer:
         except SymcountError as error:
             raise error.with_context(type(self).__name__) from None
 
-    def __call__(self, inputs: Any, *, name: str | None = None) -> Any:
+    def __call__(self, inputs: Any, *, name: str | None = None) -> Node:
         """Apply the layer to a tensor (or a list of tensors): a node of a graph, as in Keras."""
-        from ..model import call_layer
-
-        return call_layer(self, inputs, name)
+        return call(self, inputs, name)
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -167,34 +147,48 @@ class Layer:
     def validate(self) -> None:
         """Check hyperparameters that are not sizes (padding names, activations...)."""
 
-    # The two pure methods every layer answers.
+    # The questions every layer answers, each for one input and under one target.
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         """The shape this layer produces from `input_shape` (batch axis excluded)."""
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         """The weight tensors this layer creates for `input_shape`, each tagged with its kind."""
         return ()
 
-    # Costs of one forward pass for one example (the batch is a factor the model applies).
-    # symcount's convention (docs/costs.md): 1 MAC = 2 FLOPs; `macs` counts the multiply-accumulates
-    # of matrix products and convolutions (what torch's FlopCounterMode counts, halved); everything
-    # else (bias adds, activations, normalisation, softmax, pooling, merges) is `extra_flops`, which
-    # a FLOP count includes only when asked.
+    # Per-layer quantities of one forward pass on one example (the registry in symcount.costs
+    # turns them into costs; the batch is a factor it applies). 1 MAC = 2 FLOPs; `macs` counts the
+    # multiply-accumulates of matrix products and convolutions (what torch's FlopCounterMode
+    # counts, halved); everything else (bias adds, activations, normalisation, softmax, pooling,
+    # merges) is `extra_flops`, which a FLOP count includes only when asked.
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         """Multiply-accumulates of one forward pass on one example."""
         return sympy.Integer(0)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         """Floating-point operations outside multiply-accumulates, for one example."""
         return sympy.Integer(0)
 
-    def activations(self, input_shape: Shape, output_shape: Shape) -> sympy.Expr:
-        """Elements the forward pass produces for one example: the output, unless the layer is
-        made of others (a repeated block, a transformer block) whose outputs count too."""
-        return product(output_shape)
+    def activations(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        """Elements the forward pass produces for one example: the output."""
+        return product(self.output_shape(input_shape, target))
+
+    def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        """Numbers kept between decoding steps for one example: an attention layer's keys and
+        values for its tokens of context; nothing for other layers."""
+        return sympy.Integer(0)
+
+    def parts(self, input_shape: Shape, target: Target) -> Parts | None:
+        """For a layer made of others (a repeated block): (multiplier, rows) pairs whose
+        quantities add up to this layer's; None for a layer that answers itself."""
+        return None
+
+    def explain(self, input_shape: Shape, target: Target) -> str | None:
+        """Where this layer's parameter count comes from, in the lesson's words ("784 inputs x 10
+        units + 10 biases"), or None to let each weight speak for itself."""
+        return None
 
     # Helpers for subclasses and models.
 
@@ -219,7 +213,7 @@ class Layer:
                 )
         return dataclasses.replace(self, **changes) if changes else self
 
-    def check_channels(self, input_shape: Shape) -> None:
+    def check_channels(self, input_shape: Shape, target: Target) -> None:
         """Raise if the user stated `channels_in` and the input's last axis certainly differs."""
         if self.channels_in is None or not input_shape:
             return

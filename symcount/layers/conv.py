@@ -27,6 +27,8 @@ import sympy
 from ..costs import BIAS_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
 from ..shapes import Padding, Shape, conv_length, format_shape, product, transposed_conv_length
+from ..target import Target
+from ..text import dims, many
 from ..values import as_expr
 from .base import Layer, Weight, check_activation, require_rank
 
@@ -96,8 +98,6 @@ class _Convolution(Layer):
     def validate(self) -> None:
         self._check_padding()
         check_activation(self.activation)
-        if not isinstance(self.use_bias, bool):
-            raise SpecError(f"expected true or false. Received: use_bias={self.use_bias!r}")
 
     def _check_padding(self) -> None:
         """A Keras name, or (where allowed) zeros per side: numbers, expressions, or one per axis.
@@ -123,9 +123,9 @@ class _Convolution(Layer):
         """The padding along each spatial axis."""
         return self.padding if isinstance(self.padding, tuple) else (self.padding,) * self.rank
 
-    def keras_rules(self, framework: str) -> None:
+    def keras_rules(self, target: Target) -> None:
         """Raise under `framework: keras` for what Keras refuses to build and PyTorch accepts."""
-        if framework != "keras" or not self.keras_stride_or_dilation:
+        if not target.keras or not self.keras_stride_or_dilation:
             return
         strided = any(_known(s > 1) for s in self.strides)
         dilated = any(_known(d > 1) for d in self.dilation_rate)
@@ -168,10 +168,10 @@ class _Convolution(Layer):
     def with_bias(self, kernels: tuple[Weight, ...], size: sympy.Expr) -> tuple[Weight, ...]:
         return (*kernels, self.weight("bias", (size,))) if self.use_bias else kernels
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # One bias add per output element (each channel's bias at every position), then the
         # activation on each output element.
-        outputs = product(self.output_shape(input_shape))
+        outputs = product(self.output_shape(input_shape, target))
         bias = BIAS_FLOPS * outputs if self.use_bias else sympy.Integer(0)
         return bias + activation_flops(self.activation, outputs)
 
@@ -217,21 +217,28 @@ class _Conv(_Convolution):
         super().validate()
         check_groups("filters", self.filters, self.groups, SpecError)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         return (*self.lengths(input_shape), self.filters)
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        self.keras_rules(framework)
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.keras_rules(target)
         _, channels = self.spatial(input_shape)
         kernel = self.weight("kernel", (*self.kernel_size, channels / self.groups, self.filters))
         return self.with_bias((kernel,), self.filters)
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # At each output position, each of the f filters takes a dot product of its k-wide window
         # over the C/groups channels of its group (dilation spreads the taps, padding zeros count).
         _, channels = self.spatial(input_shape)
         taps = product(self.kernel_size) * channels / self.groups
         return product(self.lengths(input_shape)) * self.filters * taps
+
+    def explain(self, input_shape: Shape, target: Target) -> str | None:
+        if not self.trainable:
+            return None
+        *kernel_window, channels, filters = self.weights(input_shape, target)[0].shape
+        bias = f" + {many(filters, 'bias')}" if self.use_bias else ""
+        return f"{many(filters, 'kernel')} x {dims(kernel_window)} x {many(channels, 'channel')}{bias}"
 
 
 @dataclass(frozen=True)
@@ -287,9 +294,9 @@ class _Transposed(_Convolution):
                     f"Received: output_padding={self.output_padding}, strides={self.strides}"
                 )
 
-    def keras_rules(self, framework: str) -> None:
-        super().keras_rules(framework)
-        if framework != "keras":
+    def keras_rules(self, target: Target) -> None:
+        super().keras_rules(target)
+        if not target.keras:
             return
         if self.groups != 1:
             raise SpecError(
@@ -304,7 +311,7 @@ class _Transposed(_Convolution):
                 f"Received: output_padding={self.output_padding}, strides={self.strides}"
             )
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         spatial, _ = self.spatial(input_shape)
         extras = self.output_padding or (None,) * self.rank
         lengths = tuple(
@@ -318,13 +325,13 @@ class _Transposed(_Convolution):
         )
         return (*lengths, self.filters)
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        self.keras_rules(framework)
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.keras_rules(target)
         _, channels = self.spatial(input_shape)
         kernel = self.weight("kernel", (*self.kernel_size, self.filters / self.groups, channels))
         return self.with_bias((kernel,), self.filters)
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Each input position scatters each of its C values through a k-wide kernel onto the
         # f/groups filters of its group: every product is made, including those that land on
         # positions the padding crops (as PyTorch's FlopCounterMode counts).
@@ -445,16 +452,16 @@ class _DepthwiseConv(_Convolution):
     example_args = {"kernel_size": "k", "depth_multiplier": "m"}
     derivation = "each of the C channels has m k-wide kernels of its own, plus one bias per output channel"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         _, channels = self.spatial(input_shape)
         return (*self.lengths(input_shape), channels * self.depth_multiplier)
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         _, channels = self.spatial(input_shape)
         kernel = self.weight("kernel", (*self.kernel_size, channels, self.depth_multiplier))
         return self.with_bias((kernel,), channels * self.depth_multiplier)
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # At each output position, each of the C*m output channels is a k-wide window on one channel.
         _, channels = self.spatial(input_shape)
         positions = product(self.lengths(input_shape))
@@ -497,17 +504,17 @@ class _SeparableConv(_Convolution):
         "m k-wide kernels per input channel, then a C*m x f pointwise kernel, plus one bias per filter"
     )
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         return (*self.lengths(input_shape), self.filters)
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         _, channels = self.spatial(input_shape)
         depthwise = self.weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier))
         ones = (sympy.Integer(1),) * self.rank
         pointwise = self.weight("pointwise_kernel", (*ones, channels * self.depth_multiplier, self.filters))
         return self.with_bias((depthwise, pointwise), self.filters)
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Depthwise: a k-wide window per each of the C*m channels; then pointwise: each of the f
         # filters a dot product over the C*m channels; both at every output position. Only the
         # pointwise step has a bias, so `extra_flops` (per output element) holds as for any conv.

@@ -11,7 +11,8 @@ import sympy
 from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
-from .base import Layer, Weight, check_flag, require_rank
+from ..target import Target
+from .base import Layer, Weight, require_rank
 
 __all__ = ["Embedding", "PositionEmbedding", "ClassToken"]
 
@@ -44,18 +45,15 @@ class Embedding(Layer):
     torch_name = "embedding"
     torch_args = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
 
-    def validate(self) -> None:
-        check_flag(self.mask_zero, "mask_zero")
-
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
         return (*input_shape, self.output_dim)
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         table = (self.input_dim, self.output_dim)
         if self.lora_rank is None:
             return (self.weight("embeddings", table),)
-        if framework == "torch":
+        if target.torch:
             raise SpecError(f"PyTorch's Embedding has no LoRA. Received: lora_rank={self.lora_rank}")
         return (
             self.weight("embeddings", table, "non_trainable"),
@@ -90,7 +88,7 @@ class PositionEmbedding(Layer):
     derivation = "a T x d table: one learned vector per position, added to the input"
     torch_difference = "spelled nn.Embedding(T, d) over positions, added by hand in the model's forward"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=2)
         length = input_shape[-2]
         if (length - self.sequence_length).is_positive:
@@ -100,11 +98,11 @@ class PositionEmbedding(Layer):
             )
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         require_rank(self, input_shape, at_least=2)
         return (self.weight("embeddings", (self.sequence_length, input_shape[-1])),)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # One add per element: the position's vector joins the token's.
         return BIAS_FLOPS * product(input_shape)
 
@@ -132,11 +130,11 @@ class ClassToken(Layer):
         "spelled nn.Parameter(torch.zeros(1, 1, d)), concatenated by hand in the model's forward"
     )
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=2)
         return (input_shape[0] + 1, input_shape[1])
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         require_rank(self, input_shape, rank=2)
         return (self.weight("class_token", (sympy.Integer(1), input_shape[1])),)
 

@@ -19,6 +19,7 @@ import sympy
 from ..costs import MERGE_FLOPS
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
+from ..target import Target
 from .base import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
@@ -37,7 +38,7 @@ class _Elementwise(Layer):
     example_input = ("n",)
     derivation = "no weights: an elementwise operation on tensors of one shape"
 
-    def output_shape(self, input_shape: Any) -> Shape:
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
         shapes: tuple[Shape, ...] = input_shape
         count = len(shapes)
         if (self.arity is not None and count != self.arity) or count < 2:
@@ -60,11 +61,11 @@ class _Elementwise(Layer):
             result.append(sizes[0])
         return tuple(result)
 
-    def extra_flops(self, input_shape: Any, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
         # Folding n inputs into one output element takes n - 1 binary operations (adds,
         # subtractions, products, comparisons), each MERGE_FLOPS; broadcast inputs are read
         # again for every output element they meet.
-        outputs = product(self.output_shape(input_shape))
+        outputs = product(self.output_shape(input_shape, target))
         return MERGE_FLOPS * (len(input_shape) - 1) * outputs
 
 
@@ -115,7 +116,7 @@ class Concatenate(Layer):
         if isinstance(self.axis, bool) or not isinstance(self.axis, int) or self.axis == 0:
             raise SpecError(f"axis must be a non-zero integer (0 is the batch). Received: axis={self.axis!r}")
 
-    def output_shape(self, input_shape: Any) -> Shape:
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
         shapes: tuple[Shape, ...] = input_shape
         if len(shapes) < 2:
             raise ShapeError(f"Concatenate joins at least 2 inputs. Received: {len(shapes)}")

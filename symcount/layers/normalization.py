@@ -27,8 +27,9 @@ import sympy
 from ..costs import BIAS_FLOPS, NORMALIZE_FLOPS
 from ..errors import ShapeError, SpecError, SymcountError
 from ..shapes import Shape, certainly_differ, format_shape, product
+from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Weight, as_float, check_flag, require_rank
+from .base import Layer, Weight, as_float, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
@@ -75,9 +76,9 @@ def check_epsilon(value: Any, what: str) -> float:
     return as_float(value, what, 0.0, INFINITY)
 
 
-def affine(layer: Layer, shape: Shape, scale: bool, center: bool, framework: str) -> tuple[Weight, ...]:
+def affine(layer: Layer, shape: Shape, scale: bool, center: bool, target: Target) -> tuple[Weight, ...]:
     """The learned scale and shift: Keras' gamma and beta, PyTorch's weight and bias."""
-    scale_name, shift_name = ("weight", "bias") if framework == "torch" else ("gamma", "beta")
+    scale_name, shift_name = ("weight", "bias") if target.torch else ("gamma", "beta")
     found = [layer.weight(scale_name, shape)] if scale else []
     return (*found, layer.weight(shift_name, shape)) if center else tuple(found)
 
@@ -122,14 +123,14 @@ class _BatchNorm(Layer):
     def renormalizes(self) -> bool:
         return False
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         self.channel_axis(input_shape)
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         shape = (input_shape[self.channel_axis(input_shape)],)
-        found = list(affine(self, shape, *self.scale_and_shift(), framework))
-        if framework == "torch":
+        found = list(affine(self, shape, *self.scale_and_shift(), target))
+        if target.torch:
             if self.renormalizes():
                 raise SpecError("PyTorch has no batch renormalization. Received: renorm=True")
             if self.keeps_statistics():
@@ -144,7 +145,7 @@ class _BatchNorm(Layer):
             names += ("moving_stddev", "renorm_mean", "renorm_stddev")
         return (*found, *(self.weight(name, shape, "non_trainable") for name in names))
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised by its channel's statistics, then scaled and shifted
         # (renormalization only changes training).
         self.channel_axis(input_shape)
@@ -184,8 +185,6 @@ class BatchNormalization(_BatchNorm):
         self._set("axis", check_axes(self.axis, many=False))
         self._set("momentum", as_float(self.momentum, "momentum"))
         self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
-        for name in ("center", "scale", "renorm"):
-            check_flag(getattr(self, name), name)
 
     def channel_axis(self, input_shape: Shape) -> int:
         require_rank(self, input_shape, at_least=1)
@@ -226,8 +225,6 @@ class _TorchBatchNorm(_BatchNorm):
         self._set("eps", check_epsilon(self.eps, "eps"))
         if self.momentum is not None:  # None: a cumulative average, as in PyTorch
             self._set("momentum", as_float(self.momentum, "momentum"))
-        for name in ("affine", "track_running_stats", "bias"):
-            check_flag(getattr(self, name), name)
         take_channels(self, self.num_features, "num_features")
 
     def channel_axis(self, input_shape: Shape) -> int:
@@ -298,19 +295,17 @@ class LayerNormalization(Layer):
     def validate(self) -> None:
         self._set("axis", check_axes(self.axis, many=True))
         self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
-        for name in ("center", "scale", "rms_scaling"):
-            check_flag(getattr(self, name), name)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         axis_indices(self.axis, input_shape)
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         shape = tuple(input_shape[i] for i in axis_indices(self.axis, input_shape))
         scale = self.scale or self.rms_scaling
-        return affine(self, shape, scale, self.center and not self.rms_scaling, framework)
+        return affine(self, shape, scale, self.center and not self.rms_scaling, target)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised over the normalized axes (with rms_scaling: divided by the
         # root mean square, counted as the same standardisation), then scaled and shifted.
         axis_indices(self.axis, input_shape)
@@ -348,10 +343,8 @@ class LayerNorm(Layer):
             raise SpecError(f"expected a size or a list of sizes. Received: normalized_shape={value!r}")
         self._set("normalized_shape", tuple(as_size(item, "normalized_shape") for item in items))
         self._set("eps", check_epsilon(self.eps, "eps"))
-        for name in ("elementwise_affine", "bias"):
-            check_flag(getattr(self, name), name)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         shape = self.normalized_shape
         require_rank(self, input_shape, at_least=len(shape))
         last = input_shape[len(input_shape) - len(shape) :]
@@ -362,14 +355,14 @@ class LayerNorm(Layer):
             )
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        self.output_shape(input_shape)
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.output_shape(input_shape, target)
         on = self.elementwise_affine
-        return affine(self, self.normalized_shape, on, on and self.bias, framework)
+        return affine(self, self.normalized_shape, on, on and self.bias, target)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised over the last axes, then scaled and shifted if affine.
-        self.output_shape(input_shape)
+        self.output_shape(input_shape, target)
         on = self.elementwise_affine
         return normalize_flops(input_shape, on, on and self.bias)
 
@@ -420,8 +413,6 @@ class GroupNormalization(Layer):
         self._set("groups", groups)
         self._set("axis", check_axes(self.axis, many=False))
         self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
-        for name in ("center", "scale"):
-            check_flag(getattr(self, name), name)
 
     def channels(self, input_shape: Shape) -> sympy.Expr:
         (index,) = axis_indices(self.axis, input_shape)
@@ -430,14 +421,14 @@ class GroupNormalization(Layer):
             check_groups(channels, self.groups, "groups")
         return channels
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         self.channels(input_shape)
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        return affine(self, (self.channels(input_shape),), self.scale, self.center, framework)
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        return affine(self, (self.channels(input_shape),), self.scale, self.center, target)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised by its group's statistics, then scaled and shifted per channel.
         self.channels(input_shape)
         return normalize_flops(input_shape, self.scale, self.center)
@@ -465,24 +456,22 @@ class GroupNorm(Layer):
 
     def validate(self) -> None:
         self._set("eps", check_epsilon(self.eps, "eps"))
-        for name in ("affine", "bias"):
-            check_flag(getattr(self, name), name)
         if self.num_channels is not None:
             check_groups(self.num_channels, self.num_groups, "num_groups", SpecError)
         take_channels(self, self.num_channels, "num_channels")
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
         check_groups(input_shape[-1], self.num_groups, "num_groups")
         return input_shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        self.output_shape(input_shape)
-        return affine(self, (input_shape[-1],), self.affine, self.affine and self.bias, framework)
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.output_shape(input_shape, target)
+        return affine(self, (input_shape[-1],), self.affine, self.affine and self.bias, target)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised by its group's statistics, then scaled and shifted if affine.
-        self.output_shape(input_shape)
+        self.output_shape(input_shape, target)
         return normalize_flops(input_shape, self.affine, self.affine and self.bias)
 
     def describe(self) -> str:
@@ -501,11 +490,11 @@ class UnitNormalization(Layer):
     def validate(self) -> None:
         self._set("axis", check_axes(self.axis, many=True))
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         axis_indices(self.axis, input_shape)
         return input_shape
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element normalised (squared and summed into its vector's norm, then divided by it):
         # costs.py's one unit for any normalisation, NORMALIZE_FLOPS, with no scale or shift.
         axis_indices(self.axis, input_shape)

@@ -14,6 +14,7 @@ import sympy
 
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
+from ..target import Target
 from .base import Layer, check_choice, require_rank
 from .conv import check_fits, window
 from .reshaping import as_amount
@@ -64,7 +65,7 @@ class _Pooling(Layer):
             )
         self._set("padding", padding)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
         paddings = (self.padding,) * self.rank if isinstance(self.padding, str) else self.padding
         lengths = tuple(
@@ -74,11 +75,11 @@ class _Pooling(Layer):
         check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
         return (*lengths, input_shape[-1])
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Each output element reads one window of prod(pool_size) inputs of its channel, padded
         # positions included (the window's full size, as PyTorch's count_include_pad=True divides
         # by): 1 FLOP per element read, plus 1 divide per output for an average.
-        outputs = product(self.output_shape(input_shape))
+        outputs = product(self.output_shape(input_shape, target))
         per_output = product(self.pool_size) + (1 if self.averages else 0)
         return per_output * outputs
 
@@ -142,16 +143,16 @@ class _GlobalPooling(Layer):
         if not isinstance(self.keepdims, bool):
             raise SpecError(f"expected true or false. Received: keepdims={self.keepdims!r}")
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
         kept = (sympy.Integer(1),) * self.rank if self.keepdims else ()
         return (*kept, input_shape[-1])
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # One window covering every position: each of the C outputs reads all prod(spatial)
         # inputs of its channel, so every input element is read once (1 FLOP each), plus 1 divide
         # per channel for an average.
-        self.output_shape(input_shape)
+        self.output_shape(input_shape, target)
         channels = input_shape[-1]
         return product(input_shape) + (channels if self.averages else 0)
 

@@ -26,8 +26,9 @@ from typing import Any, ClassVar
 import sympy
 
 from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
-from ..errors import SpecError, SymcountError
+from ..errors import SpecError
 from ..shapes import Shape, certainly_differ, product
+from ..target import Target
 from .base import Layer, Weight, as_float, check_activation, check_choice, check_flag, require_rank
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
@@ -47,7 +48,7 @@ class _Recurrent(Layer):
 
     `hidden_size` is PyTorch's spelling of `units`. A layer given it stands for PyTorch's module,
     which always returns the whole sequence, so its `return_sequences` defaults to true: the
-    output shape cannot depend on the framework, only on what the layer was told.
+    output shape cannot depend on the target, only on what the layer was told.
     """
 
     units: Any = None
@@ -68,10 +69,6 @@ class _Recurrent(Layer):
     batch_first: bool = field(default=False, kw_only=True)
 
     gates: ClassVar[int] = 1
-    flags: ClassVar[tuple[str, ...]] = (
-        "use_bias", "return_state", "go_backwards", "stateful", "unroll", "bidirectional",
-        "batch_first",
-    )  # fmt: skip
     sizes = ("units", "hidden_size", "num_layers")
     example_args = {"units": "u"}
     example_input = ("T", "n")
@@ -91,8 +88,7 @@ class _Recurrent(Layer):
             raise SpecError(f"{type(self).__name__} needs units (PyTorch: hidden_size)")
         if self.return_sequences is None:
             self._set("return_sequences", False)
-        for name in ("return_sequences", *self.flags):
-            check_flag(getattr(self, name), name)
+        check_flag(self.return_sequences, "return_sequences")  # the one switch that may be None
         if self.return_state:
             raise SpecError(
                 "return_state=True adds the final states as extra outputs, which a sequential "
@@ -112,48 +108,47 @@ class _Recurrent(Layer):
         """The output's last axis: both directions' units side by side."""
         return self.directions * self.units
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=2)
         return (input_shape[0], self.width) if self.return_sequences else (self.width,)
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         require_rank(self, input_shape, rank=2)
-        self.check_framework(framework)
-        single = self.num_layers == 1 and not self.bidirectional and framework == "keras"
+        self.check_framework(target)
+        single = self.num_layers == 1 and not self.bidirectional and target.keras
         ends = ("",) if single else ("_l0", "_l0_reverse")[: self.directions]
-        found = [w for end in ends for w in self.cell(input_shape[-1], framework, end)]
+        found = [w for end in ends for w in self.cell(input_shape[-1], target, end)]
         # Every layer above the first reads the one below: `width` inputs per step.
         if self.num_layers.is_number:
             for k in range(1, int(self.num_layers)):
                 ends = (f"_l{k}", f"_l{k}_reverse")[: self.directions]
-                found += [w for end in ends for w in self.cell(self.width, framework, end)]
+                found += [w for end in ends for w in self.cell(self.width, target, end)]
         else:
             # Symbolic depth: layers 1 .. num_layers-1 are alike, one stacked tensor per weight.
             depth = self.num_layers - 1
             ends = (f"_l[1:{self.num_layers}]", f"_l[1:{self.num_layers}]_reverse")[: self.directions]
             for end in ends:
                 found += [
-                    self.weight(w.name, (depth, *w.shape), w.kind)
-                    for w in self.cell(self.width, framework, end)
+                    self.weight(w.name, (depth, *w.shape), w.kind) for w in self.cell(self.width, target, end)
                 ]
         return tuple(found)
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Per step and direction, g*u*(n + u) for the first layer; the layers above read `width`.
         require_rank(self, input_shape, rank=2)
-        self.check_framework(framework)
+        self.check_framework(target)
         steps, features = input_shape
         block = self.gates * self.units
         per_step = block * (features + self.units) + (self.num_layers - 1) * block * (self.width + self.units)
         return steps * self.directions * per_step
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Per step, direction and layer: each of the g*u gate units sums its two products and adds
         # its bias (or two), then the gate nonlinearities and the state update (`state_flops`).
         require_rank(self, input_shape, rank=2)
-        self.check_framework(framework)
+        self.check_framework(target)
         block = self.gates * self.units
-        biases = 2 * block if framework == "torch" else product(self.keras_bias())
+        biases = 2 * block if target.torch else product(self.keras_bias())
         per_step = MERGE_FLOPS * block + (BIAS_FLOPS * biases if self.use_bias else 0) + self.state_flops()
         return input_shape[0] * self.directions * self.num_layers * per_step
 
@@ -161,10 +156,10 @@ class _Recurrent(Layer):
         """Per step: the gate nonlinearities and the elementwise state update, u units."""
         return activation_flops(self.activation, self.units)
 
-    def cell(self, inputs: sympy.Expr, framework: str, end: str) -> list[Weight]:
+    def cell(self, inputs: sympy.Expr, target: Target, end: str) -> list[Weight]:
         """One direction of one layer reading `inputs` features per step."""
         block = self.gates * self.units
-        if framework == "torch":
+        if target.torch:
             # torch stores (out, in) and adds b_ih and b_hh to the same pre-activation.
             found = [
                 self.weight(f"weight_ih{end}", (block, inputs)),
@@ -184,7 +179,7 @@ class _Recurrent(Layer):
     def keras_bias(self) -> Shape:
         return (self.gates * self.units,)
 
-    def check_framework(self, framework: str) -> None:
+    def check_framework(self, target: Target) -> None:
         """Raise when this configuration has no counterpart in `framework`."""
 
     def describe(self) -> str:
@@ -220,7 +215,6 @@ class LSTM(_Recurrent):
     use_cudnn: Any = field(default="auto", kw_only=True)
 
     gates = 4
-    flags = (*_Recurrent.flags, "unit_forget_bias")
     derivation = "4 gates, each an n x u input kernel, a u x u recurrent kernel and u biases"
     torch_difference = "PyTorch keeps two bias vectors (b_ih, b_hh): 8u biases instead of 4u"
     torch_name = "lstm"
@@ -252,7 +246,6 @@ class GRU(_Recurrent):
     use_cudnn: Any = field(default="auto", kw_only=True)
 
     gates = 3
-    flags = (*_Recurrent.flags, "reset_after")
     derivation = (
         "3 gates, each an n x u input kernel, a u x u recurrent kernel and u biases, "
         "plus u more for the recurrent product with reset_after (the default)"
@@ -279,8 +272,8 @@ class GRU(_Recurrent):
         nonlinear = activation_flops(self.recurrent_activation, 2 * u) + activation_flops(self.activation, u)
         return nonlinear + MERGE_FLOPS * 4 * u
 
-    def check_framework(self, framework: str) -> None:
-        if framework == "torch" and not self.reset_after:
+    def check_framework(self, target: Target) -> None:
+        if target.torch and not self.reset_after:
             raise SpecError(
                 "PyTorch's GRU has only Keras' reset_after=True form (the reset gate applied after "
                 "the recurrent product). Received: reset_after=False"
@@ -300,6 +293,7 @@ class Bidirectional(Layer):
     backward_layer: Any = None
 
     example_args = {"layer": {"lstm": "u"}}
+    nested = ("layer", "backward_layer")
     example_input = ("T", "n")
     derivation = "the wrapped layer's weights twice (forward and backward); concat doubles the width"
     torch_difference = (
@@ -343,14 +337,7 @@ class Bidirectional(Layer):
 
     @staticmethod
     def inner(entry: Any, what: str) -> _Recurrent:
-        """The wrapped layer, built from its spec entry if need be (one direction, one layer)."""
-        if not isinstance(entry, Layer):
-            from ..spec import build_layer  # the spec module imports the layers: import late
-
-            try:
-                entry = build_layer(entry)
-            except SymcountError as error:
-                raise error.with_context(what) from None
+        """The wrapped layer (one direction, one layer); a spec's entry is built by the spec."""
         if not isinstance(entry, _Recurrent):
             raise SpecError(
                 f"{what} must be a recurrent layer (simple_rnn, lstm or gru). "
@@ -371,37 +358,34 @@ class Bidirectional(Layer):
     def backward(self) -> _Recurrent:
         return self.backward_layer if self.backward_layer is not None else self.layer  # type: ignore[no-any-return]
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=2)
-        shape = self.forward.output_shape(input_shape)
+        shape = self.forward.output_shape(input_shape, target)
         if self.merge_mode == "concat":
             return (*shape[:-1], shape[-1] + self.backward.width)
         return shape
 
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         require_rank(self, input_shape, rank=2)
         found = []
         for prefix, layer in (("forward", self.forward), ("backward", self.backward)):
-            layer.check_channels(input_shape)
+            layer.check_channels(input_shape, target)
             found += [
-                self.weight(f"{prefix}/{w.name}", w.shape, w.kind)
-                for w in layer.weights(input_shape, framework)
+                self.weight(f"{prefix}/{w.name}", w.shape, w.kind) for w in layer.weights(input_shape, target)
             ]
         return tuple(found)
 
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # The two directions, each counted as its own layer.
-        return self.forward.macs(input_shape, framework) + self.backward.macs(input_shape, framework)
+        return self.forward.macs(input_shape, target) + self.backward.macs(input_shape, target)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Both directions' extras; sum, mul and ave merge the two outputs with one binary operation
         # per output element (as the Add, Multiply and Average merges count; concat only places).
-        both = self.forward.extra_flops(input_shape, framework) + self.backward.extra_flops(
-            input_shape, framework
-        )
+        both = self.forward.extra_flops(input_shape, target) + self.backward.extra_flops(input_shape, target)
         if self.merge_mode == "concat":
             return both
-        return both + MERGE_FLOPS * product(self.output_shape(input_shape))
+        return both + MERGE_FLOPS * product(self.output_shape(input_shape, target))
 
     def expressions(self) -> Iterator[sympy.Expr]:
         yield from self.forward.expressions()

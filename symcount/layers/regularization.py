@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..shapes import Shape
+from ..target import Target
 from ..values import as_expr
 from .base import Layer, as_float, require_rank
 
@@ -46,7 +47,7 @@ def as_noise_shape(value: Any) -> tuple[int | None, ...] | None:
 class _Noise(Layer):
     """A layer that only perturbs values while training: no weights, same shape."""
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
         return input_shape
 
@@ -85,7 +86,7 @@ class _SpatialDropout(_Noise):
         self._set("rate", as_float(self.rate, "rate"))
         check_seed(self.seed)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
         return input_shape
 

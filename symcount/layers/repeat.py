@@ -5,22 +5,24 @@ a function `x -> tensor` may branch and merge, as a residual block does). When t
 input shape to itself, its weights repeat: each gets a leading axis of `times`, so the total is
 `times * block` as one sympy product, never L copies, and closed forms in the depth follow. A
 block that changes the shape (a stage that halves the image) can only be unrolled, for a concrete
-`times`.
+`times`. Either way the block's rows are its `parts`, from which every per-layer quantity (MACs,
+activations, KV cache...) adds up, under the target the model was asked with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
+from ..graph import Input, Parts, Row, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
+from ..target import Target, as_target
 from ..values import as_expr
 from .base import Layer, Weight
-from .core import Input
 
 __all__ = ["Repeat", "Block"]
 
@@ -48,28 +50,13 @@ class Block:
             return cls(entry, body(entry))
         raise SpecError(f"expected a list of layers or a function of a tensor. Received: body={body!r}")
 
-    def rows(self, input_shape: Shape, framework: str) -> tuple[Any, ...]:
-        from ..model import fold
-
-        return fold((self.entry,), (self.exit,), framework, {id(self.entry): input_shape})
-
-    def output_shape(self, input_shape: Shape, framework: str) -> Shape:
-        rows = self.rows(input_shape, framework)
-        return rows[-1].output_shape if rows else input_shape
+    def rows(self, input_shape: Shape, target: Target) -> tuple[Row, ...]:
+        return fold((self.entry,), (self.exit,), target, {id(self.entry): input_shape})
 
     def layers(self) -> Iterator[Layer]:
-        from ..model import _order
-
-        seen: set[int] = set()
-        for tensor in _order((self.exit,)):
-            layer = getattr(tensor, "layer", None)
-            if layer is not None and id(layer) not in seen:
-                seen.add(id(layer))
-                yield layer
+        yield from distinct_layers((self.exit,))
 
     def map_layers(self, change: Callable[[Layer], Layer]) -> Block:
-        from ..model import rebuild
-
         entry = Input.placeholder("input")
         new = rebuild((self.exit,), change, lambda _: entry)
         return Block(entry, new[id(self.exit)])
@@ -84,6 +71,10 @@ def preserves(input_shape: Shape, output_shape: Shape) -> bool | None:
     if any(certainly_differ(a, b) for a, b in zip(input_shape, output_shape)):
         return False
     return None
+
+
+def _exit_shape(rows: tuple[Row, ...], input_shape: Shape) -> Shape:
+    return rows[-1].output_shape if rows else input_shape
 
 
 @dataclass(frozen=True)
@@ -123,69 +114,55 @@ class Repeat(Layer):
         body = self.body.map_layers(lambda layer: layer.xreplace(mapping))
         return Repeat(times, body, name=self.name, trainable=self.trainable, tie=self.tie)
 
-    def _plan(self, input_shape: Shape, framework: str) -> tuple[Shape, tuple[Weight, ...]]:
-        rows = self.body.rows(input_shape, framework)
-        block_output = rows[-1].output_shape if rows else input_shape
-        verdict = preserves(input_shape, block_output)
+    def _plan(self, input_shape: Shape, target: Target) -> tuple[bool, Parts]:
+        """Whether the block repeats as it is (times x one copy's rows), and the parts: one
+        (times, rows) pair when it keeps its shape; each copy's rows, unrolled, when it does not."""
+        rows = self.body.rows(input_shape, target)
+        verdict = preserves(input_shape, _exit_shape(rows, input_shape))
         if verdict:
-            weights = tuple(
-                Weight(f"{row.name}/{w.name}", (self.times, *w.shape), self.frozen(w.kind))
-                for row in rows
-                for w in row.weights
-            )
-            return input_shape, weights
+            return True, ((self.times, rows),)
         if not self.times.is_Integer:
             why = "changes it to" if verdict is False else "may change it to"
             raise ShapeError(
                 f"a block repeated a symbolic {self.times} times must keep its input shape; this one "
-                f"{why} {format_shape(block_output)} from {format_shape(input_shape)}: give times a number "
-                "to unroll it"
+                f"{why} {format_shape(_exit_shape(rows, input_shape))} from {format_shape(input_shape)}: "
+                "give times a number to unroll it"
             )
-        shape, weights_list = input_shape, []
+        copies, shape = [], input_shape
         for copy in range(int(self.times)):
             try:
-                rows = self.body.rows(shape, framework)
+                rows = self.body.rows(shape, target)
             except SymcountError as error:
                 raise error.with_context(f"copy {copy + 1} of the block") from None
-            weights_list += [
-                Weight(f"{copy}/{row.name}/{w.name}", w.shape, self.frozen(w.kind))
-                for row in rows
+            copies.append((sympy.Integer(1), rows))
+            shape = _exit_shape(rows, shape)
+        return False, tuple(copies)
+
+    def parts(self, input_shape: Shape, target: Target) -> Parts:
+        return self._plan(input_shape, target)[1]
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        parts = self.parts(input_shape, target)
+        return _exit_shape(parts[-1][1], input_shape) if parts else input_shape
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        repeats, parts = self._plan(input_shape, target)
+        if repeats:  # each weight of the block, with a leading axis of `times`
+            return tuple(
+                Weight(f"{row.name}/{w.name}", (self.times, *w.shape), self.frozen(w.kind))
+                for row in parts[0][1]
                 for w in row.weights
-            ]
-            shape = rows[-1].output_shape if rows else shape
-        return shape, tuple(weights_list)
+            )
+        return tuple(
+            Weight(f"{copy}/{row.name}/{w.name}", w.shape, self.frozen(w.kind))
+            for copy, (_, rows) in enumerate(parts)
+            for row in rows
+            for w in row.weights
+        )
 
-    def activations(self, input_shape: Shape, output_shape: Shape) -> sympy.Expr:
-        return self._block_cost(input_shape, "keras", "activations")
-
-    def _block_cost(self, input_shape: Shape, framework: str, cost: str) -> sympy.Expr:
-        """`times` x one copy's cost when the block keeps its shape; each copy's, unrolled."""
-        rows = self.body.rows(input_shape, framework)
-        block_output = rows[-1].output_shape if rows else input_shape
-        if preserves(input_shape, block_output):
-            return self.times * sympy.Add(*(getattr(row, cost) for row in rows))
-        total, shape = [], input_shape
-        for _ in range(int(self.times)):  # _plan (via output_shape) already checked times is concrete
-            rows = self.body.rows(shape, framework)
-            total += [getattr(row, cost) for row in rows]
-            shape = rows[-1].output_shape if rows else shape
-        return sympy.Add(*total)
-
-    def macs(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
-        return self._block_cost(input_shape, framework, "macs")
-
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
-        return self._block_cost(input_shape, framework, "extra_flops")
-
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return self._plan(input_shape, "keras")[0]
-
-    def weights(self, input_shape: Shape, framework: str = "keras") -> tuple[Weight, ...]:
-        return self._plan(input_shape, framework)[1]
-
-    def block_rows(self, input_shape: Shape, framework: str = "keras") -> Sequence[Any]:
+    def block_rows(self, input_shape: Shape, target: Target | str) -> tuple[Row, ...]:
         """The block's own rows on `input_shape`: one copy, for summaries and explanations."""
-        return self.body.rows(input_shape, framework)
+        return self.body.rows(input_shape, as_target(target))
 
     def describe(self) -> str:
         return f"Repeat({self.times} x {len(list(self.body.layers()))} layers)"

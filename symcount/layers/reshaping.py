@@ -17,6 +17,7 @@ import sympy
 
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
+from ..target import Target
 from ..values import as_expr, as_size
 from .base import Layer, check_choice, require_rank
 
@@ -145,22 +146,22 @@ class Reshape(Layer):
             )
         self._set("target_shape", tuple(dims))
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         total = product(input_shape)
         known = product([d for d in self.target_shape if d != -1])
-        target = format_shape(self.target_shape)
+        wanted = format_shape(self.target_shape)
         if -1 not in self.target_shape:
             if certainly_differ(total, known):
                 raise ShapeError(
                     f"Reshape must keep the number of elements: the input has {total}, "
-                    f"target_shape={target} has {known}"
+                    f"target_shape={wanted} has {known}"
                 )
             return self.target_shape
         # The -1 axis holds whatever the others leave: total / known, which must be a whole number.
         inferred = total / known
         if inferred.is_integer is False:
             raise ShapeError(
-                f"Reshape cannot infer the -1 in target_shape={target}: the input has {total} "
+                f"Reshape cannot infer the -1 in target_shape={wanted}: the input has {total} "
                 f"elements, not a multiple of the {known} the other axes hold"
             )
         return tuple(inferred if d == -1 else d for d in self.target_shape)
@@ -195,7 +196,7 @@ class Permute(Layer):
             )
         self._set("dims", tuple(dims))
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=len(self.dims))
         return tuple(input_shape[d - 1] for d in self.dims)
 
@@ -214,7 +215,7 @@ class RepeatVector(Layer):
     example_input = ("F",)
     derivation = "no weights: n copies of the input"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=1)
         return (self.n, input_shape[0])
 
@@ -238,7 +239,7 @@ class UpSampling1D(Layer):
     example_input = ("L", "C")
     derivation = "no weights: each step repeated s times"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         return _upsample(self, input_shape, (self.size,))
 
     def describe(self) -> str:
@@ -277,16 +278,16 @@ class UpSampling2D(Layer):
         check_choice(interpolation or self.interpolation, "interpolation", INTERPOLATIONS)
         self._set("interpolation", interpolation)
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         if self.output_size is not None:
             require_rank(self, input_shape, rank=3)
             return (*self.output_size, input_shape[-1])
         return _upsample(self, input_shape, self.size)
 
-    def extra_flops(self, input_shape: Shape, framework: str = "keras") -> sympy.Expr:
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every output element (sH x sW x C of them, or the output_size's) is one interpolation:
         # 2 * taps**2 - 1 FLOPs (`interpolation_flops`), 0 for nearest.
-        return interpolation_flops(self.interpolation, 2) * product(self.output_shape(input_shape))
+        return interpolation_flops(self.interpolation, 2) * product(self.output_shape(input_shape, target))
 
     def describe(self) -> str:
         if self.output_size is not None:
@@ -305,7 +306,7 @@ class UpSampling3D(Layer):
     example_args = {"size": "s"}
     derivation = "no weights: each position repeated s times along each spatial axis"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         return _upsample(self, input_shape, self.size)
 
     def describe(self) -> str:
@@ -371,7 +372,7 @@ class _ZeroPadding(_Margins):
             return
         self._set("padding", as_pairs(1 if self.padding is None else self.padding, self.rank, "padding"))
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
         lengths = (n + a + b for n, (a, b) in zip(input_shape[:-1], self.padding))
         return (*lengths, input_shape[-1])
@@ -412,7 +413,7 @@ class _Cropping(_Margins):
         value = self.default if self.cropping is None else self.cropping
         self._set("cropping", as_pairs(value, self.rank, "cropping"))
 
-    def output_shape(self, input_shape: Shape) -> Shape:
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
         lengths = []
         for axis, (n, (a, b)) in enumerate(zip(input_shape[:-1], self.cropping)):

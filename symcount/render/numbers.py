@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy
 
 from ..costs import COSTS, PARAMS, Measure
 from ..errors import MissingValueError, ShapeError
 from ..model import Model
+from ..text import number
 
-if TYPE_CHECKING:
-    pass
-
-
-def number(value: sympy.Expr | int) -> str:
-    """`24,533` for an integer, the formula's text otherwise."""
-    if isinstance(value, int) or (isinstance(value, sympy.Expr) and value.is_Integer):
-        return f"{int(value):,}"
-    return str(value)
+__all__ = [
+    "number", "to_json_value", "concrete", "all_costs", "row_costs", "cost_data", "cost_heading", "decimal",
+    "exact_and_decimal", "json_number",
+]  # fmt: skip
 
 
 def to_json_value(value: sympy.Expr) -> int | str:
@@ -38,11 +34,11 @@ def concrete(expr: sympy.Expr, measure: Measure = PARAMS) -> int:
 
 def all_costs(model: Model, measure: Measure = PARAMS) -> dict[str, sympy.Expr]:
     """Every cost of `model` under `measure`'s convention, by name (as in `costs.COSTS`)."""
-    return {cost: Measure(cost, measure.convention).total(model) for cost in COSTS}
+    return {cost: measure.with_cost(cost).total(model) for cost in COSTS}
 
 
-def _row_costs(model: Model, row: Any, measure: Measure) -> dict[str, sympy.Expr]:
-    return {cost: Measure(cost, measure.convention).row(model, row) for cost in COSTS}
+def row_costs(model: Model, row: Any, measure: Measure) -> dict[str, sympy.Expr]:
+    return {cost: measure.with_cost(cost).row(model, row) for cost in COSTS}
 
 
 def cost_data(measure: Measure, model: Model | None = None) -> dict[str, str]:
@@ -52,9 +48,7 @@ def cost_data(measure: Measure, model: Model | None = None) -> dict[str, str]:
 
 def cost_heading(measure: Measure) -> str:
     """A column heading for the cost: `Params`, `FLOPs`, `Training FLOPs`, `Bytes`."""
-    if measure.cost == "params":
-        return "Params"
-    return measure.label[0].upper() + measure.label[1:]
+    return measure.heading
 
 
 # The explorer's results (symcount.explore) as data, text, Markdown and LaTeX.

@@ -19,7 +19,7 @@ def _point(point: dict[str, sympy.Expr]) -> str:
 
 def _stated(result: Any) -> list[str]:
     """An explorer result's convention, as a line of its own, when it counts more than parameters."""
-    return [] if result.measure.cost == "params" else [result.convention]
+    return [] if result.measure.is_params else [result.convention]
 
 
 def _latex_stated(result: Any, latex: str) -> str:
@@ -196,7 +196,7 @@ def _labels(result: Comparison) -> tuple[str, str]:
 
 def _compared(result: Comparison) -> list[str]:
     """The comparison's convention(s): one line, or one per model where they differ (batches)."""
-    if result.measure.cost == "params":
+    if result.measure.is_params:
         return []
     a, b = _labels(result)
     first, second = result.first.convention, result.second.convention
@@ -227,7 +227,7 @@ def comparison_rows(result: Comparison) -> tuple[list[list[str]], list[tuple[str
 def _compared_labels(result: Comparison) -> tuple[str, str]:
     """What the totals and the layers' column are called: `parameters` and `params`, or `FLOPs`."""
     label = result.measure.label
-    return (label, "params") if result.measure.cost == "params" else (label, label)
+    return (label, "params") if result.measure.is_params else (label, label)
 
 
 def comparison_text(result: Comparison) -> str:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy
 
 from ..costs import PARAMS, Measure
 from ..model import Model
 from ..shapes import format_shape
-from .numbers import _row_costs, all_costs, cost_data, cost_heading, number, to_json_value
+from .numbers import all_costs, cost_data, cost_heading, number, row_costs, to_json_value
 from .tables import table_latex
-
-if TYPE_CHECKING:
-    pass
 
 
 def summary_data(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> dict[str, Any]:
@@ -41,7 +38,7 @@ def summary_data(model: Model, valued: Model | None = None, measure: Measure = P
             "weights": [
                 {"name": w.name, "shape": [str(d) for d in w.shape], "kind": w.kind} for w in row.weights
             ],
-            "costs": {cost: str(value) for cost, value in _row_costs(model, row, measure).items()},
+            "costs": {cost: str(value) for cost, value in row_costs(model, row, measure).items()},
         }
         if valued is not None:
             entry["value"] = {
@@ -50,7 +47,7 @@ def summary_data(model: Model, valued: Model | None = None, measure: Measure = P
                 "trainable": to_json_value(placed.trainable),
                 "non_trainable": to_json_value(placed.non_trainable),
                 "costs": {
-                    cost: to_json_value(value) for cost, value in _row_costs(valued, placed, measure).items()
+                    cost: to_json_value(value) for cost, value in row_costs(valued, placed, measure).items()
                 },
             }
         layers.append(entry)
@@ -130,7 +127,7 @@ def _table_cells(
             cells.append(", ".join(row.inputs))
         body.append(cells)
     totals: list[tuple[str, Any]] = [("Total", measure.total)]
-    if measure.cost == "params":
+    if measure.is_params:
         totals += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
         if model.framework == "torch":
             totals.append(("Buffers (not parameters)", lambda m: m.buffers))
@@ -173,7 +170,7 @@ def summary_text(model: Model, valued: Model | None = None, measure: Measure = P
 
 def _convention_lines(measure: Measure, model: Model | None) -> list[str]:
     """The convention's line, for every text output of a cost other than parameters."""
-    return [] if measure.cost == "params" else [measure.describe(model)]
+    return [] if measure.is_params else [measure.describe(model)]
 
 
 def summary_markdown(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:

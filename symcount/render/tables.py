@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import sympy
 
 from ..errors import SymcountError
-
-if TYPE_CHECKING:
-    pass
-
 
 # Tables of any cells, in the three forms every explorer command offers.
 
