@@ -88,19 +88,7 @@ def solve_budget(
     def count(n: int) -> int | None:
         return evaluator.count((n,))
 
-    def shaped(n: int) -> bool:
-        return evaluator.sizes_fit((n,))
-
-    # The sizes whose shapes work form a range: from a smallest (a kernel needs some input) to a
-    # largest (a kernel must fit), or on forever. Hyperparameter rules (divisibility) punch holes.
-    smallest = _first(shaped, 1, _SEARCH_LIMIT)
-    first = (
-        None if smallest is None else _first(lambda n: count(n) is not None, smallest, smallest + _SCAN_LIMIT)
-    )
-    if smallest is None or first is None:
-        evaluator.folded((smallest or 1,))  # nothing works: raise the model's own error
-        raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
-    end = _last(shaped, smallest)
+    smallest, first, end = _valid_sizes(evaluator, wrt)
     roots = algebra.real_roots(total - limit, variable) or []
     crossing = roots[-1] if roots and roots[-1] > 0 else None
     if end is not None and end - smallest < _SCAN_LIMIT:
@@ -112,16 +100,46 @@ def solve_budget(
     following = count(value + 1) if value is not None and status == "found" else None
     lowest = count(first)
     assert lowest is not None
-    why = None
-    if value is not None and status == "found" and following is None:
-        try:
-            evaluator.folded((value + 1,))
-        except SymcountError as error:
-            why = str(error)
+    why = (
+        _why_invalid(evaluator, value + 1)
+        if value is not None and status == "found" and following is None
+        else None
+    )
     return Budget(
         wrt, limit, status, value, at, following, first, lowest, total, crossing, method, measure,
         measure.describe(fixed), why,
     )  # fmt: skip
+
+
+def _valid_sizes(evaluator: Evaluator, wrt: str) -> tuple[int, int, int | None]:
+    """The smallest size whose shapes work, the first that counts, and the largest (or None).
+
+    The sizes whose shapes work form a range: from a smallest (a kernel needs some input) to a
+    largest (a kernel must fit), or on forever. Hyperparameter rules (divisibility) punch holes.
+    """
+
+    def shaped(n: int) -> bool:
+        return evaluator.sizes_fit((n,))
+
+    smallest = _first(shaped, 1, _SEARCH_LIMIT)
+    first = (
+        None
+        if smallest is None
+        else _first(lambda n: evaluator.count((n,)) is not None, smallest, smallest + _SCAN_LIMIT)
+    )
+    if smallest is None or first is None:
+        evaluator.folded((smallest or 1,))  # nothing works: raise the model's own error
+        raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
+    return smallest, first, _last(shaped, smallest)
+
+
+def _why_invalid(evaluator: Evaluator, value: int) -> str | None:
+    """The model's own words for why `value` is not a valid size."""
+    try:
+        evaluator.folded((value,))
+    except SymcountError as error:
+        return str(error)
+    return None
 
 
 def _fits(value: int | None, limit: sympy.Expr) -> bool:

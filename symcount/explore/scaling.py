@@ -103,6 +103,45 @@ def parse_scaling(text: str) -> dict[str, str]:
     return result
 
 
+def _substitution(
+    wrt: str | Sequence[str] | Mapping[str, Any], by: str
+) -> tuple[dict[str, sympy.Expr], list[str]]:
+    """What `wrt` scales: no substitution for one symbol; else each name -> its scaled expression."""
+    if isinstance(wrt, str) and "=" not in wrt:
+        return {}, [wrt]
+    raw = parse_scaling(wrt) if isinstance(wrt, str) else wrt
+    if not isinstance(raw, Mapping):
+        raw = {name: f"{by}*{name}" for name in raw}
+    substitution = {str(k): as_expr(v, str(k)) for k, v in raw.items()}
+    if not substitution:
+        raise SpecError("scaling needs at least one symbol to scale")
+    return substitution, list(substitution)
+
+
+def _scaled(
+    model: Model,
+    total: sympy.Expr,
+    variables: list[sympy.Symbol],
+    substitution: dict[str, sympy.Expr],
+    by: str,
+    point: Mapping[str, sympy.Expr],
+) -> tuple[sympy.Symbol, sympy.Expr, dict[str, sympy.Expr]]:
+    """The scale factor, the total in it, and the point (s = 1 at the symbols' own values)."""
+    variable = symbol(by)
+    if variable in model.symbols:
+        raise SpecError(f"the scale factor {by!r} is already a symbol of the model: choose another name")
+    for name, expr in substitution.items():
+        if variable not in expr.free_symbols:
+            raise SpecError(f"{name}={expr} does not mention the scale factor {by!r}")
+    total = total.xreplace(dict(zip(variables, substitution.values())))
+    at = {by: sympy.Integer(1)}
+    for name, expr in substitution.items():
+        base = expr.xreplace({variable: 1})
+        if name in point and isinstance(base, sympy.Symbol) and base.name not in at:
+            at[base.name] = point[name]
+    return variable, total, at
+
+
 def scaling(
     model: Model,
     wrt: str | Sequence[str] | Mapping[str, Any],
@@ -127,17 +166,7 @@ def scaling(
         (2, 9*f**2, 25430/24533)
     """
     given = named(values)
-    if isinstance(wrt, str) and "=" not in wrt:
-        substitution: dict[str, sympy.Expr] = {}
-        names = [wrt]
-    else:
-        raw = parse_scaling(wrt) if isinstance(wrt, str) else wrt
-        if not isinstance(raw, Mapping):
-            raw = {name: f"{by}*{name}" for name in raw}
-        substitution = {str(k): as_expr(v, str(k)) for k, v in raw.items()}
-        names = list(substitution)
-        if not names:
-            raise SpecError("scaling needs at least one symbol to scale")
+    substitution, names = _substitution(wrt, by)
     variables = [symbol_of(model, name) for name in names]
     fixed = fix(model, given, names)
     total = measure.total(fixed)
@@ -146,18 +175,7 @@ def scaling(
         variable = variables[0]
         at = {names[0]: point[names[0]]} if names[0] in point else {}
     else:
-        variable = symbol(by)
-        if variable in model.symbols:
-            raise SpecError(f"the scale factor {by!r} is already a symbol of the model: choose another name")
-        for name, expr in substitution.items():
-            if variable not in expr.free_symbols:
-                raise SpecError(f"{name}={expr} does not mention the scale factor {by!r}")
-        total = total.xreplace(dict(zip(variables, substitution.values())))
-        at = {by: sympy.Integer(1)}
-        for name, expr in substitution.items():
-            base = expr.xreplace({variable: 1})
-            if name in point and isinstance(base, sympy.Symbol) and base.name not in at:
-                at[base.name] = point[name]
+        variable, total, at = _scaled(model, total, variables, substitution, by, point)
     degree, leading = algebra.growth(total, variable)
     rate = algebra.elasticity(total, variable)
     return Scaling(

@@ -241,6 +241,16 @@ def check_flag(value: Any, what: str) -> None:
         raise SpecError(f"expected true or false. Received: {what}={value!r}")
 
 
+def check_divisible(
+    what: str, value: sympy.Expr, by: str, divisor: sympy.Expr, error: type[SymcountError] = SpecError
+) -> None:
+    """Raise `error` naming both values when `divisor` certainly does not divide `value` (groups
+    of a convolution or a normalization)."""
+    remainder = value % divisor
+    if remainder.is_number and remainder != 0:
+        raise error(f"{what} must be divisible by {by}. Received: {what}={value}, {by}={divisor}")
+
+
 def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:
     """Raise a `SpecError` naming `what` unless `value` is one of `choices`."""
     if not isinstance(value, str) or value not in choices:

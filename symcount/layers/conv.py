@@ -30,7 +30,7 @@ from ..shapes import Padding, Shape, conv_length, format_shape, product, transpo
 from ..target import Target
 from ..text import dims, many
 from ..values import as_expr
-from .base import Layer, Weight, check_activation, require_rank
+from .base import Layer, Weight, check_activation, check_divisible, require_rank
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D",
@@ -141,7 +141,7 @@ class _Convolution(Layer):
         channels = input_shape[-1]
         groups = getattr(self, "groups", None)
         if groups is not None:
-            check_groups("input channels", channels, groups, ShapeError)
+            check_divisible("input channels", channels, "groups", groups, ShapeError)
         return input_shape[:-1], channels
 
     def lengths(self, input_shape: Shape) -> Shape:
@@ -176,13 +176,6 @@ class _Convolution(Layer):
         return bias + activation_flops(self.activation, outputs)
 
 
-def check_groups(what: str, value: sympy.Expr, groups: sympy.Expr, error: type[Exception]) -> None:
-    """Raise `error` naming both values when `groups` certainly does not divide `value`."""
-    remainder = value % groups
-    if remainder.is_number and remainder != 0:
-        raise error(f"{what} must be divisible by groups. Received: {what}={value}, groups={groups}")
-
-
 @dataclass(frozen=True)
 class _Conv(_Convolution):
     """An N-D convolution: kernel (*kernel_size, channels // groups, filters) and bias (filters,)."""
@@ -215,7 +208,7 @@ class _Conv(_Convolution):
 
     def validate(self) -> None:
         super().validate()
-        check_groups("filters", self.filters, self.groups, SpecError)
+        check_divisible("filters", self.filters, "groups", self.groups)
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         return (*self.lengths(input_shape), self.filters)
@@ -283,7 +276,7 @@ class _Transposed(_Convolution):
 
     def validate(self) -> None:
         super().validate()
-        check_groups("filters", self.filters, self.groups, SpecError)
+        check_divisible("filters", self.filters, "groups", self.groups)
         if self.output_padding is None:
             return
         self._set("output_padding", as_amounts(self.output_padding, self.rank, "output_padding"))

@@ -25,11 +25,11 @@ from typing import Any, ClassVar
 import sympy
 
 from ..costs import BIAS_FLOPS, NORMALIZE_FLOPS
-from ..errors import ShapeError, SpecError, SymcountError
+from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Weight, as_float, require_rank
+from .base import Layer, Weight, as_float, check_divisible, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
@@ -370,17 +370,6 @@ class LayerNorm(Layer):
         return f"LayerNorm({', '.join(str(s) for s in self.normalized_shape)})"
 
 
-def check_groups(
-    channels: sympy.Expr, groups: sympy.Expr, what: str, error: type[SymcountError] = ShapeError
-) -> None:
-    """Raise unless `groups` divides `channels` (when both are known well enough to tell)."""
-    remainder = channels % groups
-    if remainder.is_number and remainder != 0:
-        raise error(
-            f"the channels ({channels}) must be a multiple of the number of groups. Received: {what}={groups}"
-        )
-
-
 @dataclass(frozen=True)
 class GroupNormalization(Layer):
     """Keras' GroupNormalization: statistics per group of channels, gamma and beta per channel.
@@ -418,7 +407,7 @@ class GroupNormalization(Layer):
         (index,) = axis_indices(self.axis, input_shape)
         channels = input_shape[index]
         if self.groups != -1:
-            check_groups(channels, self.groups, "groups")
+            check_divisible("channels", channels, "groups", self.groups, ShapeError)
         return channels
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
@@ -457,12 +446,12 @@ class GroupNorm(Layer):
     def validate(self) -> None:
         self._set("eps", check_epsilon(self.eps, "eps"))
         if self.num_channels is not None:
-            check_groups(self.num_channels, self.num_groups, "num_groups", SpecError)
+            check_divisible("num_channels", self.num_channels, "num_groups", self.num_groups)
         take_channels(self, self.num_channels, "num_channels")
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
-        check_groups(input_shape[-1], self.num_groups, "num_groups")
+        check_divisible("channels", input_shape[-1], "num_groups", self.num_groups, ShapeError)
         return input_shape
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:

@@ -10,10 +10,54 @@ from typing import Any
 import sympy
 
 from ..costs import PARAMS, Measure
-from ..model import Model
+from ..model import Model, Row
 from ..shapes import format_shape
 from .numbers import all_costs, cost_data, cost_heading, number, row_costs, to_json_value
 from .tables import table_latex
+
+
+def _layer_data(
+    model: Model, valued: Model | None, row: Row, placed: Row, measure: Measure
+) -> dict[str, Any]:
+    """One layer's entry: its formulas from `model`, and its numbers from `valued` if given."""
+    entry: dict[str, Any] = {
+        "name": row.name,
+        "type": row.kind,
+        "inputs": list(row.inputs),
+        "shared_with": row.shared_with,
+        "tied_to": row.tied_to,
+        "output_shape": [str(d) for d in row.output_shape],
+        "params": str(row.params),
+        "trainable": str(row.trainable),
+        "non_trainable": str(row.non_trainable),
+        "weights": [
+            {"name": w.name, "shape": [str(d) for d in w.shape], "kind": w.kind} for w in row.weights
+        ],
+        "costs": {cost: str(value) for cost, value in row_costs(model, row, measure).items()},
+    }
+    if valued is not None:
+        entry["value"] = {
+            "output_shape": [to_json_value(d) for d in placed.output_shape],
+            "params": to_json_value(placed.params),
+            "trainable": to_json_value(placed.trainable),
+            "non_trainable": to_json_value(placed.non_trainable),
+            "costs": {
+                cost: to_json_value(value) for cost, value in row_costs(valued, placed, measure).items()
+            },
+        }
+    return entry
+
+
+def _totals(model: Model, measure: Measure) -> dict[str, sympy.Expr]:
+    """The total of `measure`, the trainable and non-trainable counts, and torch's buffers."""
+    totals = {
+        "total": measure.total(model),
+        "trainable": model.trainable,
+        "non_trainable": model.non_trainable,
+    }
+    if model.target.torch:
+        totals["buffers"] = model.buffers
+    return totals
 
 
 def summary_data(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> dict[str, Any]:
@@ -23,41 +67,10 @@ def summary_data(model: Model, valued: Model | None = None, measure: Measure = P
     parameter breakdown; "costs" and "value_costs" (and each layer's "costs") hold every cost
     under `measure`'s convention.
     """
-    layers = []
-    for row, placed in zip(model.rows, (valued or model).rows):
-        entry: dict[str, Any] = {
-            "name": row.name,
-            "type": row.kind,
-            "inputs": list(row.inputs),
-            "shared_with": row.shared_with,
-            "tied_to": row.tied_to,
-            "output_shape": [str(d) for d in row.output_shape],
-            "params": str(row.params),
-            "trainable": str(row.trainable),
-            "non_trainable": str(row.non_trainable),
-            "weights": [
-                {"name": w.name, "shape": [str(d) for d in w.shape], "kind": w.kind} for w in row.weights
-            ],
-            "costs": {cost: str(value) for cost, value in row_costs(model, row, measure).items()},
-        }
-        if valued is not None:
-            entry["value"] = {
-                "output_shape": [to_json_value(d) for d in placed.output_shape],
-                "params": to_json_value(placed.params),
-                "trainable": to_json_value(placed.trainable),
-                "non_trainable": to_json_value(placed.non_trainable),
-                "costs": {
-                    cost: to_json_value(value) for cost, value in row_costs(valued, placed, measure).items()
-                },
-            }
-        layers.append(entry)
-    totals = {
-        "total": measure.total(model),
-        "trainable": model.trainable,
-        "non_trainable": model.non_trainable,
-    }
-    if model.framework == "torch":
-        totals["buffers"] = model.buffers
+    layers = [
+        _layer_data(model, valued, row, placed, measure)
+        for row, placed in zip(model.rows, (valued or model).rows)
+    ]
     data: dict[str, Any] = {
         "name": model.name,
         "framework": model.framework,
@@ -66,17 +79,12 @@ def summary_data(model: Model, valued: Model | None = None, measure: Measure = P
             {"name": name, "shape": [str(d) for d in item.shape or ()]} for name, item in _inputs(model)
         ],
         "layers": layers,
-        "totals": {key: str(value) for key, value in totals.items()},
+        "totals": {key: str(value) for key, value in _totals(model, measure).items()},
         "costs": {cost: str(value) for cost, value in all_costs(model, measure).items()},
         **cost_data(measure, valued or model),
     }
     if valued is not None:
-        valued_totals = {
-            "total": measure.total(valued), "trainable": valued.trainable, "non_trainable": valued.non_trainable,
-        }  # fmt: skip
-        if model.framework == "torch":
-            valued_totals["buffers"] = valued.buffers
-        data["value_totals"] = {key: to_json_value(value) for key, value in valued_totals.items()}
+        data["value_totals"] = {key: to_json_value(value) for key, value in _totals(valued, measure).items()}
         data["value_costs"] = {
             cost: to_json_value(value) for cost, value in all_costs(valued, measure).items()
         }
