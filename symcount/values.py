@@ -1,8 +1,8 @@
-"""Symbols and values: one assumption set for a name, everywhere.
+"""User values: numbers, expressions or text turned into sizes, and the one path they take.
 
-sympy treats `Symbol("w")` and `Symbol("w", integer=True)` as different symbols, so mixing them makes
-`==` fail silently. Every size in symcount is a positive integer, so every name becomes one
-canonical symbol here, whether it came from Python, a spec file or the command line.
+A value from Python, a spec file or the command line becomes an expression here (text through
+symcount's restricted parser, never `eval`), is checked as a size, and a set of values is bound
+once: names checked against what a spec or model knows (one wording), references followed.
 """
 
 from __future__ import annotations
@@ -15,35 +15,12 @@ from typing import Any
 import sympy
 
 from .errors import SpecError, SymcountError
+from .parse import parse_expression
+from .names import canonical, symbol, symbols
 
 __all__ = [
     "symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",
 ]  # fmt: skip
-
-
-def symbol(name: str) -> sympy.Symbol:
-    """The symbol called `name`: a positive integer."""
-    return sympy.Symbol(name, positive=True, integer=True)
-
-
-def symbols(names: str) -> tuple[sympy.Symbol, ...]:
-    """Several symbols from a space- or comma-separated string.
-
-    Example:
-        >>> H, W = symbols("H W")
-        >>> (H * W).is_positive
-        True
-    """
-    parts = names.replace(",", " ").split()
-    if not parts:
-        raise SymcountError(f"symbols() needs at least one name. Received: {names!r}")
-    return tuple(symbol(part) for part in parts)
-
-
-def canonical(expr: sympy.Expr) -> sympy.Expr:
-    """`expr` with every symbol replaced by the canonical symbol of the same name."""
-    swaps = {s: symbol(s.name) for s in expr.free_symbols if s != symbol(s.name)}
-    return expr.xreplace(swaps) if swaps else expr
 
 
 def as_expr(value: Any, what: str = "value") -> sympy.Expr:
@@ -58,8 +35,6 @@ def as_expr(value: Any, what: str = "value") -> sympy.Expr:
         fraction = Fraction(value)
         return sympy.Rational(fraction.numerator, fraction.denominator)
     if isinstance(value, str):
-        from .parse import parse_expression
-
         try:
             return parse_expression(value)
         except SymcountError as error:
