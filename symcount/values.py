@@ -15,8 +15,8 @@ from typing import Any
 import sympy
 
 from .errors import SpecError, SymcountError
-from .parse import parse_expression
 from .names import canonical, symbol, symbols
+from .parse import parse_expression
 
 __all__ = [
     "symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",

@@ -137,7 +137,7 @@ def _table_cells(
     totals: list[tuple[str, Any]] = [("Total", measure.total)]
     if measure.is_params:
         totals += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
-        if model.framework == "torch":
+        if model.target.torch:
             totals.append(("Buffers (not parameters)", lambda m: m.buffers))
     foot = []
     for label, total in totals:
