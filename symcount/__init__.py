@@ -97,6 +97,7 @@ _LAYERS = (
     "GRU",
     "Bidirectional",
     "MultiHeadAttention",
+    "GroupQueryAttention",
     "TransformerEncoder",
     "Add",
     "Subtract",

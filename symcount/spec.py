@@ -179,7 +179,8 @@ def compile_entries(
                 if layer.name in layers or layer.name in scope:
                     raise SpecError(f"the name {layer.name!r} is taken")
                 layers[layer.name] = layer
-            previous = layer(sources if layer.merges else _one(sources, layer), name=node_name)
+            several = layer.merges or len(_checked(sources, layer)) > 1
+            previous = layer(sources if several else sources[0], name=node_name)
         except SymcountError as error:
             raise error.with_context(f"{where} {position}") from None
         key = node_name or layer.name
@@ -192,12 +193,17 @@ def compile_entries(
     return previous
 
 
-def _one(sources: list[Any], layer: Layer) -> Any:
-    if len(sources) != 1:
+def _checked(sources: list[Any], layer: Layer) -> list[Any]:
+    """The inputs of a layer, unless it cannot take so many (only merges take any number)."""
+    if not layer.merges and len(sources) > layer.most_inputs:
+        if layer.most_inputs == 1:
+            raise SpecError(
+                f"{type(layer).__name__} takes one input; only merges (add, concatenate...) take several"
+            )
         raise SpecError(
-            f"{type(layer).__name__} takes one input; only merges (add, concatenate...) take several"
+            f"{type(layer).__name__} takes at most {layer.most_inputs} inputs. Received: {len(sources)}"
         )
-    return sources[0]
+    return sources
 
 
 def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:

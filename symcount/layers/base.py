@@ -74,6 +74,9 @@ class Layer:
     registered: ClassVar[bool] = True
     # A merge (Add, Concatenate...) takes a tuple of input shapes instead of one shape.
     merges: ClassVar[bool] = False
+    # How many tensors a layer that is no merge may be called on: attention takes a query, a value
+    # and a key (cross-attention), and then its methods get the tuple of their shapes.
+    most_inputs: ClassVar[int] = 1
 
     # For the generated layer reference (`symcount layers`, docs/layers.md): arguments and an input
     # shape in symbols that show the formula, a one-line derivation of each term, and how PyTorch
