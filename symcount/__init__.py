@@ -107,6 +107,7 @@ _LAYERS = (
     "Minimum",
     "Concatenate",
     "Repeat",
+    "MixtureOfExperts",
     "Block",
 )
 

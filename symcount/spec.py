@@ -27,10 +27,10 @@ import sympy
 import yaml
 
 from .errors import SpecError, SymcountError
-from .layers import REGISTRY, Input, Layer, Repeat
+from .layers import REGISTRY, Block, Input, Layer, MixtureOfExperts, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
-from .values import bind, suggest
+from .values import as_expr, bind, check_names, suggest, symbol
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
@@ -165,8 +165,8 @@ def compile_entries(
                         f"use: no layer named {used!r}{suggest(str(used), sorted(layers))} before this entry"
                     )
                 layer, node_name = layers[used], entry.get("name")
-            elif isinstance(entry, Mapping) and entry and next(iter(entry)) == "repeat":
-                layer = build_repeat(entry, target, blocks)
+            elif isinstance(entry, Mapping) and entry and next(iter(entry)) in BLOCK_ENTRIES:
+                layer = build_block_entry(entry, target, blocks)
             else:
                 layer = build_layer(entry, target)
             names = node_keys.get("inputs")
@@ -206,39 +206,120 @@ def _checked(sources: list[Any], layer: Layer) -> list[Any]:
     return sources
 
 
-def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
-    """`{repeat: {times: L, layers: [...]}}` or `{repeat: {times: L, block: name}}`: inside the
-    block, entries refer to its input as `input` and to each other by name."""
-    arguments = entry["repeat"]
-    options = {k: v for k, v in entry.items() if k != "repeat"}
-    if not isinstance(arguments, Mapping) or "times" not in arguments:
-        raise SpecError("repeat takes {times: N, layers: [...]} or {times: N, block: NAME}")
-    unknown = set(arguments) - {"times", "layers", "block"}
-    if unknown:
-        raise SpecError(f"repeat has no option {sorted(unknown)[0]!r}; options: times, layers, block")
-    if ("layers" in arguments) == ("block" in arguments):
-        raise SpecError("repeat takes exactly one of `layers` and `block`")
-    body = arguments.get("layers")
-    if "block" in arguments:
-        body = blocks.get(arguments["block"])
-        if body is None:
-            raise SpecError(
-                f"no block named {arguments['block']!r}; blocks: {', '.join(sorted(blocks)) or 'none'}"
-            )
-    if not isinstance(body, list) or not body:
-        raise SpecError("a repeated block needs a non-empty list of layers")
+BLOCK_ENTRIES = ("repeat", "block", "mixture_of_experts")
+BODY_KEYS = ("layers", "block", "with")  # how an entry names its block
 
-    def block(entry_tensor: Any) -> Any:
+
+def _block_definition(name: Any, blocks: Mapping[str, Any]) -> tuple[list[Any], tuple[str, ...]]:
+    """A named block's layers and argument names: `name: [layers]` has no arguments;
+    `name: {args: [w, n], layers: [...]}` has those."""
+    definition = blocks.get(name) if isinstance(name, str) else None
+    if definition is None:
+        known = sorted(blocks)
+        raise SpecError(
+            f"no block named {name!r}{suggest(str(name), known)}; blocks: {', '.join(known) or 'none'}"
+        )
+    arguments: Any = ()
+    if isinstance(definition, Mapping):
+        unknown = set(definition) - {"args", "layers"}
+        if unknown:
+            raise SpecError(f"block {name!r} takes `args` and `layers`. Received: {sorted(unknown)[0]!r}")
+        arguments, definition = definition.get("args") or (), definition.get("layers")
+        if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+            raise SpecError(f"block {name!r}: args is a list of names. Received: args={arguments!r}")
+        if len(set(arguments)) != len(arguments):
+            raise SpecError(f"block {name!r}: an argument is named twice. Received: args={arguments!r}")
+    if not isinstance(definition, list) or not definition:
+        raise SpecError(f"block {name!r} needs a non-empty list of layers")
+    return definition, tuple(arguments)
+
+
+def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str, Any], what: str) -> Block:
+    """The block a `repeat`, a `block` entry or a mixture's experts are made of: its own `layers`,
+    or a named `block` with the values of its arguments under `with`, substituted into its layers
+    as expressions (the arguments shadow any value of the same name)."""
+    if ("layers" in arguments) == ("block" in arguments):
+        raise SpecError(f"{what} takes exactly one of `layers` and `block`")
+    given = arguments.get("with") or {}
+    names: tuple[str, ...] = ()
+    if "layers" in arguments:
+        if "with" in arguments:
+            raise SpecError(f"{what}: `with` gives a named block's arguments; `layers` take none")
+        body = arguments["layers"]
+        if not isinstance(body, list) or not body:
+            raise SpecError(f"{what} needs a non-empty list of layers")
+    else:
+        body, names = _block_definition(arguments["block"], blocks)
+        if not isinstance(given, Mapping):
+            raise SpecError(f"{what}: `with` maps the block's arguments to values. Received: {given!r}")
+        owner = f"block {arguments['block']!r}"
+        check_names(given, names, f"{owner}'s `with`", owner=owner)
+        missing = [argument for argument in names if argument not in given]
+        if missing:
+            example = ", ".join(f"{argument}: ..." for argument in missing)
+            raise SpecError(f"{owner} needs {', '.join(missing)}: `with: {{{example}}}`")
+    mapping = {symbol(str(name)): as_expr(value, str(name)) for name, value in given.items()}
+
+    def build(entry_tensor: Any) -> Any:
         return compile_entries(
             body, {"input": entry_tensor}, entry_tensor, target, blocks, where="block layer"
         )
 
-    unknown_options = set(options) - {"name", "trainable"}
-    if unknown_options:
+    block = Block.build(build)
+    return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
+
+
+def _options(entry: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The options beside an entry's key (`name`, `trainable`), checked."""
+    options = {k: v for k, v in entry.items() if k != key}
+    unknown = set(options) - set(allowed)
+    if unknown:
         raise SpecError(
-            f"repeat takes only `name` and `trainable` beside it. Received: {sorted(unknown_options)[0]!r}"
+            f"{key} takes only {' and '.join(f'`{a}`' for a in allowed)} beside it. Received: {sorted(unknown)[0]!r}"
         )
-    return Repeat(arguments["times"], block, **options)
+    return options
+
+
+def build_block_entry(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
+    """`{repeat: {times: L, layers: [...]}}`, `{repeat: {times: L, block: NAME, with: {...}}}`,
+    `{block: NAME, with: {...}}` (one use of a block) or `{mixture_of_experts: {num_experts: E,
+    top_k: k, block: NAME}}`: inside a block, entries refer to its input as `input` and to each
+    other by name."""
+    key = next(iter(entry))
+    if key == "block":
+        options = _options(entry, key, ("with", "name", "trainable"))
+        arguments = {"block": entry["block"], "with": options.pop("with", None)}
+        return Repeat(1, block_body(arguments, target, blocks, "block"), **options)
+    options = _options(entry, key, ("name", "trainable"))
+    arguments = entry[key]
+    if key == "repeat":
+        if not isinstance(arguments, Mapping) or "times" not in arguments:
+            raise SpecError("repeat takes {times: N, layers: [...]} or {times: N, block: NAME}")
+        allowed: tuple[str, ...] = ("times", *BODY_KEYS)
+        unknown = set(arguments) - set(allowed)
+        if unknown:
+            name = sorted(unknown)[0]
+            raise SpecError(
+                f"repeat has no option {name!r}{suggest(name, allowed)}; options: {', '.join(allowed)}"
+            )
+        return Repeat(arguments["times"], block_body(arguments, target, blocks, "repeat"), **options)
+    allowed = ("num_experts", "top_k", "router_bias", *BODY_KEYS)
+    if not isinstance(arguments, Mapping) or not {"num_experts", "top_k"} <= set(arguments):
+        raise SpecError("mixture_of_experts takes {num_experts: E, top_k: k, block: NAME} (or layers: [...])")
+    unknown = set(arguments) - set(allowed)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise SpecError(
+            f"mixture_of_experts has no option {name!r}{suggest(name, allowed)}; options: {', '.join(allowed)}"
+        )
+    body = block_body(arguments, target, blocks, "mixture_of_experts")
+    return MixtureOfExperts(
+        arguments["num_experts"],
+        arguments["top_k"],
+        body,
+        router_bias=arguments.get("router_bias", False),
+        **options,
+    )
 
 
 def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
@@ -343,7 +424,7 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
     outputs = outputs if isinstance(outputs, list) else [outputs]
     blocks = data.get("blocks") or {}
     if not isinstance(blocks, Mapping):
-        raise SpecError(f"{source}: 'blocks' must map names to lists of layers")
+        raise SpecError(f"{source}: 'blocks' must map names to lists of layers (or to {{args, layers}})")
     layers = data["layers"]
     if not isinstance(layers, list) or not layers:
         raise SpecError(f"{source}: 'layers' must be a non-empty list")

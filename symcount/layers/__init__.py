@@ -10,6 +10,7 @@ from . import (
     core,
     embedding,
     merge,
+    moe,
     normalization,
     pooling,
     recurrent,
@@ -23,6 +24,7 @@ from .conv import *  # noqa: F403
 from .core import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .merge import *  # noqa: F403
+from .moe import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .recurrent import *  # noqa: F403
@@ -31,7 +33,7 @@ from .repeat import *  # noqa: F403
 from .reshaping import *  # noqa: F403
 
 FAMILIES = (
-    core, conv, pooling, reshaping, regularization, normalization, embedding, recurrent, attention, merge, repeat,
+    core, conv, pooling, reshaping, regularization, normalization, embedding, recurrent, attention, merge, repeat, moe,
 )  # fmt: skip
 
 __all__ = ["REGISTRY", "Layer", "Weight"]

@@ -183,6 +183,11 @@ class Layer:
         values for its tokens of context; nothing for other layers."""
         return sympy.Integer(0)
 
+    def inactive_params(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        """Parameters a token leaves idle in one forward pass: the experts a router did not pick
+        in a mixture of experts; nothing for other layers."""
+        return sympy.Integer(0)
+
     def parts(self, input_shape: Shape, target: Target) -> Parts | None:
         """For a layer made of others (a repeated block): (multiplier, rows) pairs whose
         quantities add up to this layer's; None for a layer that answers itself."""
