@@ -17,6 +17,7 @@ from . import (
     regularization,
     repeat,
     reshaping,
+    scaling,
 )  # fmt: skip
 from .attention import *  # noqa: F403
 from .base import REGISTRY, Layer, Weight
@@ -31,9 +32,10 @@ from .recurrent import *  # noqa: F403
 from .regularization import *  # noqa: F403
 from .repeat import *  # noqa: F403
 from .reshaping import *  # noqa: F403
+from .scaling import *  # noqa: F403
 
 FAMILIES = (
-    core, conv, pooling, reshaping, regularization, normalization, embedding, recurrent, attention, merge, repeat, moe,
+    core, conv, pooling, reshaping, regularization, normalization, scaling, embedding, recurrent, attention, merge, repeat, moe,
 )  # fmt: skip
 
 __all__ = ["REGISTRY", "Layer", "Weight"]
