@@ -27,6 +27,7 @@ import sympy
 import yaml
 
 from .errors import SpecError, SymcountError
+from .graph import order
 from .layers import REGISTRY, Block, Input, Layer, MixtureOfExperts, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
@@ -71,10 +72,14 @@ class Spec:
                     f"input {name!r}" if isinstance(self.input, Mapping) else "input"
                 ) from None
         scope: dict[str, Any] = dict(inputs)
-        last = compile_entries(self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks)
+        made: list[tuple[str, Any]] = []
+        last = compile_entries(
+            self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks, made=made
+        )
         outputs = [last]
         if self.outputs:
             outputs = [_lookup(scope, name, "outputs") for name in self.outputs]
+        check_reached(made, outputs, "the model", "list it under `outputs` to keep it as a side output")
         graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.target)
         if len(inputs) == 1 and not self.outputs and graph.is_chain:
             return Sequential(
@@ -139,10 +144,12 @@ def compile_entries(
     target: Target,
     blocks: Mapping[str, Any],
     where: str = "layer",
+    made: list[tuple[str, Any]] | None = None,
 ) -> Any:
     """Apply each entry's layer to its inputs (default: the entry before), naming nodes in `scope`.
 
-    Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node.
+    Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node;
+    `made` (if given) receives each entry's tensor, with words that name the entry.
     """
     layers: dict[str, Layer] = {}
     kinds: Counter[str] = Counter()  # Keras-style names of unnamed layers, as the model gives them
@@ -190,7 +197,18 @@ def compile_entries(
             key = layer.kind if count == 0 else f"{layer.kind}_{count}"
         if key is not None:
             scope.setdefault(key, previous)
+        if made is not None:
+            made.append((f"{where} {position} ({key or node_name or layer.kind})", previous))
     return previous
+
+
+def check_reached(made: Sequence[tuple[str, Any]], outputs: Sequence[Any], what: str, keep: str) -> None:
+    """Raise naming the first entry whose tensor reaches none of `outputs`: it would be dropped
+    without a word (nothing computes it), which is never what a spec means."""
+    reached = {id(tensor) for tensor in order(outputs)}
+    for label, tensor in made:
+        if id(tensor) not in reached:
+            raise SpecError(f"{label} reaches no output of {what}: {keep}, or remove it")
 
 
 def _checked(sources: list[Any], layer: Layer) -> list[Any]:
@@ -261,9 +279,13 @@ def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str
     mapping = {symbol(str(name)): as_expr(value, str(name)) for name, value in given.items()}
 
     def build(entry_tensor: Any) -> Any:
-        return compile_entries(
-            body, {"input": entry_tensor}, entry_tensor, target, blocks, where="block layer"
+        made: list[tuple[str, Any]] = []
+        scope = {"input": entry_tensor}
+        exit_tensor = compile_entries(
+            body, scope, entry_tensor, target, blocks, where="block layer", made=made
         )
+        check_reached(made, [exit_tensor], "its block", "a block's last layer is its output; feed it there")
+        return exit_tensor
 
     block = Block.build(build)
     return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
