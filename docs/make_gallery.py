@@ -73,6 +73,20 @@ GPT2 = {
     "L": "blocks",
     "h": "attention heads (d/h each)",
 }
+LLAMA = {
+    "V": "vocabulary (embedding and head rows)",
+    "T": "context length (the tokens of the KV cache)",
+    "d": "width",
+    "L": "decoder blocks",
+    "f": "SwiGLU MLP width",
+    "h": "query heads (d/h each)",
+    "kv": "key/value heads, each shared by h/kv query heads",
+}
+LLAMA_NOTE = (
+    "Heads are `d/h` wide, so keys and values cost `2 d^2 kv/h` a block against `2 d^2` for queries "
+    "and output: grouped-query attention (`kv < h`) shrinks them and the KV cache by `h/kv` "
+    "(docs/transformers.md derives it)."
+)
 
 ENTRIES = (
     Entry(
@@ -181,6 +195,35 @@ ENTRIES = (
         collect=("L",),
         tied={"f": "4*d"},
         note="The plot ties the feed-forward width to the width, `f = 4d`, as BERT-base and -large do.",
+    ),
+    *(
+        Entry(
+            name,
+            x="d",
+            grid=range(1024, 8193, 256),
+            y="per-layer",
+            meanings=LLAMA,
+            collect=("L",),
+            note=LLAMA_NOTE,
+        )
+        for name in ("llama2-7b", "mistral-7b")
+    ),
+    Entry(
+        "mixtral-8x7b",
+        x="d",
+        grid=range(1024, 8193, 256),
+        y="per-layer",
+        meanings={
+            **LLAMA,
+            "f": "each expert's SwiGLU width",
+            "E": "experts per block",
+            "topk": "experts a token runs",
+        },
+        collect=("L",),
+        note=(
+            "`topk` does not change the total, only the parameters a token uses: "
+            "`symcount count mixtral-8x7b --cost active-params` gives 12,879,925,248."
+        ),
     ),
 )
 

@@ -1,0 +1,169 @@
+"""The LLM zoo: Llama 2 7B, Mistral 7B and Mixtral 8x7B, against Hugging Face transformers.
+
+Each spec is checked at its published size (the Hugging Face model built from the same config on
+the meta device: parameters without memory) and at small random sizes (several configs), and its
+formula against the derivation in docs/transformers.md. The KV cache is measured from a real
+forward pass of a small model: the keys and values Hugging Face keeps.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+from symcount import build, symbols
+from symcount.cli import main
+from symcount.costs import Convention, total_cost
+from symcount.spec import load_spec
+from tests.frameworks import torch
+
+d, L, f, V, h, kv, T, E, topk = symbols("d L f V h kv T E topk")
+
+PUBLISHED = {"llama2-7b": 6_738_415_616, "mistral-7b": 7_241_732_096, "mixtral-8x7b": 46_702_792_704}
+MIXTRAL_ACTIVE = 12_879_925_248
+
+
+def symbolic(name: str) -> Any:
+    return load_spec(name).model()
+
+
+def test_published_totals_at_the_defaults() -> None:
+    for name, total in PUBLISHED.items():
+        assert build(name).params == total, name
+    assert total_cost(build("mixtral-8x7b"), "active_params") == MIXTRAL_ACTIVE
+
+
+def test_llama_formula() -> None:
+    # Per layer: attention q and o (d x h*d/h each = d^2), k and v (d x kv*d/h each), the SwiGLU
+    # MLP 3*d*f, two RMSNorms 2*d; then embedding and untied head V*d each, the final norm d.
+    params = symbolic("llama2-7b").params
+    expected = L * (2 * d**2 + 2 * d * kv * d / h + 3 * d * f + 2 * d) + 2 * V * d + d
+    assert sympy.expand(params - expected) == 0
+    # Without grouping (kv = h): the issue's d*(4*L*d + 3*L*f + 2*L + 2*V + 1).
+    assert sympy.expand(params.subs(kv, h) - d * (4 * L * d + 3 * L * f + 2 * L + 2 * V + 1)) == 0
+    # What grouping removes: k and v shrink from d^2 to d^2*kv/h each, per layer.
+    assert sympy.expand(params.subs(kv, h) - params - 2 * L * d**2 * (1 - kv / h)) == 0
+    # Mistral is the same formula (only the defaults differ): 805,306,368 fewer than with kv = h.
+    mistral = symbolic("mistral-7b").params
+    assert sympy.expand(mistral - params) == 0
+    defaults = {s: load_spec("mistral-7b").values[s.name] for s in (d, L, f, V, h, kv)}
+    assert mistral.subs(defaults) == PUBLISHED["mistral-7b"]
+    assert mistral.subs({**defaults, kv: 32}) - mistral.subs(defaults) == 805_306_368
+
+
+def test_mixtral_formula_total_and_active() -> None:
+    model = symbolic("mixtral-8x7b")
+    attention = 2 * d**2 + 2 * d * kv * d / h
+    total = L * (attention + 2 * d + E * d + E * 3 * d * f) + 2 * V * d + d
+    assert sympy.expand(model.params - total) == 0
+    # Active: every parameter but the E - topk idle experts of each layer.
+    active = total_cost(model, "active_params")
+    assert sympy.expand(active - (total - L * (E - topk) * 3 * d * f)) == 0
+
+
+def test_kv_cache_follows_key_value_heads() -> None:
+    # 2 (keys and values) x L layers x kv heads x d/h numbers x T tokens x 2 bytes (float16).
+    fp16 = Convention(dtype="float16")
+    cache = total_cost(symbolic("llama2-7b"), "kv_cache", fp16)
+    assert sympy.expand(cache - 2 * L * kv * (d / h) * T * 2) == 0
+    runner = CliRunner()
+    for name, expected in (("llama2-7b", 524_288), ("mistral-7b", 131_072), ("mixtral-8x7b", 131_072)):
+        result = runner.invoke(
+            main, ["count", name, "--cost", "kv-cache", "--dtype", "float16", "--set", "T=1"]
+        )
+        assert result.exit_code == 0 and f"{name}: {expected:,} KV-cache bytes" in result.output
+    assert 4 * 131_072 == 524_288  # Mistral's 8 key/value heads are a quarter of Llama's 32
+
+
+# --- Hugging Face -------------------------------------------------------------------------------
+
+
+def hugging_face(kind: str, **config: Any) -> Any:
+    """`{kind}ForCausalLM` from a config, on the meta device (no memory, no download)."""
+    t = torch()
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    settings = getattr(transformers, f"{kind}Config")(**config)
+    with t.device("meta"):
+        return getattr(transformers, f"{kind}ForCausalLM")(settings)
+
+
+def config_of(name: str, values: dict[str, int]) -> tuple[str, dict[str, Any]]:
+    """The Hugging Face class and config for symcount's values of a spec."""
+    config = {
+        "hidden_size": values["d"], "num_hidden_layers": values["L"], "intermediate_size": values["f"],
+        "vocab_size": values["V"], "num_attention_heads": values["h"], "num_key_value_heads": values["kv"],
+        "tie_word_embeddings": False,
+    }  # fmt: skip
+    if name == "mixtral-8x7b":
+        config |= {"num_local_experts": values["E"], "num_experts_per_tok": values["topk"]}
+    return {"llama2-7b": "Llama", "mistral-7b": "Mistral", "mixtral-8x7b": "Mixtral"}[name], config
+
+
+def total(module: Any) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_sizes_match_hugging_face(name: str) -> None:
+    values = {key: int(value) for key, value in load_spec(name).values.items()}
+    kind, config = config_of(name, values)
+    model = hugging_face(kind, **config, max_position_embeddings=values["T"])
+    assert total(model) == build(name).params == PUBLISHED[name]
+    if name == "mixtral-8x7b":
+        # The experts' parameters are Hugging Face's fused gate_up_proj and down_proj tensors.
+        experts = sum(p.numel() for n, p in model.named_parameters() if ".experts." in n)
+        layers, count, top = values["L"], values["E"], values["topk"]
+        assert total(model) - experts + experts // count * top == MIXTRAL_ACTIVE
+        assert layers * count * 3 * values["d"] * values["f"] == experts
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+@pytest.mark.parametrize("seed", range(4))
+def test_small_random_sizes_match_hugging_face(name: str, seed: int) -> None:
+    rng = random.Random(seed)
+    kv_heads = rng.choice([1, 2, 3])
+    heads = kv_heads * rng.choice([1, 2, 4])
+    values = {
+        "d": heads * rng.choice([2, 4, 6]), "L": rng.randint(1, 3), "f": rng.randint(1, 40),
+        "V": rng.randint(2, 300), "h": heads, "kv": kv_heads, "T": rng.randint(1, 16),
+    }  # fmt: skip
+    if name == "mixtral-8x7b":
+        values["E"] = rng.randint(1, 6)
+        values["topk"] = rng.randint(1, values["E"])
+    kind, config = config_of(name, values)
+    ours = build(name, values)
+    theirs = hugging_face(kind, **config)
+    assert ours.params == total(theirs)
+    if name == "mixtral-8x7b":
+        experts = sum(p.numel() for n, p in theirs.named_parameters() if ".experts." in n)
+        active = total(theirs) - experts + experts // values["E"] * values["topk"]
+        assert total_cost(ours, "active_params") == active
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(
+    ("name", "tokens"), [("llama2-7b", 1), ("llama2-7b", 7), ("mistral-7b", 5), ("mixtral-8x7b", 3)]
+)
+def test_kv_cache_matches_a_hugging_face_forward_pass(name: str, tokens: int) -> None:
+    # A small model run for real: the keys and values its cache holds, 2 bytes each in float16.
+    t = torch()
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    # f = 12: the grouped expert kernel wants rows of a multiple of 16 bytes (12 float32s).
+    values = {"d": 24, "L": 2, "f": 12, "V": 50, "h": 6, "kv": 2, "T": tokens}
+    if name == "mixtral-8x7b":
+        values |= {"E": 3, "topk": 2}
+    kind, config = config_of(name, values)
+    model = getattr(transformers, f"{kind}ForCausalLM")(
+        getattr(transformers, f"{kind}Config")(**config)
+    ).eval()
+    with t.no_grad():
+        output = model(input_ids=t.zeros((1, tokens), dtype=t.long), use_cache=True)
+    cache = getattr(output, "cache", None) or output.past_key_values
+    measured = sum(2 * (layer.keys.numel() + layer.values.numel()) for layer in cache.layers)
+    assert total_cost(build(name, values), "kv_cache", Convention(dtype="float16")) == measured
