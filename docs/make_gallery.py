@@ -196,6 +196,50 @@ ENTRIES = (
         tied={"f": "4*d"},
         note="The plot ties the feed-forward width to the width, `f = 4d`, as BERT-base and -large do.",
     ),
+    Entry(
+        "convnext-tiny",
+        x="w",
+        grid=range(8, 193, 8),
+        y="total",
+        meanings={**RESNET, "w": "stage 1's width; stages 2-4 are 2w, 4w, 8w wide"},
+        collect=STAGES,
+    ),
+    Entry(
+        "efficientnet-b0",
+        x="c8",
+        grid=range(320, 2561, 64),
+        y="total",
+        meanings={
+            **IMAGE,
+            **{f"n{s}": f"blocks in stage {s}" for s in range(1, 8)},
+            "c0": "stem width",
+            **{f"c{s}": f"stage {s}'s width" for s in range(1, 8)},
+            "c8": "the last 1x1 convolution's width",
+        },
+        collect=tuple(f"n{s}" for s in range(1, 8)),
+        note=(
+            "EfficientNet's widths are B0's `round_filters` at width 1.0, each its own symbol; "
+            "B1 keeps them and deepens each stage to ceil(1.1 n), which the tests check against Keras."
+        ),
+    ),
+    Entry(
+        "densenet-121",
+        x="k",
+        grid=range(4, 65, 4),
+        y="total",
+        meanings={
+            **IMAGE,
+            "c0": "stem width",
+            "k": "growth rate: channels each dense layer adds",
+            **{f"n{s}": f"dense layers in block {s}" for s in range(1, 5)},
+        },
+        collect=STAGES,
+        note=(
+            "Each block's depth stays a symbol although its layers grow (layer i sees c + i k "
+            "channels): the count is a closed-form sum over the layers. Transitions keep "
+            "floor(c/2) channels, as Keras' int(0.5 c)."
+        ),
+    ),
     *(
         Entry(
             name,

@@ -21,13 +21,13 @@ from typing import Any, Protocol, TypeAlias
 import sympy
 
 from .errors import ShapeError, SpecError, SymcountError
-from .shapes import Shape, certainly_differ, format_shape, product
+from .shapes import Shape, certainly_differ, format_shape, product, sum_over
 from .target import Target
 from .values import as_size, check_size
 
 __all__ = [
     "Weight", "Input", "Node", "Tensor", "Row", "GraphLayer", "Parts", "call", "order", "fold", "rebuild",
-    "input_names", "PARAMETER_KINDS", "argument_of",
+    "input_names", "PARAMETER_KINDS", "argument_of", "Over",
 ]  # fmt: skip
 
 # Weight kinds that are parameters; "buffer" (PyTorch state) and "tied" (another layer's weight,
@@ -100,8 +100,22 @@ class Input:
         return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
 
 
-# A layer made of others (a repeated block) says how its rows add up: (multiplier, rows) pairs.
-Parts: TypeAlias = "tuple[tuple[sympy.Expr, tuple[Row, ...]], ...]"
+@dataclass(frozen=True)
+class Over:
+    """A part's multiplier that sums instead of multiplying: its rows hold a copy `index` and the
+    part stands for copies 0 .. count - 1 (a block repeated a symbolic number of times whose
+    input grows by a fixed amount per copy, as DenseNet's do)."""
+
+    index: sympy.Symbol
+    count: sympy.Expr
+
+    def total(self, expr: sympy.Expr) -> sympy.Expr:
+        return sum_over(expr, self.index, self.count)
+
+
+# A layer made of others (a repeated block) says how its rows add up: (multiplier, rows) pairs,
+# the multiplier a number of identical copies or an `Over` of copies that differ by their index.
+Parts: TypeAlias = "tuple[tuple[sympy.Expr | Over, tuple[Row, ...]], ...]"
 
 
 class GraphLayer(Protocol):
@@ -173,9 +187,11 @@ class Row:
         parts = self.layer.parts(self.argument, self.target)
         if parts is None:
             return quantity(self.layer, self.argument, self.target)
-        return sympy.Add(
-            *(times * sympy.Add(*(row.measure(quantity) for row in rows)) for times, rows in parts)
-        )
+        totals = []
+        for times, rows in parts:
+            inner = sympy.Add(*(row.measure(quantity) for row in rows))
+            totals.append(times.total(inner) if isinstance(times, Over) else times * inner)
+        return sympy.Add(*totals)
 
     @property
     def macs(self) -> sympy.Expr:

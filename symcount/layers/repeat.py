@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
-from ..graph import Input, Parts, Row, distinct_layers, fold, rebuild
+from ..graph import Input, Over, Parts, Row, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
 from ..target import Target, as_target
 from ..values import as_expr
@@ -122,6 +122,9 @@ class Repeat(Layer):
         if verdict:
             return True, ((self.times, rows),)
         if not self.times.is_Integer:
+            grown = self._growth(input_shape, target, rows)
+            if grown is not None:
+                return False, grown
             why = "changes it to" if verdict is False else "may change it to"
             raise ShapeError(
                 f"a block repeated a symbolic {self.times} times must keep its input shape; this one "
@@ -138,11 +141,33 @@ class Repeat(Layer):
             shape = _exit_shape(rows, shape)
         return False, tuple(copies)
 
+    def _growth(self, input_shape: Shape, target: Target, rows: tuple[Row, ...]) -> Parts | None:
+        """When the block adds a fixed amount to its input's shape (DenseNet's k channels), copy i
+        sees the input grown i times: one part, its rows on that shape, summed over i in closed
+        form (`Over`); None when the growth is not fixed."""
+        growth = tuple(sympy.expand(b - a) for a, b in zip(input_shape, _exit_shape(rows, input_shape)))
+        if len(growth) != len(input_shape):
+            return None
+        index = sympy.Dummy("i", integer=True, nonnegative=True)
+        shape = tuple(a + index * g for a, g in zip(input_shape, growth))
+        try:
+            copy = self.body.rows(shape, target)
+        except SymcountError:
+            return None
+        after = _exit_shape(copy, shape)
+        if any(sympy.expand(b - a - g) != 0 for a, b, g in zip(shape, after, growth)):
+            return None
+        return ((Over(index, self.times), copy),)
+
     def parts(self, input_shape: Shape, target: Target) -> Parts:
         return self._plan(input_shape, target)[1]
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         parts = self.parts(input_shape, target)
+        if parts and isinstance(parts[0][0], Over):  # every copy grew the shape by the same amount
+            over, rows = parts[0]
+            grown = _exit_shape(rows, input_shape)
+            return tuple(sympy.expand(g.xreplace({over.index: over.count - 1})) for g in grown)
         return _exit_shape(parts[-1][1], input_shape) if parts else input_shape
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
@@ -151,6 +176,13 @@ class Repeat(Layer):
             return tuple(
                 Weight(f"{row.name}/{w.name}", (self.times, *w.shape), self.frozen(w.kind))
                 for row in parts[0][1]
+                for w in row.weights
+            )
+        if parts and isinstance(parts[0][0], Over):  # each weight's sizes, summed over the copies
+            over, rows = parts[0]
+            return tuple(
+                Weight(f"{row.name}/{w.name}", (over.total(w.size),), self.frozen(w.kind))
+                for row in rows
                 for w in row.weights
             )
         return tuple(
