@@ -253,6 +253,29 @@ ENTRIES = (
         for name in ("llama2-7b", "mistral-7b")
     ),
     Entry(
+        "t5-small",
+        x="d",
+        grid=range(128, 1025, 32),
+        y="per-layer",
+        meanings={
+            "V": "vocabulary (one embedding, shared)",
+            "d": "width",
+            "dkv": "each head's width (h*dkv need not be d)",
+            "h": "attention heads",
+            "f": "feed-forward width",
+            "Le": "encoder blocks",
+            "Ld": "decoder blocks",
+            "B": "relative position buckets",
+            "S": "input length",
+            "T": "output length",
+        },
+        collect=("Le", "Ld"),
+        note=(
+            "The decoder's blocks read the encoder's output beside their input (a block's "
+            "`context`), so both stacks keep symbolic depths."
+        ),
+    ),
+    Entry(
         "mixtral-8x7b",
         x="d",
         grid=range(1024, 8193, 256),

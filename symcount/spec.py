@@ -228,28 +228,36 @@ BLOCK_ENTRIES = ("repeat", "block", "mixture_of_experts")
 BODY_KEYS = ("layers", "block", "with")  # how an entry names its block
 
 
-def _block_definition(name: Any, blocks: Mapping[str, Any]) -> tuple[list[Any], tuple[str, ...]]:
-    """A named block's layers and argument names: `name: [layers]` has no arguments;
-    `name: {args: [w, n], layers: [...]}` has those."""
+def _block_definition(
+    name: Any, blocks: Mapping[str, Any]
+) -> tuple[list[Any], tuple[str, ...], tuple[str, ...]]:
+    """A named block's layers, argument names and context names: `name: [layers]` has none;
+    `name: {args: [w, n], context: [memory], layers: [...]}` has those (the context tensors are
+    read by every copy beside the block's input, and named in its layers)."""
     definition = blocks.get(name) if isinstance(name, str) else None
     if definition is None:
         known = sorted(blocks)
         raise SpecError(
             f"no block named {name!r}{suggest(str(name), known)}; blocks: {', '.join(known) or 'none'}"
         )
-    arguments: Any = ()
+    lists: dict[str, Any] = {"args": (), "context": ()}
     if isinstance(definition, Mapping):
-        unknown = set(definition) - {"args", "layers"}
+        unknown = set(definition) - {"args", "context", "layers"}
         if unknown:
-            raise SpecError(f"block {name!r} takes `args` and `layers`. Received: {sorted(unknown)[0]!r}")
-        arguments, definition = definition.get("args") or (), definition.get("layers")
-        if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
-            raise SpecError(f"block {name!r}: args is a list of names. Received: args={arguments!r}")
-        if len(set(arguments)) != len(arguments):
-            raise SpecError(f"block {name!r}: an argument is named twice. Received: args={arguments!r}")
+            raise SpecError(
+                f"block {name!r} takes `args`, `context` and `layers`. Received: {sorted(unknown)[0]!r}"
+            )
+        for key in lists:
+            items = definition.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+                raise SpecError(f"block {name!r}: {key} is a list of names. Received: {key}={items!r}")
+            if len(set(items)) != len(items):
+                raise SpecError(f"block {name!r}: a name is given twice. Received: {key}={items!r}")
+            lists[key] = tuple(items)
+        definition = definition.get("layers")
     if not isinstance(definition, list) or not definition:
         raise SpecError(f"block {name!r} needs a non-empty list of layers")
-    return definition, tuple(arguments)
+    return definition, lists["args"], lists["context"]
 
 
 def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str, Any], what: str) -> Block:
@@ -260,6 +268,7 @@ def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str
         raise SpecError(f"{what} takes exactly one of `layers` and `block`")
     given = arguments.get("with") or {}
     names: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
     if "layers" in arguments:
         if "with" in arguments:
             raise SpecError(f"{what}: `with` gives a named block's arguments; `layers` take none")
@@ -267,7 +276,7 @@ def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str
         if not isinstance(body, list) or not body:
             raise SpecError(f"{what} needs a non-empty list of layers")
     else:
-        body, names = _block_definition(arguments["block"], blocks)
+        body, names, context = _block_definition(arguments["block"], blocks)
         if not isinstance(given, Mapping):
             raise SpecError(f"{what}: `with` maps the block's arguments to values. Received: {given!r}")
         owner = f"block {arguments['block']!r}"
@@ -278,16 +287,16 @@ def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str
             raise SpecError(f"{owner} needs {', '.join(missing)}: `with: {{{example}}}`")
     mapping = {symbol(str(name)): as_expr(value, str(name)) for name, value in given.items()}
 
-    def build(entry_tensor: Any) -> Any:
+    def build(entry_tensor: Any, *context_tensors: Any) -> Any:
         made: list[tuple[str, Any]] = []
-        scope = {"input": entry_tensor}
+        scope = {"input": entry_tensor, **dict(zip(context, context_tensors))}
         exit_tensor = compile_entries(
             body, scope, entry_tensor, target, blocks, where="block layer", made=made
         )
         check_reached(made, [exit_tensor], "its block", "a block's last layer is its output; feed it there")
         return exit_tensor
 
-    block = Block.build(build)
+    block = Block.build(build, context)
     return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
 
 

@@ -98,9 +98,45 @@ def test_mistakes_are_one_line(layers: list[Any], message: str) -> None:
 def test_a_bad_definition() -> None:
     for definition, message in [
         ({"args": "w", "layers": [{"dense": 3}]}, "args is a list of names"),
-        ({"args": ["w", "w"], "layers": [{"dense": 3}]}, "an argument is named twice"),
-        ({"args": ["w"], "layer": [{"dense": 3}]}, "takes `args` and `layers`"),
+        ({"args": ["w"], "context": "m", "layers": [{"dense": 3}]}, "context is a list of names"),
+        ({"args": ["w", "w"], "layers": [{"dense": 3}]}, "a name is given twice"),
+        ({"args": ["w"], "layer": [{"dense": 3}]}, "takes `args`, `context` and `layers`"),
         ({"args": ["w"]}, "needs a non-empty list of layers"),
     ]:
         with pytest.raises(SpecError, match=message):
             spec([{"block": "bad", "with": {"w": 3}}], bad=definition)
+
+
+def test_a_block_with_a_context_reads_a_tensor_beside_its_input() -> None:
+    # A decoder-like block: self-attention on its input, cross-attention to `memory`, every copy.
+    T, S, d, e, h, L = symbols("T S d e h L")
+    decoder = {
+        "context": ["memory"],
+        "layers": [
+            {"multi_head_attention": {"num_heads": "h", "key_dim": 4, "use_bias": False}, "name": "self"},
+            {
+                "multi_head_attention": {"num_heads": "h", "key_dim": 4, "use_bias": False},
+                "inputs": ["self", "memory"],
+            },
+        ],
+    }
+    spec = {
+        "input": {"x": ["T", "d"], "m": ["S", "e"]},
+        "blocks": {"decoder": decoder},
+        "layers": [{"repeat": {"times": "L", "block": "decoder"}, "inputs": ["x", "m"], "name": "decoder"}],
+    }
+    model = parse_spec(spec).model()
+    # Per copy: self-attention 4*d*h*4; cross-attention query and output 2*d*h*4, key and value 2*e*h*4.
+    assert sympy.expand(model.params - L * (16 * d * h + 8 * d * h + 8 * e * h)) == 0
+    assert model.rows[0].inputs == ("x", "m")
+    with pytest.raises(SymcountError, match="takes at most 2 inputs"):
+        parse_spec({**spec, "input": {"x": ["T", "d"], "m": ["S", "e"], "n": [2]}, "layers": [
+            {"repeat": {"times": "L", "block": "decoder"}, "inputs": ["x", "m", "n"]}]}).model()  # fmt: skip
+    with pytest.raises(SymcountError, match=r"reads 1 tensor\(s\) beside its input \(memory\). Received: 0"):
+        parse_spec(
+            {**spec, "input": ["T", "d"], "layers": [{"repeat": {"times": "L", "block": "decoder"}}]}
+        ).model()
+    with pytest.raises(SymcountError, match="an expert reads only its token"):
+        parse_spec(
+            {**spec, "layers": [{"mixture_of_experts": {"num_experts": 2, "top_k": 1, "block": "decoder"}}]}
+        ).model()

@@ -1,4 +1,4 @@
-"""The LLM zoo: Llama 2 7B, Mistral 7B and Mixtral 8x7B, against Hugging Face transformers.
+"""The LLM zoo: Llama 2 7B, Mistral 7B, Mixtral 8x7B and T5-small, against Hugging Face transformers.
 
 Each spec is checked at its published size (the Hugging Face model built from the same config on
 the meta device: parameters without memory) and at small random sizes (several configs), and its
@@ -8,6 +8,7 @@ forward pass of a small model: the keys and values Hugging Face keeps.
 
 from __future__ import annotations
 
+import importlib
 import random
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
-from symcount import build, symbols
+from symcount import Input, MultiHeadAttention, Sequential, build, symbols
 from symcount.cli import main
 from symcount.costs import Convention, total_cost
 from symcount.spec import load_spec
@@ -167,3 +168,57 @@ def test_kv_cache_matches_a_hugging_face_forward_pass(name: str, tokens: int) ->
     cache = getattr(output, "cache", None) or output.past_key_values
     measured = sum(2 * (layer.keys.numel() + layer.values.numel()) for layer in cache.layers)
     assert total_cost(build(name, values), "kv_cache", Convention(dtype="float16")) == measured
+
+
+# --- T5 -----------------------------------------------------------------------------------------
+
+T5_SMALL = 60_506_624
+
+
+def test_t5_formula() -> None:
+    # One shared embedding V*d; an encoder block: self-attention 4*d*h*dkv (q, k, v, o, no
+    # biases), feed-forward 2*d*f, two RMS norms 2d; a decoder block adds cross-attention 4*d*h*dkv
+    # and a third norm; each stack's first block has a (B, h) relative bias; two final norms.
+    Le, Ld, dkv, B = symbols("Le Ld dkv B")
+    expected = V * d + Le * (4 * d * h * dkv + 2 * d * f + 2 * d) + Ld * (8 * d * h * dkv + 2 * d * f + 3 * d)
+    expected += 2 * B * h + 2 * d
+    assert sympy.expand(symbolic("t5-small").params - expected) == 0
+    assert build("t5-small").params == T5_SMALL
+
+
+def t5_values(name_values: dict[str, int]) -> dict[str, Any]:
+    keys = {"V": "vocab_size", "d": "d_model", "dkv": "d_kv", "h": "num_heads", "f": "d_ff", "Le": "num_layers",
+            "Ld": "num_decoder_layers", "B": "relative_attention_num_buckets"}  # fmt: skip
+    return {keys[name]: value for name, value in name_values.items() if name in keys}
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"V": 32128, "d": 512, "dkv": 64, "h": 8, "f": 2048, "Le": 6, "Ld": 6, "B": 32},  # t5-small
+        {"V": 120, "d": 16, "dkv": 8, "h": 2, "f": 33, "Le": 3, "Ld": 2, "B": 8},
+        {"V": 50, "d": 16, "dkv": 6, "h": 3, "f": 7, "Le": 1, "Ld": 1, "B": 16},  # h*dkv = 18, not d
+        {"V": 77, "d": 24, "dkv": 4, "h": 5, "f": 12, "Le": 2, "Ld": 4, "B": 4},
+    ],
+)
+def test_t5_matches_hugging_face(values: dict[str, int]) -> None:
+    t = torch()
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    config = transformers.T5Config(**t5_values(values), feed_forward_proj="relu")
+    with t.device("meta"):
+        model = transformers.T5Model(config)
+    assert build("t5-small", values).params == total(model)
+
+
+@pytest.mark.frameworks
+def test_t5_attention_with_relative_bias_matches_hugging_face() -> None:
+    t = torch()
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    modeling = importlib.import_module("transformers.models.t5.modeling_t5")
+    config = transformers.T5Config(d_model=20, d_kv=6, num_heads=3, relative_attention_num_buckets=7)
+    for relative in (True, False):
+        with t.device("meta"):
+            attention = modeling.T5Attention(config, has_relative_attention_bias=relative)
+        layer = MultiHeadAttention(3, 6, use_bias=False, relative_attention_buckets=7 if relative else None)
+        assert Sequential(Input(5, 20), layer).params == total(attention)

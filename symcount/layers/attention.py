@@ -115,9 +115,18 @@ class MultiHeadAttention(Layer):
     batch_first: bool = field(default=False, kw_only=True)
     key_channels: Any = field(default=None, kw_only=True)
     value_channels: Any = field(default=None, kw_only=True)
+    # T5's relative position bias: a learned bias per (distance bucket, head), added to the scores.
+    relative_attention_buckets: Any = field(default=None, kw_only=True)
 
     most_inputs = 3
-    sizes = ("num_heads", "key_dim", "value_dim", "key_channels", "value_channels")
+    sizes = (
+        "num_heads",
+        "key_dim",
+        "value_dim",
+        "key_channels",
+        "value_channels",
+        "relative_attention_buckets",
+    )
     example_args = {"num_heads": "h", "key_dim": "k"}
     example_input = ("T", "d")
     derivation = (
@@ -157,14 +166,18 @@ class MultiHeadAttention(Layer):
 
     def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
         widths = self.widths(input_shape)
+        relative: tuple[Weight, ...] = ()
+        if self.relative_attention_buckets is not None:
+            name = "relative_attention_bias.weight" if target.torch else "relative_attention_bias"
+            relative = (self.weight(name, (self.relative_attention_buckets, self.num_heads)),)
         if target.torch:
-            return self.torch_weights(*widths)
+            return self.torch_weights(*widths) + relative
         if self.add_bias_kv:
             raise SpecError(
                 "add_bias_kv is PyTorch's (bias_k, bias_v); Keras' MultiHeadAttention has no such "
                 "weights. Received: add_bias_kv=True under framework 'keras'"
             )
-        return self.keras_weights(*widths)
+        return self.keras_weights(*widths) + relative
 
     def keras_weights(self, features: sympy.Expr, keys: sympy.Expr, values: sympy.Expr) -> tuple[Weight, ...]:
         key_dim = self.key_dim
@@ -260,7 +273,8 @@ class MultiHeadAttention(Layer):
         scale = BIAS_FLOPS * steps * h * k
         softmax = SOFTMAX_FLOPS * steps * h * attended
         gate = activation_flops("sigmoid", steps * h * gated) + MERGE_FLOPS * steps * h * gated
-        return biases + scale + softmax + gate
+        relative = BIAS_FLOPS * steps * h * attended if self.relative_attention_buckets is not None else 0
+        return biases + scale + softmax + gate + relative
 
     def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
         # The keys and values of the S tokens of context: h heads of k and of v numbers per token

@@ -66,6 +66,8 @@ class MixtureOfExperts(Layer):
                 f"top_k={self.top_k}, num_experts={self.num_experts}"
             )
         self._set("body", Block.build(self.body))
+        if self.body.context:
+            raise SpecError("an expert reads only its token: its block cannot have a context")
 
     def expressions(self) -> Iterator[sympy.Expr]:
         yield self.num_experts
