@@ -399,9 +399,9 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
-            raise SpecError(
-                f"{key} has no option {name!r}{suggest(str(name), names)}; options: {', '.join(names)}"
-            )
+            hint = cls.elsewhere.get(str(name))
+            where = f" ({hint})" if hint else suggest(str(name), names)
+            raise SpecError(f"{key} has no option {name!r}{where}; options: {', '.join(names)}")
     missing = [
         f.name for f in fields
         if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING

@@ -181,3 +181,27 @@ def test_a_layer_that_reaches_no_output_is_an_error_naming_it() -> None:
     block = {"repeat": {"times": 2, "layers": [{"dense": 3, "name": "x"}, {"dense": 3, "inputs": ["input"]}]}}
     with pytest.raises(SpecError, match=r"block layer 1 \(x\) reaches no output of its block"):
         parse_spec({"input": [3], "layers": [block]}).model()
+
+
+def test_an_option_of_another_layer_names_that_layer() -> None:
+    for entry, message in [
+        (
+            {"multi_head_attention": {"num_heads": 2, "num_key_value_heads": 1}},
+            "multi_head_attention has no option 'num_key_value_heads' (key/value heads shared by groups "
+            "of query heads are group_query_attention's); options: ",
+        ),
+        (
+            {
+                "group_query_attention": {
+                    "head_dim": 4,
+                    "num_query_heads": 2,
+                    "num_key_value_heads": 1,
+                    "key_dim": 4,
+                }
+            },
+            "group_query_attention has no option 'key_dim' (multi_head_attention's; here it is head_dim)",
+        ),
+    ]:
+        with pytest.raises(SpecError) as error:
+            parse_spec({"input": ["T", 8], "layers": [entry]}).model()
+        assert message in str(error.value)

@@ -138,6 +138,11 @@ class MultiHeadAttention(Layer):
         "PyTorch fixes the head size at d/h (h must divide d) and fuses query, key and value: "
         "in_proj 3*d*d + 3*d and out_proj d*d + d, Keras' count with key_dim = d/h"
     )
+    elsewhere = {
+        "num_key_value_heads": "key/value heads shared by groups of query heads are group_query_attention's",
+        "num_query_heads": "group_query_attention's; here it is num_heads",
+        "head_dim": "group_query_attention's; here it is key_dim",
+    }
     torch_name = "multihead_attention"
     torch_args = {
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
@@ -324,6 +329,10 @@ class GroupQueryAttention(Layer):
         "each (d*g*k + g*k), and the output maps h*k back to d (h*k*d + d)"
     )
     torch_counterpart = "Hugging Face's LlamaAttention, MistralAttention, Qwen2Attention"
+    elsewhere = {
+        "num_heads": "multi_head_attention's; here num_query_heads and num_key_value_heads",
+        "key_dim": "multi_head_attention's; here it is head_dim",
+    }
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))

@@ -100,6 +100,8 @@ class Layer:
     # Keras spellings a field could not keep (a field cannot be called `output_shape`, which is a
     # method): spec argument -> our field, accepted under every framework.
     aliases: ClassVar[dict[str, str]] = {}
+    # Options another layer has, and which one: an error then names it instead of a guess.
+    elsewhere: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
