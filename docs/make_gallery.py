@@ -81,6 +81,7 @@ LLAMA = {
     "f": "SwiGLU MLP width",
     "h": "query heads (d/h each)",
     "kv": "key/value heads, each shared by h/kv query heads",
+    "W": "sliding window (the KV cache keeps W - 1 tokens at most)",
 }
 LLAMA_NOTE = (
     "Heads are `d/h` wide, so keys and values cost `2 d^2 kv/h` a block against `2 d^2` for queries "

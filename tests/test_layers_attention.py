@@ -577,7 +577,7 @@ KERAS_GQA_SIZES = [(3, 16, 4, 2, 8), (1, 1, 1, 1, 1), (5, 12, 6, 3, 4), (2, 20, 
 
 @pytest.mark.frameworks
 @pytest.mark.parametrize(("length", "size", "heads", "groups", "head"), KERAS_GQA_SIZES)
-@pytest.mark.parametrize("options", [{}, {"use_bias": False}, {"use_gate": True}])
+@pytest.mark.parametrize("options", [{}, {"use_bias": False}, {"use_gate": True}, {"sliding_window": 2}])
 def test_group_query_attention_matches_keras(
     length: int, size: int, heads: int, groups: int, head: int, options: dict
 ) -> None:

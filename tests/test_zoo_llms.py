@@ -67,10 +67,14 @@ def test_mixtral_formula_total_and_active() -> None:
 
 
 def test_kv_cache_follows_key_value_heads() -> None:
-    # 2 (keys and values) x L layers x kv heads x d/h numbers x T tokens x 2 bytes (float16).
+    # 2 (keys and values) x L layers x kv heads x d/h numbers x T tokens x 2 bytes (float16); a
+    # sliding window of W keeps W - 1 tokens at most.
     fp16 = Convention(dtype="float16")
     cache = total_cost(symbolic("llama2-7b"), "kv_cache", fp16)
     assert sympy.expand(cache - 2 * L * kv * (d / h) * T * 2) == 0
+    (W,) = symbols("W")
+    mistral = total_cost(symbolic("mistral-7b"), "kv_cache", fp16)
+    assert sympy.expand(mistral - 2 * L * kv * (d / h) * sympy.Min(T, W - 1) * 2) == 0
     runner = CliRunner()
     for name, expected in (("llama2-7b", 524_288), ("mistral-7b", 131_072), ("mixtral-8x7b", 131_072)):
         result = runner.invoke(
@@ -101,6 +105,8 @@ def config_of(name: str, values: dict[str, int]) -> tuple[str, dict[str, Any]]:
     }  # fmt: skip
     if name == "mixtral-8x7b":
         config |= {"num_local_experts": values["E"], "num_experts_per_tok": values["topk"]}
+    if name == "mistral-7b":
+        config["sliding_window"] = values.get("W", 4096)  # Mistral's, and MistralConfig's default
     return {"llama2-7b": "Llama", "mistral-7b": "Mistral", "mixtral-8x7b": "Mixtral"}[name], config
 
 
@@ -149,16 +155,21 @@ def test_small_random_sizes_match_hugging_face(name: str, seed: int) -> None:
 
 @pytest.mark.frameworks
 @pytest.mark.parametrize(
-    ("name", "tokens"), [("llama2-7b", 1), ("llama2-7b", 7), ("mistral-7b", 5), ("mixtral-8x7b", 3)]
-)
-def test_kv_cache_matches_a_hugging_face_forward_pass(name: str, tokens: int) -> None:
+    ("name", "tokens", "window"),
+    [("llama2-7b", 1, None), ("llama2-7b", 7, None), ("mistral-7b", 5, 16), ("mistral-7b", 10, 4), ("mistral-7b", 3, 4),
+     ("mixtral-8x7b", 3, None)],
+)  # fmt: skip
+def test_kv_cache_matches_a_hugging_face_forward_pass(name: str, tokens: int, window: Any) -> None:
     # A small model run for real: the keys and values its cache holds, 2 bytes each in float16.
+    # Mistral's sliding window of W keeps W - 1 tokens at most: 3 of 10 with W = 4.
     t = torch()
     transformers = pytest.importorskip("transformers", reason="transformers is not installed")
     # f = 12: the grouped expert kernel wants rows of a multiple of 16 bytes (12 float32s).
     values = {"d": 24, "L": 2, "f": 12, "V": 50, "h": 6, "kv": 2, "T": tokens}
     if name == "mixtral-8x7b":
         values |= {"E": 3, "topk": 2}
+    if window is not None:
+        values["W"] = window
     kind, config = config_of(name, values)
     model = getattr(transformers, f"{kind}ForCausalLM")(
         getattr(transformers, f"{kind}Config")(**config)

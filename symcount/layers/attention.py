@@ -303,7 +303,8 @@ class GroupQueryAttention(Layer):
     biases (h, hd), (kv, hd), (kv, hd), (d,). PyTorch (`framework="torch"`, Hugging Face's names):
     q_proj (h*hd, d), k_proj and v_proj (kv*hd, d), o_proj (d, h*hd). `use_bias` switches every
     bias; `output_bias` (default: as use_bias) the output projection's alone: Qwen2 biases q, k
-    and v but not o.
+    and v but not o. A `sliding_window` of W (Mistral's) changes no weight and no product (the
+    scores outside the window are masked, not skipped), only the KV cache: W - 1 tokens at most.
 
     Example:
         >>> from symcount import Input, Sequential, GroupQueryAttention, symbols
@@ -317,11 +318,12 @@ class GroupQueryAttention(Layer):
     num_key_value_heads: Any
     dropout: Any = 0.0
     use_bias: bool = True
+    sliding_window: Any = None
     output_bias: bool | None = field(default=None, kw_only=True)
     use_gate: bool = field(default=False, kw_only=True)
 
     most_inputs = 3
-    sizes = ("head_dim", "num_query_heads", "num_key_value_heads")
+    sizes = ("head_dim", "num_query_heads", "num_key_value_heads", "sliding_window")
     example_args = {"head_dim": "k", "num_query_heads": "h", "num_key_value_heads": "g"}
     example_input = ("T", "d")
     derivation = (
@@ -413,9 +415,12 @@ class GroupQueryAttention(Layer):
         return biases + output + BIAS_FLOPS * steps * h * hd + SOFTMAX_FLOPS * steps * h * sources + gate
 
     def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
-        # The keys and values of the S tokens of context: kv heads (not h) of hd numbers each.
+        # The keys and values of the S tokens of context: kv heads (not h) of hd numbers each. A
+        # sliding window of W keeps only the W - 1 tokens before the current one, which with it
+        # make the window (what Hugging Face's sliding-window cache holds between steps).
         _, value, _ = attention_inputs(self, input_shape)
-        return 2 * value[0] * self.num_key_value_heads * self.head_dim
+        tokens = value[0] if self.sliding_window is None else sympy.Min(value[0], self.sliding_window - 1)
+        return 2 * tokens * self.num_key_value_heads * self.head_dim
 
     def describe(self) -> str:
         return f"GroupQueryAttention({self.num_query_heads} heads, {self.num_key_value_heads} key/value)"
