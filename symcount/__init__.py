@@ -89,6 +89,10 @@ _LAYERS = (
     "BatchNorm3d",
     "LayerNorm",
     "GroupNorm",
+    "RMSNormalization",
+    "Normalization",
+    "Rescaling",
+    "LayerScale",
     "Embedding",
     "PositionEmbedding",
     "ClassToken",
@@ -97,6 +101,7 @@ _LAYERS = (
     "GRU",
     "Bidirectional",
     "MultiHeadAttention",
+    "GroupQueryAttention",
     "TransformerEncoder",
     "Add",
     "Subtract",
@@ -106,6 +111,7 @@ _LAYERS = (
     "Minimum",
     "Concatenate",
     "Repeat",
+    "MixtureOfExperts",
     "Block",
 )
 

@@ -99,11 +99,14 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'dense'?)` when one choice is close (same but for case, or one or two
-    letters off); nothing otherwise, since a far-fetched suggestion misleads."""
+    """` (did you mean 'dense'?)` when one choice is close (same but for case, one or two letters
+    off, or the only choice that starts with a word of 4 letters or more: `rms_norm` for
+    `rms_normalization`); nothing otherwise, since a far-fetched suggestion misleads."""
     options = list(choices)
     same_but_case = [choice for choice in options if choice.lower() == word.lower()]
+    longer = [choice for choice in options if len(word) >= 4 and choice.lower().startswith(word.lower())]
     close = same_but_case or difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+    close = close or (longer if len(longer) == 1 else [])
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -24,7 +24,17 @@ from symcount.target import KERAS, TORCH, as_target
 from symcount.values import symbol
 from tests.frameworks import torch
 
-QUESTIONS = ("output_shape", "weights", "macs", "extra_flops", "activations", "kv_cache", "explain", "parts")
+QUESTIONS = (
+    "output_shape",
+    "weights",
+    "macs",
+    "extra_flops",
+    "activations",
+    "kv_cache",
+    "inactive_params",
+    "explain",
+    "parts",
+)
 TARGETS = (KERAS, TORCH)
 SINGLE_INPUT = sorted((key, cls) for key, cls in REGISTRY.items() if not cls.merges)
 
@@ -62,7 +72,7 @@ def test_every_layer_answers_every_question_under_each_target(
         isinstance(w, Weight) and w.kind in ("trainable", "non_trainable", "buffer")
         for w in answers["weights"]
     )
-    for question in ("macs", "extra_flops", "activations", "kv_cache"):
+    for question in ("macs", "extra_flops", "activations", "kv_cache", "inactive_params"):
         assert isinstance(answers[question], sympy.Expr), (key, question)
     assert answers["explain"] is None or isinstance(answers["explain"], str)
     assert answers["parts"] is None
