@@ -15,6 +15,7 @@ from typing import Any
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from .bounds import check_expandable
 from .errors import SymcountError
 
 __all__ = [
@@ -38,6 +39,7 @@ def formula(expr: sympy.Expr, form: str = "expand") -> sympy.Expr:
     """
     if form == "built":
         return expr
+    check_expandable(expr)
     if form == "expand":
         return sympy.expand(expr)
     if form == "factor":
@@ -90,6 +92,7 @@ def derivative(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
         h2 + 785
     """
     variable = _variable(variable)
+    check_expandable(expr)
     return sympy.expand(sympy.diff(smooth(expr, variable), variable))
 
 
@@ -115,6 +118,7 @@ def growth(expr: sympy.Expr, variable: sympy.Symbol) -> tuple[sympy.Expr, sympy.
         (2, f**2*k**2)
     """
     variable = _variable(variable)
+    check_expandable(expr)
     smoothed = sympy.expand(smooth(expr, variable))
     if variable not in smoothed.free_symbols:
         return sympy.Integer(0), smoothed

@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import sympy
-import yaml
 
-from .errors import SpecError, SymcountError
+from .errors import SpecError, SymcountError, one_line, shown
 from .layers import REGISTRY, Input, Layer, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
-from .values import bind, suggest
+from .values import bind, check_label, suggest
+from .yamlsafe import load_yaml
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
+MAX_ENTRIES = 10_000  # layer entries in a spec (layers and blocks); the zoo's largest has 75
 TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "outputs", "blocks", "framework")
 
 
@@ -152,6 +153,7 @@ def compile_entries(
             if isinstance(entry, Mapping):
                 node_keys = {k: entry[k] for k in NODE_KEYS if k in entry}
                 entry = {k: v for k, v in entry.items() if k not in NODE_KEYS}
+                _check_node_keys(node_keys)
             node_name = None
             if "use" in node_keys:
                 extra = set(entry) - {"name"}
@@ -165,6 +167,8 @@ def compile_entries(
                         f"use: no layer named {used!r}{suggest(str(used), sorted(layers))} before this entry"
                     )
                 layer, node_name = layers[used], entry.get("name")
+                if node_name is not None:
+                    check_label(node_name)
             elif isinstance(entry, Mapping) and entry and next(iter(entry)) == "repeat":
                 layer = build_repeat(entry, target, blocks)
             else:
@@ -192,6 +196,17 @@ def compile_entries(
     return previous
 
 
+def _check_node_keys(node_keys: Mapping[str, Any]) -> None:
+    """`use` names a layer; `inputs` names a tensor or lists several."""
+    if "use" in node_keys and not isinstance(node_keys["use"], str):
+        raise SpecError(f"use names one layer, as text. Received: use={shown(node_keys['use'])}")
+    names = node_keys.get("inputs")
+    if names is not None and not all(
+        isinstance(n, str) for n in (names if isinstance(names, list) else [names])
+    ):
+        raise SpecError(f"inputs names a tensor, or lists several, as text. Received: inputs={shown(names)}")
+
+
 def _one(sources: list[Any], layer: Layer) -> Any:
     if len(sources) != 1:
         raise SpecError(
@@ -209,11 +224,17 @@ def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, 
         raise SpecError("repeat takes {times: N, layers: [...]} or {times: N, block: NAME}")
     unknown = set(arguments) - {"times", "layers", "block"}
     if unknown:
-        raise SpecError(f"repeat has no option {sorted(unknown)[0]!r}; options: times, layers, block")
+        raise SpecError(
+            f"repeat has no option {shown(sorted(map(str, unknown))[0])}; options: times, layers, block"
+        )
     if ("layers" in arguments) == ("block" in arguments):
         raise SpecError("repeat takes exactly one of `layers` and `block`")
     body = arguments.get("layers")
     if "block" in arguments:
+        if not isinstance(arguments["block"], str):
+            raise SpecError(
+                f"repeat's block names a block, as text. Received: block={shown(arguments['block'])}"
+            )
         body = blocks.get(arguments["block"])
         if body is None:
             raise SpecError(
@@ -230,7 +251,7 @@ def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, 
     unknown_options = set(options) - {"name", "trainable"}
     if unknown_options:
         raise SpecError(
-            f"repeat takes only `name` and `trainable` beside it. Received: {sorted(unknown_options)[0]!r}"
+            f"repeat takes only `name` and `trainable` beside it. Received: {shown(sorted(map(str, unknown_options))[0])}"
         )
     return Repeat(arguments["times"], block, **options)
 
@@ -251,11 +272,11 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         arguments = entry[key]
         options = {k: v for k, v in entry.items() if k != key}
     else:
-        raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
+        raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {shown(entry)}")
     if not isinstance(key, str) or key not in known:
         if not target.torch and key in layer_names(Target("torch")):
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
-        raise SpecError(f"unknown layer {key!r}{suggest(str(key), sorted(known))}")
+        raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], sorted(known))}")
     cls = known[key]
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
@@ -268,7 +289,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         values = list(arguments) if isinstance(arguments, list) else [arguments]
         if len(values) > len(positional):
             raise SpecError(
-                f"{key} takes at most {len(positional)} positional values. Received: {arguments!r}"
+                f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"
             )
         kwargs = dict(zip(positional, values))
     for name, value in options.items():
@@ -327,48 +348,82 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
         )
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            raise SpecError(f"{source}: unknown key {key!r}{suggest(str(key), list(TOP_LEVEL_KEYS))}")
+            raise SpecError(
+                f"{source}: unknown key {shown(key)}{suggest(str(key)[:100], list(TOP_LEVEL_KEYS))}"
+            )
     for key in ("input", "layers"):
         if key not in data:
             raise SpecError(f"{source}: missing {key!r}")
-    shape = data["input"]
-    shape = shape if isinstance(shape, Mapping) else tuple(shape) if isinstance(shape, list) else (shape,)
+    shape = _input(data["input"], source)
     outputs = data.get("outputs") or []
     outputs = outputs if isinstance(outputs, list) else [outputs]
+    for output in outputs:
+        if not isinstance(output, str):
+            raise SpecError(f"{source}: 'outputs' names tensors, as text. Received: {shown(output)}")
     blocks = data.get("blocks") or {}
     if not isinstance(blocks, Mapping):
-        raise SpecError(f"{source}: 'blocks' must map names to lists of layers")
+        raise SpecError(f"{source}: 'blocks' must map names to lists of layers. Received: {shown(blocks)}")
+    for block_name, body in blocks.items():
+        if not isinstance(block_name, str) or not isinstance(body, list) or not body:
+            raise SpecError(
+                f"{source}: 'blocks' must map names to non-empty lists of layers. Received: "
+                f"{shown(block_name)}: {shown(body)}"
+            )
     layers = data["layers"]
     if not isinstance(layers, list) or not layers:
-        raise SpecError(f"{source}: 'layers' must be a non-empty list")
+        raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {shown(layers)}")
+    entries = len(layers) + sum(len(body) for body in blocks.values())
+    if entries > MAX_ENTRIES:
+        raise SpecError(
+            f"{source}: a spec holds at most {MAX_ENTRIES:,} layer entries. Received: {entries:,}"
+        )
     values = data.get("values") or {}
     if not isinstance(values, Mapping):
-        raise SpecError(f"{source}: 'values' must be a mapping like {{H: 28}}")
+        raise SpecError(f"{source}: 'values' must be a mapping like {{H: 28}}. Received: {shown(values)}")
+    for key in values:
+        if not isinstance(key, str):
+            raise SpecError(f"{source}: 'values' is keyed by names. Received: {shown(key)}")
     framework = data.get("framework", "keras")
-    if framework not in FRAMEWORKS:
+    if not isinstance(framework, str) or framework not in FRAMEWORKS:
         raise SpecError(
-            f"{source}: framework must be one of {', '.join(FRAMEWORKS)}. Received: {framework!r}"
+            f"{source}: framework must be one of {', '.join(FRAMEWORKS)}. Received: {shown(framework)}"
         )
+    for key in ("name", "description"):
+        if data.get(key) is not None and not isinstance(data[key], (str, int, float)):
+            raise SpecError(f"{source}: {key!r} must be text. Received: {shown(data[key])}")
     return Spec(
-        name=str(data.get("name") or Path(source).stem),
-        description=str(data.get("description") or ""),
+        name=one_line(str(data.get("name") or Path(source).stem), 200),
+        description=one_line(str(data.get("description") or ""), 500),
         input=shape,
         layers=tuple(layers),
-        values={str(k): v for k, v in values.items()},
+        values=dict(values),
         framework=framework,
-        outputs=tuple(str(o) for o in outputs),
+        outputs=tuple(outputs),
         blocks=dict(blocks),
     )
 
 
-def _load_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SpecError(f"{source}: malformed YAML{where}: {problem}") from None
+def _input(shape: Any, source: str) -> tuple[Any, ...] | dict[str, Any]:
+    """`input`: one shape (a list of sizes, or one size), or a non-empty mapping of names to shapes."""
+    if isinstance(shape, Mapping):
+        if not shape:
+            raise SpecError(f"{source}: 'input' maps names to shapes, and needs at least one. Received: {{}}")
+        for name, each in shape.items():
+            try:
+                check_label(name, "input name")
+            except SpecError as error:
+                raise error.with_context(source) from None
+            _shape(each, f"{source}: input {name!r}")
+        return dict(shape)
+    return _shape(shape, f"{source}: input")
+
+
+def _shape(shape: Any, where: str) -> tuple[Any, ...]:
+    sizes = tuple(shape) if isinstance(shape, list) else (shape,)
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, (str, int, float)):
+            raise SpecError(f"{where}: expected sizes (numbers or expressions). Received: {shown(size)}")
+    return sizes
 
 
 def examples() -> dict[str, str]:
@@ -376,7 +431,7 @@ def examples() -> dict[str, str]:
     found = {}
     for item in sorted(resources.files("symcount.examples").iterdir(), key=lambda p: p.name.split(".")[0]):
         if item.name.endswith(".yaml"):
-            data = yaml.safe_load(item.read_text(encoding="utf-8"))
+            data = load_yaml(item.read_text(encoding="utf-8"), item.name)
             found[item.name[: -len(".yaml")]] = str(data.get("description", ""))
     return found
 
@@ -389,11 +444,11 @@ def load_spec(source: str | Path) -> Spec:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise SpecError(f"{source}: cannot read: {error}") from None
-        return parse_spec(_load_yaml(text, str(source)), str(source))
+        return parse_spec(load_yaml(text, str(source)), str(source))
     name = str(source)
     resource = resources.files("symcount.examples").joinpath(f"{name}.yaml")
     if name.replace("-", "").replace("_", "").isalnum() and resource.is_file():
-        return parse_spec(_load_yaml(resource.read_text(encoding="utf-8"), name), name)
+        return parse_spec(load_yaml(resource.read_text(encoding="utf-8"), name), name)
     names = sorted(examples())
     raise SpecError(
         f"no spec file or built-in example named {name!r}{suggest(name, names)}; examples: {', '.join(names)}"

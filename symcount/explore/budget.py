@@ -82,7 +82,7 @@ def solve_budget(
     if not (limit.is_number and limit.is_real):
         raise SpecError(f"the budget must be a number. Received: {budget!r}")
     fixed = fix(model, given, [wrt])
-    total = sympy.expand(measure.total(fixed))
+    total = algebra.formula(measure.total(fixed), "expand")
     evaluator = Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,), measure)
 
     def count(n: int) -> int | None:

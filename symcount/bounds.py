@@ -1,0 +1,125 @@
+"""How large an expression can get, read off its tree without computing it.
+
+The parser bounds each power it reads (`x**64` at most, numbers of at most 4,096 bits), but values
+substituted into values multiply those bounds: `K = n1**64` with `n1 = n2**64`, ... reaches a
+number of 64**6 bits, and `(H + W + h2 + 1)**64` expands into 47,905 terms. So every value is
+checked again once the values it refers to are in (`values.resolve`), every size when a layer
+takes it (`values.as_size`), and every formula before it is expanded or factored
+(`algebra.formula`): an `Estimate` of its bits, degree and expanded terms, each an upper bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import sympy
+
+from .errors import SymcountError
+
+__all__ = ["Estimate", "estimate", "check_value", "check_expandable", "MAX_BITS", "MAX_DEGREE", "MAX_TERMS"]
+
+MAX_BITS = 4096  # a value or a size: about 1,200 digits, as the parser allows for one number
+MAX_DEGREE = 64  # a value's total degree: `x**64`, as the parser allows for one power
+MAX_TERMS = 1_000  # a value's terms once expanded
+MAX_FORMULA_DEGREE = 1024  # a formula's total degree, before expanding or factoring it
+MAX_FORMULA_TERMS = 20_000  # a formula's terms once expanded (the zoo's largest has about 200)
+_CAP = 10**30  # estimates stop growing here: all that matters is that they are over a limit
+
+
+class Estimate(NamedTuple):
+    """Upper bounds: `bits` of the numbers (of the value, when every symbol is a number),
+    total `degree` in the free symbols, and `terms` once expanded."""
+
+    bits: int
+    degree: int
+    terms: int
+
+
+def _capped(bits: int, degree: int, terms: int) -> Estimate:
+    return Estimate(min(bits, _CAP), min(degree, _CAP), min(terms, _CAP))
+
+
+def estimate(expr: sympy.Expr, known: Mapping[sympy.Symbol, Estimate] | None = None) -> Estimate:
+    """Bounds for `expr`, with `known` giving them for symbols that stand for other expressions.
+
+    Example:
+        >>> from symcount import symbols
+        >>> H, W = symbols("H W")
+        >>> estimate((H + W + 1) ** 64)
+        Estimate(bits=192, degree=64, terms=2145)
+        >>> estimate(H**64, {H: estimate(sympy.Integer(2) ** 64)})
+        Estimate(bits=4160, degree=0, terms=1)
+    """
+    known = known or {}
+    cache: dict[sympy.Basic, Estimate] = {}
+
+    def walk(node: sympy.Basic) -> Estimate:
+        if node in cache:
+            return cache[node]
+        if node.is_Integer:
+            found = Estimate(int(node.p).bit_length(), 0, 1)
+        elif node.is_Rational:
+            found = Estimate(int(node.p).bit_length() + int(node.q).bit_length(), 0, 1)
+        elif node.is_Symbol:
+            found = known.get(node, Estimate(0, 1, 1))  # type: ignore[call-overload]
+        elif node.is_Add:
+            parts = [walk(arg) for arg in node.args]
+            found = _capped(
+                max(p.bits for p in parts) + len(parts).bit_length(),
+                max(p.degree for p in parts),
+                sum(p.terms for p in parts),
+            )
+        elif node.is_Mul:
+            parts = [walk(arg) for arg in node.args]
+            found = _capped(
+                sum(p.bits for p in parts), sum(p.degree for p in parts), math.prod(p.terms for p in parts)
+            )
+        elif node.is_Pow and node.exp.is_Integer:
+            base, power = walk(node.base), abs(int(node.exp))
+            terms = math.comb(min(base.terms, 10**6) + power - 1, power) if base.terms > 1 else 1
+            found = _capped(base.bits * power, base.degree * power, terms)
+        elif node.args:  # floor, ceiling, Min, Max...: as large as their largest argument, one term
+            parts = [walk(arg) for arg in node.args]
+            found = _capped(max(p.bits for p in parts) + 1, max(p.degree for p in parts), 1)
+        else:
+            found = Estimate(0, 0, 1)
+        cache[node] = found
+        return found
+
+    found = walk(expr)
+    atoms = len(expr.free_symbols) + len(expr.atoms(sympy.floor, sympy.ceiling, sympy.Min, sympy.Max))
+    if found.terms > 1 and atoms and found.degree < 10**4:  # no more terms than monomials
+        found = found._replace(terms=min(found.terms, math.comb(atoms + found.degree, found.degree)))
+    return found
+
+
+def check_value(
+    expr: sympy.Expr, what: str, known: Mapping[sympy.Symbol, Estimate] | None = None
+) -> Estimate:
+    """Raise unless `expr` (with `known` symbols standing for their values) is within the
+    limits for one value or size: `MAX_BITS`, `MAX_DEGREE` and `MAX_TERMS`."""
+    found = estimate(expr, known)
+    if found.degree > MAX_DEGREE:
+        raise SymcountError(f"{what} would have degree {found.degree:,}; at most {MAX_DEGREE} is allowed")
+    if found.terms > MAX_TERMS:
+        raise SymcountError(
+            f"{what} would have about {found.terms:,} terms expanded; at most {MAX_TERMS:,} are allowed"
+        )
+    if found.bits > MAX_BITS:
+        raise SymcountError(
+            f"{what} would be a number of about {found.bits:,} bits; at most {MAX_BITS:,} are allowed"
+        )
+    return found
+
+
+def check_expandable(expr: sympy.Expr, what: str = "the formula") -> None:
+    """Raise unless `expr` can be expanded (or factored) in reasonable time and memory."""
+    found = estimate(expr)
+    if found.degree > MAX_FORMULA_DEGREE or found.terms > MAX_FORMULA_TERMS:
+        raise SymcountError(
+            f"{what} would have degree {found.degree:,} and up to {found.terms:,} terms expanded, "
+            f"beyond the {MAX_FORMULA_DEGREE:,} and {MAX_FORMULA_TERMS:,} symcount works with: "
+            "give some symbols numbers with --set, or ask for --form built"
+        )
