@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.core.evalf import PrecisionExhausted
 from sympy.printing.pycode import PythonCodePrinter
 
 from .bounds import check_expandable
@@ -20,7 +21,7 @@ from .errors import SymcountError
 
 __all__ = [
     "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
-    "limit_at_infinity", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
+    "limit_at_infinity", "floor_of", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
     "exact_function", "INT64_MAX",
 ]  # fmt: skip
 
@@ -171,7 +172,30 @@ def ratio(numerator: sympy.Expr, denominator: sympy.Expr) -> sympy.Expr:
 
 def limit_at_infinity(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
     """The limit of the (smoothed) expression as `variable` grows without bound."""
-    return sympy.limit(smooth(expr, variable), variable, sympy.oo)
+    try:
+        return sympy.limit(smooth(expr, variable), variable, sympy.oo)
+    except (NotImplementedError, PrecisionExhausted, ValueError, TypeError):
+        raise SymcountError(f"cannot find the limit of {_short(expr)} as {variable} grows") from None
+
+
+def floor_of(value: sympy.Expr) -> int:
+    """The floor of a real number such as a polynomial's root, exactly when sympy can tell, else
+    from 60 more digits than the number has (sympy's own floor gives up on huge roots).
+
+    Example:
+        >>> floor_of(sympy.sqrt(2) * 10**600) % 1000  # math.isqrt(2 * 10**1200) % 1000
+        162
+    """
+    try:
+        return int(sympy.floor(value))
+    except (PrecisionExhausted, TypeError, ValueError):
+        digits = 60 + int(sympy.Abs(value).evalf(15, strict=False).as_real_imag()[0]).bit_length() // 3
+        return int(sympy.floor(sympy.Float(value.evalf(digits), digits)))
+
+
+def _short(expr: sympy.Expr) -> str:
+    text = str(expr)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def real_roots(expr: sympy.Expr, variable: sympy.Symbol) -> list[sympy.Expr] | None:
@@ -198,7 +222,7 @@ def real_roots(expr: sympy.Expr, variable: sympy.Symbol) -> list[sympy.Expr] | N
         return [r for r in roots if denominator.eval(r) != 0]  # safe: Poly.eval at a number, not text
     try:
         found = sympy.solve(equation, real)
-    except (NotImplementedError, ValueError):
+    except (NotImplementedError, ValueError, PrecisionExhausted):
         return None
     return sorted(root for root in found if root.is_real)
 
@@ -268,6 +292,8 @@ def fits_int64(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], largest: t
     Every intermediate value of an expanded polynomial (a partial product of a term, a partial
     sum) is at most the sum of |coefficient| * largest**exponents, since each factor is >= 1.
     """
+    if any(abs(value) > INT64_MAX for value in largest):  # the arrays themselves would overflow
+        return False
     poly = integer_polynomial(sympy.expand(expr), variables)
     if poly is None:
         return False
@@ -287,8 +313,8 @@ def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
     """
     import numpy
 
-    expanded = [sympy.expand(e) for e in exprs]
-    function = sympy.lambdify(variables, expanded, modules="numpy")
+    arguments, expanded = _neutral(variables, [sympy.expand(e) for e in exprs])
+    function = sympy.lambdify(arguments, expanded, modules="numpy")
 
     def evaluate(*arrays: Any) -> list[Any]:
         shape = numpy.shape(arrays[0]) if arrays else ()
@@ -297,6 +323,21 @@ def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
         return [numpy.broadcast_to(numpy.asarray(r, dtype=numpy.int64), shape) for r in results]
 
     return evaluate
+
+
+def _neutral(
+    variables: tuple[sympy.Symbol, ...], exprs: list[sympy.Expr]
+) -> tuple[tuple[sympy.Symbol, ...], list[sympy.Expr]]:
+    """The variables renamed `x0, x1, ...` in the expressions, so that no user's name reaches the
+    generated code: a symbol called `math`, `Fraction`, `lambda` or `_Dummy_49` would shadow the
+    code's own names, or not be a Python name at all. Every free symbol must be a variable."""
+    arguments = tuple(sympy.Symbol(f"x{i}", **v.assumptions0) for i, v in enumerate(variables))
+    swap = dict(zip(variables, arguments))
+    for expr in exprs:
+        if not expr.free_symbols <= set(variables):
+            names = ", ".join(sorted(s.name for s in expr.free_symbols - set(variables)))
+            raise SymcountError(f"the formula still depends on {names}: give each a value")
+    return arguments, [expr.xreplace(swap) for expr in exprs]
 
 
 class _ExactPrinter(PythonCodePrinter):
@@ -320,8 +361,9 @@ def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
         ]
         if strange or any(not p.exp.is_Integer for p in expr.atoms(sympy.Pow)):
             raise SymcountError(f"cannot evaluate {expr} exactly")
+    arguments, renamed = _neutral(variables, list(exprs))
     function = sympy.lambdify(
-        variables, list(exprs), modules=[{"Fraction": Fraction, "math": math}], printer=_ExactPrinter
+        arguments, renamed, modules=[{"Fraction": Fraction, "math": math}], printer=_ExactPrinter
     )
 
     def evaluate(*values: int) -> list[Any]:

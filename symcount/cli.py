@@ -69,6 +69,9 @@ class Main(click.Group):
             result = super().invoke(ctx)
             sys.stdout.flush()
             return result
+        except click.UsageError as error:  # click's usage, hint and error: one line here too
+            command = f"symcount {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "symcount"
+            raise UserError(one_line(f"{error.format_message()} (see {command} --help)")) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except OSError as error:
@@ -136,7 +139,7 @@ def load(
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2))
+    click.echo(json.dumps(data, indent=2, allow_nan=False))
 
 
 SET_HELP = "Give a symbol a value or an expression, e.g. --set f=16 --set k=2*j (repeatable)."
