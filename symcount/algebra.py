@@ -16,7 +16,7 @@ import sympy
 from sympy.core.evalf import PrecisionExhausted
 from sympy.printing.pycode import PythonCodePrinter
 
-from .bounds import check_expandable
+from .bounds import MAX_FACTOR_TERMS, MAX_FORMULA_TERMS, check_expandable
 from .errors import SymcountError
 
 __all__ = [
@@ -40,7 +40,7 @@ def formula(expr: sympy.Expr, form: str = "expand") -> sympy.Expr:
     """
     if form == "built":
         return expr
-    check_expandable(expr)
+    check_expandable(expr, terms=MAX_FORMULA_TERMS if form == "expand" else MAX_FACTOR_TERMS)
     if form == "expand":
         return sympy.expand(expr)
     if form == "factor":

@@ -18,13 +18,17 @@ import sympy
 
 from .errors import SymcountError
 
-__all__ = ["Estimate", "estimate", "check_value", "check_expandable", "MAX_BITS", "MAX_DEGREE", "MAX_TERMS"]
+__all__ = [
+    "Estimate", "estimate", "check_value", "check_expandable", "MAX_BITS", "MAX_DEGREE", "MAX_TERMS",
+    "MAX_FORMULA_DEGREE", "MAX_FORMULA_TERMS", "MAX_FACTOR_TERMS",
+]  # fmt: skip
 
 MAX_BITS = 4096  # a value or a size: about 1,200 digits, as the parser allows for one number
 MAX_DEGREE = 64  # a value's total degree: `x**64`, as the parser allows for one power
 MAX_TERMS = 1_000  # a value's terms once expanded
 MAX_FORMULA_DEGREE = 1024  # a formula's total degree, before expanding or factoring it
 MAX_FORMULA_TERMS = 20_000  # a formula's terms once expanded (the zoo's largest has about 200)
+MAX_FACTOR_TERMS = 1_000  # factoring and simplifying cost far more per term than expanding
 _CAP = 10**30  # estimates stop growing here: all that matters is that they are over a limit
 
 
@@ -114,12 +118,13 @@ def check_value(
     return found
 
 
-def check_expandable(expr: sympy.Expr, what: str = "the formula") -> None:
-    """Raise unless `expr` can be expanded (or factored) in reasonable time and memory."""
+def check_expandable(expr: sympy.Expr, what: str = "the formula", terms: int = MAX_FORMULA_TERMS) -> None:
+    """Raise unless `expr` can be expanded (or, with `terms=MAX_FACTOR_TERMS`, factored) in
+    reasonable time and memory."""
     found = estimate(expr)
-    if found.degree > MAX_FORMULA_DEGREE or found.terms > MAX_FORMULA_TERMS:
+    if found.degree > MAX_FORMULA_DEGREE or found.terms > terms:
         raise SymcountError(
             f"{what} would have degree {found.degree:,} and up to {found.terms:,} terms expanded, "
-            f"beyond the {MAX_FORMULA_DEGREE:,} and {MAX_FORMULA_TERMS:,} symcount works with: "
+            f"beyond the {MAX_FORMULA_DEGREE:,} and {terms:,} symcount works with here: "
             "give some symbols numbers with --set, or ask for --form built"
         )
