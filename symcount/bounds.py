@@ -109,11 +109,11 @@ def check_value(
         raise SymcountError(f"{what} would have degree {found.degree:,}; at most {MAX_DEGREE} is allowed")
     if found.terms > MAX_TERMS:
         raise SymcountError(
-            f"{what} would have about {found.terms:,} terms expanded; at most {MAX_TERMS:,} are allowed"
+            f"{what} would have up to {found.terms:,} terms expanded; at most {MAX_TERMS:,} are allowed"
         )
     if found.bits > MAX_BITS:
         raise SymcountError(
-            f"{what} would be a number of about {found.bits:,} bits; at most {MAX_BITS:,} are allowed"
+            f"{what} would be a number of up to {found.bits:,} bits; at most {MAX_BITS:,} are allowed"
         )
     return found
 

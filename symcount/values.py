@@ -70,7 +70,7 @@ def as_expr(value: Any, what: str = "value") -> sympy.Expr:
             raise SymcountError(f"expected an expression. Received: {what}={value!r}")
         return canonical(value)
     raise SymcountError(
-        f"expected a number or an expression. Received: {what}={value!r} ({type(value).__name__})"
+        f"expected a number or an expression. Received: {what}={_short(value)} ({type(value).__name__})"
     )
 
 
