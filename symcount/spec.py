@@ -30,11 +30,12 @@ from .layers import REGISTRY, Input, Layer, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
 from .values import bind, check_label, suggest
-from .yamlsafe import load_yaml
+from .yamlsafe import MAX_SIZE, load_yaml
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
 MAX_ENTRIES = 10_000  # layer entries in a spec (layers and blocks); the zoo's largest has 75
+MAX_REPEAT_DEPTH = 8  # repeats within repeats; the zoo's go 1 deep
 TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "outputs", "blocks", "framework")
 
 
@@ -72,7 +73,8 @@ class Spec:
                     f"input {name!r}" if isinstance(self.input, Mapping) else "input"
                 ) from None
         scope: dict[str, Any] = dict(inputs)
-        last = compile_entries(self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks)
+        first = next(reversed(inputs.values()))
+        last = compile_entries(self.layers, scope, first, self.target, self.blocks, state=_Compiling())
         outputs = [last]
         if self.outputs:
             outputs = [_lookup(scope, name, "outputs") for name in self.outputs]
@@ -133,6 +135,29 @@ def _lookup(scope: Mapping[str, Any], name: Any, where: str) -> Any:
     return scope[name]
 
 
+@dataclass(frozen=True)
+class _Compiling:
+    """What compiling a spec has used so far: the entries built (`built[0]`, shared by every
+    block; a block counts each time it is built), and the chain of blocks being built."""
+
+    built: list[int] = field(default_factory=lambda: [0])
+    chain: tuple[str, ...] = ()
+
+    def inside(self, block: str) -> _Compiling:
+        if block in self.chain:
+            raise SpecError(f"block {block!r} repeats itself: {' -> '.join((*self.chain, block))}")
+        if len(self.chain) >= MAX_REPEAT_DEPTH:
+            raise SpecError(f"repeats nest more than {MAX_REPEAT_DEPTH} deep")
+        return _Compiling(self.built, (*self.chain, block))
+
+    def count(self) -> None:
+        self.built[0] += 1
+        if self.built[0] > MAX_ENTRIES:
+            raise SpecError(
+                f"the spec builds more than {MAX_ENTRIES:,} layer entries (each use of a block builds it again)"
+            )
+
+
 def compile_entries(
     entries: Sequence[Any],
     scope: dict[str, Any],
@@ -140,15 +165,19 @@ def compile_entries(
     target: Target,
     blocks: Mapping[str, Any],
     where: str = "layer",
+    state: _Compiling | None = None,
 ) -> Any:
     """Apply each entry's layer to its inputs (default: the entry before), naming nodes in `scope`.
 
     Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node.
+    `state` counts the entries built, and the blocks being built, against the spec's limits.
     """
+    state = state or _Compiling()
     layers: dict[str, Layer] = {}
     kinds: Counter[str] = Counter()  # Keras-style names of unnamed layers, as the model gives them
     for position, entry in enumerate(entries, start=1):
         try:
+            state.count()
             node_keys = {}
             if isinstance(entry, Mapping):
                 node_keys = {k: entry[k] for k in NODE_KEYS if k in entry}
@@ -170,7 +199,7 @@ def compile_entries(
                 if node_name is not None:
                     check_label(node_name)
             elif isinstance(entry, Mapping) and entry and next(iter(entry)) == "repeat":
-                layer = build_repeat(entry, target, blocks)
+                layer = build_repeat(entry, target, blocks, state)
             else:
                 layer = build_layer(entry, target)
             names = node_keys.get("inputs")
@@ -215,7 +244,9 @@ def _one(sources: list[Any], layer: Layer) -> Any:
     return sources[0]
 
 
-def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
+def build_repeat(
+    entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any], state: _Compiling | None = None
+) -> Layer:
     """`{repeat: {times: L, layers: [...]}}` or `{repeat: {times: L, block: name}}`: inside the
     block, entries refer to its input as `input` and to each other by name."""
     arguments = entry["repeat"]
@@ -243,9 +274,11 @@ def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, 
     if not isinstance(body, list) or not body:
         raise SpecError("a repeated block needs a non-empty list of layers")
 
+    inner = (state or _Compiling()).inside(arguments.get("block") or "(a repeated block)")
+
     def block(entry_tensor: Any) -> Any:
         return compile_entries(
-            body, {"input": entry_tensor}, entry_tensor, target, blocks, where="block layer"
+            body, {"input": entry_tensor}, entry_tensor, target, blocks, where="block layer", state=inner
         )
 
     unknown_options = set(options) - {"name", "trainable"}
@@ -441,6 +474,8 @@ def load_spec(source: str | Path) -> Spec:
     path = Path(source)
     if path.is_file():
         try:
+            if path.stat().st_size > 4 * MAX_SIZE:  # read no further than needed to refuse it
+                raise SpecError(f"{source}: a spec file holds at most {MAX_SIZE:,} characters")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise SpecError(f"{source}: cannot read: {error}") from None

@@ -85,6 +85,19 @@ HOSTILE_FILES = {
     "bomb-input": _bomb(6, 10, "input: *top\nlayers: [dense: 2]"),  # 10**6 leaves
     "small-bomb-input": _bomb(5, 10, "input: *top\nlayers: [dense: 2]"),  # 10**5: loads, then refused
     "recursive": "input: &a [3, *a]\nlayers: [dense: 2]\n",
+    "self-block": "input: [3]\nblocks: {a: [{repeat: {times: 2, block: a}}]}\nlayers: [{repeat: {times: 2, block: a}}]\n",
+    "mutual-blocks": "input: [3]\nblocks: {a: [{repeat: {times: L, block: b}}], b: [{repeat: {times: L, block: a}}]}\n"
+    "layers: [{repeat: {times: L, block: a}}]\n",
+    # b_i repeats b_(i-1) twice, ten levels deep: 2**10 dense layers if it were built
+    "deep-blocks": "input: [d]\nblocks:\n  b0: [dense: d]\n"
+    + "".join(
+        f"  b{i}: [{{repeat: {{times: 2, block: b{i - 1}}}}}, {{repeat: {{times: 2, block: b{i - 1}}}}}]\n"
+        for i in range(1, 10)
+    )
+    + "layers: [{repeat: {times: 2, block: b9}}]\n",
+    "long-file": "input: [3]\nlayers: [dense: 2]\n# " + "x" * 1_000_000 + "\n",
+    "huge-file": "input: [3]\nlayers: [dense: 2]\n# " + "x" * 4_000_000 + "\n",
+    "many-entries": "input: [d]\nlayers: [" + ", ".join(["dense: d"] * 10_001) + "]\n",
     "chain-values": f"input: [g]\nvalues: {CHAIN}, e: 2}}\nlayers: [dense: 3]\n",
     "chain-symbols": f"input: [g]\nvalues: {CHAIN}}}\nlayers: [dense: 3]\n",
     "repeat-billion": "input: [10]\nlayers: [{repeat: {times: 1000000000, layers: [dense: 5]}}]\n",
@@ -118,6 +131,16 @@ HOSTILE_CASES = [
     (["count", "@recursive"], 2, "refers to itself"),
     (["count", "resnet-18", *CHAIN_SETS, "--set", "w=2"], 2, "at most 4,096 are allowed"),
     (["count", "@chain-values"], 2, "at most 4,096 are allowed"),
+    (["count", "@self-block"], 2, "block 'a' repeats itself: a -> a"),
+    (["count", "@mutual-blocks"], 2, "block 'a' repeats itself: a -> b -> a"),
+    (["count", "@deep-blocks"], 2, "repeats nest more than 8 deep"),
+    (
+        ["count", "@long-file"],
+        2,
+        "a spec file holds at most 1,000,000 characters. Received: 1,000,033",
+    ),  # 11 + 19 + 2 + 10**6 + 1
+    (["count", "@huge-file"], 2, "huge-file.yaml: a spec file holds at most 1,000,000 characters"),
+    (["count", "@many-entries"], 2, "a spec holds at most 10,000 layer entries. Received: 10,001"),
     (["formula", "@chain-symbols", "--defaults"], 2, "degree 4,096; at most 64"),
     (["formula", "lesson-dense", "--set", WIDE], 2, "the value of h1 would have up to 47,905 terms"),
     (["formula", "lesson-dense", "--set", NESTED], 2, "the value of h1 would have degree 4,096"),
