@@ -33,16 +33,18 @@ _CAP = 10**30  # estimates stop growing here: all that matters is that they are 
 
 
 class Estimate(NamedTuple):
-    """Upper bounds: `bits` of the numbers (of the value, when every symbol is a number),
-    total `degree` in the free symbols, and `terms` once expanded."""
+    """Upper bounds: the `bits` of the numerator (of the value, when every symbol is a number;
+    of the coefficients otherwise), total `degree` in the free symbols, `terms` once expanded, and
+    the bits of the `denominator` (0 for an integer)."""
 
     bits: int
     degree: int
     terms: int
+    denominator: int = 0
 
 
-def _capped(bits: int, degree: int, terms: int) -> Estimate:
-    return Estimate(min(bits, _CAP), min(degree, _CAP), min(terms, _CAP))
+def _capped(bits: int, degree: int, terms: int, denominator: int = 0) -> Estimate:
+    return Estimate(min(bits, _CAP), min(degree, _CAP), min(terms, _CAP), min(denominator, _CAP))
 
 
 def estimate(expr: sympy.Expr, known: Mapping[sympy.Symbol, Estimate] | None = None) -> Estimate:
@@ -52,9 +54,9 @@ def estimate(expr: sympy.Expr, known: Mapping[sympy.Symbol, Estimate] | None = N
         >>> from symcount import symbols
         >>> H, W = symbols("H W")
         >>> estimate((H + W + 1) ** 64)
-        Estimate(bits=192, degree=64, terms=2145)
+        Estimate(bits=192, degree=64, terms=2145, denominator=0)
         >>> estimate(H**64, {H: estimate(sympy.Integer(2) ** 64)})
-        Estimate(bits=4160, degree=0, terms=1)
+        Estimate(bits=4160, degree=0, terms=1, denominator=0)
     """
     known = known or {}
     cache: dict[sympy.Basic, Estimate] = {}
@@ -62,31 +64,46 @@ def estimate(expr: sympy.Expr, known: Mapping[sympy.Symbol, Estimate] | None = N
     def walk(node: sympy.Basic) -> Estimate:
         if node in cache:
             return cache[node]
-        if node.is_Integer:
-            found = Estimate(int(node.p).bit_length(), 0, 1)
-        elif node.is_Rational:
-            found = Estimate(int(node.p).bit_length() + int(node.q).bit_length(), 0, 1)
+        if node.is_Rational:
+            q = int(node.q)
+            found = Estimate(int(node.p).bit_length(), 0, 1, q.bit_length() if q > 1 else 0)
         elif node.is_Symbol:
             found = known.get(node, Estimate(0, 1, 1))  # type: ignore[call-overload]
-        elif node.is_Add:
+        elif node.is_Add:  # a/b + c/d = (a*d + c*b) / (b*d)
             parts = [walk(arg) for arg in node.args]
+            denominator = sum(p.denominator for p in parts)
             found = _capped(
-                max(p.bits for p in parts) + len(parts).bit_length(),
+                max(p.bits + denominator - p.denominator for p in parts) + len(parts).bit_length(),
                 max(p.degree for p in parts),
                 sum(p.terms for p in parts),
+                denominator,
             )
         elif node.is_Mul:
             parts = [walk(arg) for arg in node.args]
             found = _capped(
-                sum(p.bits for p in parts), sum(p.degree for p in parts), math.prod(p.terms for p in parts)
+                sum(p.bits for p in parts),
+                sum(p.degree for p in parts),
+                math.prod(p.terms for p in parts),
+                sum(p.denominator for p in parts),
             )
         elif node.is_Pow and node.exp.is_Integer:
-            base, power = walk(node.base), abs(int(node.exp))
+            base, exponent = walk(node.base), int(node.exp)
+            power = abs(exponent)
             terms = math.comb(min(base.terms, 10**6) + power - 1, power) if base.terms > 1 else 1
-            found = _capped(base.bits * power, base.degree * power, terms)
-        elif node.args:  # floor, ceiling, Min, Max...: as large as their largest argument, one term
+            bits, denominator = (
+                (base.bits, base.denominator) if exponent >= 0 else (base.denominator, base.bits)
+            )
+            found = _capped(bits * power, base.degree * power, terms, denominator * power)
+        elif node.args:  # floor, ceiling, Min, Max...: as large as their largest argument
             parts = [walk(arg) for arg in node.args]
-            found = _capped(max(p.bits for p in parts) + 1, max(p.degree for p in parts), 1)
+            rounded = isinstance(node, (sympy.floor, sympy.ceiling))
+            # one term, but expanding takes whole terms out of a floor: floor(H*W + x) = H*W + floor(x)
+            found = _capped(
+                max(p.bits for p in parts) + 1,
+                max(p.degree for p in parts),
+                1 + parts[0].terms if rounded else 1,
+                0 if rounded else max(p.denominator for p in parts),
+            )
         else:
             found = Estimate(0, 0, 1)
         cache[node] = found
@@ -111,9 +128,10 @@ def check_value(
         raise SymcountError(
             f"{what} would have up to {found.terms:,} terms expanded; at most {MAX_TERMS:,} are allowed"
         )
-    if found.bits > MAX_BITS:
+    if max(found.bits, found.denominator) > MAX_BITS:
+        bits = max(found.bits, found.denominator)
         raise SymcountError(
-            f"{what} would be a number of up to {found.bits:,} bits; at most {MAX_BITS:,} are allowed"
+            f"{what} would be a number of up to {bits:,} bits; at most {MAX_BITS:,} are allowed"
         )
     return found
 

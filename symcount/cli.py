@@ -421,7 +421,7 @@ def show(spec: str) -> None:
         click.echo(path.read_text(encoding="utf-8"), nl=False)
     else:
         click.echo(
-            resources.files("symcount.examples").joinpath(f"{spec}.yaml").read_text(encoding="utf-8"),
+            (resources.files("symcount") / "examples" / f"{spec}.yaml").read_text(encoding="utf-8"),
             nl=False,
         )
 

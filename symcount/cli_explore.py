@@ -421,6 +421,10 @@ def compare(
 
     given = parse_sets(sets)
     x_name = parse_grid(x_grid)[0] if x_grid is not None else None
+    if plot_path is not None and x_grid is not None:
+        from .plot import check_plot
+
+        check_plot(parse_grid(x_grid)[1], plot_path)  # before any counting, and before any output
     known = []
     for source in (first, second):
         loaded = load_spec(source)

@@ -19,13 +19,13 @@ from .errors import SymcountError, shown
 from .explore import Values, parse_grid, sweep
 from .model import Model
 
-__all__ = ["PlotData", "plot_counts", "plot_models", "DPI", "MAX_POINTS"]
+__all__ = ["PlotData", "plot_counts", "plot_models", "check_plot", "DPI", "MAX_POINTS"]
 
 DPI = 100  # a figure of size (w, h) pixels is (w/DPI, h/DPI) inches at DPI
 MAX_POINTS = 100_000  # points on a plot's x axis: far more than its pixels
 
 
-def _check_plot(axis: Sequence[int], path: str | Path | None) -> None:
+def check_plot(axis: Sequence[int], path: str | Path | None) -> None:
     """Refuse, before any counting, a plot with too many points or a path it could not write."""
     if len(axis) > MAX_POINTS:
         raise SymcountError(
@@ -129,7 +129,7 @@ def plot_counts(
     if y not in ("total", "per-layer"):
         raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
     name, axis = _axis(x)
-    _check_plot(axis, path)
+    check_plot(axis, path)
     result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
     rows = list(result.rows())
     xs = tuple(row[0] for row in rows)
@@ -159,7 +159,7 @@ def plot_models(
     """Several models' totals (of `measure`'s cost) against a symbol they share, on one axis:
     (label, model, values)."""
     name, axis = _axis(x)
-    _check_plot(axis, path)
+    check_plot(axis, path)
     figure = _figure(size)
     axes = figure.add_subplot()
     series: dict[str, tuple[int, ...]] = {}

@@ -462,7 +462,9 @@ def _shape(shape: Any, where: str) -> tuple[Any, ...]:
 def examples() -> dict[str, str]:
     """Built-in example names and their one-line descriptions."""
     found = {}
-    for item in sorted(resources.files("symcount.examples").iterdir(), key=lambda p: p.name.split(".")[0]):
+    for item in sorted(
+        (resources.files("symcount") / "examples").iterdir(), key=lambda p: p.name.split(".")[0]
+    ):
         if item.name.endswith(".yaml"):
             data = load_yaml(item.read_text(encoding="utf-8"), item.name)
             found[item.name[: -len(".yaml")]] = str(data.get("description", ""))
@@ -481,7 +483,7 @@ def load_spec(source: str | Path) -> Spec:
             raise SpecError(f"{source}: cannot read: {error}") from None
         return parse_spec(load_yaml(text, str(source)), str(source))
     name = str(source)
-    resource = resources.files("symcount.examples").joinpath(f"{name}.yaml")
+    resource = resources.files("symcount") / "examples" / f"{name}.yaml"
     if name.replace("-", "").replace("_", "").isalnum() and resource.is_file():
         return parse_spec(load_yaml(resource.read_text(encoding="utf-8"), name), name)
     names = sorted(examples())

@@ -55,7 +55,7 @@ class _Loader(yaml.SafeLoader):
             bits = 3 * (len(text) - 1)  # YAML 1.1 octal
         else:
             bits = math.ceil(len(text) * math.log2(10))
-        if bits > _MAX_BITS or len(text) > 3 * MAX_NUMBER_DIGITS:
+        if bits > _MAX_BITS:
             raise SpecError(
                 f"an integer at line {node.start_mark.line + 1} is too large "
                 f"(more than {MAX_NUMBER_DIGITS} digits)"

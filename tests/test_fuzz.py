@@ -30,7 +30,7 @@ FUZZ = settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck))
 
 SPECS = {
     item.name[: -len(".yaml")]: item.read_text(encoding="utf-8")
-    for item in resources.files("symcount.examples").iterdir()
+    for item in (resources.files("symcount") / "examples").iterdir()
     if item.name.endswith(".yaml")
 }
 SMALL_SPECS = ["lesson-dense", "lesson-cnn", "lesson-cnn-increasing", "lenet-5", "gpt2", "resnet-18"]
@@ -43,6 +43,10 @@ HOSTILE = [
     "floor(H/0)", "1/0", "H/3", "-H", "H**-64", "same", "valid", "relu", "input", "repeat", "use",
     {}, [], [[[]]], {"a": 1}, {"times": 2}, {"repeat": {"times": 10**9, "layers": ["flatten"]}},
     {"use": ["a"]}, [{"dense": 2}] * 3, {"dense": "2**64"}, {"conv2d": ["f", "2**60"]},
+    # a block used inside itself (where the mutation lands in one), or repeated a billion times
+    *({"repeat": {"times": times, "block": block}} for times in (2, 10**9, "L")
+      for block in ("block", "basic2", "bottleneck1", "encoder_block", "residual2")),
+    {"g": "a**64", "a": "b**64", "b": "c**64", "c": "2**60"},  # a chain of values
 ]  # fmt: skip
 EXPRESSIONS = [
     "1", "3", "16", "0", "-2", "2.5", "1e6", "2**64", "2**64*2**64*2**64", "10**64*10**64/7", "f",

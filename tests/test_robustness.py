@@ -160,6 +160,11 @@ HOSTILE_CASES = [
     (["plot", "lesson-dense", "--x", "h1=1:10**9", "-o", "/nonexistent/x.png"], 2, "at most 100,000 points"),
     (["plot", "lesson-dense", "--x", "h1=1:10", "-o", "/nonexistent/x.png"], 2, "cannot write the plot"),
     (["sweep", "lesson-dense", "--grid", "h1=1:10**9"], 2, "allow more with --max-points"),
+    (
+        ["compare", "lesson-dense", "lesson-cnn", "--x", "H=1:9", "--plot", "/nonexistent/x.png"],
+        2,
+        "cannot write",
+    ),
     # tracebacks
     (["count", "@long-int"], 2, "an integer at line 2 is too large"),
     (["count", "@binary-int"], 2, "an integer at line 2 is too large"),
