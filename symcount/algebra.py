@@ -18,6 +18,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from .bounds import MAX_FACTOR_TERMS, MAX_FORMULA_TERMS, check_expandable
 from .errors import SymcountError
+from .text import digits
 
 __all__ = [
     "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
@@ -345,10 +346,15 @@ class _ExactPrinter(PythonCodePrinter):
     Fractions (Python would turn `1/2` into a float), floor and ceiling stay `math.floor/ceil`."""
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
-        return f"Fraction({expr.p}, {expr.q})"
+        return f"Fraction({_integer(int(expr.p))}, {_integer(int(expr.q))})"
 
     def _print_Integer(self, expr: sympy.Integer) -> str:
-        return str(expr.p)
+        return _integer(int(expr.p))
+
+
+def _integer(value: int) -> str:
+    """An integer's digits, past Python's 4,300-digit limit on `str` too."""
+    return ("-" if value < 0 else "") + digits(abs(value))
 
 
 def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...]) -> Callable[..., list[Any]]:
