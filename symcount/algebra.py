@@ -13,13 +13,16 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.core.evalf import PrecisionExhausted
 from sympy.printing.pycode import PythonCodePrinter
 
+from .bounds import MAX_FACTOR_TERMS, MAX_FORMULA_TERMS, check_expandable
 from .errors import SymcountError
+from .text import digits
 
 __all__ = [
     "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
-    "limit_at_infinity", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
+    "limit_at_infinity", "floor_of", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
     "exact_function", "INT64_MAX",
 ]  # fmt: skip
 
@@ -38,6 +41,7 @@ def formula(expr: sympy.Expr, form: str = "expand") -> sympy.Expr:
     """
     if form == "built":
         return expr
+    check_expandable(expr, terms=MAX_FORMULA_TERMS if form == "expand" else MAX_FACTOR_TERMS)
     if form == "expand":
         return sympy.expand(expr)
     if form == "factor":
@@ -90,6 +94,7 @@ def derivative(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
         h2 + 785
     """
     variable = _variable(variable)
+    check_expandable(expr)
     return sympy.expand(sympy.diff(smooth(expr, variable), variable))
 
 
@@ -115,6 +120,7 @@ def growth(expr: sympy.Expr, variable: sympy.Symbol) -> tuple[sympy.Expr, sympy.
         (2, f**2*k**2)
     """
     variable = _variable(variable)
+    check_expandable(expr)
     smoothed = sympy.expand(smooth(expr, variable))
     if variable not in smoothed.free_symbols:
         return sympy.Integer(0), smoothed
@@ -167,7 +173,30 @@ def ratio(numerator: sympy.Expr, denominator: sympy.Expr) -> sympy.Expr:
 
 def limit_at_infinity(expr: sympy.Expr, variable: sympy.Symbol) -> sympy.Expr:
     """The limit of the (smoothed) expression as `variable` grows without bound."""
-    return sympy.limit(smooth(expr, variable), variable, sympy.oo)
+    try:
+        return sympy.limit(smooth(expr, variable), variable, sympy.oo)
+    except (NotImplementedError, PrecisionExhausted, ValueError, TypeError):
+        raise SymcountError(f"cannot find the limit of {_short(expr)} as {variable} grows") from None
+
+
+def floor_of(value: sympy.Expr) -> int:
+    """The floor of a real number such as a polynomial's root, exactly when sympy can tell, else
+    from 60 more digits than the number has (sympy's own floor gives up on huge roots).
+
+    Example:
+        >>> floor_of(sympy.sqrt(2) * 10**600) % 1000  # math.isqrt(2 * 10**1200) % 1000
+        162
+    """
+    try:
+        return int(sympy.floor(value))
+    except (PrecisionExhausted, TypeError, ValueError):
+        digits = 60 + int(sympy.Abs(value).evalf(15, strict=False).as_real_imag()[0]).bit_length() // 3
+        return int(sympy.floor(sympy.Float(value.evalf(digits), digits)))
+
+
+def _short(expr: sympy.Expr) -> str:
+    text = str(expr)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def real_roots(expr: sympy.Expr, variable: sympy.Symbol) -> list[sympy.Expr] | None:
@@ -194,7 +223,7 @@ def real_roots(expr: sympy.Expr, variable: sympy.Symbol) -> list[sympy.Expr] | N
         return [r for r in roots if denominator.eval(r) != 0]  # safe: Poly.eval at a number, not text
     try:
         found = sympy.solve(equation, real)
-    except (NotImplementedError, ValueError):
+    except (NotImplementedError, ValueError, PrecisionExhausted):
         return None
     return sorted(root for root in found if root.is_real)
 
@@ -264,6 +293,8 @@ def fits_int64(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], largest: t
     Every intermediate value of an expanded polynomial (a partial product of a term, a partial
     sum) is at most the sum of |coefficient| * largest**exponents, since each factor is >= 1.
     """
+    if any(abs(value) > INT64_MAX for value in largest):  # the arrays themselves would overflow
+        return False
     poly = integer_polynomial(sympy.expand(expr), variables)
     if poly is None:
         return False
@@ -283,8 +314,8 @@ def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
     """
     import numpy
 
-    expanded = [sympy.expand(e) for e in exprs]
-    function = sympy.lambdify(variables, expanded, modules="numpy")
+    arguments, expanded = _neutral(variables, [sympy.expand(e) for e in exprs])
+    function = sympy.lambdify(arguments, expanded, modules="numpy")
 
     def evaluate(*arrays: Any) -> list[Any]:
         shape = numpy.shape(arrays[0]) if arrays else ()
@@ -295,15 +326,35 @@ def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
     return evaluate
 
 
+def _neutral(
+    variables: tuple[sympy.Symbol, ...], exprs: list[sympy.Expr]
+) -> tuple[tuple[sympy.Symbol, ...], list[sympy.Expr]]:
+    """The variables renamed `x0, x1, ...` in the expressions, so that no user's name reaches the
+    generated code: a symbol called `math`, `Fraction`, `lambda` or `_Dummy_49` would shadow the
+    code's own names, or not be a Python name at all. Every free symbol must be a variable."""
+    arguments = tuple(sympy.Symbol(f"x{i}", **v.assumptions0) for i, v in enumerate(variables))
+    swap = dict(zip(variables, arguments))
+    for expr in exprs:
+        if not expr.free_symbols <= set(variables):
+            names = ", ".join(sorted(s.name for s in expr.free_symbols - set(variables)))
+            raise SymcountError(f"the formula still depends on {names}: give each a value")
+    return arguments, [expr.xreplace(swap) for expr in exprs]
+
+
 class _ExactPrinter(PythonCodePrinter):
     """Python code whose arithmetic stays exact on Fraction inputs: rational constants become
     Fractions (Python would turn `1/2` into a float), floor and ceiling stay `math.floor/ceil`."""
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
-        return f"Fraction({expr.p}, {expr.q})"
+        return f"Fraction({_integer(int(expr.p))}, {_integer(int(expr.q))})"
 
     def _print_Integer(self, expr: sympy.Integer) -> str:
-        return str(expr.p)
+        return _integer(int(expr.p))
+
+
+def _integer(value: int) -> str:
+    """An integer's digits, past Python's 4,300-digit limit on `str` too."""
+    return ("-" if value < 0 else "") + digits(abs(value))
 
 
 def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...]) -> Callable[..., list[Any]]:
@@ -316,8 +367,9 @@ def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
         ]
         if strange or any(not p.exp.is_Integer for p in expr.atoms(sympy.Pow)):
             raise SymcountError(f"cannot evaluate {expr} exactly")
+    arguments, renamed = _neutral(variables, list(exprs))
     function = sympy.lambdify(
-        variables, list(exprs), modules=[{"Fraction": Fraction, "math": math}], printer=_ExactPrinter
+        arguments, renamed, modules=[{"Fraction": Fraction, "math": math}], printer=_ExactPrinter
     )
 
     def evaluate(*values: int) -> list[Any]:

@@ -1,13 +1,18 @@
 """The `symcount` command line: a click group whose commands import sympy only when they run.
 
 User mistakes (a `SymcountError`) become one line on stderr and exit code 2, never a traceback.
+Anything else is a bug: the group's last line of defence (`Main.invoke`) turns it into one line
+naming the command and exit code 1 (`SYMCOUNT_DEBUG=1` shows the traceback instead).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .costs import COSTS, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
-from .errors import SymcountError
+from .errors import SymcountError, one_line
 
 if TYPE_CHECKING:
     from .model import Model
@@ -38,9 +43,69 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SymcountError as error:
-            raise UserError(str(error)) from None
+            raise UserError(one_line(str(error))) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class InternalError(click.ClickException):
+    """An exception symcount did not expect: one line naming the command, exit code 1."""
+
+    exit_code = 1
+
+
+class Main(click.Group):
+    """The `symcount` group, with the last line of defence around every command.
+
+    While a command runs, Python's limit on converting big integers to text is lifted: every
+    number a command prints was computed from bounded input (see docs/security.md), and a count
+    past 4,300 digits is still an exact count to print.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        digits = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except click.UsageError as error:  # click's usage, hint and error: one line here too
+            command = f"symcount {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "symcount"
+            raise UserError(one_line(f"{error.format_message()} (see {command} --help)")) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as error:
+            name = ctx.invoked_subcommand or "symcount"
+            if not _output_failed(error):
+                raise _internal(name, error) from None
+            reason = one_line(error.strerror or str(error))
+            raise InternalError(f"{name}: cannot write the output: {reason}") from None
+        except Exception as error:  # the last line of defence: any bug is one line, not a traceback
+            raise _internal(ctx.invoked_subcommand or "symcount", error) from None
+        finally:
+            sys.set_int_max_str_digits(digits)
+
+
+def _internal(name: str, error: BaseException) -> BaseException:
+    if os.environ.get("SYMCOUNT_DEBUG"):
+        return error
+    detail = one_line(f"{type(error).__name__}: {error}", 200)
+    return InternalError(
+        f"{name}: internal error, please report (SYMCOUNT_DEBUG=1 shows the traceback): {detail}"
+    )
+
+
+def _output_failed(error: OSError) -> bool:
+    """True when `error` says the output cannot be written (a full disk, a closed pipe); standard
+    output is then pointed at /dev/null, so that Python's own flush at exit stays silent."""
+    if error.errno not in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EBADF, errno.EDQUOT):
+        return False
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
+    return True
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -74,7 +139,7 @@ def load(
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2))
+    click.echo(json.dumps(data, indent=2, allow_nan=False))
 
 
 SET_HELP = "Give a symbol a value or an expression, e.g. --set f=16 --set k=2*j (repeatable)."
@@ -172,7 +237,7 @@ def cost_options(command: F) -> F:
     return decorated
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="symcount")
 def main() -> None:
     """Exact parameter counts (and MACs, FLOPs, memory) of neural networks, as formulas.
@@ -356,7 +421,7 @@ def show(spec: str) -> None:
         click.echo(path.read_text(encoding="utf-8"), nl=False)
     else:
         click.echo(
-            resources.files("symcount.examples").joinpath(f"{spec}.yaml").read_text(encoding="utf-8"),
+            (resources.files("symcount") / "examples" / f"{spec}.yaml").read_text(encoding="utf-8"),
             nl=False,
         )
 

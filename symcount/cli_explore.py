@@ -97,7 +97,7 @@ def _show(result: Any, form: str, kind: str) -> None:
         },
     }  # fmt: skip
     output = renderers[kind][form](result)
-    click.echo(json.dumps(output, indent=2) if form == "json" else output)
+    click.echo(json.dumps(output, indent=2, allow_nan=False) if form == "json" else output)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -130,7 +130,7 @@ def diff_command(
     _, model, values = _values(spec, sets, not no_defaults, [wrt], "--wrt", batch=costs.batch)
     result = diff(model, wrt, values, costs.measure)
     if as_json:
-        click.echo(json.dumps(diff_data(result), indent=2))
+        click.echo(json.dumps(diff_data(result), indent=2, allow_nan=False))
     elif latex:
         click.echo(diff_latex(result))
     else:
@@ -215,7 +215,8 @@ def solve(
 ) -> None:
     """The largest integer NAME whose total stays within the budget (checked at NAME and NAME + 1).
 
-    A compute or memory budget is a --cost: --budget 1e12 --cost flops.
+    A compute or memory budget is a --cost: --budget 1e12 --cost flops. Exits with 1 when no
+    value fits, or when the largest is beyond the search range (both are said in the output).
     """
     from .explore import solve_budget
     from .render import budget_data, budget_text
@@ -224,7 +225,9 @@ def solve(
         spec, sets, not no_defaults, [wrt], "--for", point_set=False, batch=costs.batch
     )
     result = solve_budget(model, wrt, budget, values, costs.measure)
-    click.echo(json.dumps(budget_data(result), indent=2) if as_json else budget_text(result))
+    click.echo(json.dumps(budget_data(result), indent=2, allow_nan=False) if as_json else budget_text(result))
+    if result.status in ("none", "beyond"):  # no largest value found: say so in the exit code too
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
@@ -245,6 +248,13 @@ def solve(
 @markdown_option
 @json_option
 @click.option(
+    "--max-points",
+    type=click.IntRange(min=1),
+    default=10_000_000,  # explore.sweep.MAX_POINTS (not imported: it would import sympy)
+    show_default=True,
+    help="The most grid points to compute; a larger grid is refused before any work.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Show a progress bar on stderr [default: for long sweeps written to a file or pipe from a terminal].",
@@ -260,6 +270,7 @@ def sweep(
     markdown: bool,
     as_json: bool,
     progress: bool | None,
+    max_points: int,
     costs: Costs,
 ) -> None:
     """The total (and with --layers every layer's count) at every point of a grid: exact ints,
@@ -277,7 +288,7 @@ def sweep(
         spec, sets, not no_defaults, list(axes), "--grid", point_set=False, batch=costs.batch
     )
     fixed = {k: v for k, v in values.items() if k not in axes}
-    result = sweep(model, axes, fixed, layers=layers, measure=costs.measure)
+    result = sweep(model, axes, fixed, layers=layers, measure=costs.measure, max_points=max_points)
     show = progress if progress is not None else (result.size >= 100_000 and _terminal_stderr_only())
     form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
     stated = result.convention if not result.measure.is_params else None
@@ -410,6 +421,10 @@ def compare(
 
     given = parse_sets(sets)
     x_name = parse_grid(x_grid)[0] if x_grid is not None else None
+    if plot_path is not None and x_grid is not None:
+        from .plot import check_plot
+
+        check_plot(parse_grid(x_grid)[1], plot_path)  # before any counting, and before any output
     known = []
     for source in (first, second):
         loaded = load_spec(source)
@@ -530,7 +545,9 @@ def plot(
     if as_json:
         series = {k: list(v) for k, v in data.series.items()}
         fields = {"cost": data.measure.cost, "convention": data.convention}
-        click.echo(json.dumps({"x": {data.x_name: list(data.x)}, "series": series, **fields}))
+        click.echo(
+            json.dumps({"x": {data.x_name: list(data.x)}, "series": series, **fields}, allow_nan=False)
+        )
     else:
         click.echo(f"wrote {output} ({data.size[0]}x{data.size[1]}, {len(data.x)} points of {name})")
         if not data.measure.is_params:

@@ -167,6 +167,8 @@ class _Parser:
             operator = self.advance().text
             operand = self.unary()
             if operator == "*":
+                if _number_bits(expr) + _number_bits(operand) > MAX_NUMBER_BITS:
+                    raise ParseError(f"a product is too large to compute in {self.text!r}")
                 expr = expr * operand
             else:
                 if operand.is_zero:

@@ -8,19 +8,37 @@ global state and needs no display. Every function returns the data it plotted (e
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .costs import PARAMS, Measure
-from .errors import SymcountError
+from .errors import SymcountError, shown
 from .explore import Values, parse_grid, sweep
 from .model import Model
 
-__all__ = ["PlotData", "plot_counts", "plot_models", "DPI"]
+__all__ = ["PlotData", "plot_counts", "plot_models", "check_plot", "DPI", "MAX_POINTS"]
 
 DPI = 100  # a figure of size (w, h) pixels is (w/DPI, h/DPI) inches at DPI
+MAX_POINTS = 100_000  # points on a plot's x axis: far more than its pixels
+
+
+def check_plot(axis: Sequence[int], path: str | Path | None) -> None:
+    """Refuse, before any counting, a plot with too many points or a path it could not write."""
+    if len(axis) > MAX_POINTS:
+        raise SymcountError(
+            f"a plot draws at most {MAX_POINTS:,} points; this axis has {len(axis):,}: give a step, "
+            f"e.g. w=1:{MAX_POINTS * 10}:10"
+        )
+    if path is not None:
+        target = Path(path)
+        folder = target.parent if str(target.parent) else Path(".")
+        if target.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise SymcountError(
+                f"cannot write the plot to {shown(str(path))}: no such writable folder or file"
+            )
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,7 @@ def plot_counts(
     if y not in ("total", "per-layer"):
         raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
     name, axis = _axis(x)
+    check_plot(axis, path)
     result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
     rows = list(result.rows())
     xs = tuple(row[0] for row in rows)
@@ -140,6 +159,7 @@ def plot_models(
     """Several models' totals (of `measure`'s cost) against a symbol they share, on one axis:
     (label, model, values)."""
     name, axis = _axis(x)
+    check_plot(axis, path)
     figure = _figure(size)
     axes = figure.add_subplot()
     series: dict[str, tuple[int, ...]] = {}

@@ -24,18 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import sympy
-import yaml
 
-from .errors import SpecError, SymcountError
+from .errors import SpecError, SymcountError, one_line, shown
 from .graph import order
 from .layers import REGISTRY, Block, Input, Layer, MixtureOfExperts, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
-from .values import as_expr, bind, check_names, suggest, symbol
+from .values import as_expr, bind, check_label, check_names, suggest, symbol
+from .yamlsafe import MAX_SIZE, load_yaml
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
 TOP_LEVEL_KEYS = ("name", "description", "input", "values", "layers", "outputs", "blocks", "framework")
+MAX_ENTRIES = 10_000  # layer entries in a spec (layers and blocks); the zoo's largest has 75
+MAX_REPEAT_DEPTH = 8  # blocks within blocks; the zoo's go 2 deep
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,13 @@ class Spec:
         scope: dict[str, Any] = dict(inputs)
         made: list[tuple[str, Any]] = []
         last = compile_entries(
-            self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks, made=made
+            self.layers,
+            scope,
+            next(reversed(inputs.values())),
+            self.target,
+            self.blocks,
+            made=made,
+            state=_Compiling(),
         )
         outputs = [last]
         if self.outputs:
@@ -137,6 +145,29 @@ def _lookup(scope: Mapping[str, Any], name: Any, where: str) -> Any:
     return scope[name]
 
 
+@dataclass(frozen=True)
+class _Compiling:
+    """What compiling a spec has used so far: the entries built (`built[0]`, shared by every
+    block; a block counts each time it is built), and the chain of blocks being built."""
+
+    built: list[int] = field(default_factory=lambda: [0])
+    chain: tuple[str, ...] = ()
+
+    def inside(self, block: str) -> _Compiling:
+        if block in self.chain:
+            raise SpecError(f"block {block!r} repeats itself: {' -> '.join((*self.chain, block))}")
+        if len(self.chain) >= MAX_REPEAT_DEPTH:
+            raise SpecError(f"repeats nest more than {MAX_REPEAT_DEPTH} deep")
+        return _Compiling(self.built, (*self.chain, block))
+
+    def count(self) -> None:
+        self.built[0] += 1
+        if self.built[0] > MAX_ENTRIES:
+            raise SpecError(
+                f"the spec builds more than {MAX_ENTRIES:,} layer entries (each use of a block builds it again)"
+            )
+
+
 def compile_entries(
     entries: Sequence[Any],
     scope: dict[str, Any],
@@ -145,20 +176,25 @@ def compile_entries(
     blocks: Mapping[str, Any],
     where: str = "layer",
     made: list[tuple[str, Any]] | None = None,
+    state: _Compiling | None = None,
 ) -> Any:
     """Apply each entry's layer to its inputs (default: the entry before), naming nodes in `scope`.
 
     Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node;
-    `made` (if given) receives each entry's tensor, with words that name the entry.
+    `made` (if given) receives each entry's tensor, with words that name the entry; `state`
+    counts the entries built, and the blocks being built, against the spec's limits.
     """
+    state = state or _Compiling()
     layers: dict[str, Layer] = {}
     kinds: Counter[str] = Counter()  # Keras-style names of unnamed layers, as the model gives them
     for position, entry in enumerate(entries, start=1):
         try:
+            state.count()
             node_keys = {}
             if isinstance(entry, Mapping):
                 node_keys = {k: entry[k] for k in NODE_KEYS if k in entry}
                 entry = {k: v for k, v in entry.items() if k not in NODE_KEYS}
+                _check_node_keys(node_keys)
             node_name = None
             if "use" in node_keys:
                 extra = set(entry) - {"name"}
@@ -172,8 +208,10 @@ def compile_entries(
                         f"use: no layer named {used!r}{suggest(str(used), sorted(layers))} before this entry"
                     )
                 layer, node_name = layers[used], entry.get("name")
+                if node_name is not None:
+                    check_label(node_name)
             elif isinstance(entry, Mapping) and entry and next(iter(entry)) in BLOCK_ENTRIES:
-                layer = build_block_entry(entry, target, blocks)
+                layer = build_block_entry(entry, target, blocks, state)
             else:
                 layer = build_layer(entry, target)
             names = node_keys.get("inputs")
@@ -200,6 +238,17 @@ def compile_entries(
         if made is not None:
             made.append((f"{where} {position} ({key or node_name or layer.kind})", previous))
     return previous
+
+
+def _check_node_keys(node_keys: Mapping[str, Any]) -> None:
+    """`use` names a layer; `inputs` names a tensor or lists several."""
+    if "use" in node_keys and not isinstance(node_keys["use"], str):
+        raise SpecError(f"use names one layer, as text. Received: use={shown(node_keys['use'])}")
+    names = node_keys.get("inputs")
+    if names is not None and not all(
+        isinstance(n, str) for n in (names if isinstance(names, list) else [names])
+    ):
+        raise SpecError(f"inputs names a tensor, or lists several, as text. Received: inputs={shown(names)}")
 
 
 def check_reached(made: Sequence[tuple[str, Any]], outputs: Sequence[Any], what: str, keep: str) -> None:
@@ -238,21 +287,21 @@ def _block_definition(
     if definition is None:
         known = sorted(blocks)
         raise SpecError(
-            f"no block named {name!r}{suggest(str(name), known)}; blocks: {', '.join(known) or 'none'}"
+            f"no block named {shown(name)}{suggest(str(name)[:100], known)}; blocks: {', '.join(known) or 'none'}"
         )
     lists: dict[str, Any] = {"args": (), "context": ()}
     if isinstance(definition, Mapping):
         unknown = set(definition) - {"args", "context", "layers"}
         if unknown:
             raise SpecError(
-                f"block {name!r} takes `args`, `context` and `layers`. Received: {sorted(unknown)[0]!r}"
+                f"block {name!r} takes `args`, `context` and `layers`. Received: {shown(sorted(map(str, unknown))[0])}"
             )
         for key in lists:
             items = definition.get(key) or []
             if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
-                raise SpecError(f"block {name!r}: {key} is a list of names. Received: {key}={items!r}")
+                raise SpecError(f"block {name!r}: {key} is a list of names. Received: {key}={shown(items)}")
             if len(set(items)) != len(items):
-                raise SpecError(f"block {name!r}: a name is given twice. Received: {key}={items!r}")
+                raise SpecError(f"block {name!r}: a name is given twice. Received: {key}={shown(items)}")
             lists[key] = tuple(items)
         definition = definition.get("layers")
     if not isinstance(definition, list) or not definition:
@@ -260,7 +309,13 @@ def _block_definition(
     return definition, lists["args"], lists["context"]
 
 
-def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str, Any], what: str) -> Block:
+def block_body(
+    arguments: Mapping[str, Any],
+    target: Target,
+    blocks: Mapping[str, Any],
+    what: str,
+    state: _Compiling | None = None,
+) -> Block:
     """The block a `repeat`, a `block` entry or a mixture's experts are made of: its own `layers`,
     or a named `block` with the values of its arguments under `with`, substituted into its layers
     as expressions (the arguments shadow any value of the same name)."""
@@ -276,9 +331,13 @@ def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str
         if not isinstance(body, list) or not body:
             raise SpecError(f"{what} needs a non-empty list of layers")
     else:
+        if not isinstance(arguments["block"], str):
+            raise SpecError(
+                f"{what}'s block names a block, as text. Received: block={shown(arguments['block'])}"
+            )
         body, names, context = _block_definition(arguments["block"], blocks)
         if not isinstance(given, Mapping):
-            raise SpecError(f"{what}: `with` maps the block's arguments to values. Received: {given!r}")
+            raise SpecError(f"{what}: `with` maps the block's arguments to values. Received: {shown(given)}")
         owner = f"block {arguments['block']!r}"
         check_names(given, names, f"{owner}'s `with`", owner=owner)
         missing = [argument for argument in names if argument not in given]
@@ -287,11 +346,15 @@ def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str
             raise SpecError(f"{owner} needs {', '.join(missing)}: `with: {{{example}}}`")
     mapping = {symbol(str(name)): as_expr(value, str(name)) for name, value in given.items()}
 
+    inner = (state or _Compiling()).inside(
+        arguments["block"] if isinstance(arguments.get("block"), str) else f"(a {what}'s layers)"
+    )
+
     def build(entry_tensor: Any, *context_tensors: Any) -> Any:
         made: list[tuple[str, Any]] = []
         scope = {"input": entry_tensor, **dict(zip(context, context_tensors))}
         exit_tensor = compile_entries(
-            body, scope, entry_tensor, target, blocks, where="block layer", made=made
+            body, scope, entry_tensor, target, blocks, where="block layer", made=made, state=inner
         )
         check_reached(made, [exit_tensor], "its block", "a block's last layer is its output; feed it there")
         return exit_tensor
@@ -306,12 +369,14 @@ def _options(entry: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> di
     unknown = set(options) - set(allowed)
     if unknown:
         raise SpecError(
-            f"{key} takes only {' and '.join(f'`{a}`' for a in allowed)} beside it. Received: {sorted(unknown)[0]!r}"
+            f"{key} takes only {' and '.join(f'`{a}`' for a in allowed)} beside it. Received: {shown(sorted(map(str, unknown))[0])}"
         )
     return options
 
 
-def build_block_entry(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
+def build_block_entry(
+    entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any], state: _Compiling | None = None
+) -> Layer:
     """`{repeat: {times: L, layers: [...]}}`, `{repeat: {times: L, block: NAME, with: {...}}}`,
     `{block: NAME, with: {...}}` (one use of a block) or `{mixture_of_experts: {num_experts: E,
     top_k: k, block: NAME}}`: inside a block, entries refer to its input as `input` and to each
@@ -320,7 +385,7 @@ def build_block_entry(entry: Mapping[str, Any], target: Target, blocks: Mapping[
     if key == "block":
         options = _options(entry, key, ("with", "name", "trainable"))
         arguments = {"block": entry["block"], "with": options.pop("with", None)}
-        return Repeat(1, block_body(arguments, target, blocks, "block"), **options)
+        return Repeat(1, block_body(arguments, target, blocks, "block", state), **options)
     options = _options(entry, key, ("name", "trainable"))
     arguments = entry[key]
     if key == "repeat":
@@ -329,21 +394,21 @@ def build_block_entry(entry: Mapping[str, Any], target: Target, blocks: Mapping[
         allowed: tuple[str, ...] = ("times", *BODY_KEYS)
         unknown = set(arguments) - set(allowed)
         if unknown:
-            name = sorted(unknown)[0]
+            name = sorted(map(str, unknown))[0]
             raise SpecError(
-                f"repeat has no option {name!r}{suggest(name, allowed)}; options: {', '.join(allowed)}"
+                f"repeat has no option {shown(name)}{suggest(name[:100], allowed)}; options: {', '.join(allowed)}"
             )
-        return Repeat(arguments["times"], block_body(arguments, target, blocks, "repeat"), **options)
+        return Repeat(arguments["times"], block_body(arguments, target, blocks, "repeat", state), **options)
     allowed = ("num_experts", "top_k", "router_bias", *BODY_KEYS)
     if not isinstance(arguments, Mapping) or not {"num_experts", "top_k"} <= set(arguments):
         raise SpecError("mixture_of_experts takes {num_experts: E, top_k: k, block: NAME} (or layers: [...])")
     unknown = set(arguments) - set(allowed)
     if unknown:
-        name = sorted(unknown)[0]
+        name = sorted(map(str, unknown))[0]
         raise SpecError(
-            f"mixture_of_experts has no option {name!r}{suggest(name, allowed)}; options: {', '.join(allowed)}"
+            f"mixture_of_experts has no option {shown(name)}{suggest(name[:100], allowed)}; options: {', '.join(allowed)}"
         )
-    body = block_body(arguments, target, blocks, "mixture_of_experts")
+    body = block_body(arguments, target, blocks, "mixture_of_experts", state)
     return MixtureOfExperts(
         arguments["num_experts"],
         arguments["top_k"],
@@ -369,11 +434,11 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         arguments = entry[key]
         options = {k: v for k, v in entry.items() if k != key}
     else:
-        raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
+        raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {shown(entry)}")
     if not isinstance(key, str) or key not in known:
         if not target.torch and key in layer_names(Target("torch")):
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
-        raise SpecError(f"unknown layer {key!r}{suggest(str(key), sorted(known))}")
+        raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], sorted(known))}")
     cls = known[key]
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
@@ -386,7 +451,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         values = list(arguments) if isinstance(arguments, list) else [arguments]
         if len(values) > len(positional):
             raise SpecError(
-                f"{key} takes at most {len(positional)} positional values. Received: {arguments!r}"
+                f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"
             )
         kwargs = dict(zip(positional, values))
     for name, value in options.items():
@@ -401,7 +466,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         if name not in names:
             hint = cls.elsewhere.get(str(name))
             where = f" ({hint})" if hint else suggest(str(name), names)
-            raise SpecError(f"{key} has no option {name!r}{where}; options: {', '.join(names)}")
+            raise SpecError(f"{key} has no option {shown(name)}{where}; options: {', '.join(names)}")
     missing = [
         f.name for f in fields
         if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
@@ -445,56 +510,102 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
         )
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            raise SpecError(f"{source}: unknown key {key!r}{suggest(str(key), list(TOP_LEVEL_KEYS))}")
+            raise SpecError(
+                f"{source}: unknown key {shown(key)}{suggest(str(key)[:100], list(TOP_LEVEL_KEYS))}"
+            )
     for key in ("input", "layers"):
         if key not in data:
             raise SpecError(f"{source}: missing {key!r}")
-    shape = data["input"]
-    shape = shape if isinstance(shape, Mapping) else tuple(shape) if isinstance(shape, list) else (shape,)
+    shape = _input(data["input"], source)
     outputs = data.get("outputs") or []
     outputs = outputs if isinstance(outputs, list) else [outputs]
+    for output in outputs:
+        if not isinstance(output, str):
+            raise SpecError(f"{source}: 'outputs' names tensors, as text. Received: {shown(output)}")
     blocks = data.get("blocks") or {}
     if not isinstance(blocks, Mapping):
-        raise SpecError(f"{source}: 'blocks' must map names to lists of layers (or to {{args, layers}})")
+        raise SpecError(
+            f"{source}: 'blocks' must map names to lists of layers (or to {{args, layers}}). Received: {shown(blocks)}"
+        )
+    for block_name, body in blocks.items():
+        if not isinstance(block_name, str) or not (
+            (isinstance(body, list) and body) or isinstance(body, Mapping)
+        ):
+            raise SpecError(
+                f"{source}: 'blocks' must map names to non-empty lists of layers (or to {{args, layers}}). "
+                f"Received: {shown(block_name)}: {shown(body)}"
+            )
     layers = data["layers"]
     if not isinstance(layers, list) or not layers:
-        raise SpecError(f"{source}: 'layers' must be a non-empty list")
+        raise SpecError(f"{source}: 'layers' must be a non-empty list. Received: {shown(layers)}")
+    entries = len(layers) + sum(_block_size(body) for body in blocks.values())
+    if entries > MAX_ENTRIES:
+        raise SpecError(
+            f"{source}: a spec holds at most {MAX_ENTRIES:,} layer entries. Received: {entries:,}"
+        )
     values = data.get("values") or {}
     if not isinstance(values, Mapping):
-        raise SpecError(f"{source}: 'values' must be a mapping like {{H: 28}}")
+        raise SpecError(f"{source}: 'values' must be a mapping like {{H: 28}}. Received: {shown(values)}")
+    for key in values:
+        if not isinstance(key, str):
+            raise SpecError(f"{source}: 'values' is keyed by names. Received: {shown(key)}")
     framework = data.get("framework", "keras")
-    if framework not in FRAMEWORKS:
+    if not isinstance(framework, str) or framework not in FRAMEWORKS:
         raise SpecError(
-            f"{source}: framework must be one of {', '.join(FRAMEWORKS)}. Received: {framework!r}"
+            f"{source}: framework must be one of {', '.join(FRAMEWORKS)}. Received: {shown(framework)}"
         )
+    for key in ("name", "description"):
+        if data.get(key) is not None and not isinstance(data[key], (str, int, float)):
+            raise SpecError(f"{source}: {key!r} must be text. Received: {shown(data[key])}")
     return Spec(
-        name=str(data.get("name") or Path(source).stem),
-        description=str(data.get("description") or ""),
+        name=one_line(str(data.get("name") or Path(source).stem), 200),
+        description=one_line(str(data.get("description") or ""), 500),
         input=shape,
         layers=tuple(layers),
-        values={str(k): v for k, v in values.items()},
+        values=dict(values),
         framework=framework,
-        outputs=tuple(str(o) for o in outputs),
+        outputs=tuple(outputs),
         blocks=dict(blocks),
     )
 
 
-def _load_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SpecError(f"{source}: malformed YAML{where}: {problem}") from None
+def _block_size(body: Any) -> int:
+    """How many entries a block holds, whether written as a list or as {args, layers}."""
+    layers = body.get("layers") if isinstance(body, Mapping) else body
+    return len(layers) if isinstance(layers, list) else 0
+
+
+def _input(shape: Any, source: str) -> tuple[Any, ...] | dict[str, Any]:
+    """`input`: one shape (a list of sizes, or one size), or a non-empty mapping of names to shapes."""
+    if isinstance(shape, Mapping):
+        if not shape:
+            raise SpecError(f"{source}: 'input' maps names to shapes, and needs at least one. Received: {{}}")
+        for name, each in shape.items():
+            try:
+                check_label(name, "input name")
+            except SpecError as error:
+                raise error.with_context(source) from None
+            _shape(each, f"{source}: input {name!r}")
+        return dict(shape)
+    return _shape(shape, f"{source}: input")
+
+
+def _shape(shape: Any, where: str) -> tuple[Any, ...]:
+    sizes = tuple(shape) if isinstance(shape, list) else (shape,)
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, (str, int, float)):
+            raise SpecError(f"{where}: expected sizes (numbers or expressions). Received: {shown(size)}")
+    return sizes
 
 
 def examples() -> dict[str, str]:
     """Built-in example names and their one-line descriptions."""
     found = {}
-    for item in sorted(resources.files("symcount.examples").iterdir(), key=lambda p: p.name.split(".")[0]):
+    for item in sorted(
+        (resources.files("symcount") / "examples").iterdir(), key=lambda p: p.name.split(".")[0]
+    ):
         if item.name.endswith(".yaml"):
-            data = yaml.safe_load(item.read_text(encoding="utf-8"))
+            data = load_yaml(item.read_text(encoding="utf-8"), item.name)
             found[item.name[: -len(".yaml")]] = str(data.get("description", ""))
     return found
 
@@ -504,14 +615,16 @@ def load_spec(source: str | Path) -> Spec:
     path = Path(source)
     if path.is_file():
         try:
+            if path.stat().st_size > 4 * MAX_SIZE:  # read no further than needed to refuse it
+                raise SpecError(f"{source}: a spec file holds at most {MAX_SIZE:,} characters")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise SpecError(f"{source}: cannot read: {error}") from None
-        return parse_spec(_load_yaml(text, str(source)), str(source))
+        return parse_spec(load_yaml(text, str(source)), str(source))
     name = str(source)
-    resource = resources.files("symcount.examples").joinpath(f"{name}.yaml")
+    resource = resources.files("symcount") / "examples" / f"{name}.yaml"
     if name.replace("-", "").replace("_", "").isalnum() and resource.is_file():
-        return parse_spec(_load_yaml(resource.read_text(encoding="utf-8"), name), name)
+        return parse_spec(load_yaml(resource.read_text(encoding="utf-8"), name), name)
     names = sorted(examples())
     raise SpecError(
         f"no spec file or built-in example named {name!r}{suggest(name, names)}; examples: {', '.join(names)}"

@@ -12,7 +12,7 @@ import sympy
 
 from .shapes import format_shape
 
-__all__ = ["number", "in_sum", "many", "dims"]
+__all__ = ["number", "digits", "in_sum", "many", "dims"]
 
 
 def number(value: Any) -> str:
@@ -23,8 +23,31 @@ def number(value: Any) -> str:
         ('24,533', 'f + 1')
     """
     if isinstance(value, int) or (isinstance(value, sympy.Expr) and value.is_Integer):
-        return f"{int(value):,}"
+        whole = int(value)
+        if whole.bit_length() < 10_000:  # about 3,000 digits: within Python's limit on int -> str
+            return f"{whole:,}"
+        text = digits(abs(whole))
+        head = len(text) % 3 or 3
+        grouped = ",".join([text[:head], *(text[i : i + 3] for i in range(head, len(text), 3))])
+        return ("-" if whole < 0 else "") + grouped
     return str(value)
+
+
+def digits(whole: int) -> str:
+    """The decimal digits of a non-negative integer of any size: Python's `str` refuses past
+    4,300 digits (a guard against slow conversions of untrusted text; symcount's numbers are
+    bounded where they come in), so large ones are split in halves first.
+
+    Example:
+        >>> text = digits(7 * 10**5000 + 1)
+        >>> len(text), text[:2], text[-2:]
+        (5001, '70', '01')
+    """
+    if whole.bit_length() < 10_000:
+        return str(whole)
+    half = int(whole.bit_length() * 0.30103) // 2  # a little under half the digits
+    high, low = divmod(whole, 10**half)
+    return digits(high) + digits(low).zfill(half)
 
 
 def in_sum(expr: Any) -> str:

@@ -14,12 +14,13 @@ from typing import Any
 
 import sympy
 
+from .bounds import MAX_BITS, Estimate, check_value
 from .errors import SpecError, SymcountError
 from .names import canonical, symbol, symbols
 from .parse import parse_expression
 
 __all__ = [
-    "symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",
+    "symbol", "symbols", "as_expr", "check_label", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",
 ]  # fmt: skip
 
 
@@ -44,7 +45,7 @@ def as_expr(value: Any, what: str = "value") -> sympy.Expr:
             raise SymcountError(f"expected an expression. Received: {what}={value!r}")
         return canonical(value)
     raise SymcountError(
-        f"expected a number or an expression. Received: {what}={value!r} ({type(value).__name__})"
+        f"expected a number or an expression. Received: {what}={_short(value)} ({type(value).__name__})"
     )
 
 
@@ -59,8 +60,18 @@ def as_size(value: Any, what: str) -> sympy.Expr:
 
 
 def check_size(expr: sympy.Expr, what: str) -> None:
-    """Raise if `expr` is certainly not a positive integer."""
+    """Raise if `expr` is certainly not a positive integer, or is beyond the bounds on one size
+    (`bounds.check_value`: digits, degree, terms)."""
+    if expr.is_Integer:
+        if expr.is_positive and int(expr).bit_length() <= MAX_BITS:
+            return
+    elif not expr.is_Symbol:
+        check_value(expr, what)
     if expr.is_number:
+        if expr.is_Integer and int(expr).bit_length() > MAX_BITS:
+            raise SymcountError(
+                f"{what} is a number of {int(expr).bit_length():,} bits; at most {MAX_BITS:,} are allowed"
+            )
         if not expr.is_integer:
             raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
         if not expr.is_positive:
@@ -87,6 +98,7 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
     """
     depends = {key: (expr.free_symbols & set(mapping)) - {key} for key, expr in mapping.items()}
     result: dict[sympy.Symbol, sympy.Expr] = {}
+    estimates: dict[sympy.Symbol, Estimate] = {}
     while len(result) < len(mapping):
         ready = [key for key in mapping if key not in result and depends[key] <= set(result)]
         if not ready:
@@ -94,6 +106,9 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
             raise SymcountError(f"values refer to each other in a cycle: {', '.join(cycle)}")
         for key in ready:
             expr = mapping[key]
+            # Checked before substituting: a chain of powers would otherwise be computed first.
+            known = {d: estimates[d] for d in depends[key]}
+            estimates[key] = check_value(expr, f"the value of {key.name}", known)
             result[key] = expr.xreplace({d: result[d] for d in depends[key]}) if depends[key] else expr
     return {key: result[key] for key in mapping}
 
@@ -108,6 +123,27 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     close = same_but_case or difflib.get_close_matches(word, options, n=1, cutoff=0.75)
     close = close or (longer if len(longer) == 1 else [])
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+MAX_LABEL = 100  # characters in a layer's or an input's name
+
+
+def check_label(name: Any, what: str = "name") -> str:
+    """A layer's or a tensor's name: text on one printable line, at most `MAX_LABEL` characters
+    (tables and messages print it as it is)."""
+    if not isinstance(name, str):
+        raise SpecError(f"a {what} is text. Received: {what}={_short(name)}")
+    if not name or not name.isprintable() or len(name) > MAX_LABEL:
+        raise SpecError(
+            f"a {what} is printable text on one line, 1 to {MAX_LABEL} characters. Received: {what}={_short(name)}"
+        )
+    return name
+
+
+def _short(value: Any) -> str:
+    from .errors import shown
+
+    return shown(value)
 
 
 def name_of(key: Any) -> str:

@@ -73,8 +73,8 @@ def test_solve() -> None:
     data = json.loads(output)
     assert code == 0 and (data["status"], data["value"]) == ("found", 1257)
     assert data["total"] == count("lesson-dense", h1=1257) <= 10**6 < count("lesson-dense", h1=1258)
-    code, output = run("solve", "lesson-cnn", "--for", "H", "--budget", "100")
-    assert code == 0 and output.startswith("no value of H fits the budget 100: even H = 1 gives 1,853")
+    code, output = run("solve", "lesson-cnn", "--for", "H", "--budget", "100")  # nothing fits: exit 1
+    assert code == 1 and output.startswith("no value of H fits the budget 100: even H = 1 gives 1,853")
 
 
 def test_solve_when_every_value_fits(tmp_path: Path) -> None:

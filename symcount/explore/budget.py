@@ -24,8 +24,9 @@ class Budget:
     """The largest integer value of a symbol whose total stays within a budget.
 
     `status` is "found" (`value` fits; `value + 1` does not, or is no valid size), "none" (no
-    valid value fits: even the smallest gives `smallest_total`) or "unbounded" (the total does not
-    grow with the symbol: there is no largest value; values from `value` on fit). `method` says how
+    valid value fits: even the smallest gives `smallest_total`), "unbounded" (the total does not
+    grow with the symbol: there is no largest value; values from `value` on fit) or "beyond" (the
+    largest value is past the end of the search range: `value`, the last value searched, fits). `method` says how
     the answer is known to be the largest: "scan" (every valid value was counted), "exact" (the
     total is a polynomial in the symbol, or one per residue class when strides bring floors:
     past its slope's last real root each never falls), or "smoothed" (floors of another kind, read
@@ -48,7 +49,8 @@ class Budget:
     next_error: str | None = None  # why `value + 1` is not a valid size, in the model's words
 
 
-_SEARCH_LIMIT = 2**256  # no network has a width near this; searches stop there
+_SEARCH_LIMIT = 2**256  # no network has a width near this; searches stop there, or further for a
+# budget so large that a total growing by 2**-64 per step could still fit past it (_search_limit)
 _SCAN_LIMIT = 100_000  # at most this many values are counted one by one
 
 
@@ -82,20 +84,21 @@ def solve_budget(
     if not (limit.is_number and limit.is_real):
         raise SpecError(f"the budget must be a number. Received: {budget!r}")
     fixed = fix(model, given, [wrt])
-    total = sympy.expand(measure.total(fixed))
-    evaluator = Evaluator(fixed, (wrt,), False, (_SEARCH_LIMIT,), measure)
+    total = algebra.formula(measure.total(fixed), "expand")
+    search = _search_limit(limit)
+    evaluator = Evaluator(fixed, (wrt,), False, (search,), measure)
 
     def count(n: int) -> int | None:
         return evaluator.count((n,))
 
-    smallest, first, end = _valid_sizes(evaluator, wrt)
+    smallest, first, end = _valid_sizes(evaluator, wrt, search)
     roots = algebra.real_roots(total - limit, variable) or []
     crossing = roots[-1] if roots and roots[-1] > 0 else None
     if end is not None and end - smallest < _SCAN_LIMIT:
         fitting = [n for n in range(smallest, end + 1) if _fits(count(n), limit)]
         status, value, method = ("found", max(fitting), "scan") if fitting else ("none", None, "scan")
     else:
-        status, value, method = _search_classes(total, variable, count, smallest, end, limit)
+        status, value, method = _search_classes(total, variable, count, smallest, end, limit, search)
     at = count(value) if value is not None else None
     following = count(value + 1) if value is not None and status == "found" else None
     lowest = count(first)
@@ -111,7 +114,13 @@ def solve_budget(
     )  # fmt: skip
 
 
-def _valid_sizes(evaluator: Evaluator, wrt: str) -> tuple[int, int, int | None]:
+def _search_limit(budget: sympy.Expr) -> int:
+    """Where searches stop: 2**256, or far enough that a total growing by 2**-64 per step from
+    0 would pass `budget` before it."""
+    return 2 ** max(256, int(abs(budget)).bit_length() + 64)
+
+
+def _valid_sizes(evaluator: Evaluator, wrt: str, search: int) -> tuple[int, int, int | None]:
     """The smallest size whose shapes work, the first that counts, and the largest (or None).
 
     The sizes whose shapes work form a range: from a smallest (a kernel needs some input) to a
@@ -121,7 +130,7 @@ def _valid_sizes(evaluator: Evaluator, wrt: str) -> tuple[int, int, int | None]:
     def shaped(n: int) -> bool:
         return evaluator.sizes_fit((n,))
 
-    smallest = _first(shaped, 1, _SEARCH_LIMIT)
+    smallest = _first(shaped, 1, search)
     first = (
         None
         if smallest is None
@@ -130,7 +139,7 @@ def _valid_sizes(evaluator: Evaluator, wrt: str) -> tuple[int, int, int | None]:
     if smallest is None or first is None:
         evaluator.folded((smallest or 1,))  # nothing works: raise the model's own error
         raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
-    return smallest, first, _last(shaped, smallest)
+    return smallest, first, _last(shaped, smallest, search)
 
 
 def _why_invalid(evaluator: Evaluator, value: int) -> str | None:
@@ -153,6 +162,7 @@ def _search_classes(
     smallest: int,
     end: int | None,
     limit: sympy.Expr,
+    search: int,
 ) -> tuple[str, int | None, str]:
     """Search each residue class on its own polynomial, then take the best answer of all."""
     classes = algebra.residue_classes(total, variable)
@@ -174,11 +184,14 @@ def _search_classes(
         def fits(n: int, r: int = r) -> bool:
             return _fits(count(period * n + r), limit)
 
-        status, value = _search(polynomial, m, under, fits, low, high, limit)
+        status, value = _search(polynomial, m, under, fits, low, high, limit, search // period)
         answers.append((status, None if value is None else period * value + r))
     unbounded = [value for status, value in answers if status == "unbounded" and value is not None]
     if unbounded:
         return "unbounded", min(unbounded), method
+    beyond = [value for status, value in answers if status == "beyond" and value is not None]
+    if beyond:
+        return "beyond", max(beyond), method
     found = [value for status, value in answers if status == "found" and value is not None]
     return ("found", max(found), method) if found else ("none", None, method)
 
@@ -191,6 +204,7 @@ def _search(
     low: int,
     high: int | None,
     limit: sympy.Expr,
+    search: int,
 ) -> tuple[str, int | None]:
     """The largest n in [low, high] (high None: no end) where `fits(n)`.
 
@@ -200,23 +214,31 @@ def _search(
     valid value (holes, where a rule such as divisibility by groups fails, are short).
     """
     slope_roots = algebra.real_roots(algebra.derivative(expr, variable), variable) or []
-    steady = max([low, *(int(sympy.floor(root)) + 1 for root in slope_roots[-1:])])
-    top = _SEARCH_LIMIT if high is None else high
+    steady = max([low, *(algebra.floor_of(root) + 1 for root in slope_roots[-1:])])
+    top = search if high is None else high
     if min(steady, top + 1) - low > _SCAN_LIMIT:
         raise SymcountError(f"the total falls and rises again with {variable} for too long to search")
     best = max((n for n in range(low, min(steady, top + 1)) if fits(n)), default=None)
     if steady > top:
         return ("none", None) if best is None else ("found", best)
-    grows = variable in expr.free_symbols and algebra.limit_at_infinity(expr, variable) is sympy.oo
+    try:
+        grows = variable in expr.free_symbols and algebra.limit_at_infinity(expr, variable) is sympy.oo
+    except SymcountError:
+        raise SymcountError(
+            "cannot tell whether the total keeps growing: sympy cannot take its limit (is there a max() "
+            "or min() of the symbol solved for?)"
+        ) from None
     if grows and under(steady):
         roots = algebra.real_roots(expr - limit, variable) or []
-        guess = int(sympy.floor(roots[-1])) if roots and roots[-1] > steady else steady
+        guess = algebra.floor_of(roots[-1]) if roots and roots[-1] > steady else steady
         last = _last_under(under, steady, min(guess, top), top)
+        if high is None and last == top:
+            return "beyond", top  # the formula is still within the budget where the search ends
         best = _down(fits, last, steady, best)
     elif not grows and under(top):
         # The formula never grows past `steady` (a stride, say): the far end fits if anything does.
         if high is None:
-            start = _first(under, steady, _SEARCH_LIMIT)
+            start = _first(under, steady, search)
             assert start is not None
             return "unbounded", start
         best = _down(fits, top, steady, best)
@@ -248,11 +270,11 @@ def _first(test: Callable[[int], bool], start: int, stop: int) -> int | None:
     return high
 
 
-def _last(test: Callable[[int], bool], start: int) -> int | None:
+def _last(test: Callable[[int], bool], start: int, stop: int) -> int | None:
     """The last n from `start` (where `test` holds) on where it holds, or None if it goes on."""
     step = 1
     while test(start + step):
-        if start + step >= _SEARCH_LIMIT:
+        if start + step >= stop:
             return None
         step *= 2
     low, high = start + step // 2 if step > 1 else start, start + step

@@ -17,6 +17,7 @@ from .evaluate import Evaluator
 
 # Sweeps.
 
+MAX_POINTS = 10_000_000  # points the command line sweeps unless asked for more (minutes of work)
 GRID_HELP = "NAME=START:STOP[:STEP] (STOP included when it lands on the grid) or NAME=V1,V2,..."
 
 
@@ -104,12 +105,14 @@ def sweep(
     layers: bool = False,
     chunk_size: int = 4096,
     measure: Measure = PARAMS,
+    max_points: int | None = None,
 ) -> Sweep:
     """The total (and each layer's count) at every point of a grid, exact even past 2**63; what is
     counted is `measure`'s cost (parameters by default).
 
     `grid` maps symbol names to their values (a `range` or any sequence of positive ints; see
-    `parse_grid`); `values` fix every other symbol. Formulas are evaluated with numpy int64 where
+    `parse_grid`); `values` fix every other symbol; grids of more than `max_points` points are
+    refused (None, the default: rows are computed as they are read, so any grid is fine). Formulas are evaluated with numpy int64 where
     an upper bound shows no overflow, exactly otherwise (and for floors and ceilings).
 
     Example:
@@ -139,6 +142,12 @@ def sweep(
         if isinstance(axis, range) and (axis.step < 1 or axis.start < 1):
             raise SpecError(f"a grid range must be increasing, from 1 or more. Received: {name}={axis!r}")
         axes.append(axis)
+    points = math.prod(len(axis) for axis in axes)
+    if max_points is not None and points > max_points:
+        raise SpecError(
+            f"the grid has {points:,} points, more than the {max_points:,} a sweep computes unless asked: "
+            "give a step (w=8:1024:8), or allow more with --max-points"
+        )
     fixed = fix(model, named(values), names)
     largest = tuple(axis[-1] if isinstance(axis, range) else max(axis) for axis in axes)
     evaluator = Evaluator(fixed, names, layers, largest, measure)

@@ -21,7 +21,7 @@ from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Node, Parts, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
-from ..values import as_expr, as_size, as_sizes
+from ..values import as_expr, as_size, as_sizes, check_label
 
 __all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case"]
 
@@ -115,8 +115,8 @@ class Layer:
 
     def __post_init__(self) -> None:
         try:
-            if self.name is not None and not isinstance(self.name, str):
-                raise SpecError(f"a layer's name is text. Received: name={self.name!r}")
+            if self.name is not None:
+                check_label(self.name)
             if self.channels_in is not None:
                 self._set("channels_in", as_size(self.channels_in, "channels_in"))
             for item in dataclasses.fields(self):  # every switch is true or false, never None or 1

@@ -24,7 +24,9 @@ from ..target import Target, as_target
 from ..values import as_expr
 from .base import Layer, Weight
 
-__all__ = ["Repeat", "Block"]
+__all__ = ["Repeat", "Block", "MAX_UNROLLED"]
+
+MAX_UNROLLED = 1_000  # layers and weights folded when a block must be unrolled copy by copy
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,14 +158,29 @@ class Repeat(Layer):
                 f"{why} {format_shape(_exit_shape(rows, input_shape))} from {format_shape(input_shape)}: "
                 "give times a number to unroll it"
             )
-        copies, shape = [], input_shape
-        for copy in range(int(self.times)):
-            try:
-                rows = self.body.rows(shape, target, context)
-            except SymcountError as error:
-                raise error.with_context(f"copy {copy + 1} of the block") from None
+        copies: list[tuple[sympy.Expr, tuple[Row, ...]]] = []
+        shape, times, work = input_shape, int(self.times), 0
+        while len(copies) < times:
+            if copies:
+                try:
+                    rows = self.body.rows(shape, target, context)
+                except SymcountError as error:
+                    raise error.with_context(f"copy {len(copies) + 1} of the block") from None
+            exit_shape = _exit_shape(rows, shape)
+            if copies and preserves(shape, exit_shape):
+                # From here on the block keeps its shape: the remaining copies are all alike.
+                copies.append((sympy.Integer(times - len(copies)), rows))
+                break
             copies.append((sympy.Integer(1), rows))
-            shape = _exit_shape(rows, shape)
+            shape = exit_shape
+            work += sum(1 + len(row.weights) for row in rows)
+            if work > MAX_UNROLLED and len(copies) < times:
+                raise ShapeError(
+                    f"a block that changes its input's shape is unrolled copy by copy, up to "
+                    f"{MAX_UNROLLED:,} layers and weights; this one still changes it after {len(copies):,} of "
+                    f"{times:,} copies (to {format_shape(shape)}): a block that keeps its shape repeats "
+                    "any number of times, even a symbolic one"
+                )
         return False, tuple(copies)
 
     def _growth(
@@ -214,8 +231,12 @@ class Repeat(Layer):
                 for w in row.weights
             )
         return tuple(
-            Weight(f"{copy}/{row.name}/{w.name}", w.shape, self.frozen(w.kind))
-            for copy, (_, rows) in enumerate(parts)
+            Weight(
+                f"{copy}/{row.name}/{w.name}",
+                w.shape if times == 1 else (times, *w.shape),
+                self.frozen(w.kind),
+            )
+            for copy, (times, rows) in enumerate(parts)
             for row in rows
             for w in row.weights
         )

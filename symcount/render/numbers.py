@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sympy
@@ -13,7 +14,7 @@ from ..text import number
 
 __all__ = [
     "number", "to_json_value", "concrete", "all_costs", "row_costs", "cost_data", "cost_heading", "decimal",
-    "exact_and_decimal", "json_number",
+    "exact_and_decimal", "json_number", "finite",
 ]  # fmt: skip
 
 
@@ -56,7 +57,8 @@ def cost_heading(measure: Measure) -> str:
 
 def decimal(value: sympy.Expr) -> str:
     """A number to six significant digits: `1.03656`."""
-    return f"{float(value):.6g}"
+    shown = finite(value)
+    return f"{shown:.6g}" if isinstance(shown, float) else str(sympy.N(value, 6))
 
 
 def exact_and_decimal(value: sympy.Expr) -> str:
@@ -77,5 +79,22 @@ def json_number(value: sympy.Expr | None) -> Any:
     if value.is_Integer:
         return int(value)
     if value.is_Rational:
-        return {"exact": str(value), "decimal": float(value)}
+        return {"exact": str(value), "decimal": finite(value)}
     return str(value)
+
+
+def finite(value: sympy.Expr) -> float | str:
+    """A float for JSON, or past a float's range (about 1.8e308) the number's text to 16 digits:
+    JSON has no Infinity.
+
+    Example:
+        >>> finite(sympy.Rational(1, 3)), finite(sympy.Integer(10) ** 400 / 3)
+        (0.3333333333333333, '3.333333333333333e+399')
+    """
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if math.isfinite(number):
+        return number
+    return str(sympy.N(value, 16))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from .numbers import exact_and_decimal, json_number, number
+from .numbers import exact_and_decimal, finite, json_number, number
 from .tables import table_latex, table_markdown, table_text
 
 if TYPE_CHECKING:
@@ -149,6 +149,12 @@ def _budget_lines(result: Budget) -> list[str]:
         return [
             f"every value of {w} fits the budget {budget}: the total does not depend on {w} (it is {result.total:,})"
         ]
+    if result.status == "beyond":
+        return [
+            f"the largest value of {w} within the budget {budget} is beyond the search range: "
+            f"the search ends at {w} = {result.value:,}, where the total is {result.total:,}, still "
+            "within the budget"
+        ]
     lines = [
         f"{w} = {result.value:,} is the largest value within the budget {budget}",
         f"total at {w} = {result.value:,}: {result.total:,}",
@@ -175,7 +181,7 @@ def budget_data(result: Budget) -> dict[str, Any]:
         "smallest_valid": result.smallest,
         "smallest_total": result.smallest_total,
         "formula": str(result.formula),
-        "real_solution": None if result.real_root is None else float(result.real_root),
+        "real_solution": None if result.real_root is None else finite(result.real_root),
         "method": result.method,
         **_fields(result),
     }
