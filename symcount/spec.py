@@ -264,8 +264,13 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     elif arguments is None:
         kwargs = {}
     else:
-        # A list holds the positional arguments, as in a Python call: `conv2d: [f, 3]`.
+        # A list holds the positional arguments, as in a Python call: `conv2d: [f, 3]`, and under
+        # `framework: torch` in PyTorch's order (`conv2d: [3, 16, 3]` is in_channels,
+        # out_channels, kernel_size). A lone value is the layer's size in both (`linear: 10` is
+        # out_features, `conv2d: 16` out_channels, `batch_norm2d: 16` num_features).
         values = list(arguments) if isinstance(arguments, list) else [arguments]
+        if target.torch and cls.torch_positional and isinstance(arguments, list):
+            positional = list(cls.torch_positional)
         if len(values) > len(positional):
             raise SpecError(
                 f"{key} takes at most {len(positional)} positional values. Received: {arguments!r}"

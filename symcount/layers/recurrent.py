@@ -73,6 +73,15 @@ class _Recurrent(Layer):
     example_args = {"units": "u"}
     example_input = ("T", "n")
     torch_args = {"hidden_size": "hidden_size", "input_size": "channels_in", "bias": "use_bias"}
+    torch_positional = (
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+    )
 
     def validate(self) -> None:
         if self.hidden_size is not None:
