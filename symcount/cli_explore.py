@@ -215,7 +215,8 @@ def solve(
 ) -> None:
     """The largest integer NAME whose total stays within the budget (checked at NAME and NAME + 1).
 
-    A compute or memory budget is a --cost: --budget 1e12 --cost flops.
+    A compute or memory budget is a --cost: --budget 1e12 --cost flops. Exits with status 1 when
+    no value fits (the answer is still printed), so a script can tell.
     """
     from .explore import solve_budget
     from .render import budget_data, budget_text
@@ -225,6 +226,8 @@ def solve(
     )
     result = solve_budget(model, wrt, budget, values, costs.measure)
     click.echo(json.dumps(budget_data(result), indent=2) if as_json else budget_text(result))
+    if result.status == "none":
+        raise SystemExit(1)
 
 
 @main.command()
@@ -373,7 +376,14 @@ class _SweepWriter:
 @markdown_option
 @latex_option
 @json_option
-@click.option("--plot", "plot_path", metavar="FILE", help="Also draw both totals against --x into a PNG.")
+@click.option(
+    "-o",
+    "--output",
+    "plot_path",
+    metavar="FILE",
+    help="Also draw both totals against --x into FILE (.png, .svg, .pdf or .jpg), as `plot -o` does.",
+)
+@click.option("--plot", "old_plot_path", metavar="FILE", hidden=True, help="The old spelling of --output.")
 @click.option(
     "--x",
     "x_grid",
@@ -392,6 +402,7 @@ def compare(
     latex: bool,
     as_json: bool,
     plot_path: str | None,
+    old_plot_path: str | None,
     x_grid: str | None,
     log: bool,
     size: str,
@@ -404,8 +415,9 @@ def compare(
     from .explore import compare, parse_grid
 
     _one_format(markdown=markdown, latex=latex, json=as_json)
+    plot_path = plot_path if old_plot_path is None else old_plot_path
     if (plot_path is None) != (x_grid is None):
-        raise click.UsageError("--plot FILE and --x NAME=START:STOP go together")
+        raise click.UsageError("-o/--output FILE and --x NAME=START:STOP go together")
     from .spec import load_spec
 
     given = parse_sets(sets)
@@ -491,7 +503,9 @@ def explain(
     help="The total, or every layer stacked.",
 )
 @click.option("--log", is_flag=True, help="Log-log axes (a polynomial's degree is its slope).")
-@click.option("-o", "--output", required=True, metavar="FILE", help="The PNG to write.")
+@click.option(
+    "-o", "--output", required=True, metavar="FILE", help="The image to write: .png, .svg, .pdf or .jpg."
+)
 @size_option
 @set_option
 @no_defaults_option
@@ -510,8 +524,8 @@ def plot(
     as_json: bool,
     costs: Costs,
 ) -> None:
-    """Parameters (or --cost) against one symbol, as a PNG (needs matplotlib: pip install
-    "symcount[explore]")."""
+    """Parameters (or --cost) against one symbol, as an image in the format its extension names
+    (needs matplotlib: pip install "symcount[explore]")."""
     from .explore import parse_grid
     from .plot import plot_counts
 

@@ -23,7 +23,7 @@ import sympy
 from .errors import ShapeError, SpecError, SymcountError
 from .shapes import Shape, certainly_differ, format_shape, product
 from .target import Target
-from .values import as_size, check_size
+from .values import as_size, check_size, in_users_terms
 
 __all__ = [
     "Weight", "Input", "Node", "Tensor", "Row", "GraphLayer", "Parts", "call", "order", "fold", "rebuild",
@@ -97,7 +97,11 @@ class Input:
     def xreplace(self, mapping: Mapping[sympy.Symbol, sympy.Expr]) -> Input:
         if self.shape is None:
             return Input.placeholder(self.name)
-        return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
+        try:
+            return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
+        except SymcountError as error:
+            written = {f"shape[{i}]": dim for i, dim in enumerate(self.shape)}
+            raise in_users_terms(error, written, dict(mapping)) from None
 
 
 # A layer made of others (a repeated block) says how its rows add up: (multiplier, rows) pairs.

@@ -18,9 +18,29 @@ from .errors import SymcountError
 from .explore import Values, parse_grid, sweep
 from .model import Model
 
-__all__ = ["PlotData", "plot_counts", "plot_models", "DPI"]
+__all__ = ["PlotData", "plot_counts", "plot_models", "image_format", "DPI", "FORMATS"]
 
 DPI = 100  # a figure of size (w, h) pixels is (w/DPI, h/DPI) inches at DPI
+
+# The file extensions a plot may have and the format matplotlib writes for each (Pillow, which
+# matplotlib requires, writes JPEG). A name without an extension gets a PNG.
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+def image_format(path: str | Path) -> str:
+    """The format a plot written to `path` takes, from its extension; refused if unknown.
+
+    Example:
+        >>> image_format("growth.svg"), image_format("growth.JPG"), image_format("growth")
+        ('svg', 'jpeg', 'png')
+    """
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "png"
+    if suffix not in FORMATS:
+        known = ", ".join(FORMATS)
+        raise SymcountError(f"a plot is written as {known}. Received: {str(path)!r} ({suffix})")
+    return FORMATS[suffix]
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,7 @@ def _finish(
     figure.tight_layout()
     if path is not None:
         try:
-            figure.savefig(path, dpi=DPI, format="png")
+            figure.savefig(path, dpi=DPI, format=image_format(path))
         except OSError as error:
             raise SymcountError(
                 f"cannot write the plot to {str(path)!r}: {error.strerror or error}"
@@ -110,6 +130,8 @@ def plot_counts(
     """
     if y not in ("total", "per-layer"):
         raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
+    if path is not None:
+        image_format(path)  # refused before any work
     name, axis = _axis(x)
     result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
     rows = list(result.rows())
@@ -139,6 +161,8 @@ def plot_models(
 ) -> PlotData:
     """Several models' totals (of `measure`'s cost) against a symbol they share, on one axis:
     (label, model, values)."""
+    if path is not None:
+        image_format(path)  # refused before any work
     name, axis = _axis(x)
     figure = _figure(size)
     axes = figure.add_subplot()

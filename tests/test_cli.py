@@ -115,12 +115,12 @@ def test_examples_and_show() -> None:
     [
         (["count", "lesson-cnn", "--set", "Q=1"], "unknown name 'Q' in --set"),
         (["count", "lesson-cnn", "--set", "f"], "--set expects NAME=EXPR"),
-        (["count", "lesson-cnn", "--set", "f=-1"], "Received: filters=-1"),
-        (["count", "lesson-cnn", "--set", "f=2.5"], "Received: filters=5/2"),
+        (["count", "lesson-cnn", "--set", "f=-1"], "Received: f=-1 (as filters)"),
+        (["count", "lesson-cnn", "--set", "f=2.5"], "Received: f=5/2 (as filters)"),
         (["count", "lesson-cnn", "--set", "k=2**10**10"], "exponents must be integer constants"),
         (["count", "lesson-cnn", "--set", "k=__import__('os')"], "unexpected character"),
         (["count", "nope"], "no spec file or built-in example named 'nope'"),
-        (["formula", "lesson-cnn", "--set", "H=0"], "Received: shape[0]=0"),
+        (["formula", "lesson-cnn", "--set", "H=0"], "Received: H=0 (as shape[0])"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
@@ -180,3 +180,28 @@ def test_summary_latex() -> None:
     assert "dense (Dense) & (3,) & $3 H W f + 3$ & $23523$ \\\\" in output
     code, output = run("summary", "lesson-cnn", "--latex", "--markdown")
     assert code == 2 and "choose one" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # The layer refuses its own hyperparameter; the message names the value the user set.
+        (
+            ["count", "resnet-50", "--set", "n3=0"],
+            "layer 43 (layer3.rest): Repeat: expected a whole number of times, 0 or more. "
+            "Received: n3=0, which makes times = n3 - 1 = -1",
+        ),
+        (
+            ["count", "resnet-50", "--set", "w=0"],
+            "layer 1 (conv1): Conv2D: expected a positive integer. Received: w=0 (as filters)",
+        ),
+        (
+            ["count", "lesson-cnn", "--set", "k=0"],
+            "layer 1 (conv2d): Conv2D: expected a positive integer. Received: k=0, which makes "
+            "kernel_size = (k, k)",
+        ),
+    ],
+)
+def test_errors_speak_of_what_the_user_set(args: list[str], message: str) -> None:
+    code, output = run(*args)
+    assert code == 2 and output == f"Error: {message}\n"

@@ -256,6 +256,7 @@ def test_solve_a_flop_budget_is_the_largest_width() -> None:
     assert found["value"] == 10**12 // 4_798_080 == 208_416
     code, output = run("solve", "lesson-cnn", "--for", "f", "--budget", "1000", "--cost", "macs")
     # At f = 1: 7,056 + 7,056 + 2,352 MACs.
+    assert code == 1
     assert output.startswith("no value of f fits the budget 1,000: even f = 1 gives 16,464 MACs")
     assert output.splitlines()[-1] == Measure("macs").describe()
 

@@ -74,7 +74,8 @@ def test_solve() -> None:
     assert code == 0 and (data["status"], data["value"]) == ("found", 1257)
     assert data["total"] == count("lesson-dense", h1=1257) <= 10**6 < count("lesson-dense", h1=1258)
     code, output = run("solve", "lesson-cnn", "--for", "H", "--budget", "100")
-    assert code == 0 and output.startswith("no value of H fits the budget 100: even H = 1 gives 1,853")
+    # Nothing fits: the answer is printed and the exit status is 1, so a script can tell.
+    assert code == 1 and output.startswith("no value of H fits the budget 100: even H = 1 gives 1,853")
 
 
 def test_solve_when_every_value_fits(tmp_path: Path) -> None:
@@ -150,7 +151,7 @@ def test_compare() -> None:
 def test_compare_plots_both(tmp_path: Path) -> None:
     path = tmp_path / "both.png"
     code, _ = run(
-        "compare", "lesson-dense", "lesson-cnn", "--plot", str(path), "--x", "H=8:32:8", "--size", "500x400"
+        "compare", "lesson-dense", "lesson-cnn", "-o", str(path), "--x", "H=8:32:8", "--size", "500x400"
     )
     assert code == 0 and png_size(path) == (500, 400)
 
@@ -223,7 +224,7 @@ def test_plot(tmp_path: Path) -> None:
         (["sweep", "lesson-cnn", "--grid", "f=1:3", "--csv", "--json"], "choose one output format"),
         (["sweep", "lesson-cnn", "--grid", "f=1:2", "--no-defaults"], "depends on"),
         (["compare", "lesson-dense", "lesson-cnn", "--set", "Q=1"], "unknown name 'Q' in --set"),
-        (["compare", "lesson-dense", "lesson-cnn", "--plot", "x.png"], "--plot FILE and --x"),
+        (["compare", "lesson-dense", "lesson-cnn", "--plot", "x.png"], "-o/--output FILE and --x"),
         (["plot", "lesson-cnn", "--x", "f=1:4", "-o", "x.png", "--size", "big"], "--size expects"),
     ],
 )

@@ -428,4 +428,5 @@ def test_notebook_reprs() -> None:
     shown, _ = shell.display_formatter.format(model)
     html = shown["text/html"]
     assert html.startswith("<table>") and "conv2d_1 (Conv2D)" in html and "</table>" in html
+    assert "Input shape: (H, W, C)" in html  # the symbols as written, never lowercased
     assert shown["text/latex"] == "$\\displaystyle N = C f k^{2} + 3 H W f + f^{2} k^{2} + 2 f + 3$"

@@ -71,3 +71,31 @@ def test_plot_refusals(tmp_path: Path) -> None:
         plot_counts(model, "f=1:4", values, y="stacked")
     with pytest.raises(SymcountError, match="between 50 and 10000"):
         plot_counts(model, "f=1:4", values, size=(10, 10))
+
+
+# The first bytes each format starts with: the file is what its extension says.
+SIGNATURES = {
+    ".png": b"\x89PNG",
+    ".svg": b"<?xml",
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".JPEG": b"\xff\xd8\xff",
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(SIGNATURES))
+def test_the_extension_chooses_the_format(tmp_path: Path, suffix: str) -> None:
+    model, values = lesson("lesson-dense")
+    path = tmp_path / f"plot{suffix}"
+    plot_counts(model, "h1=1:9:4", values, path=path, size=(200, 150))
+    assert path.read_bytes().startswith(SIGNATURES[suffix])
+
+
+def test_an_unknown_extension_is_refused_before_drawing(tmp_path: Path) -> None:
+    model, values = lesson("lesson-dense")
+    path = tmp_path / "plot.bmp"
+    with pytest.raises(SymcountError, match=r"\.png, \.svg, \.pdf, \.jpg.*plot\.bmp.*\(\.bmp\)"):
+        plot_counts(model, "h1=1:9:4", values, path=path)
+    with pytest.raises(SymcountError, match=r"\(\.gif\)"):
+        plot_models([("a", model, values)], "h1=1:9:4", path=tmp_path / "both.gif")
+    assert not path.exists()

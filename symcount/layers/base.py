@@ -21,7 +21,7 @@ from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Node, Parts, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
-from ..values import as_expr, as_size, as_sizes
+from ..values import as_expr, as_size, as_sizes, in_users_terms
 
 __all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case"]
 
@@ -210,7 +210,15 @@ class Layer:
                     yield part
 
     def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
-        """This layer with symbols replaced; the new values are checked as if given at first."""
+        """This layer with symbols replaced; the new values are checked as if given at first, and
+        a refusal names the values the user gave (`n3=0`), not what the layer made of them."""
+        try:
+            return self._xreplace(mapping)
+        except SymcountError as error:
+            written = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+            raise in_users_terms(error, written, mapping) from None
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         changes = {}
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)

@@ -401,7 +401,7 @@ class Bidirectional(Layer):
         if self.backward_layer is not None:
             yield from self.backward.expressions()
 
-    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         backward = self.backward_layer.xreplace(mapping) if self.backward_layer is not None else None
         return dataclasses.replace(self, layer=self.forward.xreplace(mapping), backward_layer=backward)
 

@@ -338,8 +338,8 @@ class _Margins(Layer):
         for pair in self.pairs():
             yield from pair
 
-    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
-        layer = super().xreplace(mapping)
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        layer = super()._xreplace(mapping)
         changes: dict[str, Any] = {
             self.margin: tuple(tuple(v.xreplace(mapping) for v in pair) for pair in self.pairs())
         }

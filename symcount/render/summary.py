@@ -221,7 +221,7 @@ def summary_html(model: Model, valued: Model | None = None, measure: Measure = P
         *(line(cells, "td") for cells in body),
         *(line(cells, "th") for cells in foot),
     ]
-    caption = "; ".join([_input_line(model).lower(), *_convention_lines(measure, valued or model)])
+    caption = "; ".join([_input_line(model), *_convention_lines(measure, valued or model)])
     return f"<table><caption>{title}; {html.escape(caption)}</caption>{''.join(rows)}</table>"
 
 
