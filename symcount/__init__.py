@@ -109,9 +109,17 @@ _LAYERS = (
     "Block",
 )
 
+# PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order
+# (symcount.pytorch; a test keeps this list equal to its __all__).
+_TORCH = (
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d",
+    "Dropout3d", "Linear", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MultiheadAttention", "RNN",
+    "TransformerEncoderLayer", "Upsample", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+)  # fmt: skip
+
 __all__ = [
     "SymcountError", "ParseError", "SpecError", "ShapeError", "MissingValueError",
-    *_LAZY, *_LAYERS,
+    *_LAZY, *_LAYERS, *_TORCH,
 ]  # fmt: skip
 
 
@@ -122,6 +130,9 @@ def __getattr__(name: str) -> Any:
         layers = import_module("symcount.layers")
         if name in layers.__all__:
             return getattr(layers, name)
+        pytorch = import_module("symcount.pytorch")
+        if name in pytorch.__all__:
+            return getattr(pytorch, name)
     raise AttributeError(f"module 'symcount' has no attribute {name!r}")
 
 

@@ -216,7 +216,10 @@ class Row:
 
     @property
     def kind(self) -> str:
-        return type(self.layer).__name__
+        """The layer's class as its framework names it: `Conv2D` under Keras, `Conv2d` under
+        PyTorch (Keras' name where PyTorch has no such module)."""
+        torch_class: str = getattr(self.layer, "torch_class", "")
+        return torch_class if self.target.torch and torch_class else type(self.layer).__name__
 
     @property
     def framework(self) -> str:

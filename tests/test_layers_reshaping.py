@@ -544,15 +544,7 @@ def test_torch_spec_round_trip() -> None:
     )
     model = spec.model()
     kinds = [row.kind for row in model.rows]
-    assert kinds == [
-        "ZeroPadding2D",
-        "UpSampling2D",
-        "SpatialDropout2D",
-        "UpSampling2D",
-        "AlphaDropout",
-        "Dropout",
-        "Flatten",
-    ]
+    assert kinds == ["ZeroPad2d", "Upsample", "Dropout2d", "Upsample", "AlphaDropout", "Dropout", "Flatten"]
     assert model.rows[0].output_shape == (C, H + 7, W + 3)
     assert model.rows[1].output_shape == (C, 2 * H + 14, 2 * W + 6)
     assert model.output_shape == (30 * C,)

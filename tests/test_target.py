@@ -124,3 +124,57 @@ def test_the_layouts_count_the_same_network_alike(
     for row_first, row_last in zip(first.rows[:3], last.rows[:3]):
         assert TORCH.split(row_first.output_shape) == KERAS.split(row_last.output_shape)
     assert first.output_shape == last.output_shape
+
+
+@pytest.mark.frameworks
+def test_torch_class_names_are_pytorchs_own() -> None:
+    # Every layer PyTorch spells shows under its PyTorch class, which torch.nn really has.
+    from symcount.layers import REGISTRY
+
+    nn = torch().nn
+    named = {cls.torch_name: cls.torch_class for cls in REGISTRY.values() if cls.torch_name}
+    assert {
+        "linear": "Linear",
+        "conv2d": "Conv2d",
+        "max_pool2d": "MaxPool2d",
+        "lstm": "LSTM",
+    }.items() <= named.items()
+    for torch_name, torch_class in named.items():
+        assert isinstance(getattr(nn, torch_class, None), type), (torch_name, torch_class)
+
+
+def test_tables_name_torch_layers_as_pytorch_does() -> None:
+    model = parse_spec(ISSUE_SPEC).model()
+    assert [row.kind for row in model.rows] == ["Conv2d", "BatchNorm2d", "Flatten", "Linear"]
+    keras = parse_spec({**ISSUE_SPEC, "framework": "keras", "input": ["H", "W", "C"], "layers": [
+        {"conv2d": [16, 3]}, "flatten", {"dense": 10}]}).model()  # fmt: skip
+    assert [row.kind for row in keras.rows] == ["Conv2D", "Flatten", "Dense"]
+
+
+def test_pytorch_names_are_exported_as_constructors() -> None:
+    import symcount
+    from symcount import pytorch
+
+    assert list(symcount._TORCH) == pytorch.__all__
+    assert set(pytorch.__all__) <= set(symcount.__all__)
+    # Conv2d(in_channels, out_channels, kernel_size, stride, padding): PyTorch's order and names.
+    conv = symcount.Conv2d(3, 16, 3, 2, padding=1, bias=False)
+    assert isinstance(conv, Conv2D) and (conv.filters, conv.strides, conv.use_bias) == (16, (2, 2), False)
+    with raises(SpecError, "'filters' given twice"):  # out_channels (16) and Keras' own name
+        symcount.Conv2d(3, 16, 3, filters=4)
+
+
+@pytest.mark.frameworks
+def test_a_python_model_in_pytorch_names_equals_the_module() -> None:
+    from symcount import Conv2d, Linear, MaxPool2d
+
+    nn = torch().nn
+    ours = Sequential(
+        Input(3, 12, 10), Conv2d(3, 8, 3, padding=1), BatchNorm2d(8), MaxPool2d(2), Flatten(), Linear(8 * 6 * 5, 4),
+        framework="torch",
+    )  # fmt: skip
+    module = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(240, 4)
+    )
+    counts = {**ours.counts(), "output_shape": tuple(int(d) for d in ours.output_shape)}
+    assert counts == torch_counts(module, torch().zeros(1, 3, 12, 10))

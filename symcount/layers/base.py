@@ -44,6 +44,15 @@ SPATIAL_EXAMPLES = {1: ("L", "C"), 2: ("H", "W", "C"), 3: ("D", "H", "W", "C")}
 REGISTRY: dict[str, type[Layer]] = {}
 
 
+# PyTorch's class names that are not the CamelCase of their snake_case spelling.
+TORCH_CLASS_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+
+
+def torch_class_name(torch_name: str) -> str:
+    """PyTorch's class for a spec spelling: `max_pool2d` -> `MaxPool2d`, `lstm` -> `LSTM`."""
+    return TORCH_CLASS_NAMES.get(torch_name) or "".join(p[:1].upper() + p[1:] for p in torch_name.split("_"))
+
+
 def snake_case(class_name: str) -> str:
     """Keras' snake_case of a class name: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
@@ -97,6 +106,9 @@ class Layer:
     torch_name: ClassVar[str] = ""
     torch_args: ClassVar[dict[str, str]] = {}
     torch_positional: ClassVar[tuple[str, ...]] = ()
+    # PyTorch's class name (`Conv2d`, `Linear`), which tables show under `framework: torch`;
+    # derived from `torch_name`, empty when PyTorch has no such module.
+    torch_class: ClassVar[str] = ""
     # A layer written with PyTorch's own names and argument order (`batch_norm2d: 64`) that Keras
     # specs do not accept; and, on a Keras layer, the names of such PyTorch twins (for the docs).
     torch_only: ClassVar[bool] = False
@@ -112,6 +124,7 @@ class Layer:
         if cls.__name__.startswith("_"):
             return
         cls.kind = snake_case(cls.__name__)
+        cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
         if "rank" in cls.__dict__ and "example_input" not in cls.__dict__:
             cls.example_input = SPATIAL_EXAMPLES[cls.rank]
         if cls.__dict__.get("registered", True):
