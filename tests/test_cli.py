@@ -98,7 +98,11 @@ def test_summary_json_is_data() -> None:
 
 def test_summary_markdown() -> None:
     code, output = run("summary", "lesson-dense", "--markdown")
-    assert code == 0 and output.startswith("| Layer (type) |") and "`7,850`" in output
+    # The values the numbers use first; then the table, formulas in backticks, numbers right-aligned.
+    assert code == 0 and output.startswith("Values: H=28, W=28, h1=10, h2=10\n\n| Layer (type) |")
+    assert (
+        "| dense (Dense) | (10,) | `H*W*h1 + h1` | 7,850 | 98.2% |" in output
+    )  # 7,850 / 7,993 and "|---|---|---|---:|---:|" in output
 
 
 def test_examples_and_show() -> None:
@@ -176,8 +180,9 @@ def test_python_dash_m() -> None:
 
 def test_summary_latex() -> None:
     code, output = run("summary", "lesson-cnn", "--latex")
-    assert code == 0 and output.startswith("\\begin{tabular}{llll}")
-    assert "dense (Dense) & (3,) & $3 H W f + 3$ & $23523$ \\\\" in output
+    assert code == 0 and output.startswith("% Values: H=28, W=28, C=1, f=10, k=3\n\\begin{tabular}{lllll}")
+    # Thousands separated as LaTeX writes them ({,}: no space after the comma); the share in %.
+    assert "dense (Dense) & (3,) & $3 H W f + 3$ & $23{,}523$ & 95.9\\% \\\\" in output
     code, output = run("summary", "lesson-cnn", "--latex", "--markdown")
     assert code == 2 and "choose one" in output
 

@@ -194,11 +194,12 @@ def test_formula_json_and_latex_state_the_cost() -> None:
 def test_summary_shows_the_cost_column_and_its_convention() -> None:
     code, output = run("summary", "lesson-cnn", "--cost", "macs")
     lines = output.splitlines()
-    assert code == 0 and lines[2] == Measure("macs").describe()
-    assert "MACs (formula)" in lines[4] and "C*H*W*f*k**2" in output and "799,680" in output
+    assert code == 0 and lines[2:4] == ["Values: H=28, W=28, C=1, f=10, k=3", Measure("macs").describe()]
+    assert "MACs (formula)" in lines[5] and "C*H*W*f*k**2" in output and "799,680" in output
     assert "Trainable" not in output  # the parameter breakdown belongs to the parameter table
     code, output = run("summary", "lesson-dense", "--cost", "flops", "--markdown")
-    assert output.startswith(FLOPS.describe() + "\n\n| Layer (type) |") and "`15,680`" in output
+    notes = "Values: H=28, W=28, h1=10, h2=10\n\n" + FLOPS.describe() + "\n\n| Layer (type) |"
+    assert output.startswith(notes) and "| 15,680 |" in output
 
 
 def test_summary_json_carries_every_cost_per_layer() -> None:
@@ -345,8 +346,15 @@ CALLS = [
 def test_every_output_states_the_convention(call: list[str]) -> None:
     measure = Measure("training_memory", Convention(dtype="float16", optimizer="momentum"))
     options = ["--cost", "training-memory", "--dtype", "float16", "--optimizer", "momentum"]
-    code, output = run(*call, *options)
+    # (summary wraps its notes at --width: at no limit, the convention is one line as elsewhere.)
+    code, output = run(*call, *options, *(["--width", "0"] if call[0] == "summary" else []))
     assert code == 0 and any(line.endswith(measure.describe()) for line in output.splitlines())
+    if call[0] == "summary":
+        code, output = run(*call, *options, "--width", "60")
+        wrapped = [line for line in output.splitlines() if not line.startswith(("Model", "Input", "Values"))]
+        assert " ".join(wrapped).startswith(measure.describe()) and all(
+            len(line) <= 60 for line in wrapped[:3]
+        )
     found = data(*call, *options)
     assert found["cost"] == "training_memory" and found["convention"] == measure.describe()
     assert data(*call)["cost"] == "params"
