@@ -12,6 +12,7 @@ import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from . import display
 from .errors import MissingValueError, ParseError, ShapeError, SpecError, SymcountError
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ _LAZY = {
     "examples": "symcount.spec",
     "formula": "symcount.algebra",
     "Target": "symcount.target",
+    "summary": "symcount.render",
 }
 _LAYERS = (
     "Layer",
@@ -138,6 +140,13 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def _summary(model: Any, values: Any = None, **options: Any) -> Any:
+    return import_module("symcount.render").summary(model, values, **options)
+
+
+display.SUMMARY = _summary
 
 
 def _model_html(model: Any) -> str:

@@ -408,3 +408,83 @@ def _latex(text: str) -> str:
 def latex_formula(expr: sympy.Expr, name: str = "N") -> str:
     """`$\\displaystyle N = ...$`: a formula as Jupyter's `_repr_latex_` shows it."""
     return f"$\\displaystyle {name} = {sympy.latex(expr)}$"
+
+
+class Summary:
+    """A model's summary as an object: `print()` gives the text table (at the terminal's width,
+    or `width`), Jupyter shows the HTML (formulas as math), and `markdown()`, `latex()` and
+    `data()` give the other forms. Formulas come from the model; numbers from `values` (or
+    from the model itself when it has no symbols).
+
+    Example:
+        >>> from symcount import Dense, Flatten, Input, Sequential, summary, symbols
+        >>> H, W, h = symbols("H W h")
+        >>> net = Sequential(Input(H, W), Flatten(), Dense(h), Dense(3), name="dense")
+        >>> table = net.summary({"H": 28, "W": 28, "h": 10}, cost=["params", "flops"])
+        >>> [row[-1] for row in table.table.body]  # each layer's share of the parameters
+        ['0.0%', '99.6%', '0.4%']
+        >>> print(summary(net).text(width=60).splitlines()[4])
+        Layer (type)       Output shape  Params
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        values: Mapping[Any, Any] | None = None,
+        *,
+        cost: str | Sequence[str] = "params",
+        depth: int = 0,
+        width: int | None = None,
+        dtype: str = "float32",
+        optimizer: str = "adam",
+        extras: bool = False,
+    ) -> None:
+        from ..costs import Convention
+
+        names = [cost] if isinstance(cost, str) else list(cost)
+        convention = Convention(dtype, optimizer, extras)
+        self.model = model
+        self.valued = model.subs(values) if values else (None if model.symbols else model)
+        self.values = {str(k): v for k, v in (values or {}).items()}
+        self.measures = tuple(Measure(name, convention) for name in names)
+        self.depth = depth
+        self.width = width
+        self.table = summary_table(model, self.valued, self.measures, depth, self.values)
+
+    def text(self, width: int | None = None) -> str:
+        """The text table, at most `width` characters wide (default: the terminal's)."""
+        import shutil
+
+        chosen = width if width is not None else self.width
+        return render_text(
+            self.table, chosen if chosen is not None else shutil.get_terminal_size((100, 24)).columns
+        )
+
+    def markdown(self) -> str:
+        return summary_markdown(
+            self.model, self.valued, measures=self.measures, depth=self.depth, values=self.values
+        )
+
+    def latex(self) -> str:
+        return summary_latex(
+            self.model, self.valued, measures=self.measures, depth=self.depth, values=self.values
+        )
+
+    def data(self) -> dict[str, Any]:
+        return summary_data(self.model, self.valued, self.measures[0])
+
+    def _repr_html_(self) -> str:
+        return summary_html(
+            self.model, self.valued, measures=self.measures, depth=self.depth, values=self.values
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def summary(model: Model, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Summary:
+    """`model.summary(values, ...)` as a function: the `Summary` of `model`."""
+    return Summary(model, values, **options)
