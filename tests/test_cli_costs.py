@@ -289,7 +289,11 @@ def test_compare_flops_of_the_lesson_networks() -> None:
         "share": {"exact": "15/17", "decimal": 15 / 17},  # 1,411,200 / 1,599,360
     }  # fmt: skip
     code, output = run("compare", "lesson-cnn", "lesson-dense", "--cost", "flops")
-    assert output.splitlines()[0] == FLOPS.describe() and "Where the FLOPs sit in lesson-cnn:" in output
+    lines = output.splitlines()
+    # Side by side: the totals in two columns, the ratio as a decimal (the fraction is in --json).
+    assert lines[0] == FLOPS.describe() and lines[1].split() == ["lesson-cnn", "lesson-dense"]
+    assert lines[2].split() == ["FLOPs", "1,599,360", "15,940"]
+    assert "ratio (lesson-cnn / lesson-dense): 100.3" in lines
     # A batch symbol applies to both, and --set gives it to both.
     found = data("compare", "lesson-cnn", "lesson-dense", "--cost", "flops", "--batch", "B", "--set", "B=4")
     assert (found["first"]["total"], found["second"]["total"]) == (4 * 1_599_360, 4 * 15_940)
