@@ -525,12 +525,18 @@ def plot(
     costs: Costs,
 ) -> None:
     """Parameters (or --cost) against one symbol, as an image in the format its extension names
-    (needs matplotlib: pip install "symcount[explore]")."""
+    (needs matplotlib: pip install "symcount[explore]").
+
+    The spec's value of the symbol is marked, and the values every other symbol is held at are
+    listed under the plot. --y per-layer stacks the layers (lines on --log axes), the 8 largest
+    and the rest as "other".
+    """
     from .explore import parse_grid
     from .plot import plot_counts
 
     name, axis = parse_grid(x_grid)
     _, model, values = _values(spec, sets, not no_defaults, [name], "--x", point_set=False, batch=costs.batch)
+    point = values.get(name)  # the spec's own value of x: marked on the plot
     data = plot_counts(
         model,
         (name, axis),
@@ -540,6 +546,7 @@ def plot(
         path=output,
         size=_size(size),
         measure=costs.measure,
+        default=int(point) if point is not None and point.is_Integer else None,
     )
     if as_json:
         series = {k: list(v) for k, v in data.series.items()}

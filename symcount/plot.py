@@ -55,6 +55,14 @@ class PlotData:
     size: tuple[int, int]
     measure: Measure = PARAMS  # what the counts count
     convention: str = PARAMS.describe()
+    # Layers drawn together as "other" (all but the TOP largest, in a model with more), the x
+    # marked as the spec's default, and the values every other symbol was held at.
+    other: tuple[str, ...] = ()
+    default: int | None = None
+    held: tuple[tuple[str, str], ...] = ()
+
+
+TOP = 8  # a per-layer plot draws the 8 largest layers and groups the rest as "other"
 
 
 def _axis(x: str | tuple[str, Sequence[int]]) -> tuple[str, Sequence[int]]:
@@ -86,9 +94,18 @@ def _finish(
     path: str | Path | None,
     measure: Measure = PARAMS,
     convention: str = "",
+    default: int | None = None,
+    held: Sequence[tuple[str, str]] = (),
 ) -> None:
     from matplotlib.ticker import FuncFormatter
 
+    if default is not None:  # the spec's own value of x, where its published count sits
+        axes.axvline(
+            default, color="0.4", linestyle=":", linewidth=1, label=f"default {x_name} = {default:,}"
+        )
+    if held:
+        shown = ", ".join(f"{name}={value}" for name, value in held)
+        figure.text(0.01, 0.005, f"held: {shown}", fontsize="x-small", color="0.3", wrap=True, va="bottom")
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
     if measure.is_params:
@@ -102,7 +119,7 @@ def _finish(
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     axes.legend(loc="upper left", fontsize="small")
     axes.grid(True, alpha=0.3)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.03 if held else 0, 1, 1))
     if path is not None:
         try:
             figure.savefig(path, dpi=DPI, format=image_format(path))
@@ -121,12 +138,16 @@ def plot_counts(
     path: str | Path | None = None,
     size: tuple[int, int] = (800, 600),
     measure: Measure = PARAMS,
+    default: int | None = None,
 ) -> PlotData:
-    """The total (`y="total"`) or each layer stacked (`y="per-layer"`) against one symbol, of
+    """The total (`y="total"`) or each layer (`y="per-layer"`) against one symbol, of
     `measure`'s cost (parameters by default).
 
-    `x` is a grid such as "w=8:1024" (see `explore.parse_grid`); `values` fix the other symbols.
-    Layers that cost nothing are left out of the stacked bands (they would be flat at zero).
+    `x` is a grid such as "w=8:1024" (see `explore.parse_grid`); `values` fix the other symbols,
+    and are listed under the plot; `default` (the spec's value of x) is marked. Per layer, the
+    bands are stacked on linear axes and drawn as lines on log axes (stacked areas misread there);
+    a model of more than `TOP` + 1 layers shows its `TOP` largest and groups the rest as "other".
+    Layers that cost nothing are left out (they would be flat at zero).
     """
     if y not in ("total", "per-layer"):
         raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
@@ -141,14 +162,39 @@ def plot_counts(
     if y == "total":
         series = {"total": tuple(row[1] for row in rows)}
         axes.plot(xs, [float(v) for v in series["total"]], label="total")
-    else:
+    other: tuple[str, ...] = ()
+    if y == "per-layer":
         layers = result.columns[1:]
         series = {layer: tuple(row[2 + i] for row in rows) for i, layer in enumerate(layers)}
+        series, other = _grouped(series)
         shown = {layer: counts for layer, counts in series.items() if any(counts)}
-        axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
-    _finish(figure, axes, name, log, model.name or "model", path, measure, result.convention)
+        if log:
+            for layer, counts in shown.items():
+                axes.plot(xs, [float(v) for v in counts], label=layer)
+        else:
+            axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
+    held = tuple((str(k), str(v)) for k, v in (values or {}).items() if str(k) != name)
+    if default is not None and not (xs and min(xs) <= default <= max(xs)):
+        default = None
+    title = model.name or "model"
+    _finish(figure, axes, name, log, title, path, measure, result.convention, default, held)
     saved = None if path is None else str(path)
-    return PlotData(name, xs, series, y == "per-layer", saved, size, measure, result.convention)
+    stacked = y == "per-layer" and not log
+    return PlotData(name, xs, series, stacked, saved, size, measure, result.convention, other, default, held)
+
+
+def _grouped(series: dict[str, tuple[int, ...]]) -> tuple[dict[str, tuple[int, ...]], tuple[str, ...]]:
+    """The `TOP` largest layers (by their largest value on the grid), in model order, and the rest
+    summed as "other", when there are more than `TOP` + 1; every layer otherwise."""
+    if len(series) <= TOP + 1:
+        return series, ()
+    largest = sorted(series, key=lambda layer: max(series[layer]), reverse=True)[:TOP]
+    kept = {layer: counts for layer, counts in series.items() if layer in largest}
+    rest = tuple(layer for layer in series if layer not in largest)
+    kept["other"] = tuple(
+        sum(series[layer][i] for layer in rest) for i in range(len(next(iter(series.values()))))
+    )
+    return kept, rest
 
 
 def plot_models(
