@@ -78,6 +78,14 @@ def echo_json(data: Any) -> None:
 
 
 SET_HELP = "Give a symbol a value or an expression, e.g. --set f=16 --set k=2*j (repeatable)."
+# The one rule for values, stated in every command's help: the spec's values fill every symbol a
+# command does not vary (--set's override them); formula varies every symbol unless --defaults.
+VALUES_RULE = (
+    "Values: the spec's values (overridden by --set's) fill every symbol this command does not vary; "
+    "--no-defaults keeps only --set's. formula varies every symbol (the general formula) unless "
+    "--defaults."
+)
+no_defaults_option = click.option("--no-defaults/--defaults", "no_defaults", default=False, help=VALUES_RULE)
 spec_argument = click.argument("spec", metavar="SPEC")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=EXPR", help=SET_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -248,7 +256,7 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
 @main.command()
 @spec_argument
 @set_option
-@click.option("--defaults", is_flag=True, help="Substitute the spec's own values too.")
+@click.option("--defaults/--no-defaults", "defaults", default=False, help=VALUES_RULE)
 @click.option(
     "--form",
     type=click.Choice(["expand", "factor", "simplify", "built"]),
@@ -302,7 +310,7 @@ def terminal_width() -> int:
 @main.command()
 @spec_argument
 @set_option
-@click.option("--no-defaults", is_flag=True, help="Ignore the spec's own values: formulas only.")
+@no_defaults_option
 @cost_options
 @click.option(
     "--width",

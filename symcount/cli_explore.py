@@ -26,6 +26,7 @@ from .cli import (
     json_option,
     load,
     main,
+    no_defaults_option,
     parse_sets,
     reports_errors,
     set_option,
@@ -36,9 +37,6 @@ if TYPE_CHECKING:
     from .model import Model
     from .spec import Spec
 
-no_defaults_option = click.option(
-    "--no-defaults", is_flag=True, help="Ignore the spec's own values: only --set values are substituted."
-)
 markdown_option = click.option("--markdown", is_flag=True, help="Print Markdown.")
 latex_option = click.option("--latex", is_flag=True, help="Print LaTeX.")
 size_option = click.option(

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from symcount import parse_expression, symbols
-from symcount.cli import main
+from symcount.cli import VALUES_RULE, main
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -210,3 +210,19 @@ def test_summary_latex() -> None:
 def test_errors_speak_of_what_the_user_set(args: list[str], message: str) -> None:
     code, output = run(*args)
     assert code == 2 and output == f"Error: {message}\n"
+
+
+@pytest.mark.parametrize(
+    "command", ["formula", "summary", "diff", "scaling", "solve", "sweep", "compare", "explain", "plot"]
+)
+def test_every_command_states_the_one_rule_for_values(command: str) -> None:
+    code, output = run(command, "--help")
+    assert code == 0 and " ".join(output.split()).count(" ".join(VALUES_RULE.split())) == 1
+
+
+def test_both_spellings_work_everywhere() -> None:
+    # formula varies every symbol unless --defaults; the others fix them unless --no-defaults.
+    assert run("formula", "lesson-cnn", "--no-defaults") == run("formula", "lesson-cnn")
+    assert run("formula", "lesson-cnn", "--defaults") == (0, "24533\n")
+    code, output = run("diff", "lesson-cnn", "--wrt", "f", "--defaults")
+    assert (code, output) == run("diff", "lesson-cnn", "--wrt", "f")
