@@ -149,10 +149,16 @@ def vgg_twin(
 def test_vgg_equals_torch(overrides: dict[str, int], published: int | None) -> None:
     values = sizes("vgg-16", overrides)
     model = build("vgg-16", overrides)
+    stages: list[tuple[int, ...]] = []  # each stage's output, batch excluded: (C, H, W)
     with torch().device("meta"):
         twin = vgg_twin(**values)
+        for stage in twin.features:
+            stage.register_forward_hook(lambda m, i, o: stages.append(tuple(o.shape[1:])))
         output = twin(torch().empty(1, values["C"], values["H"], values["W"]))
     assert (model.count(), 0) == torch_parts([twin])
+    # The spec reads PyTorch's layout: each stage's pooled map is the twin's, channels first.
+    pooled = {row.name: tuple(int(d) for d in row.output_shape) for row in model.rows}
+    assert [pooled[f"pool{stage}"] for stage in range(1, 6)] == stages
     if published is not None:
         assert model.count() == published
     assert tuple(output.shape[1:]) == tuple(int(d) for d in model.output_shape)
