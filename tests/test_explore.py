@@ -447,3 +447,7 @@ def test_a_repeated_block_is_explained_layer_by_layer() -> None:
     rows = explanation_rows(report)
     assert ["17.1", "  conv1 (Conv2d)", "64 kernels x 1x1 x 256 channels = 16,384"] in rows
     assert max(len(words) for _, _, words in rows) < 250  # no 820-character line
+    from symcount.render import explanation_data
+
+    (data,) = [layer for layer in explanation_data(report)["layers"] if layer["name"] == "layer1.rest"]
+    assert sum(inner["copies"] * inner["value"] for inner in data["inner"]) == data["value"] == 140_800

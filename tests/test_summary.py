@@ -106,3 +106,12 @@ def test_the_total_is_in_the_form_formula_prints() -> None:
     table = summary_table(loaded.model(), None, (PARAMS,))
     assert table.foot[0][2] == result.output.splitlines()[0]
     assert sympy.sympify(table.foot[0][2]) != 0
+
+
+def test_json_carries_each_layers_exact_share() -> None:
+    result = CliRunner().invoke(main, ["summary", "lesson-cnn", "--json"])
+    import json
+
+    layers = json.loads(result.output)["layers"]
+    assert layers[3]["value"]["share"] == {"exact": "23523/24533", "decimal": 23523 / 24533}
+    assert layers[2]["value"]["share"] == 0  # flatten: no parameters

@@ -342,29 +342,37 @@ def explanation_latex(result: Explanation) -> str:
 
 
 def explanation_data(result: Explanation) -> dict[str, Any]:
+    """Every layer explained; a repeated block's "inner" layers each with the "copies" it stands
+    for (the block's value is the sum of copies x value)."""
+
+    def layer_data(layer: Any, copies: Any = None) -> dict[str, Any]:
+        data = {
+            "position": layer.position,
+            "name": layer.name,
+            "type": layer.kind,
+            "params": json_number(layer.params),
+            "formula": str(layer.formula),
+            "value": json_number(layer.value),
+            "words": layer.words,
+            "weights": [
+                {
+                    "name": t.name,
+                    "shape": [json_number(d) for d in t.shape],
+                    "size": json_number(t.size),
+                    "kind": t.kind,
+                }
+                for t in layer.terms
+            ],
+        }
+        if copies is not None:
+            data["copies"] = json_number(copies)
+        if layer.inner:
+            data["inner"] = [layer_data(inner, times) for inner, times in zip(layer.inner, layer.copies)]
+        return data
+
     return {
         "name": result.name,
-        "layers": [
-            {
-                "position": layer.position,
-                "name": layer.name,
-                "type": layer.kind,
-                "params": json_number(layer.params),
-                "formula": str(layer.formula),
-                "value": json_number(layer.value),
-                "words": layer.words,
-                "weights": [
-                    {
-                        "name": t.name,
-                        "shape": [json_number(d) for d in t.shape],
-                        "size": json_number(t.size),
-                        "kind": t.kind,
-                    }
-                    for t in layer.terms
-                ],
-            }
-            for layer in result.layers
-        ],
+        "layers": [layer_data(layer) for layer in result.layers],
         "total": json_number(result.total),
         "words": result.words,
         **_fields(result),

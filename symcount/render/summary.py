@@ -14,7 +14,7 @@ import sympy
 from ..costs import PARAMS, Measure
 from ..model import Model, Row
 from ..shapes import format_shape
-from .numbers import all_costs, cost_data, human, number, row_costs, share, to_json_value
+from .numbers import all_costs, cost_data, human, json_number, number, row_costs, share, to_json_value
 from .tables import table_latex
 
 
@@ -67,12 +67,17 @@ def summary_data(model: Model, valued: Model | None = None, measure: Measure = P
 
     "totals" and "value_totals" hold the total of `measure` (parameters by default) and the
     parameter breakdown; "costs" and "value_costs" (and each layer's "costs") hold every cost
-    under `measure`'s convention.
+    under `measure`'s convention; with numbers, each layer's "value" has its "share" of the
+    total, exact and decimal.
     """
     layers = [
         _layer_data(model, valued, row, placed, measure)
         for row, placed in zip(model.rows, (valued or model).rows)
     ]
+    total = measure.total(valued) if valued is not None else None
+    if valued is not None and total is not None and total.is_number and total != 0:
+        for entry, placed in zip(layers, valued.rows):
+            entry["value"]["share"] = json_number(measure.row(valued, placed) / total)
     data: dict[str, Any] = {
         "name": model.name,
         "framework": model.framework,
