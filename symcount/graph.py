@@ -263,7 +263,14 @@ def distinct_layers(outputs: Iterable[Tensor]) -> list[Any]:
     return list(seen.values())
 
 
-def _layer_names(nodes: Iterable[Node]) -> dict[int, str]:
+def default_name(layer: Any, target: Target) -> str:
+    """What an unnamed layer is called: its spec key in the target's spelling (`dense` under
+    Keras, `linear` under PyTorch), numbered from the second on (`dense_1`)."""
+    torch_name: str = getattr(layer, "torch_name", "")
+    return torch_name if target.torch and torch_name else str(layer.kind)
+
+
+def _layer_names(nodes: Iterable[Node], target: Target) -> dict[int, str]:
     """Keras-style names per distinct layer: `dense`, `dense_1`, ...; a user's name is kept."""
     seen: Counter[str] = Counter()
     names: dict[int, str] = {}
@@ -274,9 +281,10 @@ def _layer_names(nodes: Iterable[Node]) -> dict[int, str]:
         if layer.name is not None:
             names[id(layer)] = layer.name
             continue
-        count = seen[layer.kind]
-        seen[layer.kind] += 1
-        names[id(layer)] = layer.kind if count == 0 else f"{layer.kind}_{count}"
+        base = default_name(layer, target)
+        count = seen[base]
+        seen[base] += 1
+        names[id(layer)] = base if count == 0 else f"{base}_{count}"
     return names
 
 
@@ -343,7 +351,7 @@ def fold(
     given = {id(i) for i in inputs}
     if any(isinstance(t, Input) and id(t) not in given for t in tensors):
         raise SpecError("an output depends on an Input that is not among the model's inputs")
-    layer_names = _layer_names(nodes)
+    layer_names = _layer_names(nodes, target)
     _unique(layer_names.values(), "layer")
     names = input_names(inputs)
     tensor_names: dict[int, str] = {id(i): names[k] for k, i in enumerate(inputs)}

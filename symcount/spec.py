@@ -27,6 +27,7 @@ import sympy
 import yaml
 
 from .errors import SpecError, SymcountError
+from .graph import default_name
 from .layers import REGISTRY, Input, Layer, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
@@ -184,9 +185,10 @@ def compile_entries(
             raise error.with_context(f"{where} {position}") from None
         key = node_name or layer.name
         if key is None and "use" not in node_keys:
-            count = kinds[layer.kind]
-            kinds[layer.kind] += 1
-            key = layer.kind if count == 0 else f"{layer.kind}_{count}"
+            base = default_name(layer, target)
+            count = kinds[base]
+            kinds[base] += 1
+            key = base if count == 0 else f"{base}_{count}"
         if key is not None:
             scope.setdefault(key, previous)
     return previous

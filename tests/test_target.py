@@ -146,6 +146,16 @@ def test_torch_class_names_are_pytorchs_own() -> None:
 def test_tables_name_torch_layers_as_pytorch_does() -> None:
     model = parse_spec(ISSUE_SPEC).model()
     assert [row.kind for row in model.rows] == ["Conv2d", "BatchNorm2d", "Flatten", "Linear"]
+    # Unnamed layers are named in PyTorch's spelling too, and a spec refers to them so.
+    assert [row.name for row in model.rows] == ["conv2d", "batch_norm2d", "flatten", "linear"]
+    graph = parse_spec(
+        {
+            "framework": "torch",
+            "input": [4],
+            "layers": [{"linear": 4}, {"linear": 4}, {"add": {}, "inputs": ["linear", "linear_1"]}],
+        }
+    ).model()
+    assert [row.name for row in graph.rows] == ["linear", "linear_1", "add"] and graph.params == 40
     keras = parse_spec({**ISSUE_SPEC, "framework": "keras", "input": ["H", "W", "C"], "layers": [
         {"conv2d": [16, 3]}, "flatten", {"dense": 10}]}).model()  # fmt: skip
     assert [row.kind for row in keras.rows] == ["Conv2D", "Flatten", "Dense"]
