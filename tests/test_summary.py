@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import sympy
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from symcount import build, load_spec
 from symcount.cli import main
@@ -115,3 +117,17 @@ def test_json_carries_each_layers_exact_share() -> None:
     layers = json.loads(result.output)["layers"]
     assert layers[3]["value"]["share"] == {"exact": "23523/24533", "decimal": 23523 / 24533}
     assert layers[2]["value"]["share"] == 0  # flatten: no parameters
+
+
+@given(st.integers(1000, 10**20))
+def test_human_units_are_the_exact_figure_rounded(value: int) -> None:
+    from symcount.render.numbers import COUNT_PREFIXES, PREFIXES, human
+
+    count = human(value)
+    digits, prefix = count[:-1], count[-1]
+    power = COUNT_PREFIXES.index(prefix)
+    assert 1 <= float(digits) < 1000 or power == len(COUNT_PREFIXES) - 1
+    assert abs(float(digits) * 10 ** (3 * power) - value) <= 0.05 * 10 ** (3 * power)
+    flops, unit = human(value, "FLOPs").split(" ")
+    scale = 10 ** (3 * PREFIXES.index(unit.removesuffix("FLOPs")))
+    assert 1 <= float(flops) < 1000 and abs(float(flops) * scale - value) <= 0.005 * scale

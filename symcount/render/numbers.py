@@ -13,7 +13,7 @@ from ..text import number
 
 __all__ = [
     "number", "to_json_value", "concrete", "all_costs", "row_costs", "cost_data", "cost_heading", "decimal",
-    "exact_and_decimal", "json_number", "human", "with_human", "share",
+    "exact_and_decimal", "json_number", "human", "share",
 ]  # fmt: skip
 
 
@@ -110,12 +110,6 @@ def human(value: Any, unit: str = "parameters") -> str:
     if unit == "bytes":
         return f"{scaled:.1f} {PREFIXES[power].replace('K', 'k')}B"
     return f"{scaled:.1f}{COUNT_PREFIXES[power]}"
-
-
-def with_human(value: Any, unit: str = "parameters") -> str:
-    """`25,557,032 (25.6M)`: the exact figure and, where it helps, its human form."""
-    shown = human(value, unit)
-    return f"{number(value)} ({shown})" if shown else number(value)
 
 
 def share(part: Any, total: Any) -> str:
