@@ -73,6 +73,21 @@ GPT2 = {
     "L": "blocks",
     "h": "attention heads (d/h each)",
 }
+LLAMA = {
+    "V": "vocabulary (embedding and head rows)",
+    "T": "context length (the tokens of the KV cache)",
+    "d": "width",
+    "L": "decoder blocks",
+    "f": "SwiGLU MLP width",
+    "h": "query heads (d/h each)",
+    "kv": "key/value heads, each shared by h/kv query heads",
+    "W": "sliding window (the KV cache keeps W - 1 tokens at most)",
+}
+LLAMA_NOTE = (
+    "Heads are `d/h` wide, so keys and values cost `2 d^2 kv/h` a block against `2 d^2` for queries "
+    "and output: grouped-query attention (`kv < h`) shrinks them and the KV cache by `h/kv` "
+    "(docs/transformers.md derives it)."
+)
 
 ENTRIES = (
     Entry(
@@ -181,6 +196,102 @@ ENTRIES = (
         collect=("L",),
         tied={"f": "4*d"},
         note="The plot ties the feed-forward width to the width, `f = 4d`, as BERT-base and -large do.",
+    ),
+    Entry(
+        "convnext-tiny",
+        x="w",
+        grid=range(8, 193, 8),
+        y="total",
+        meanings={**RESNET, "w": "stage 1's width; stages 2-4 are 2w, 4w, 8w wide"},
+        collect=STAGES,
+    ),
+    Entry(
+        "efficientnet-b0",
+        x="c8",
+        grid=range(320, 2561, 64),
+        y="total",
+        meanings={
+            **IMAGE,
+            **{f"n{s}": f"blocks in stage {s}" for s in range(1, 8)},
+            "c0": "stem width",
+            **{f"c{s}": f"stage {s}'s width" for s in range(1, 8)},
+            "c8": "the last 1x1 convolution's width",
+        },
+        collect=tuple(f"n{s}" for s in range(1, 8)),
+        note=(
+            "EfficientNet's widths are B0's `round_filters` at width 1.0, each its own symbol; "
+            "B1 keeps them and deepens each stage to ceil(1.1 n), which the tests check against Keras."
+        ),
+    ),
+    Entry(
+        "densenet-121",
+        x="k",
+        grid=range(4, 65, 4),
+        y="total",
+        meanings={
+            **IMAGE,
+            "c0": "stem width",
+            "k": "growth rate: channels each dense layer adds",
+            **{f"n{s}": f"dense layers in block {s}" for s in range(1, 5)},
+        },
+        collect=STAGES,
+        note=(
+            "Each block's depth stays a symbol although its layers grow (layer i sees c + i k "
+            "channels): the count is a closed-form sum over the layers. Transitions keep "
+            "floor(c/2) channels, as Keras' int(0.5 c)."
+        ),
+    ),
+    *(
+        Entry(
+            name,
+            x="d",
+            grid=range(1024, 8193, 256),
+            y="per-layer",
+            meanings=LLAMA,
+            collect=("L",),
+            note=LLAMA_NOTE,
+        )
+        for name in ("llama2-7b", "mistral-7b")
+    ),
+    Entry(
+        "t5-small",
+        x="d",
+        grid=range(128, 1025, 32),
+        y="per-layer",
+        meanings={
+            "V": "vocabulary (one embedding, shared)",
+            "d": "width",
+            "dkv": "each head's width (h*dkv need not be d)",
+            "h": "attention heads",
+            "f": "feed-forward width",
+            "Le": "encoder blocks",
+            "Ld": "decoder blocks",
+            "B": "relative position buckets",
+            "S": "input length",
+            "T": "output length",
+        },
+        collect=("Le", "Ld"),
+        note=(
+            "The decoder's blocks read the encoder's output beside their input (a block's "
+            "`context`), so both stacks keep symbolic depths."
+        ),
+    ),
+    Entry(
+        "mixtral-8x7b",
+        x="d",
+        grid=range(1024, 8193, 256),
+        y="per-layer",
+        meanings={
+            **LLAMA,
+            "f": "each expert's SwiGLU width",
+            "E": "experts per block",
+            "topk": "experts a token runs",
+        },
+        collect=("L",),
+        note=(
+            "`topk` does not change the total, only the parameters a token uses: "
+            "`symcount count mixtral-8x7b --cost active-params` gives 12,879,925,248."
+        ),
     ),
 )
 

@@ -91,6 +91,10 @@ _LAYERS = (
     "BatchNorm3d",
     "LayerNorm",
     "GroupNorm",
+    "RMSNormalization",
+    "Normalization",
+    "Rescaling",
+    "LayerScale",
     "Embedding",
     "PositionEmbedding",
     "ClassToken",
@@ -99,6 +103,7 @@ _LAYERS = (
     "GRU",
     "Bidirectional",
     "MultiHeadAttention",
+    "GroupQueryAttention",
     "TransformerEncoder",
     "Add",
     "Subtract",
@@ -108,6 +113,7 @@ _LAYERS = (
     "Minimum",
     "Concatenate",
     "Repeat",
+    "MixtureOfExperts",
     "Block",
 )
 

@@ -226,7 +226,7 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
     total = concrete(measure.total(valued), measure)
     if as_json:
         data: dict[str, Any] = {"total": total, **{k: v for k, v in counts.items() if k != "total"}}
-        if valued.framework != "torch":
+        if not valued.target.torch:
             data.pop("buffers")
         data["name"] = loaded.name
         data["values"] = {name: to_json_value(value) for name, value in sorted(values.items())}
@@ -249,7 +249,7 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
         f"{loaded.name}: {counts['total']:,} parameters "
         f"({counts['trainable']:,} trainable, {counts['non_trainable']:,} non-trainable)"
     )
-    if valued.framework == "torch" and counts["buffers"]:
+    if valued.target.torch and counts["buffers"]:
         click.echo(f"buffers (not parameters): {counts['buffers']:,}")
 
 

@@ -11,6 +11,7 @@ them in every output:
   gives the rule of thumb C = 6 N per token for a transformer;
 - memory is bytes: parameters x the dtype's size; training memory adds a gradient per trainable
   parameter and the optimizer's state (Adam: 2 per trainable parameter; SGD: none);
+- active parameters are those one token uses: a mixture of experts' idle experts are not;
 - the KV cache is the keys and values attention layers keep for the tokens of context, in bytes;
 - everything but parameters and memory is for the model's `batch` examples (default 1).
 
@@ -105,6 +106,10 @@ def _kv_cache(row: Row) -> sympy.Expr:
     return row.measure(lambda layer, x, target: layer.kv_cache(x, target))
 
 
+def _active_params(row: Row) -> sympy.Expr:
+    return row.params - row.measure(lambda layer, x, target: layer.inactive_params(x, target))
+
+
 @dataclass(frozen=True)
 class Cost:
     """One cost: its names, unit, convention in words, and a row's share of it.
@@ -192,6 +197,16 @@ _REGISTRY = (
             f"layer keeps for its tokens of context (2 x tokens x key/value heads x head size), {per}"
         ),
         "bytes of attention's KV cache",
+    ),
+    Cost(
+        "active_params", "active parameters", "Active params", "parameters",
+        lambda row, c, batch: _active_params(row),
+        lambda c, per: (
+            "parameters one token uses: every parameter but the experts its router leaves idle "
+            "(a mixture of experts runs top_k of num_experts)"
+        ),
+        "parameters a token uses (top-k experts only)",
+        per_example=False,
     ),
 )  # fmt: skip
 

@@ -10,8 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SUMMARY"]
+__all__ = ["SUMMARY", "summary_of"]
 
 # (model, values, **options) -> a Summary (symcount.render.summary.Summary); set on import of
 # the package.
 SUMMARY: Callable[..., Any] | None = None
+
+
+def summary_of(model: Any, values: Any = None, **options: Any) -> Any:
+    """The model's Summary, through the hook the package set."""
+    if SUMMARY is None:  # pragma: no cover (set by importing the package)
+        raise RuntimeError("model.summary() needs the symcount package imported")
+    return SUMMARY(model, values, **options)

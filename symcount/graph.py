@@ -21,13 +21,13 @@ from typing import Any, Protocol, TypeAlias
 import sympy
 
 from .errors import ShapeError, SpecError, SymcountError
-from .shapes import Shape, certainly_differ, format_shape, product
+from .shapes import Shape, certainly_differ, format_shape, product, sum_over
 from .target import Target
 from .values import as_size, check_size, in_users_terms
 
 __all__ = [
     "Weight", "Input", "Node", "Tensor", "Row", "GraphLayer", "Parts", "call", "order", "fold", "rebuild",
-    "input_names", "PARAMETER_KINDS",
+    "input_names", "PARAMETER_KINDS", "argument_of", "Over",
 ]  # fmt: skip
 
 # Weight kinds that are parameters; "buffer" (PyTorch state) and "tied" (another layer's weight,
@@ -104,8 +104,22 @@ class Input:
             raise in_users_terms(error, written, dict(mapping)) from None
 
 
-# A layer made of others (a repeated block) says how its rows add up: (multiplier, rows) pairs.
-Parts: TypeAlias = "tuple[tuple[sympy.Expr, tuple[Row, ...]], ...]"
+@dataclass(frozen=True)
+class Over:
+    """A part's multiplier that sums instead of multiplying: its rows hold a copy `index` and the
+    part stands for copies 0 .. count - 1 (a block repeated a symbolic number of times whose
+    input grows by a fixed amount per copy, as DenseNet's do)."""
+
+    index: sympy.Symbol
+    count: sympy.Expr
+
+    def total(self, expr: sympy.Expr) -> sympy.Expr:
+        return sum_over(expr, self.index, self.count)
+
+
+# A layer made of others (a repeated block) says how its rows add up: (multiplier, rows) pairs,
+# the multiplier a number of identical copies or an `Over` of copies that differ by their index.
+Parts: TypeAlias = "tuple[tuple[sympy.Expr | Over, tuple[Row, ...]], ...]"
 
 
 class GraphLayer(Protocol):
@@ -114,6 +128,7 @@ class GraphLayer(Protocol):
     name: str | None
     kind: str
     merges: bool
+    most_inputs: int
     tie: str | None
     trainable: bool
 
@@ -166,8 +181,9 @@ class Row:
 
     @property
     def argument(self) -> Any:
-        """What the layer's methods take: the input shape, or the tuple of them for a merge."""
-        return self.input_shapes if self.layer.merges else self.input_shape
+        """What the layer's methods take: the input shape, or the tuple of them for a merge (or
+        for a layer called on several tensors, as cross-attention is)."""
+        return argument_of(self.layer, self.input_shapes or (self.input_shape,))
 
     def measure(self, quantity: Quantity) -> sympy.Expr:
         """A per-example quantity of this node (every call counts, shared or not). A layer made of
@@ -175,9 +191,11 @@ class Row:
         parts = self.layer.parts(self.argument, self.target)
         if parts is None:
             return quantity(self.layer, self.argument, self.target)
-        return sympy.Add(
-            *(times * sympy.Add(*(row.measure(quantity) for row in rows)) for times, rows in parts)
-        )
+        totals = []
+        for times, rows in parts:
+            inner = sympy.Add(*(row.measure(quantity) for row in rows))
+            totals.append(times.total(inner) if isinstance(times, Over) else times * inner)
+        return sympy.Add(*totals)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -323,11 +341,18 @@ def _input_shapes(inputs: Sequence[Input], shapes: Mapping[int, Shape] | None) -
     return shape_of
 
 
+def argument_of(layer: Any, in_shapes: tuple[Shape, ...]) -> Any:
+    """What a layer's methods take for these inputs: the tuple of shapes for a merge or a call on
+    several tensors (attention's query, value and key), the one shape otherwise."""
+    return in_shapes if layer.merges or len(in_shapes) > 1 else in_shapes[0]
+
+
 def _place(layer: Any, in_shapes: tuple[Shape, ...], target: Target) -> tuple[Shape, tuple[Weight, ...]]:
     """What one call of `layer` makes and holds: its output shape and weights, checked."""
-    if not layer.merges and len(in_shapes) != 1:
-        raise ShapeError(f"{type(layer).__name__} takes one input. Received: {len(in_shapes)}")
-    argument: Any = in_shapes if layer.merges else in_shapes[0]
+    if not layer.merges and not 1 <= len(in_shapes) <= layer.most_inputs:
+        most = "one input" if layer.most_inputs == 1 else f"at most {layer.most_inputs} inputs"
+        raise ShapeError(f"{type(layer).__name__} takes {most}. Received: {len(in_shapes)}")
+    argument: Any = argument_of(layer, in_shapes)
     if not layer.merges:
         layer.check_channels(in_shapes[0], target)
     output_shape = tuple(layer.output_shape(argument, target))

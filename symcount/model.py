@@ -276,11 +276,9 @@ class Model:
         """The per-layer table (symcount.render's `Summary`): prints as text, shows as HTML in
         Jupyter; options: `cost` (a name or a list of them), `depth`, `width`, `dtype`,
         `optimizer`, `extras`. Values substitute into the numbers; formulas stay general."""
-        from . import display
+        from .display import summary_of
 
-        if display.SUMMARY is None:  # pragma: no cover (set by importing the package)
-            raise SymcountError("model.summary() needs the symcount package imported")
-        return display.SUMMARY(self, values, **options)
+        return summary_of(self, values, **options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name or ''!s}, {len(self.rows)} nodes)"

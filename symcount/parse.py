@@ -24,7 +24,7 @@ from typing import NamedTuple
 import sympy
 
 from .errors import ParseError
-from .values import symbol
+from .names import symbol
 
 __all__ = ["parse_expression", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT", "FUNCTIONS"]
 

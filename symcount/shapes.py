@@ -18,7 +18,7 @@ from .errors import ShapeError
 
 __all__ = [
     "certainly_differ", "Shape", "Padding", "conv_length", "pool_length", "transposed_conv_length", "format_shape",
-    "product",
+    "product", "sum_over",
 ]  # fmt: skip
 
 Shape = tuple[sympy.Expr, ...]
@@ -119,3 +119,39 @@ def format_shape(shape: Sequence[sympy.Expr]) -> str:
     """`(H, W, 10)`: a shape as people write it; a 1-tuple keeps its comma like Python's."""
     inner = ", ".join(str(dim) for dim in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def sum_over(expr: sympy.Expr, index: sympy.Symbol, count: sympy.Expr) -> sympy.Expr:
+    """The sum of `expr` for `index` = 0, 1, ..., count - 1, in closed form, when `expr` is a
+    polynomial in `index` (Faulhaber's formula for each power); a ShapeError otherwise.
+
+    This is how a block repeated a symbolic number of times may grow its input (a DenseNet block
+    adds k channels per copy): copy i sees i growths, so each of its counts is a polynomial in i.
+
+    Example:
+        >>> n, c, k = sympy.symbols("n c k", positive=True, integer=True)
+        >>> i = sympy.Symbol("i", integer=True, nonnegative=True)
+        >>> sympy.factor(sum_over(c + i * k, i, n))
+        n*(2*c + k*n - k)/2
+    """
+    expr = sympy.expand(expr)
+    if not expr.has(index):
+        return count * expr
+    if not expr.is_polynomial(index):
+        raise ShapeError(f"a block's cost must be a polynomial in its copy number to be summed; got {expr}")
+    return sympy.Add(
+        *(coefficient * _power_sum(power, count) for (power,), coefficient in sympy.Poly(expr, index).terms())
+    )
+
+
+def _power_sum(power: int, count: sympy.Expr) -> sympy.Expr:
+    """0**p + 1**p + ... + (count - 1)**p, by Bernoulli numbers (B1 = -1/2 for this lower sum)."""
+    if power == 0:
+        return count
+    terms = (
+        sympy.binomial(power + 1, j)
+        * (sympy.Rational(-1, 2) if j == 1 else sympy.bernoulli(j))
+        * count ** (power + 1 - j)
+        for j in range(power + 1)
+    )
+    return sympy.Add(*terms) / (power + 1)

@@ -27,11 +27,11 @@ import sympy
 import yaml
 
 from .errors import SpecError, SymcountError
-from .graph import default_name
-from .layers import REGISTRY, Input, Layer, Repeat
+from .graph import default_name, order
+from .layers import REGISTRY, Block, Input, Layer, MixtureOfExperts, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
-from .values import bind, suggest
+from .values import as_expr, bind, check_names, suggest, symbol
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
@@ -72,10 +72,14 @@ class Spec:
                     f"input {name!r}" if isinstance(self.input, Mapping) else "input"
                 ) from None
         scope: dict[str, Any] = dict(inputs)
-        last = compile_entries(self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks)
+        made: list[tuple[str, Any]] = []
+        last = compile_entries(
+            self.layers, scope, next(reversed(inputs.values())), self.target, self.blocks, made=made
+        )
         outputs = [last]
         if self.outputs:
             outputs = [_lookup(scope, name, "outputs") for name in self.outputs]
+        check_reached(made, outputs, "the model", "list it under `outputs` to keep it as a side output")
         graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.target)
         if len(inputs) == 1 and not self.outputs and graph.is_chain:
             return Sequential(
@@ -140,10 +144,12 @@ def compile_entries(
     target: Target,
     blocks: Mapping[str, Any],
     where: str = "layer",
+    made: list[tuple[str, Any]] | None = None,
 ) -> Any:
     """Apply each entry's layer to its inputs (default: the entry before), naming nodes in `scope`.
 
-    Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node.
+    Returns the last tensor. `scope` maps names to tensors: the inputs, then every named node;
+    `made` (if given) receives each entry's tensor, with words that name the entry.
     """
     layers: dict[str, Layer] = {}
     kinds: Counter[str] = Counter()  # Keras-style names of unnamed layers, as the model gives them
@@ -166,8 +172,8 @@ def compile_entries(
                         f"use: no layer named {used!r}{suggest(str(used), sorted(layers))} before this entry"
                     )
                 layer, node_name = layers[used], entry.get("name")
-            elif isinstance(entry, Mapping) and entry and next(iter(entry)) == "repeat":
-                layer = build_repeat(entry, target, blocks)
+            elif isinstance(entry, Mapping) and entry and next(iter(entry)) in BLOCK_ENTRIES:
+                layer = build_block_entry(entry, target, blocks)
             else:
                 layer = build_layer(entry, target)
             names = node_keys.get("inputs")
@@ -180,7 +186,8 @@ def compile_entries(
                 if layer.name in layers or layer.name in scope:
                     raise SpecError(f"the name {layer.name!r} is taken")
                 layers[layer.name] = layer
-            previous = layer(sources if layer.merges else _one(sources, layer), name=node_name)
+            several = layer.merges or len(_checked(sources, layer)) > 1
+            previous = layer(sources if several else sources[0], name=node_name)
         except SymcountError as error:
             raise error.with_context(f"{where} {position}") from None
         key = node_name or layer.name
@@ -191,50 +198,160 @@ def compile_entries(
             key = base if count == 0 else f"{base}_{count}"
         if key is not None:
             scope.setdefault(key, previous)
+        if made is not None:
+            made.append((f"{where} {position} ({key or node_name or layer.kind})", previous))
     return previous
 
 
-def _one(sources: list[Any], layer: Layer) -> Any:
-    if len(sources) != 1:
-        raise SpecError(
-            f"{type(layer).__name__} takes one input; only merges (add, concatenate...) take several"
-        )
-    return sources[0]
+def check_reached(made: Sequence[tuple[str, Any]], outputs: Sequence[Any], what: str, keep: str) -> None:
+    """Raise naming the first entry whose tensor reaches none of `outputs`: it would be dropped
+    without a word (nothing computes it), which is never what a spec means."""
+    reached = {id(tensor) for tensor in order(outputs)}
+    for label, tensor in made:
+        if id(tensor) not in reached:
+            raise SpecError(f"{label} reaches no output of {what}: {keep}, or remove it")
 
 
-def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
-    """`{repeat: {times: L, layers: [...]}}` or `{repeat: {times: L, block: name}}`: inside the
-    block, entries refer to its input as `input` and to each other by name."""
-    arguments = entry["repeat"]
-    options = {k: v for k, v in entry.items() if k != "repeat"}
-    if not isinstance(arguments, Mapping) or "times" not in arguments:
-        raise SpecError("repeat takes {times: N, layers: [...]} or {times: N, block: NAME}")
-    unknown = set(arguments) - {"times", "layers", "block"}
-    if unknown:
-        raise SpecError(f"repeat has no option {sorted(unknown)[0]!r}; options: times, layers, block")
-    if ("layers" in arguments) == ("block" in arguments):
-        raise SpecError("repeat takes exactly one of `layers` and `block`")
-    body = arguments.get("layers")
-    if "block" in arguments:
-        body = blocks.get(arguments["block"])
-        if body is None:
+def _checked(sources: list[Any], layer: Layer) -> list[Any]:
+    """The inputs of a layer, unless it cannot take so many (only merges take any number)."""
+    if not layer.merges and len(sources) > layer.most_inputs:
+        if layer.most_inputs == 1:
             raise SpecError(
-                f"no block named {arguments['block']!r}; blocks: {', '.join(sorted(blocks)) or 'none'}"
+                f"{type(layer).__name__} takes one input; only merges (add, concatenate...) take several"
             )
-    if not isinstance(body, list) or not body:
-        raise SpecError("a repeated block needs a non-empty list of layers")
-
-    def block(entry_tensor: Any) -> Any:
-        return compile_entries(
-            body, {"input": entry_tensor}, entry_tensor, target, blocks, where="block layer"
-        )
-
-    unknown_options = set(options) - {"name", "trainable"}
-    if unknown_options:
         raise SpecError(
-            f"repeat takes only `name` and `trainable` beside it. Received: {sorted(unknown_options)[0]!r}"
+            f"{type(layer).__name__} takes at most {layer.most_inputs} inputs. Received: {len(sources)}"
         )
-    return Repeat(arguments["times"], block, **options)
+    return sources
+
+
+BLOCK_ENTRIES = ("repeat", "block", "mixture_of_experts")
+BODY_KEYS = ("layers", "block", "with")  # how an entry names its block
+
+
+def _block_definition(
+    name: Any, blocks: Mapping[str, Any]
+) -> tuple[list[Any], tuple[str, ...], tuple[str, ...]]:
+    """A named block's layers, argument names and context names: `name: [layers]` has none;
+    `name: {args: [w, n], context: [memory], layers: [...]}` has those (the context tensors are
+    read by every copy beside the block's input, and named in its layers)."""
+    definition = blocks.get(name) if isinstance(name, str) else None
+    if definition is None:
+        known = sorted(blocks)
+        raise SpecError(
+            f"no block named {name!r}{suggest(str(name), known)}; blocks: {', '.join(known) or 'none'}"
+        )
+    lists: dict[str, Any] = {"args": (), "context": ()}
+    if isinstance(definition, Mapping):
+        unknown = set(definition) - {"args", "context", "layers"}
+        if unknown:
+            raise SpecError(
+                f"block {name!r} takes `args`, `context` and `layers`. Received: {sorted(unknown)[0]!r}"
+            )
+        for key in lists:
+            items = definition.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+                raise SpecError(f"block {name!r}: {key} is a list of names. Received: {key}={items!r}")
+            if len(set(items)) != len(items):
+                raise SpecError(f"block {name!r}: a name is given twice. Received: {key}={items!r}")
+            lists[key] = tuple(items)
+        definition = definition.get("layers")
+    if not isinstance(definition, list) or not definition:
+        raise SpecError(f"block {name!r} needs a non-empty list of layers")
+    return definition, lists["args"], lists["context"]
+
+
+def block_body(arguments: Mapping[str, Any], target: Target, blocks: Mapping[str, Any], what: str) -> Block:
+    """The block a `repeat`, a `block` entry or a mixture's experts are made of: its own `layers`,
+    or a named `block` with the values of its arguments under `with`, substituted into its layers
+    as expressions (the arguments shadow any value of the same name)."""
+    if ("layers" in arguments) == ("block" in arguments):
+        raise SpecError(f"{what} takes exactly one of `layers` and `block`")
+    given = arguments.get("with") or {}
+    names: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    if "layers" in arguments:
+        if "with" in arguments:
+            raise SpecError(f"{what}: `with` gives a named block's arguments; `layers` take none")
+        body = arguments["layers"]
+        if not isinstance(body, list) or not body:
+            raise SpecError(f"{what} needs a non-empty list of layers")
+    else:
+        body, names, context = _block_definition(arguments["block"], blocks)
+        if not isinstance(given, Mapping):
+            raise SpecError(f"{what}: `with` maps the block's arguments to values. Received: {given!r}")
+        owner = f"block {arguments['block']!r}"
+        check_names(given, names, f"{owner}'s `with`", owner=owner)
+        missing = [argument for argument in names if argument not in given]
+        if missing:
+            example = ", ".join(f"{argument}: ..." for argument in missing)
+            raise SpecError(f"{owner} needs {', '.join(missing)}: `with: {{{example}}}`")
+    mapping = {symbol(str(name)): as_expr(value, str(name)) for name, value in given.items()}
+
+    def build(entry_tensor: Any, *context_tensors: Any) -> Any:
+        made: list[tuple[str, Any]] = []
+        scope = {"input": entry_tensor, **dict(zip(context, context_tensors))}
+        exit_tensor = compile_entries(
+            body, scope, entry_tensor, target, blocks, where="block layer", made=made
+        )
+        check_reached(made, [exit_tensor], "its block", "a block's last layer is its output; feed it there")
+        return exit_tensor
+
+    block = Block.build(build, context)
+    return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
+
+
+def _options(entry: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The options beside an entry's key (`name`, `trainable`), checked."""
+    options = {k: v for k, v in entry.items() if k != key}
+    unknown = set(options) - set(allowed)
+    if unknown:
+        raise SpecError(
+            f"{key} takes only {' and '.join(f'`{a}`' for a in allowed)} beside it. Received: {sorted(unknown)[0]!r}"
+        )
+    return options
+
+
+def build_block_entry(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, Any]) -> Layer:
+    """`{repeat: {times: L, layers: [...]}}`, `{repeat: {times: L, block: NAME, with: {...}}}`,
+    `{block: NAME, with: {...}}` (one use of a block) or `{mixture_of_experts: {num_experts: E,
+    top_k: k, block: NAME}}`: inside a block, entries refer to its input as `input` and to each
+    other by name."""
+    key = next(iter(entry))
+    if key == "block":
+        options = _options(entry, key, ("with", "name", "trainable"))
+        arguments = {"block": entry["block"], "with": options.pop("with", None)}
+        return Repeat(1, block_body(arguments, target, blocks, "block"), **options)
+    options = _options(entry, key, ("name", "trainable"))
+    arguments = entry[key]
+    if key == "repeat":
+        if not isinstance(arguments, Mapping) or "times" not in arguments:
+            raise SpecError("repeat takes {times: N, layers: [...]} or {times: N, block: NAME}")
+        allowed: tuple[str, ...] = ("times", *BODY_KEYS)
+        unknown = set(arguments) - set(allowed)
+        if unknown:
+            name = sorted(unknown)[0]
+            raise SpecError(
+                f"repeat has no option {name!r}{suggest(name, allowed)}; options: {', '.join(allowed)}"
+            )
+        return Repeat(arguments["times"], block_body(arguments, target, blocks, "repeat"), **options)
+    allowed = ("num_experts", "top_k", "router_bias", *BODY_KEYS)
+    if not isinstance(arguments, Mapping) or not {"num_experts", "top_k"} <= set(arguments):
+        raise SpecError("mixture_of_experts takes {num_experts: E, top_k: k, block: NAME} (or layers: [...])")
+    unknown = set(arguments) - set(allowed)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise SpecError(
+            f"mixture_of_experts has no option {name!r}{suggest(name, allowed)}; options: {', '.join(allowed)}"
+        )
+    body = block_body(arguments, target, blocks, "mixture_of_experts")
+    return MixtureOfExperts(
+        arguments["num_experts"],
+        arguments["top_k"],
+        body,
+        router_bias=arguments.get("router_bias", False),
+        **options,
+    )
 
 
 def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
@@ -288,9 +405,9 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
-            raise SpecError(
-                f"{key} has no option {name!r}{suggest(str(name), names)}; options: {', '.join(names)}"
-            )
+            hint = cls.elsewhere.get(str(name))
+            where = f" ({hint})" if hint else suggest(str(name), names)
+            raise SpecError(f"{key} has no option {name!r}{where}; options: {', '.join(names)}")
     missing = [
         f.name for f in fields
         if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
@@ -344,7 +461,7 @@ def parse_spec(data: Any, source: str = "spec") -> Spec:
     outputs = outputs if isinstance(outputs, list) else [outputs]
     blocks = data.get("blocks") or {}
     if not isinstance(blocks, Mapping):
-        raise SpecError(f"{source}: 'blocks' must map names to lists of layers")
+        raise SpecError(f"{source}: 'blocks' must map names to lists of layers (or to {{args, layers}})")
     layers = data["layers"]
     if not isinstance(layers, list) or not layers:
         raise SpecError(f"{source}: 'layers' must be a non-empty list")

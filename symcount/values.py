@@ -1,8 +1,8 @@
-"""Symbols and values: one assumption set for a name, everywhere.
+"""User values: numbers, expressions or text turned into sizes, and the one path they take.
 
-sympy treats `Symbol("w")` and `Symbol("w", integer=True)` as different symbols, so mixing them makes
-`==` fail silently. Every size in symcount is a positive integer, so every name becomes one
-canonical symbol here, whether it came from Python, a spec file or the command line.
+A value from Python, a spec file or the command line becomes an expression here (text through
+symcount's restricted parser, never `eval`), is checked as a size, and a set of values is bound
+once: names checked against what a spec or model knows (one wording), references followed.
 """
 
 from __future__ import annotations
@@ -16,35 +16,12 @@ from typing import Any
 import sympy
 
 from .errors import SpecError, SymcountError
+from .names import canonical, symbol, symbols
+from .parse import parse_expression
 
 __all__ = [
     "in_users_terms", "symbol", "symbols", "as_expr", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",
 ]  # fmt: skip
-
-
-def symbol(name: str) -> sympy.Symbol:
-    """The symbol called `name`: a positive integer."""
-    return sympy.Symbol(name, positive=True, integer=True)
-
-
-def symbols(names: str) -> tuple[sympy.Symbol, ...]:
-    """Several symbols from a space- or comma-separated string.
-
-    Example:
-        >>> H, W = symbols("H W")
-        >>> (H * W).is_positive
-        True
-    """
-    parts = names.replace(",", " ").split()
-    if not parts:
-        raise SymcountError(f"symbols() needs at least one name. Received: {names!r}")
-    return tuple(symbol(part) for part in parts)
-
-
-def canonical(expr: sympy.Expr) -> sympy.Expr:
-    """`expr` with every symbol replaced by the canonical symbol of the same name."""
-    swaps = {s: symbol(s.name) for s in expr.free_symbols if s != symbol(s.name)}
-    return expr.xreplace(swaps) if swaps else expr
 
 
 def as_expr(value: Any, what: str = "value") -> sympy.Expr:
@@ -59,8 +36,6 @@ def as_expr(value: Any, what: str = "value") -> sympy.Expr:
         fraction = Fraction(value)
         return sympy.Rational(fraction.numerator, fraction.denominator)
     if isinstance(value, str):
-        from .parse import parse_expression
-
         try:
             return parse_expression(value)
         except SymcountError as error:
@@ -125,11 +100,14 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """` (did you mean 'dense'?)` when one choice is close (same but for case, or one or two
-    letters off); nothing otherwise, since a far-fetched suggestion misleads."""
+    """` (did you mean 'dense'?)` when one choice is close (same but for case, one or two letters
+    off, or the only choice that starts with a word of 4 letters or more: `rms_norm` for
+    `rms_normalization`); nothing otherwise, since a far-fetched suggestion misleads."""
     options = list(choices)
     same_but_case = [choice for choice in options if choice.lower() == word.lower()]
+    longer = [choice for choice in options if len(word) >= 4 and choice.lower().startswith(word.lower())]
     close = same_but_case or difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+    close = close or (longer if len(longer) == 1 else [])
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

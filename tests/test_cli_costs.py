@@ -152,6 +152,7 @@ def test_count_json_carries_every_cost() -> None:
         "params": 24_533, "macs": 799_680, "flops": 1_599_360, "training_flops": 4_798_080,
         "activations": 23_523, "memory": 98_132, "training_memory": 392_528,
         "kv_cache": 0,  # no attention layer: nothing is cached
+        "active_params": 24_533,  # no mixture of experts: every parameter is active
     }  # fmt: skip
     assert [layer["flops"] for layer in found["layers"]] == [141_120, 1_411_200, 0, 47_040]
     assert [layer["params"] for layer in found["layers"]] == [100, 910, 0, 23_523]
@@ -212,6 +213,7 @@ def test_summary_json_carries_every_cost_per_layer() -> None:
     assert conv["value"]["costs"] == {
         "params": 100, "macs": 70_560, "flops": 141_120, "training_flops": 423_360,
         "activations": 7_840, "memory": 400, "training_memory": 800, "kv_cache": 0,
+        "active_params": 100,
     }  # fmt: skip
     for layer in found["layers"]:  # the layers add up to the totals, cost by cost
         assert all(isinstance(value, int) for value in layer["value"]["costs"].values())

@@ -6,6 +6,7 @@ is a functional model calling `layer(x, x)`, the self-attention symcount models.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -13,8 +14,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symcount import Input, Sequential, ShapeError, SpecError, SymcountError, symbols
-from symcount.layers import MultiHeadAttention, TransformerEncoder
+from symcount import Input, Model, Sequential, ShapeError, SpecError, SymcountError, symbols
+from symcount.costs import total_cost
+from symcount.layers import GroupQueryAttention, MultiHeadAttention, TransformerEncoder
 from symcount.spec import parse_spec
 from tests.frameworks import keras, keras_model_counts, symcount_counts, torch, torch_counts
 
@@ -399,3 +401,260 @@ def test_torch_spellings_need_framework_torch() -> None:
     spec = {"input": ["T", 16], "layers": [{"multihead_attention": {"embed_dim": 16, "num_heads": 2}}]}
     with pytest.raises(SpecError, match="multihead_attention"):
         parse_spec(spec).model()
+
+
+# --- 5. Cross-attention and grouped-query attention ---------------------------------------------
+
+S, e, c, g = symbols("S e c g")
+
+
+def cross(layer: Any, *shapes: tuple, framework: str = "keras") -> Model:
+    """A model calling `layer` on a query and a value (and a key), one Input each."""
+    inputs = [Input(*shape) for shape in shapes]
+    return Model(inputs, layer(inputs), framework=framework)
+
+
+CROSS_FORMULAS = [
+    # Keras, query (T, d) and value (S, e): query kernel d*h*k, key and value kernels e*h*k (the
+    # key defaults to the value), biases 3*h*k, output h*k*d + d (back to the query's width).
+    (
+        MultiHeadAttention(h, k),
+        [(T, d), (S, e)],
+        "keras",
+        d * h * k + 2 * e * h * k + 3 * h * k + h * k * d + d,
+    ),
+    # A key of its own width c: key kernel c*h*k; value_dim v: value kernel e*h*v, output h*v*d.
+    (
+        MultiHeadAttention(h, k, v),
+        [(T, d), (S, e), (S, c)],
+        "keras",
+        d * h * k + c * h * k + e * h * v + 2 * h * k + h * v + h * v * d + d,
+    ),
+    # PyTorch with kdim = vdim = e: separate q (d, d), k and v (d, e) weights, in_proj_bias 3d,
+    # out_proj d*d + d.
+    (MultiHeadAttention(h), [(T, d), (S, e)], "torch", d * d + 2 * d * e + 3 * d + d * d + d),
+    # Grouped-query attention, Keras: query d*h*k + h*k, key c*g*k + g*k, value d*g*k + g*k
+    # (Keras wants the value as wide as the query), output h*k*d + d.
+    (
+        GroupQueryAttention(k, h, g),
+        [(T, d), (S, d), (S, c)],
+        "keras",
+        d * h * k + h * k + c * g * k + d * g * k + 2 * g * k + h * k * d + d,
+    ),
+    # Hugging Face has no cross-attention of its own: any widths, torch's (out, in) names.
+    (
+        GroupQueryAttention(k, h, g, use_bias=False),
+        [(T, d), (S, e)],
+        "torch",
+        2 * d * h * k + 2 * e * g * k,
+    ),
+]
+
+
+@pytest.mark.parametrize(("layer", "shapes", "framework", "params"), CROSS_FORMULAS)
+def test_cross_attention_formula(layer: Any, shapes: list, framework: str, params: sympy.Expr) -> None:
+    model = cross(layer, *shapes, framework=framework)
+    assert sympy.expand(model.params - params) == 0
+    assert model.output_shape == (T, d)  # the query's positions and width
+
+
+GQA_FORMULAS = [
+    # Keras: query (d, h, k) + (h, k); key and value (d, g, k) + (g, k) each; output (h, k, d) + d.
+    (GroupQueryAttention(k, h, g), "keras", d * h * k + h * k + 2 * (d * g * k + g * k) + h * k * d + d),
+    (GroupQueryAttention(k, h, g, use_bias=False), "keras", 2 * d * h * k + 2 * d * g * k),
+    # Keras' gate: one more projection shaped as the query's.
+    (GroupQueryAttention(k, h, g, use_gate=True), "keras", 2 * (d * h * k + h * k) + 2 * (d * g * k + g * k) + h * k * d + d),
+    # Hugging Face (Llama): q_proj (h*k, d), k_proj and v_proj (g*k, d), o_proj (d, h*k), no biases.
+    (GroupQueryAttention(k, h, g, use_bias=False), "torch", 2 * d * h * k + 2 * d * g * k),
+    # Qwen2: q, k and v biased (h*k + 2*g*k), o not.
+    (
+        GroupQueryAttention(k, h, g, output_bias=False),
+        "torch",
+        2 * d * h * k + 2 * d * g * k + h * k + 2 * g * k,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("layer", "framework", "params"), GQA_FORMULAS)
+def test_group_query_attention_formula(layer: Any, framework: str, params: sympy.Expr) -> None:
+    model = Sequential(Input(T, d), layer, framework=framework)
+    assert sympy.expand(model.params - params) == 0
+    assert model.output_shape == (T, d)
+
+
+def test_group_query_attention_with_every_head_is_multi_head_attention() -> None:
+    # g = h key/value heads of k: Keras' MultiHeadAttention(h, k), weight for weight, and the same
+    # KV cache and MACs; g = 1 is multi-query attention, whose cache is h times smaller.
+    for bias in (True, False):
+        gqa = Sequential(Input(T, d), GroupQueryAttention(k, h, h, use_bias=bias))
+        mha = Sequential(Input(T, d), MultiHeadAttention(h, k, use_bias=bias))
+        assert [w.shape for w in gqa.rows[0].weights] == [w.shape for w in mha.rows[0].weights]
+        for cost in ("macs", "flops", "kv_cache"):
+            assert sympy.expand(total_cost(gqa, cost) - total_cost(mha, cost)) == 0, cost
+    gqa = Sequential(Input(T, d), GroupQueryAttention(k, h, 1))
+    mha = Sequential(Input(T, d), MultiHeadAttention(h, k))
+    assert sympy.simplify(total_cost(mha, "kv_cache") / total_cost(gqa, "kv_cache")) == h
+
+
+def test_kv_cache_follows_key_value_heads_and_the_memory() -> None:
+    # 2 (keys and values) x S tokens x g heads x k numbers, whatever the query's length.
+    model = cross(GroupQueryAttention(k, h, g), (T, d), (S, d))
+    assert sympy.expand(total_cost(model, "kv_cache") - 4 * 2 * S * g * k) == 0  # float32: 4 bytes
+    model = cross(MultiHeadAttention(h, k, v), (T, d), (S, e))
+    assert sympy.expand(total_cost(model, "kv_cache") - 4 * S * h * (k + v)) == 0
+
+
+def test_attention_input_errors() -> None:
+    with pytest.raises(SymcountError, match="at most 3 inputs"):
+        cross(MultiHeadAttention(2, 4), (3, 8), (3, 8), (3, 8), (3, 8))
+    with pytest.raises(ShapeError, match="as many positions"):
+        cross(MultiHeadAttention(2, 4), (3, 8), (5, 8), (4, 8))
+    with pytest.raises(ShapeError, match="value is 6 features wide"):
+        cross(MultiHeadAttention(2, 4, value_channels=8), (3, 8), (5, 6))
+    with pytest.raises(ShapeError, match="value as wide as the query"):
+        cross(GroupQueryAttention(4, 2, 1), (3, 8), (5, 6))
+    with pytest.raises(SymcountError, match="divisible by num_key_value_heads"):
+        GroupQueryAttention(8, 6, 4)
+    with pytest.raises(SpecError, match="takes one input"):
+        parse_spec(
+            {"input": {"a": [3, 8], "b": [3, 8]}, "layers": [{"dense": 2, "inputs": ["a", "b"]}]}
+        ).model()
+
+
+def test_cross_attention_spec() -> None:
+    spec = parse_spec(
+        {
+            "input": {"decoder": ["T", "d"], "encoder": ["S", "e"]},
+            "layers": [
+                {"multi_head_attention": {"num_heads": "h", "key_dim": "k"},
+                 "inputs": ["decoder", "encoder"], "name": "cross"},
+            ],
+        }
+    )  # fmt: skip
+    model = spec.model()
+    assert model.rows[0].inputs == ("decoder", "encoder")
+    assert sympy.expand(model.params - (d * h * k + 2 * e * h * k + 3 * h * k + h * k * d + d)) == 0
+
+
+# (T, S, query width, value width, key width or None, heads, key_dim, value_dim or None)
+KERAS_CROSS_SIZES = [
+    (3, 5, 16, 24, None, 2, 4, None), (2, 7, 16, 24, 10, 3, 4, 5), (1, 1, 1, 2, 3, 1, 1, 1), (4, 2, 8, 8, 5, 2, 3, 3),
+]  # fmt: skip
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("length", "sources", "dq", "dv", "dk", "heads", "key", "value"), KERAS_CROSS_SIZES)
+@pytest.mark.parametrize("bias", [True, False])
+def test_cross_attention_matches_keras(
+    length: int, sources: int, dq: int, dv: int, dk: Any, heads: int, key: int, value: Any, bias: bool
+) -> None:
+    K = keras()
+    shapes = [(length, dq), (sources, dv)] + ([(sources, dk)] if dk else [])
+    inputs = [K.Input(shape=shape) for shape in shapes]
+    pairs = [
+        (
+            K.layers.MultiHeadAttention(heads, key, value, use_bias=bias),
+            MultiHeadAttention(heads, key, value, use_bias=bias),
+        )
+    ]
+    if dq == dv:  # Keras' grouped-query attention wants the value as wide as the query
+        pairs.append(
+            (
+                K.layers.GroupQueryAttention(key, heads, 1, use_bias=bias),
+                GroupQueryAttention(key, heads, 1, use_bias=bias),
+            )
+        )
+    for theirs_layer, ours_layer in pairs:  # fmt: skip
+        theirs = keras_model_counts(K.Model(inputs, theirs_layer(*inputs)))
+        model = cross(ours_layer, *shapes)
+        assert model.params == theirs["total"]
+        assert model.output_shape == theirs["output_shape"]
+
+
+# (T, d, query heads, key/value heads, head_dim)
+KERAS_GQA_SIZES = [(3, 16, 4, 2, 8), (1, 1, 1, 1, 1), (5, 12, 6, 3, 4), (2, 20, 6, 1, 7)]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("length", "size", "heads", "groups", "head"), KERAS_GQA_SIZES)
+@pytest.mark.parametrize("options", [{}, {"use_bias": False}, {"use_gate": True}, {"sliding_window": 2}])
+def test_group_query_attention_matches_keras(
+    length: int, size: int, heads: int, groups: int, head: int, options: dict
+) -> None:
+    K = keras()
+    layer = K.layers.GroupQueryAttention(head, heads, groups, **options)
+    theirs = keras_attention_counts(layer, (length, size))
+    ours = symcount_counts(
+        [GroupQueryAttention(k, h, g, **options)], (T, d), T=length, d=size, h=heads, g=groups, k=head
+    )
+    same_counts(ours, theirs)
+    names = sorted(w.path.split("/", 1)[1] for w in layer.weights)
+    assert names == sorted(
+        w.name
+        for w in Sequential(Input(length, size), GroupQueryAttention(head, heads, groups, **options))
+        .rows[0]
+        .weights
+    )
+
+
+def hugging_face_attention(kind: str, **config: Any) -> Any:
+    """Hugging Face's attention module of `kind` (Llama, Mistral, Qwen2), eager, from a config."""
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    import transformers
+
+    settings = {"intermediate_size": 8, "vocab_size": 16, "num_hidden_layers": 1, **config}
+    cfg = getattr(transformers, f"{kind}Config")(**settings)
+    cfg._attn_implementation = "eager"
+    module = importlib.import_module(f"transformers.models.{kind.lower()}.modeling_{kind.lower()}")
+    return cfg, module, getattr(module, f"{kind}Attention")(cfg, layer_idx=0)
+
+
+# (kind, d, query heads, key/value heads, head_dim or None for d/h, Llama's attention_bias)
+HF_ATTENTION = [
+    ("Llama", 16, 4, 2, None, False),
+    ("Llama", 24, 2, 1, 8, False),  # h*head_dim != d
+    ("Llama", 12, 3, 3, None, True),  # attention_bias: q, k, v and o
+    ("Mistral", 32, 8, 2, None, False),
+    ("Qwen2", 24, 6, 2, None, False),  # q, k and v biased, o not
+    ("Qwen2", 16, 4, 1, 8, False),
+]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("kind", "size", "heads", "groups", "head", "bias"), HF_ATTENTION)
+def test_group_query_attention_matches_hugging_face(
+    kind: str, size: int, heads: int, groups: int, head: Any, bias: bool
+) -> None:
+    t = torch()
+    extra = {"head_dim": head} if head else {}
+    if kind == "Llama":
+        extra["attention_bias"] = bias
+    cfg, module, attention = hugging_face_attention(
+        kind, hidden_size=size, num_attention_heads=heads, num_key_value_heads=groups, **extra
+    )
+    head_dim = head or size // heads
+    options = {"use_bias": True, "output_bias": False} if kind == "Qwen2" else {"use_bias": bias}
+    layer = GroupQueryAttention(head_dim, heads, groups, **options)
+    length = 5
+    row = Sequential(Input(length, size), layer, framework="torch").rows[0]
+    theirs = {name: tuple(p.shape) for name, p in attention.named_parameters()}
+    assert {w.name: tuple(int(n) for n in w.shape) for w in row.weights} == theirs
+    # The eager forward is explicit matrix products, all of which FlopCounterMode counts: 2 x MACs.
+    x = t.randn(1, length, size)
+    rotary = getattr(module, f"{kind}RotaryEmbedding")(cfg)
+    position = rotary(x, t.arange(length)[None])
+    flops = importlib.import_module("torch.utils.flop_counter")
+    with t.no_grad(), flops.FlopCounterMode(display=False) as mode:
+        attention(x, position, attention_mask=None)
+    assert mode.get_total_flops() == 2 * row.macs
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("size", "heads", "sources", "kdim", "vdim"), [(8, 2, 5, 6, 3), (12, 3, 1, 12, 4)])
+def test_cross_attention_matches_torch(size: int, heads: int, sources: int, kdim: int, vdim: int) -> None:
+    t = torch()
+    module = t.nn.MultiheadAttention(size, heads, kdim=kdim, vdim=vdim, batch_first=True)
+    model = cross(MultiHeadAttention(heads), (4, size), (sources, vdim), (sources, kdim), framework="torch")
+    assert model.params == torch_counts(module)["total"]
+    output = module(t.zeros(1, 4, size), t.zeros(1, sources, kdim), t.zeros(1, sources, vdim))[0]
+    assert model.output_shape == tuple(output.shape[1:])

@@ -157,3 +157,51 @@ def test_torch_spellings_under_framework_torch() -> None:
         SymcountError, match="'linear' is PyTorch's spelling: use it in a spec with `framework: torch`"
     ):
         parse_spec({**data, "framework": "keras"}).model()
+
+
+def test_a_layer_that_reaches_no_output_is_an_error_naming_it() -> None:
+    # The example: `a` feeds nothing, so the model would count only `b`, silently.
+    dangling = {
+        "input": [3],
+        "layers": [{"dense": 4, "name": "a"}, {"dense": 4, "name": "b", "inputs": ["input"]}],
+    }
+    with pytest.raises(SpecError) as error:
+        parse_spec(dangling).model()
+    assert str(error.value) == (
+        "layer 1 (a) reaches no output of the model: list it under `outputs` to keep it as a side "
+        "output, or remove it"
+    )
+    # Kept as a side output, both count: 2 x (3*4 + 4).
+    assert parse_spec({**dangling, "outputs": ["a", "b"]}).model().params == 32
+    # Unnamed layers are named as the model names them; inside a block the exit is the output.
+    with pytest.raises(SpecError, match=r"^layer 2 \(dense\) reaches no output"):
+        parse_spec(
+            {"input": [3], "layers": ["flatten", {"dense": 2}, {"dense": 2, "inputs": ["flatten"]}]}
+        ).model()
+    block = {"repeat": {"times": 2, "layers": [{"dense": 3, "name": "x"}, {"dense": 3, "inputs": ["input"]}]}}
+    with pytest.raises(SpecError, match=r"block layer 1 \(x\) reaches no output of its block"):
+        parse_spec({"input": [3], "layers": [block]}).model()
+
+
+def test_an_option_of_another_layer_names_that_layer() -> None:
+    for entry, message in [
+        (
+            {"multi_head_attention": {"num_heads": 2, "num_key_value_heads": 1}},
+            "multi_head_attention has no option 'num_key_value_heads' (key/value heads shared by groups "
+            "of query heads are group_query_attention's); options: ",
+        ),
+        (
+            {
+                "group_query_attention": {
+                    "head_dim": 4,
+                    "num_query_heads": 2,
+                    "num_key_value_heads": 1,
+                    "key_dim": 4,
+                }
+            },
+            "group_query_attention has no option 'key_dim' (multi_head_attention's; here it is head_dim)",
+        ),
+    ]:
+        with pytest.raises(SpecError) as error:
+            parse_spec({"input": ["T", 8], "layers": [entry]}).model()
+        assert message in str(error.value)

@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 from symcount import SymcountError, symbols
-from symcount.values import as_expr, as_size, as_sizes, resolve, symbol
+from symcount.values import as_expr, as_size, as_sizes, resolve, suggest, symbol
 
 
 def test_symbols_are_positive_integers_and_canonical() -> None:
@@ -60,3 +60,31 @@ def test_values_refuse_nonsense() -> None:
     for value in (float("nan"), float("inf"), [1], sympy.Eq(symbol("a"), 1)):
         with pytest.raises(SymcountError):
             as_expr(value)
+
+
+@pytest.mark.parametrize(
+    ("word", "choices", "expected"),
+    [
+        # Close enough to help: a letter off, the case, or the one name it begins.
+        ("layer_scal", ["layer_scale", "average", "dense"], " (did you mean 'layer_scale'?)"),
+        ("Dense", ["dense", "dropout"], " (did you mean 'dense'?)"),
+        ("rms_norm", ["rms_normalization", "layer_normalization"], " (did you mean 'rms_normalization'?)"),
+        # Too far to help (the issue's examples): nothing rather than a misleading guess.
+        ("layerscale_v2", ["average", "up_sampling3d", "dense"], ""),
+        ("num_key_value_heads", ["num_heads", "key_dim", "value_dim", "use_bias"], ""),
+        ("rescale_pixels", ["up_sampling3d", "rescaling_x", "reshape"], ""),
+        # A prefix that several names share picks none of them; a short one never counts.
+        ("batch", ["batch_normalization", "batch_norm2d"], ""),
+        ("glo", ["global_average_pooling2d"], ""),
+    ],
+)
+def test_suggestions_only_when_close(word: str, choices: list[str], expected: str) -> None:
+    assert suggest(word, choices) == expected
+
+
+def test_the_layers_the_issue_missed_exist_now_and_far_names_get_no_guess() -> None:
+    from symcount.layers import REGISTRY
+
+    assert {"layer_scale", "rescaling", "normalization", "group_query_attention"} <= set(REGISTRY)
+    assert suggest("layerscale", REGISTRY) == " (did you mean 'layer_scale'?)"
+    assert suggest("scale_layer", REGISTRY) == ""

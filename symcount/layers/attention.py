@@ -1,13 +1,16 @@
-"""Attention layers: MultiHeadAttention and TransformerEncoder (one encoder block), as self-attention.
+"""Attention layers: MultiHeadAttention, GroupQueryAttention and TransformerEncoder (one block).
 
 In a Sequential model the only tensor at hand is the input, so query, key and value are all the
-input of shape (T, d): T positions (any length; attention weights never depend on it) of d features.
+input of shape (T, d): T positions (any length; attention weights never depend on it) of d
+features. Called on several tensors (a spec's `inputs: [query, value]`), an attention layer takes
+its queries from the first and its keys and values from the others (S positions): cross-attention.
 Keras lets each head's size be chosen (`key_dim`); PyTorch fixes it at d/num_heads and fuses the
 three input projections into one matrix. The counts agree whenever the head sizes do, which is why
 an omitted `key_dim` means d/num_heads here: the one choice both frameworks can make.
 
 Costs: every position is projected to h heads (queries and keys of k, values of v); each of the T
-queries is dotted with the S keys (S = T, plus PyTorch's appended bias_k and zero key) and weights
+queries is dotted with the S keys (S = T in self-attention, plus PyTorch's appended bias_k and
+zero key) and weights
 the S values, per head; then the heads are projected back. The two S-long products are what makes
 attention's cost grow with T*T: 2*T*d MACs per token and layer with heads of d/h (T*S*h*k + T*S*h*v
 for the sequence). Scaling the queries by 1/sqrt(k) and the softmax over each query's S scores are
@@ -26,9 +29,9 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, require_rank
+from .base import Layer, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
 
-__all__ = ["MultiHeadAttention", "TransformerEncoder"]
+__all__ = ["MultiHeadAttention", "GroupQueryAttention", "TransformerEncoder"]
 
 # PyTorch's TransformerEncoderLayer takes only these activation names.
 TORCH_ACTIVATIONS = ("relu", "gelu")
@@ -54,25 +57,50 @@ def output_sizes(value: Any) -> tuple[sympy.Expr, ...]:
     return (as_size(value, "output_dims"),)
 
 
+def attention_inputs(layer: Layer, argument: Any) -> tuple[Shape, Shape, Shape]:
+    """The (query, value, key) shapes of an attention call: one shape is self-attention; several
+    are Keras' call order `layer(query, value, key)`, the key defaulting to the value. Each is
+    (positions, features); key and value have the same number of positions."""
+    shapes: tuple[Shape, ...] = argument if argument and isinstance(argument[0], tuple) else (argument,)
+    query = shapes[0]
+    value = shapes[1] if len(shapes) > 1 else query
+    key = shapes[2] if len(shapes) > 2 else value
+    for shape in (query, value, key):
+        require_rank(layer, shape, rank=2)
+    if certainly_differ(key[0], value[0]):
+        raise ShapeError(
+            f"the key and the value need as many positions. Received: key {format_shape(key)}, "
+            f"value {format_shape(value)}"
+        )
+    return query, value, key
+
+
 @dataclass(frozen=True)
 class MultiHeadAttention(Layer):
-    """Multi-head self-attention on an input (T, d): query, key and value are the input.
+    """Multi-head attention: self-attention on one input (T, d), or cross-attention when called on
+    a query (T, d) and a value (S, d_v) (and a key (S, d_k), by default the value), as Keras'
+    `layer(query, value, key)`; a spec writes `inputs: [query, value]`.
 
-    Keras: query and key kernels (d, h, key_dim), a value kernel (d, h, value_dim), each with an
-    (h, size) bias, and an output kernel (h, value_dim, *output) with an (*output,) bias; the output
-    is d wide unless `output_dims` (Keras' `output_shape`, renamed here because `output_shape` is
-    every layer's method) says otherwise. `use_gate` adds Keras' gate projection, shaped as value's.
-    PyTorch (`framework="torch"`): head size d/h, in_proj (3d, d) + 3d and out_proj d*d + d, plus
+    Keras: a query kernel (d, h, key_dim), a key kernel (d_k, h, key_dim), a value kernel
+    (d_v, h, value_dim), each with an (h, size) bias, and an output kernel (h, value_dim, *output)
+    with an (*output,) bias; the output is d wide (the query's) unless `output_dims` (Keras'
+    `output_shape`, renamed here because `output_shape` is every layer's method) says otherwise.
+    `use_gate` adds Keras' gate projection of the query, shaped as value's. PyTorch
+    (`framework="torch"`): head size d/h, in_proj (3d, d) + 3d (separate q/k/v weights (d, d),
+    (d, d_k), (d, d_v) when the key or value is narrower or wider) and out_proj d*d + d, plus
     `add_bias_kv`'s two (1, 1, d) biases. `key_channels`/`value_channels` (PyTorch's kdim/vdim) are
-    the key's and value's widths: in self-attention the input's, so they are only checked.
+    the key's and value's widths, checked against the inputs.
 
     Example:
-        >>> from symcount import Input, MultiHeadAttention, Sequential, symbols
-        >>> T, d, h, k = symbols("T d h k")
+        >>> from symcount import Input, Model, MultiHeadAttention, Sequential, symbols
+        >>> T, S, d, e, h, k = symbols("T S d e h k")
         >>> Sequential(Input(T, d), MultiHeadAttention(h, k)).params
         4*d*h*k + d + 3*h*k
         >>> Sequential(Input(T, d), MultiHeadAttention(h), framework="torch").params
         4*d**2 + 4*d
+        >>> query, memory = Input(T, d), Input(S, e)
+        >>> Model([query, memory], MultiHeadAttention(h, k)([query, memory])).params
+        2*d*h*k + d + 2*e*h*k + 3*h*k
     """
 
     num_heads: Any
@@ -87,18 +115,34 @@ class MultiHeadAttention(Layer):
     batch_first: bool = field(default=False, kw_only=True)
     key_channels: Any = field(default=None, kw_only=True)
     value_channels: Any = field(default=None, kw_only=True)
+    # T5's relative position bias: a learned bias per (distance bucket, head), added to the scores.
+    relative_attention_buckets: Any = field(default=None, kw_only=True)
 
-    sizes = ("num_heads", "key_dim", "value_dim", "key_channels", "value_channels")
+    most_inputs = 3
+    sizes = (
+        "num_heads",
+        "key_dim",
+        "value_dim",
+        "key_channels",
+        "value_channels",
+        "relative_attention_buckets",
+    )
     example_args = {"num_heads": "h", "key_dim": "k"}
     example_input = ("T", "d")
     derivation = (
         "query and key map d features to h heads of k (d*h*k + h*k each), value to h heads of v "
-        "(v = k by default), and the output maps h*v back to d (h*v*d + d)"
+        "(v = k by default), and the output maps h*v back to d (h*v*d + d); in cross-attention the "
+        "key and value kernels take the key's and value's widths instead of d"
     )
     torch_difference = (
         "PyTorch fixes the head size at d/h (h must divide d) and fuses query, key and value: "
         "in_proj 3*d*d + 3*d and out_proj d*d + d, Keras' count with key_dim = d/h"
     )
+    elsewhere = {
+        "num_key_value_heads": "key/value heads shared by groups of query heads are group_query_attention's",
+        "num_query_heads": "group_query_attention's; here it is num_heads",
+        "head_dim": "group_query_attention's; here it is key_dim",
+    }
     torch_name = "multihead_attention"
     torch_args = {
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
@@ -119,45 +163,49 @@ class MultiHeadAttention(Layer):
         if self.output_dims is not None:
             self._set("output_dims", output_sizes(self.output_dims))
 
-    def features(self, input_shape: Shape) -> sympy.Expr:
-        """The input's width d, after checking the rank and any stated key/value widths."""
-        require_rank(self, input_shape, rank=2)
-        features = input_shape[-1]
-        for what, value in (("key_channels", self.key_channels), ("value_channels", self.value_channels)):
-            if value is not None and certainly_differ(value, features):
-                raise ShapeError(
-                    f"in self-attention the key and value are the input, {features} features wide. "
-                    f"Received: {what}={value}"
-                )
-        return features
+    def widths(self, argument: Any) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
+        """The query's, key's and value's widths, after checking ranks and stated widths."""
+        query, value, key = attention_inputs(self, argument)
+        for what, given, width in (
+            ("key_channels", self.key_channels, key[-1]),
+            ("value_channels", self.value_channels, value[-1]),
+        ):
+            if given is not None and certainly_differ(given, width):
+                raise ShapeError(f"the {what[:-9]} is {width} features wide. Received: {what}={given}")
+        return query[-1], key[-1], value[-1]
 
-    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        features = self.features(input_shape)
-        return (input_shape[0], *(self.output_dims or (features,)))
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        query, _, _ = attention_inputs(self, input_shape)
+        self.widths(input_shape)
+        return (query[0], *(self.output_dims or (query[-1],)))
 
-    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
-        features = self.features(input_shape)
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        widths = self.widths(input_shape)
+        relative: tuple[Weight, ...] = ()
+        if self.relative_attention_buckets is not None:
+            name = "relative_attention_bias.weight" if target.torch else "relative_attention_bias"
+            relative = (self.weight(name, (self.relative_attention_buckets, self.num_heads)),)
         if target.torch:
-            return self.torch_weights(features)
+            return self.torch_weights(*widths) + relative
         if self.add_bias_kv:
             raise SpecError(
                 "add_bias_kv is PyTorch's (bias_k, bias_v); Keras' MultiHeadAttention has no such "
                 "weights. Received: add_bias_kv=True under framework 'keras'"
             )
-        return self.keras_weights(features)
+        return self.keras_weights(*widths) + relative
 
-    def keras_weights(self, features: sympy.Expr) -> tuple[Weight, ...]:
+    def keras_weights(self, features: sympy.Expr, keys: sympy.Expr, values: sympy.Expr) -> tuple[Weight, ...]:
         key_dim = self.key_dim
         if key_dim is None:
             key_dim = head_size(features, self.num_heads, "without key_dim each head is d/num_heads wide")
         value_dim = self.value_dim if self.value_dim is not None else key_dim
         output = self.output_dims or (features,)
-        projections = [("query", key_dim), ("key", key_dim), ("value", value_dim)]
+        projections = [("query", features, key_dim), ("key", keys, key_dim), ("value", values, value_dim)]
         if self.use_gate:
-            projections.append(("gate", value_dim))
+            projections.append(("gate", features, value_dim))
         weights = []
-        for name, size in projections:
-            weights.append(self.weight(f"{name}/kernel", (features, self.num_heads, size)))
+        for name, width, size in projections:
+            weights.append(self.weight(f"{name}/kernel", (width, self.num_heads, size)))
             if self.use_bias:
                 weights.append(self.weight(f"{name}/bias", (self.num_heads, size)))
         weights.append(self.weight("attention_output/kernel", (self.num_heads, value_dim, *output)))
@@ -165,7 +213,7 @@ class MultiHeadAttention(Layer):
             weights.append(self.weight("attention_output/bias", output))
         return tuple(weights)
 
-    def torch_weights(self, features: sympy.Expr) -> tuple[Weight, ...]:
+    def torch_weights(self, features: sympy.Expr, keys: sympy.Expr, values: sympy.Expr) -> tuple[Weight, ...]:
         if self.use_gate:
             raise SpecError(
                 "use_gate is Keras' gated attention; PyTorch's MultiheadAttention has no gate. "
@@ -184,7 +232,13 @@ class MultiHeadAttention(Layer):
                 f"PyTorch's MultiheadAttention returns embed_dim = {features} features. "
                 f"Received: output_dims={format_shape(self.output_dims)}"
             )
-        weights = [self.weight("in_proj_weight", (3 * features, features))]
+        if sympy.expand(keys - features) == 0 and sympy.expand(values - features) == 0:
+            weights = [self.weight("in_proj_weight", (3 * features, features))]
+        else:  # kdim or vdim differ from embed_dim: three separate projections
+            weights = [
+                self.weight(f"{name}_proj_weight", (features, width))
+                for name, width in (("q", features), ("k", keys), ("v", values))
+            ]
         if self.use_bias:
             weights.append(self.weight("in_proj_bias", (3 * features,)))
         if self.add_bias_kv:
@@ -196,9 +250,11 @@ class MultiHeadAttention(Layer):
             weights.append(self.weight("out_proj.bias", (features,)))
         return tuple(weights)
 
-    def head_sizes(self, input_shape: Shape, target: Target) -> tuple[sympy.Expr, ...]:
-        """(d, k, v, o, S): input width, key and value head sizes, output width, keys per query."""
-        features = self.features(input_shape)
+    def head_sizes(self, input_shape: Any, target: Target) -> tuple[sympy.Expr, ...]:
+        """(T, S, d, d_k, d_v, k, v, o, S'): query and key/value positions, the three widths, key
+        and value head sizes, output width, and keys per query (S plus PyTorch's extras)."""
+        query, value, _ = attention_inputs(self, input_shape)
+        features, keys, values = self.widths(input_shape)
         self.weights(input_shape, target)  # the same checks as the weights (head sizes, options)
         if target.torch:
             key_dim = value_dim = features / self.num_heads
@@ -207,40 +263,177 @@ class MultiHeadAttention(Layer):
             value_dim = self.value_dim if self.value_dim is not None else key_dim
         outputs = product(self.output_dims or (features,))
         # PyTorch appends bias_k/bias_v and then a zero key and value to the key/value sequence.
-        keys = input_shape[0] + int(self.add_bias_kv) + int(self.add_zero_attn)
-        return features, key_dim, value_dim, outputs, keys
+        attended = value[0] + int(self.add_bias_kv) + int(self.add_zero_attn)
+        return query[0], value[0], features, keys, values, key_dim, value_dim, outputs, attended
 
-    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
-        # T positions projected to queries and keys (d*h*k each) and values (and Keras' gate, d*h*v);
-        # per head, T queries times S keys (k each) and T weightings of S values (v each); the output
-        # maps h*v to o per position.
-        d, k, v, o, keys = self.head_sizes(input_shape, target)
-        steps, h = input_shape[0], self.num_heads
-        projections = steps * d * h * (2 * k + v + (v if self.use_gate else 0))
-        return projections + steps * keys * h * (k + v) + steps * h * v * o
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # T queries projected from d (d*h*k each, and Keras' gate, d*h*v); S keys from d_k and S
+        # values from d_v; per head, T queries times S' keys (k each) and T weightings of S'
+        # values (v each); the output maps h*v to o per query position.
+        steps, sources, d, dk, dv, k, v, o, attended = self.head_sizes(input_shape, target)
+        h = self.num_heads
+        projections = steps * d * h * (k + (v if self.use_gate else 0)) + sources * h * (dk * k + dv * v)
+        return projections + steps * attended * h * (k + v) + steps * h * v * o
 
-    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
-        # Biases of the projections (h*(2k + v) per position, the gate's h*v, the output's o),
-        # the queries scaled by 1/sqrt(k), a softmax over each of the T*h rows of S scores, and
-        # Keras' gate: a sigmoid and a product per element of the h*v attended values.
-        _, k, v, o, keys = self.head_sizes(input_shape, target)
-        steps, h = input_shape[0], self.num_heads
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # Biases of the projections (h*k per query, h*(k + v) per key/value position, the gate's
+        # h*v and the output's o per query), the queries scaled by 1/sqrt(k), a softmax over each
+        # of the T*h rows of S' scores, and Keras' gate: a sigmoid and a product per element of
+        # the h*v attended values.
+        steps, sources, _, _, _, k, v, o, attended = self.head_sizes(input_shape, target)
+        h = self.num_heads
         gated = v if self.use_gate else 0
-        biases = BIAS_FLOPS * steps * (h * (2 * k + v + gated) + o) if self.use_bias else 0
+        per_query, per_source = h * (k + gated) + o, h * (k + v)
+        biases = BIAS_FLOPS * (steps * per_query + sources * per_source) if self.use_bias else 0
         scale = BIAS_FLOPS * steps * h * k
-        softmax = SOFTMAX_FLOPS * steps * h * keys
+        softmax = SOFTMAX_FLOPS * steps * h * attended
         gate = activation_flops("sigmoid", steps * h * gated) + MERGE_FLOPS * steps * h * gated
-        return biases + scale + softmax + gate
+        relative = BIAS_FLOPS * steps * h * attended if self.relative_attention_buckets is not None else 0
+        return biases + scale + softmax + gate + relative
 
-    def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
-        # The keys and values of the T tokens of context: h heads of k and of v numbers per token
+    def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # The keys and values of the S tokens of context: h heads of k and of v numbers per token
         # (PyTorch's bias_k/bias_v are parameters and its zero attention a constant: not cached).
-        _, k, v, _, _ = self.head_sizes(input_shape, target)
-        return input_shape[0] * self.num_heads * (k + v)
+        _, sources, _, _, _, k, v, _, _ = self.head_sizes(input_shape, target)
+        return sources * self.num_heads * (k + v)
 
     def describe(self) -> str:
         size = f", key_dim={self.key_dim}" if self.key_dim is not None else ""
         return f"MultiHeadAttention({self.num_heads} heads{size})"
+
+
+@dataclass(frozen=True)
+class GroupQueryAttention(Layer):
+    """Grouped-query attention (Keras' GroupQueryAttention; Hugging Face's Llama, Mistral and
+    Qwen2 attention): h query heads share kv key/value heads, each head `head_dim` wide (which
+    need not be d/h). kv = h is multi-head attention, kv = 1 multi-query attention. Called on one
+    input (self-attention) or on a query and a value (and a key), as MultiHeadAttention.
+
+    Keras: query kernel (d, h, hd), key (d_k, kv, hd), value (d_v, kv, hd), output (h, hd, d),
+    biases (h, hd), (kv, hd), (kv, hd), (d,). PyTorch (`framework="torch"`, Hugging Face's names):
+    q_proj (h*hd, d), k_proj and v_proj (kv*hd, d), o_proj (d, h*hd). `use_bias` switches every
+    bias; `output_bias` (default: as use_bias) the output projection's alone: Qwen2 biases q, k
+    and v but not o. A `sliding_window` of W (Mistral's) changes no weight and no product (the
+    scores outside the window are masked, not skipped), only the KV cache: W - 1 tokens at most.
+
+    Example:
+        >>> from symcount import Input, Sequential, GroupQueryAttention, symbols
+        >>> T, d, h, kv = symbols("T d h kv")
+        >>> Sequential(Input(T, d), GroupQueryAttention(d / h, h, kv, use_bias=False)).params
+        2*d**2 + 2*d**2*kv/h
+    """
+
+    head_dim: Any
+    num_query_heads: Any
+    num_key_value_heads: Any
+    dropout: Any = 0.0
+    use_bias: bool = True
+    sliding_window: Any = None
+    output_bias: bool | None = field(default=None, kw_only=True)
+    use_gate: bool = field(default=False, kw_only=True)
+
+    most_inputs = 3
+    sizes = ("head_dim", "num_query_heads", "num_key_value_heads", "sliding_window")
+    example_args = {"head_dim": "k", "num_query_heads": "h", "num_key_value_heads": "g"}
+    example_input = ("T", "d")
+    derivation = (
+        "the query maps d features to h heads of k (d*h*k + h*k), key and value to g heads of k "
+        "each (d*g*k + g*k), and the output maps h*k back to d (h*k*d + d)"
+    )
+    torch_counterpart = "Hugging Face's LlamaAttention, MistralAttention, Qwen2Attention"
+    elsewhere = {
+        "num_heads": "multi_head_attention's; here num_query_heads and num_key_value_heads",
+        "key_dim": "multi_head_attention's; here it is head_dim",
+    }
+
+    def validate(self) -> None:
+        self._set("dropout", as_float(self.dropout, "dropout"))
+        if self.output_bias is not None:
+            check_flag(self.output_bias, "output_bias")
+        check_divisible(
+            "num_query_heads", self.num_query_heads, "num_key_value_heads", self.num_key_value_heads
+        )
+
+    @property
+    def biased_output(self) -> bool:
+        return self.use_bias if self.output_bias is None else self.output_bias
+
+    def inputs(self, input_shape: Any, target: Target) -> tuple[Shape, Shape, Shape]:
+        """(query, value, key), checked: Keras' layer wants the value as wide as the query."""
+        query, value, key = attention_inputs(self, input_shape)
+        if target.keras and certainly_differ(query[-1], value[-1]):
+            raise ShapeError(
+                f"Keras' GroupQueryAttention needs the value as wide as the query. Received: query "
+                f"{format_shape(query)}, value {format_shape(value)}"
+            )
+        return query, value, key
+
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        return self.inputs(input_shape, target)[0]
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        query, value, key = self.inputs(input_shape, target)
+        d, hd, h, kv = query[-1], self.head_dim, self.num_query_heads, self.num_key_value_heads
+        projections = [("query", "q", d, h), ("key", "k", key[-1], kv), ("value", "v", value[-1], kv)]
+        if self.use_gate:
+            if target.torch:
+                raise SpecError("use_gate is Keras' gated attention. Received: use_gate=True under 'torch'")
+            projections.append(("gate", "g", d, h))
+        weights = []
+        for name, short, width, heads in projections:
+            if target.torch:
+                weights.append(self.weight(f"{short}_proj.weight", (heads * hd, width)))
+                if self.use_bias:
+                    weights.append(self.weight(f"{short}_proj.bias", (heads * hd,)))
+            else:
+                weights.append(self.weight(f"{name}/kernel", (width, heads, hd)))
+                if self.use_bias:
+                    weights.append(self.weight(f"{name}/bias", (heads, hd)))
+        if target.torch:
+            weights.append(self.weight("o_proj.weight", (d, h * hd)))
+            if self.biased_output:
+                weights.append(self.weight("o_proj.bias", (d,)))
+        else:
+            weights.append(self.weight("attention_output/kernel", (h, hd, d)))
+            if self.biased_output:
+                weights.append(self.weight("attention_output/bias", (d,)))
+        return tuple(weights)
+
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # T queries projected from d to h heads of hd (and Keras' gate); S keys and S values to kv
+        # heads of hd; per query head, T queries times S keys and T weightings of S values (hd
+        # each: sharing a key/value head saves projections and cache, not these products); the
+        # output maps h*hd back to d per query position.
+        query, value, key = attention_inputs(self, input_shape)
+        steps, sources, d = query[0], value[0], query[-1]
+        hd, h, kv = self.head_dim, self.num_query_heads, self.num_key_value_heads
+        queries = steps * d * h * hd * (2 if self.use_gate else 1)
+        keys_values = sources * kv * hd * (key[-1] + value[-1])
+        return queries + keys_values + 2 * steps * sources * h * hd + steps * h * hd * d
+
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # Biases (h*hd per query, 2*kv*hd per key/value position, d per output), the queries
+        # scaled by 1/sqrt(hd), a softmax over each of the T*h rows of S scores, and Keras' gate:
+        # a sigmoid and a product per attended value.
+        query, value, _ = attention_inputs(self, input_shape)
+        steps, sources, d = query[0], value[0], query[-1]
+        hd, h, kv = self.head_dim, self.num_query_heads, self.num_key_value_heads
+        gated = h * hd if self.use_gate else 0
+        biases = BIAS_FLOPS * (steps * (h * hd + gated) + 2 * sources * kv * hd) if self.use_bias else 0
+        output = BIAS_FLOPS * steps * d if self.biased_output else 0
+        gate = activation_flops("sigmoid", steps * gated) + MERGE_FLOPS * steps * gated
+        return biases + output + BIAS_FLOPS * steps * h * hd + SOFTMAX_FLOPS * steps * h * sources + gate
+
+    def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # The keys and values of the S tokens of context: kv heads (not h) of hd numbers each. A
+        # sliding window of W keeps only the W - 1 tokens before the current one, which with it
+        # make the window (what Hugging Face's sliding-window cache holds between steps).
+        _, value, _ = attention_inputs(self, input_shape)
+        tokens = value[0] if self.sliding_window is None else sympy.Min(value[0], self.sliding_window - 1)
+        return 2 * tokens * self.num_key_value_heads * self.head_dim
+
+    def describe(self) -> str:
+        return f"GroupQueryAttention({self.num_query_heads} heads, {self.num_key_value_heads} key/value)"
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ class Layer:
     # channels where the target keeps them (`Target.split`: first in PyTorch, last in Keras); the
     # others (Dense/Linear, LayerNorm, recurrent, attention) read the last axis in both.
     spatial_layout: ClassVar[bool] = False
+    # How many tensors a layer that is no merge may be called on: attention takes a query, a value
+    # and a key (cross-attention), and then its methods get the tuple of their shapes.
+    most_inputs: ClassVar[int] = 1
 
     # For the generated layer reference (`symcount layers`, docs/layers.md): arguments and an input
     # shape in symbols that show the formula, a one-line derivation of each term, and how PyTorch
@@ -118,6 +121,8 @@ class Layer:
     # Keras spellings a field could not keep (a field cannot be called `output_shape`, which is a
     # method): spec argument -> our field, accepted under every framework.
     aliases: ClassVar[dict[str, str]] = {}
+    # Options another layer has, and which one: an error then names it instead of a guess.
+    elsewhere: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -200,6 +205,11 @@ class Layer:
     def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
         """Numbers kept between decoding steps for one example: an attention layer's keys and
         values for its tokens of context; nothing for other layers."""
+        return sympy.Integer(0)
+
+    def inactive_params(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        """Parameters a token leaves idle in one forward pass: the experts a router did not pick
+        in a mixture of experts; nothing for other layers."""
         return sympy.Integer(0)
 
     def parts(self, input_shape: Shape, target: Target) -> Parts | None:

@@ -33,7 +33,7 @@ from .base import Layer, Weight, as_float, check_divisible, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNormalization",
 ]  # fmt: skip
 
 INFINITY = float("inf")
@@ -493,3 +493,36 @@ class UnitNormalization(Layer):
         # costs.py's one unit for any normalisation, NORMALIZE_FLOPS, with no scale or shift.
         axis_indices(self.axis, input_shape)
         return normalize_flops(input_shape, scale=False, center=False)
+
+
+@dataclass(frozen=True)
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Keras' RMSNormalization, PyTorch's RMSNorm, Llama's and
+    T5's norms): x / rms(x) times a learned scale per feature of `axis`; no shift, no mean.
+
+    Example:
+        >>> from symcount import Input, Sequential, RMSNormalization, symbols
+        >>> T, d = symbols("T d")
+        >>> Sequential(Input(T, d), RMSNormalization()).params
+        d
+    """
+
+    axis: Any = -1
+    epsilon: Any = 1e-6
+
+    example_input = ("T", "d")
+    derivation = "one learned scale for each of the d features (no shift)"
+    torch_counterpart = "rms_norm (torch.nn.RMSNorm)"
+
+    def validate(self) -> None:
+        self._set("axis", check_axes(self.axis, many=True))
+        self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        shape = tuple(input_shape[i] for i in axis_indices(self.axis, input_shape))
+        return (self.weight("weight" if target.torch else "scale", shape),)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        # Divided by the root mean square (counted as a standardisation), then scaled.
+        axis_indices(self.axis, input_shape)
+        return normalize_flops(input_shape, True, False)

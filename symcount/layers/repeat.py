@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
-from ..graph import Input, Parts, Row, distinct_layers, fold, rebuild
+from ..graph import Input, Over, Parts, Row, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
 from ..target import Target, as_target
 from ..values import as_expr
@@ -29,16 +29,22 @@ __all__ = ["Repeat", "Block"]
 
 @dataclass(frozen=True, eq=False)
 class Block:
-    """A one-input, one-output graph on a placeholder input, folded later on a real shape."""
+    """A one-output graph on a placeholder input, folded later on a real shape. A block may also
+    read `context` tensors that every copy sees unchanged (a decoder block's encoder output): the
+    repeat is then called on its input and those tensors, in that order."""
 
     entry: Input
     exit: Any  # a tensor (Node) depending on `entry`
+    context: tuple[Input, ...] = ()
 
     @classmethod
-    def build(cls, body: Any) -> Block:
+    def build(cls, body: Any, context: tuple[str, ...] = ()) -> Block:
+        """A block from a list of layers or a function of its input (and of one tensor per name
+        in `context`)."""
         if isinstance(body, Block):
             return body
         entry = Input.placeholder("input")
+        extra = tuple(Input.placeholder(name) for name in context)
         if isinstance(body, (list, tuple)):
             if not body or not all(isinstance(layer, Layer) for layer in body):
                 raise SpecError(f"a block's layers must be a non-empty list of layers. Received: {body!r}")
@@ -47,19 +53,35 @@ class Block:
                 tensor = layer(tensor)
             return cls(entry, tensor)
         if callable(body):
-            return cls(entry, body(entry))
+            return cls(entry, body(entry, *extra), extra)
         raise SpecError(f"expected a list of layers or a function of a tensor. Received: body={body!r}")
 
-    def rows(self, input_shape: Shape, target: Target) -> tuple[Row, ...]:
-        return fold((self.entry,), (self.exit,), target, {id(self.entry): input_shape})
+    def rows(self, input_shape: Shape, target: Target, context: tuple[Shape, ...] = ()) -> tuple[Row, ...]:
+        if len(context) != len(self.context):
+            names = ", ".join(str(c.name) for c in self.context) or "none"
+            raise ShapeError(
+                f"the block reads {len(self.context)} tensor(s) beside its input ({names}). "
+                f"Received: {len(context)}"
+            )
+        shapes = {id(self.entry): input_shape, **{id(c): s for c, s in zip(self.context, context)}}
+        return fold((self.entry, *self.context), (self.exit,), target, shapes)
 
     def layers(self) -> Iterator[Layer]:
         yield from distinct_layers((self.exit,))
 
     def map_layers(self, change: Callable[[Layer], Layer]) -> Block:
         entry = Input.placeholder("input")
-        new = rebuild((self.exit,), change, lambda _: entry)
-        return Block(entry, new[id(self.exit)])
+        extra = tuple(Input.placeholder(c.name) for c in self.context)
+        renamed = {id(self.entry): entry, **{id(old): new for old, new in zip(self.context, extra)}}
+        new = rebuild((self.exit,), change, lambda item: renamed[id(item)])
+        return Block(entry, new[id(self.exit)], extra)
+
+
+def split(argument: Any) -> tuple[Shape, tuple[Shape, ...]]:
+    """A repeat's argument: its input's shape, and the shapes of the context tensors if any."""
+    if argument and isinstance(argument[0], tuple):
+        return argument[0], tuple(argument[1:])
+    return argument, ()
 
 
 def preserves(input_shape: Shape, output_shape: Shape) -> bool | None:
@@ -103,6 +125,8 @@ class Repeat(Layer):
             raise SpecError(f"expected a whole number of times, 0 or more. Received: times={times}")
         self._set("times", times)
         self._set("body", Block.build(self.body))
+        # Called on its input and the block's context tensors (an instance's own count).
+        self._set("most_inputs", 1 + len(self.body.context))
 
     def expressions(self) -> Iterator[sympy.Expr]:
         yield self.times
@@ -114,14 +138,18 @@ class Repeat(Layer):
         body = self.body.map_layers(lambda layer: layer.xreplace(mapping))
         return Repeat(times, body, name=self.name, trainable=self.trainable, tie=self.tie)
 
-    def _plan(self, input_shape: Shape, target: Target) -> tuple[bool, Parts]:
+    def _plan(self, argument: Any, target: Target) -> tuple[bool, Parts]:
         """Whether the block repeats as it is (times x one copy's rows), and the parts: one
         (times, rows) pair when it keeps its shape; each copy's rows, unrolled, when it does not."""
-        rows = self.body.rows(input_shape, target)
+        input_shape, context = split(argument)
+        rows = self.body.rows(input_shape, target, context)
         verdict = preserves(input_shape, _exit_shape(rows, input_shape))
         if verdict:
             return True, ((self.times, rows),)
         if not self.times.is_Integer:
+            grown = self._growth(input_shape, context, target, rows)
+            if grown is not None:
+                return False, grown
             why = "changes it to" if verdict is False else "may change it to"
             raise ShapeError(
                 f"a block repeated a symbolic {self.times} times must keep its input shape; this one "
@@ -131,26 +159,58 @@ class Repeat(Layer):
         copies, shape = [], input_shape
         for copy in range(int(self.times)):
             try:
-                rows = self.body.rows(shape, target)
+                rows = self.body.rows(shape, target, context)
             except SymcountError as error:
                 raise error.with_context(f"copy {copy + 1} of the block") from None
             copies.append((sympy.Integer(1), rows))
             shape = _exit_shape(rows, shape)
         return False, tuple(copies)
 
-    def parts(self, input_shape: Shape, target: Target) -> Parts:
+    def _growth(
+        self, input_shape: Shape, context: tuple[Shape, ...], target: Target, rows: tuple[Row, ...]
+    ) -> Parts | None:
+        """When the block adds a fixed amount to its input's shape (DenseNet's k channels), copy i
+        sees the input grown i times: one part, its rows on that shape, summed over i in closed
+        form (`Over`); None when the growth is not fixed."""
+        growth = tuple(sympy.expand(b - a) for a, b in zip(input_shape, _exit_shape(rows, input_shape)))
+        if len(growth) != len(input_shape):
+            return None
+        index = sympy.Dummy("i", integer=True, nonnegative=True)
+        shape = tuple(a + index * g for a, g in zip(input_shape, growth))
+        try:
+            copy = self.body.rows(shape, target, context)
+        except SymcountError:
+            return None
+        after = _exit_shape(copy, shape)
+        if any(sympy.expand(b - a - g) != 0 for a, b, g in zip(shape, after, growth)):
+            return None
+        return ((Over(index, self.times), copy),)
+
+    def parts(self, input_shape: Any, target: Target) -> Parts:
         return self._plan(input_shape, target)[1]
 
-    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        parts = self.parts(input_shape, target)
+    def output_shape(self, argument: Any, target: Target) -> Shape:
+        input_shape, _ = split(argument)
+        parts = self.parts(argument, target)
+        if parts and isinstance(parts[0][0], Over):  # every copy grew the shape by the same amount
+            over, rows = parts[0]
+            grown = _exit_shape(rows, input_shape)
+            return tuple(sympy.expand(g.xreplace({over.index: over.count - 1})) for g in grown)
         return _exit_shape(parts[-1][1], input_shape) if parts else input_shape
 
-    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
         repeats, parts = self._plan(input_shape, target)
         if repeats:  # each weight of the block, with a leading axis of `times`
             return tuple(
                 Weight(f"{row.name}/{w.name}", (self.times, *w.shape), self.frozen(w.kind))
                 for row in parts[0][1]
+                for w in row.weights
+            )
+        if parts and isinstance(parts[0][0], Over):  # each weight's sizes, summed over the copies
+            over, rows = parts[0]
+            return tuple(
+                Weight(f"{row.name}/{w.name}", (over.total(w.size),), self.frozen(w.kind))
+                for row in rows
                 for w in row.weights
             )
         return tuple(
@@ -160,9 +220,10 @@ class Repeat(Layer):
             for w in row.weights
         )
 
-    def block_rows(self, input_shape: Shape, target: Target | str) -> tuple[Row, ...]:
-        """The block's own rows on `input_shape`: one copy, for summaries and explanations."""
-        return self.body.rows(input_shape, as_target(target))
+    def block_rows(self, argument: Any, target: Target | str) -> tuple[Row, ...]:
+        """The block's own rows on `argument`: one copy, for summaries and explanations."""
+        input_shape, context = split(argument)
+        return self.body.rows(input_shape, as_target(target), context)
 
     def describe(self) -> str:
         return f"Repeat({self.times} x {len(list(self.body.layers()))} layers)"

@@ -1,0 +1,117 @@
+"""The layers of the house, checked statically (imports inside functions included).
+
+- The graph sits below the layers and knows no layer family.
+- Layers import nothing above them: no spec, model, render, explore, algebra or CLI.
+- The core (model, explore) returns data: it imports neither render nor the CLI.
+- No import cycles, except through the CLI modules (which register commands on each other).
+See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "symcount"
+CLI = {"symcount.cli", "symcount.cli_explore", "symcount.__main__"}
+ABOVE_LAYERS = ("symcount.spec", "symcount.model", "symcount.render", "symcount.explore", "symcount.algebra",
+                "symcount.cli", "symcount.cli_explore", "symcount.plot", "symcount.reference")  # fmt: skip
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def imports(name: str) -> Iterator[str]:
+    """Every symcount module `name` imports, anywhere in its text (functions and TYPE_CHECKING too)."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            base = (
+                f"{base}.{node.module}"
+                if node.level and node.module
+                else base
+                if node.level
+                else node.module or ""
+            )
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            if target in MODULES:
+                yield target
+                parent = target.rpartition(".")[0]
+                # A package runs before its modules, unless the importer is already inside it.
+                while (
+                    parent.startswith("symcount.") and parent in MODULES and not name.startswith(parent + ".")
+                ):
+                    yield parent
+                    parent = parent.rpartition(".")[0]
+
+
+GRAPH = {name: set(imports(name)) - {name} for name in MODULES}
+
+
+def layer_modules() -> list[str]:
+    return sorted(name for name in MODULES if name.startswith("symcount.layers"))
+
+
+@pytest.mark.parametrize("name", layer_modules())
+def test_layers_import_nothing_above_them(name: str) -> None:
+    above = sorted(t for t in GRAPH[name] if t.startswith(ABOVE_LAYERS))
+    assert not above, f"{name} imports {above}"
+
+
+def test_the_graph_knows_no_layer() -> None:
+    assert not [t for t in GRAPH["symcount.graph"] if t.startswith("symcount.layers")]
+    assert not [t for t in GRAPH["symcount.costs"] if t.startswith(("symcount.layers", "symcount.model"))]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in MODULES if n == "symcount.model" or n.startswith("symcount.explore"))
+)
+def test_the_core_never_renders(name: str) -> None:
+    shown = sorted(
+        t for t in GRAPH[name] if t.startswith(("symcount.render", "symcount.cli", "symcount.plot"))
+    )
+    assert not shown, f"{name} imports {shown}"
+
+
+def test_no_import_cycles_outside_the_cli() -> None:
+    graph = {name: {t for t in targets if t not in CLI} for name, targets in GRAPH.items() if name not in CLI}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        path.append(name)
+        for target in sorted(graph[name]):
+            if state.get(target) == 1:
+                cycle = [*path[path.index(target) :], target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+
+
+def test_the_check_sees_imports_inside_functions() -> None:
+    # A function-level import is an import: the check must see the one in cli's count command.
+    assert "symcount.render" in GRAPH["symcount.cli"]
