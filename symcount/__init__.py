@@ -12,6 +12,7 @@ import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from . import display
 from .errors import MissingValueError, ParseError, ShapeError, SpecError, SymcountError
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ _LAZY = {
     "examples": "symcount.spec",
     "formula": "symcount.algebra",
     "Target": "symcount.target",
+    "summary": "symcount.render",
 }
 _LAYERS = (
     "Layer",
@@ -115,9 +117,17 @@ _LAYERS = (
     "Block",
 )
 
+# PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order
+# (symcount.pytorch; a test keeps this list equal to its __all__).
+_TORCH = (
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d",
+    "Dropout3d", "Linear", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MultiheadAttention", "RNN",
+    "TransformerEncoderLayer", "Upsample", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+)  # fmt: skip
+
 __all__ = [
     "SymcountError", "ParseError", "SpecError", "ShapeError", "MissingValueError",
-    *_LAZY, *_LAYERS,
+    *_LAZY, *_LAYERS, *_TORCH,
 ]  # fmt: skip
 
 
@@ -128,11 +138,21 @@ def __getattr__(name: str) -> Any:
         layers = import_module("symcount.layers")
         if name in layers.__all__:
             return getattr(layers, name)
+        pytorch = import_module("symcount.pytorch")
+        if name in pytorch.__all__:
+            return getattr(pytorch, name)
     raise AttributeError(f"module 'symcount' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def _summary(model: Any, values: Any = None, **options: Any) -> Any:
+    return import_module("symcount.render").summary(model, values, **options)
+
+
+display.SUMMARY = _summary
 
 
 def _model_html(model: Any) -> str:

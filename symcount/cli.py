@@ -143,6 +143,14 @@ def echo_json(data: Any) -> None:
 
 
 SET_HELP = "Give a symbol a value or an expression, e.g. --set f=16 --set k=2*j (repeatable)."
+# The one rule for values, stated in every command's help: the spec's values fill every symbol a
+# command does not vary (--set's override them); formula varies every symbol unless --defaults.
+VALUES_RULE = (
+    "Values: the spec's values (overridden by --set's) fill every symbol this command does not vary; "
+    "--no-defaults keeps only --set's. formula varies every symbol (the general formula) unless "
+    "--defaults."
+)
+no_defaults_option = click.option("--no-defaults/--defaults", "no_defaults", default=False, help=VALUES_RULE)
 spec_argument = click.argument("spec", metavar="SPEC")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=EXPR", help=SET_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -169,6 +177,15 @@ class OneOf(click.Choice):
             raise UserError(f"{option} must be one of {choices}. Received: {value!r}") from None
 
 
+class OneOrMore(OneOf):
+    """A choice, or several separated by commas (`params,flops,memory`), each checked."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        return ",".join(super(OneOrMore, self).convert(item.strip(), param, ctx) for item in value.split(","))
+
+
 @dataclass(frozen=True)
 class Costs:
     """What --cost, --batch, --dtype, --optimizer and --extras asked for, as given (no sympy yet)."""
@@ -181,16 +198,28 @@ class Costs:
 
     @property
     def measure(self) -> Measure:
+        """The one cost asked for (only `summary` takes several: `measures`)."""
+        if "," in self.cost:
+            raise UserError(
+                f"this command counts one cost at a time (summary takes several). Received: --cost {self.cost}"
+            )
         return Measure(self.cost, Convention(self.dtype, self.optimizer, self.extras))
+
+    @property
+    def measures(self) -> list[Measure]:
+        """Every cost asked for, in order: `--cost params,flops,memory`."""
+        convention = Convention(self.dtype, self.optimizer, self.extras)
+        return [Measure(cost, convention) for cost in dict.fromkeys(self.cost.split(","))]
 
 
 _COST_OPTIONS = (
     click.option(
         "--cost",
-        type=OneOf(COST_CHOICES),
+        type=OneOrMore(COST_CHOICES),
         default="params",
         show_default=True,
-        help="What to count: " + "; ".join(f"{c.option}, {c.help}" for c in COSTS.values()) + ".",
+        help="What to count: " + "; ".join(f"{c.option}, {c.help}" for c in COSTS.values()) + " "
+        "(summary takes several, comma-separated: params,flops,memory).",
     ),
     click.option(
         "--batch",
@@ -292,7 +321,7 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
 @main.command()
 @spec_argument
 @set_option
-@click.option("--defaults", is_flag=True, help="Substitute the spec's own values too.")
+@click.option("--defaults/--no-defaults", "defaults", default=False, help=VALUES_RULE)
 @click.option(
     "--form",
     type=click.Choice(["expand", "factor", "simplify", "built"]),
@@ -335,11 +364,35 @@ def formula(
         click.echo(f"% {measure.describe(valued)}" if latex else measure.describe(valued))
 
 
+def terminal_width() -> int:
+    """The terminal's width when printing to one; 100 otherwise (a file, a pipe, a test)."""
+    import shutil
+    import sys
+
+    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+
+
 @main.command()
 @spec_argument
 @set_option
-@click.option("--no-defaults", is_flag=True, help="Ignore the spec's own values: formulas only.")
+@no_defaults_option
 @cost_options
+@click.option(
+    "--width",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="The most characters a line takes; longer formulas end in '...' (`symcount formula` prints "
+    "them whole). 0: no limit.  [default: the terminal's width, or 100 when not a terminal]",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Show the layers inside repeated blocks to this many levels (each inner row stands for all "
+    "its copies).",
+)
+@click.option("--expand", is_flag=True, help="Show every layer inside repeated blocks (any depth).")
 @click.option("--markdown", is_flag=True, help="Print a Markdown table.")
 @click.option("--latex", is_flag=True, help="Print a LaTeX tabular.")
 @json_option
@@ -348,28 +401,36 @@ def summary(
     spec: str,
     sets: tuple[str, ...],
     no_defaults: bool,
+    width: int | None,
+    depth: int,
+    expand: bool,
     markdown: bool,
     latex: bool,
     as_json: bool,
     costs: Costs,
 ) -> None:
-    """The per-layer table of SPEC: output shapes and parameter (or --cost) formulas, with numbers
-    where known."""
+    """The per-layer table of SPEC: output shapes, the formula of the (first) --cost, and with the
+    spec's values (and --set's) every cost's number and each layer's share of the total.
+
+    --cost takes several costs, comma-separated (--cost params,flops,memory): one column each.
+    The header says which values the numbers use.
+    """
     from .render import summary_data, summary_latex, summary_markdown, summary_text
 
     if markdown + latex + as_json > 1:
         raise click.UsageError("choose one of --markdown, --latex and --json")
     _, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
-    shown = valued if values else None
-    measure = costs.measure
+    shown = valued if values or not model.symbols else None
+    measures = costs.measures
+    options: dict[str, Any] = {"measures": measures, "depth": 99 if expand else depth, "values": values}
     if as_json:
-        echo_json(summary_data(model, shown, measure))
+        echo_json(summary_data(model, shown, measures[0]))
     elif markdown:
-        click.echo(summary_markdown(model, shown, measure))
+        click.echo(summary_markdown(model, shown, **options))
     elif latex:
-        click.echo(summary_latex(model, shown, measure))
+        click.echo(summary_latex(model, shown, **options))
     else:
-        click.echo(summary_text(model, shown, measure))
+        click.echo(summary_text(model, shown, width=terminal_width() if width is None else width, **options))
 
 
 @main.command(name="examples")

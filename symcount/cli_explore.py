@@ -26,6 +26,7 @@ from .cli import (
     json_option,
     load,
     main,
+    no_defaults_option,
     parse_sets,
     reports_errors,
     set_option,
@@ -36,9 +37,6 @@ if TYPE_CHECKING:
     from .model import Model
     from .spec import Spec
 
-no_defaults_option = click.option(
-    "--no-defaults", is_flag=True, help="Ignore the spec's own values: only --set values are substituted."
-)
 markdown_option = click.option("--markdown", is_flag=True, help="Print Markdown.")
 latex_option = click.option("--latex", is_flag=True, help="Print LaTeX.")
 size_option = click.option(
@@ -384,7 +382,14 @@ class _SweepWriter:
 @markdown_option
 @latex_option
 @json_option
-@click.option("--plot", "plot_path", metavar="FILE", help="Also draw both totals against --x into a PNG.")
+@click.option(
+    "-o",
+    "--output",
+    "plot_path",
+    metavar="FILE",
+    help="Also draw both totals against --x into FILE (.png, .svg, .pdf or .jpg), as `plot -o` does.",
+)
+@click.option("--plot", "old_plot_path", metavar="FILE", hidden=True, help="The old spelling of --output.")
 @click.option(
     "--x",
     "x_grid",
@@ -403,6 +408,7 @@ def compare(
     latex: bool,
     as_json: bool,
     plot_path: str | None,
+    old_plot_path: str | None,
     x_grid: str | None,
     log: bool,
     size: str,
@@ -415,8 +421,9 @@ def compare(
     from .explore import compare, parse_grid
 
     _one_format(markdown=markdown, latex=latex, json=as_json)
+    plot_path = plot_path if old_plot_path is None else old_plot_path
     if (plot_path is None) != (x_grid is None):
-        raise click.UsageError("--plot FILE and --x NAME=START:STOP go together")
+        raise click.UsageError("-o/--output FILE and --x NAME=START:STOP go together")
     from .spec import load_spec
 
     given = parse_sets(sets)
@@ -506,7 +513,9 @@ def explain(
     help="The total, or every layer stacked.",
 )
 @click.option("--log", is_flag=True, help="Log-log axes (a polynomial's degree is its slope).")
-@click.option("-o", "--output", required=True, metavar="FILE", help="The PNG to write.")
+@click.option(
+    "-o", "--output", required=True, metavar="FILE", help="The image to write: .png, .svg, .pdf or .jpg."
+)
 @size_option
 @set_option
 @no_defaults_option
@@ -525,13 +534,19 @@ def plot(
     as_json: bool,
     costs: Costs,
 ) -> None:
-    """Parameters (or --cost) against one symbol, as a PNG (needs matplotlib: pip install
-    "symcount[explore]")."""
+    """Parameters (or --cost) against one symbol, as an image in the format its extension names
+    (needs matplotlib: pip install "symcount[explore]").
+
+    The spec's value of the symbol is marked, and the values every other symbol is held at are
+    listed under the plot. --y per-layer stacks the layers (lines on --log axes), the 8 largest
+    and the rest as "other".
+    """
     from .explore import parse_grid
     from .plot import plot_counts
 
     name, axis = parse_grid(x_grid)
     _, model, values = _values(spec, sets, not no_defaults, [name], "--x", point_set=False, batch=costs.batch)
+    point = values.get(name)  # the spec's own value of x: marked on the plot
     data = plot_counts(
         model,
         (name, axis),
@@ -541,6 +556,7 @@ def plot(
         path=output,
         size=_size(size),
         measure=costs.measure,
+        default=int(point) if point is not None and point.is_Integer else None,
     )
     if as_json:
         series = {k: list(v) for k, v in data.series.items()}

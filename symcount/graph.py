@@ -23,7 +23,7 @@ import sympy
 from .errors import ShapeError, SpecError, SymcountError
 from .shapes import Shape, certainly_differ, format_shape, product, sum_over
 from .target import Target
-from .values import as_size, check_size
+from .values import as_size, check_size, in_users_terms
 
 __all__ = [
     "Weight", "Input", "Node", "Tensor", "Row", "GraphLayer", "Parts", "call", "order", "fold", "rebuild",
@@ -97,7 +97,11 @@ class Input:
     def xreplace(self, mapping: Mapping[sympy.Symbol, sympy.Expr]) -> Input:
         if self.shape is None:
             return Input.placeholder(self.name)
-        return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
+        try:
+            return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
+        except SymcountError as error:
+            written = {f"shape[{i}]": dim for i, dim in enumerate(self.shape)}
+            raise in_users_terms(error, written, dict(mapping)) from None
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,10 @@ class Row:
 
     @property
     def kind(self) -> str:
-        return type(self.layer).__name__
+        """The layer's class as its framework names it: `Conv2D` under Keras, `Conv2d` under
+        PyTorch (Keras' name where PyTorch has no such module)."""
+        torch_class: str = getattr(self.layer, "torch_class", "")
+        return torch_class if self.target.torch and torch_class else type(self.layer).__name__
 
     @property
     def framework(self) -> str:
@@ -274,7 +281,14 @@ def distinct_layers(outputs: Iterable[Tensor]) -> list[Any]:
     return list(seen.values())
 
 
-def _layer_names(nodes: Iterable[Node]) -> dict[int, str]:
+def default_name(layer: Any, target: Target) -> str:
+    """What an unnamed layer is called: its spec key in the target's spelling (`dense` under
+    Keras, `linear` under PyTorch), numbered from the second on (`dense_1`)."""
+    torch_name: str = getattr(layer, "torch_name", "")
+    return torch_name if target.torch and torch_name else str(layer.kind)
+
+
+def _layer_names(nodes: Iterable[Node], target: Target) -> dict[int, str]:
     """Keras-style names per distinct layer: `dense`, `dense_1`, ...; a user's name is kept."""
     seen: Counter[str] = Counter()
     names: dict[int, str] = {}
@@ -285,9 +299,10 @@ def _layer_names(nodes: Iterable[Node]) -> dict[int, str]:
         if layer.name is not None:
             names[id(layer)] = layer.name
             continue
-        count = seen[layer.kind]
-        seen[layer.kind] += 1
-        names[id(layer)] = layer.kind if count == 0 else f"{layer.kind}_{count}"
+        base = default_name(layer, target)
+        count = seen[base]
+        seen[base] += 1
+        names[id(layer)] = base if count == 0 else f"{base}_{count}"
     return names
 
 
@@ -361,7 +376,7 @@ def fold(
     given = {id(i) for i in inputs}
     if any(isinstance(t, Input) and id(t) not in given for t in tensors):
         raise SpecError("an output depends on an Input that is not among the model's inputs")
-    layer_names = _layer_names(nodes)
+    layer_names = _layer_names(nodes, target)
     _unique(layer_names.values(), "layer")
     names = input_names(inputs)
     tensor_names: dict[int, str] = {id(i): names[k] for k, i in enumerate(inputs)}

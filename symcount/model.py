@@ -206,6 +206,80 @@ class Model:
             "buffers": _as_int(model.buffers, "the buffer count"),
         }
 
+    # Every registered cost (symcount.costs.COSTS), as the command line's --cost gives it.
+
+    def cost(
+        self,
+        name: str,
+        values: Mapping[Any, Any] | None = None,
+        /,
+        *,
+        dtype: str = "float32",
+        optimizer: str = "adam",
+        extras: bool = False,
+        **more: Any,
+    ) -> sympy.Expr:
+        """The total of one registered cost (`params`, `macs`, `flops`, `training_flops`,
+        `activations`, `memory`, `training_memory`, `kv_cache`), with `values` substituted.
+
+        Example:
+            >>> from symcount import Dense, Input, Sequential, symbols
+            >>> n, h = symbols("n h")
+            >>> model = Sequential(Input(n), Dense(h))
+            >>> model.cost("flops"), model.cost("memory", dtype="bfloat16", h=10, n=4)
+            (2*h*n, 100)
+        """
+        from .costs import Convention, Measure
+
+        model = self.subs(values, **more) if values or more else self
+        return Measure(name, Convention(dtype, optimizer, extras)).total(model)
+
+    @property
+    def macs(self) -> sympy.Expr:
+        """Forward multiply-accumulates per example (per batch for a batched model)."""
+        return self.cost("macs")
+
+    @property
+    def flops(self) -> sympy.Expr:
+        """Forward FLOPs (1 MAC = 2 FLOPs; `cost("flops", extras=True)` adds the rest)."""
+        return self.cost("flops")
+
+    @property
+    def training_flops(self) -> sympy.Expr:
+        """Training FLOPs: 3 forward passes."""
+        return self.cost("training_flops")
+
+    @property
+    def activations(self) -> sympy.Expr:
+        """Elements every layer outputs, per example."""
+        return self.cost("activations")
+
+    def memory(self, dtype: str = "float32", optimizer: str | None = None) -> sympy.Expr:
+        """Bytes of the parameters in `dtype`; with an `optimizer` ("adam", "momentum", "sgd"),
+        of training: parameters, a gradient and the optimizer's states per trainable one."""
+        if optimizer is None:
+            return self.cost("memory", dtype=dtype)
+        return self.cost("training_memory", dtype=dtype, optimizer=optimizer)
+
+    def kv_cache(self, dtype: str = "float32") -> sympy.Expr:
+        """Bytes of the keys and values attention keeps while decoding."""
+        return self.cost("kv_cache", dtype=dtype)
+
+    def formula(self, form: str = "expand", cost: str = "params") -> sympy.Expr:
+        """The total of `cost` in a `form`: "expand", "factor", "simplify" or "built", as
+        `symcount formula --form` prints it."""
+        from .algebra import formula
+
+        return formula(self.cost(cost), form)
+
+    def summary(self, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Any:
+        """The per-layer table (symcount.render's `Summary`): prints as text, shows as HTML in
+        Jupyter; options: `cost` (a name or a list of them), `depth`, `width`, `dtype`,
+        `optimizer`, `extras`. Values substitute into the numbers; formulas stay general."""
+        from .display import summary_of
+
+        return summary_of(self, values, **options)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name or ''!s}, {len(self.rows)} nodes)"
 

@@ -19,7 +19,16 @@ from .errors import SymcountError, shown
 from .explore import Values, parse_grid, sweep
 from .model import Model
 
-__all__ = ["PlotData", "plot_counts", "plot_models", "check_plot", "DPI", "MAX_POINTS"]
+__all__ = [
+    "PlotData",
+    "plot_counts",
+    "plot_models",
+    "check_plot",
+    "image_format",
+    "DPI",
+    "FORMATS",
+    "MAX_POINTS",
+]
 
 DPI = 100  # a figure of size (w, h) pixels is (w/DPI, h/DPI) inches at DPI
 MAX_POINTS = 100_000  # points on a plot's x axis: far more than its pixels
@@ -41,6 +50,27 @@ def check_plot(axis: Sequence[int], path: str | Path | None) -> None:
             )
 
 
+# The file extensions a plot may have and the format matplotlib writes for each (Pillow, which
+# matplotlib requires, writes JPEG). A name without an extension gets a PNG.
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+def image_format(path: str | Path) -> str:
+    """The format a plot written to `path` takes, from its extension; refused if unknown.
+
+    Example:
+        >>> image_format("growth.svg"), image_format("growth.JPG"), image_format("growth")
+        ('svg', 'jpeg', 'png')
+    """
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "png"
+    if suffix not in FORMATS:
+        known = ", ".join(FORMATS)
+        raise SymcountError(f"a plot is written as {known}. Received: {str(path)!r} ({suffix})")
+    return FORMATS[suffix]
+
+
 @dataclass(frozen=True)
 class PlotData:
     """What was drawn: x values, and one series of exact counts per line or stacked band."""
@@ -53,6 +83,14 @@ class PlotData:
     size: tuple[int, int]
     measure: Measure = PARAMS  # what the counts count
     convention: str = PARAMS.describe()
+    # Layers drawn together as "other" (all but the TOP largest, in a model with more), the x
+    # marked as the spec's default, and the values every other symbol was held at.
+    other: tuple[str, ...] = ()
+    default: int | None = None
+    held: tuple[tuple[str, str], ...] = ()
+
+
+TOP = 8  # a per-layer plot draws the 8 largest layers and groups the rest as "other"
 
 
 def _axis(x: str | tuple[str, Sequence[int]]) -> tuple[str, Sequence[int]]:
@@ -84,9 +122,18 @@ def _finish(
     path: str | Path | None,
     measure: Measure = PARAMS,
     convention: str = "",
+    default: int | None = None,
+    held: Sequence[tuple[str, str]] = (),
 ) -> None:
     from matplotlib.ticker import FuncFormatter
 
+    if default is not None:  # the spec's own value of x, where its published count sits
+        axes.axvline(
+            default, color="0.4", linestyle=":", linewidth=1, label=f"default {x_name} = {default:,}"
+        )
+    if held:
+        shown = ", ".join(f"{name}={value}" for name, value in held)
+        figure.text(0.01, 0.005, f"held: {shown}", fontsize="x-small", color="0.3", wrap=True, va="bottom")
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
     if measure.is_params:
@@ -100,10 +147,10 @@ def _finish(
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     axes.legend(loc="upper left", fontsize="small")
     axes.grid(True, alpha=0.3)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.03 if held else 0, 1, 1))
     if path is not None:
         try:
-            figure.savefig(path, dpi=DPI, format="png")
+            figure.savefig(path, dpi=DPI, format=image_format(path))
         except OSError as error:
             raise SymcountError(
                 f"cannot write the plot to {str(path)!r}: {error.strerror or error}"
@@ -119,15 +166,21 @@ def plot_counts(
     path: str | Path | None = None,
     size: tuple[int, int] = (800, 600),
     measure: Measure = PARAMS,
+    default: int | None = None,
 ) -> PlotData:
-    """The total (`y="total"`) or each layer stacked (`y="per-layer"`) against one symbol, of
+    """The total (`y="total"`) or each layer (`y="per-layer"`) against one symbol, of
     `measure`'s cost (parameters by default).
 
-    `x` is a grid such as "w=8:1024" (see `explore.parse_grid`); `values` fix the other symbols.
-    Layers that cost nothing are left out of the stacked bands (they would be flat at zero).
+    `x` is a grid such as "w=8:1024" (see `explore.parse_grid`); `values` fix the other symbols,
+    and are listed under the plot; `default` (the spec's value of x) is marked. Per layer, the
+    bands are stacked on linear axes and drawn as lines on log axes (stacked areas misread there);
+    a model of more than `TOP` + 1 layers shows its `TOP` largest and groups the rest as "other".
+    Layers that cost nothing are left out (they would be flat at zero).
     """
     if y not in ("total", "per-layer"):
         raise SymcountError(f"y must be 'total' or 'per-layer'. Received: {y!r}")
+    if path is not None:
+        image_format(path)  # refused before any work
     name, axis = _axis(x)
     check_plot(axis, path)
     result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
@@ -138,14 +191,39 @@ def plot_counts(
     if y == "total":
         series = {"total": tuple(row[1] for row in rows)}
         axes.plot(xs, [float(v) for v in series["total"]], label="total")
-    else:
+    other: tuple[str, ...] = ()
+    if y == "per-layer":
         layers = result.columns[1:]
         series = {layer: tuple(row[2 + i] for row in rows) for i, layer in enumerate(layers)}
+        series, other = _grouped(series)
         shown = {layer: counts for layer, counts in series.items() if any(counts)}
-        axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
-    _finish(figure, axes, name, log, model.name or "model", path, measure, result.convention)
+        if log:
+            for layer, counts in shown.items():
+                axes.plot(xs, [float(v) for v in counts], label=layer)
+        else:
+            axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
+    held = tuple((str(k), str(v)) for k, v in (values or {}).items() if str(k) != name)
+    if default is not None and not (xs and min(xs) <= default <= max(xs)):
+        default = None
+    title = model.name or "model"
+    _finish(figure, axes, name, log, title, path, measure, result.convention, default, held)
     saved = None if path is None else str(path)
-    return PlotData(name, xs, series, y == "per-layer", saved, size, measure, result.convention)
+    stacked = y == "per-layer" and not log
+    return PlotData(name, xs, series, stacked, saved, size, measure, result.convention, other, default, held)
+
+
+def _grouped(series: dict[str, tuple[int, ...]]) -> tuple[dict[str, tuple[int, ...]], tuple[str, ...]]:
+    """The `TOP` largest layers (by their largest value on the grid), in model order, and the rest
+    summed as "other", when there are more than `TOP` + 1; every layer otherwise."""
+    if len(series) <= TOP + 1:
+        return series, ()
+    largest = sorted(series, key=lambda layer: max(series[layer]), reverse=True)[:TOP]
+    kept = {layer: counts for layer, counts in series.items() if layer in largest}
+    rest = tuple(layer for layer in series if layer not in largest)
+    kept["other"] = tuple(
+        sum(series[layer][i] for layer in rest) for i in range(len(next(iter(series.values()))))
+    )
+    return kept, rest
 
 
 def plot_models(
@@ -158,6 +236,8 @@ def plot_models(
 ) -> PlotData:
     """Several models' totals (of `measure`'s cost) against a symbol they share, on one axis:
     (label, model, values)."""
+    if path is not None:
+        image_format(path)  # refused before any work
     name, axis = _axis(x)
     check_plot(axis, path)
     figure = _figure(size)

@@ -1,6 +1,7 @@
 """Symbolic shape arithmetic shared by layers: convolution and pooling output sizes.
 
-Shapes exclude the batch axis and are channels-last, as in Keras. Formulas are Keras' (in
+Shapes exclude the batch axis; where the channels are is the target's business (`Target.split`:
+last in Keras, first in PyTorch), so these functions see one spatial axis at a time. Formulas are Keras' (in
 `compute_conv_output_shape`) for the padding names `valid`, `same` and `causal`, and PyTorch's for
 an explicit number of zeros per side. They are written so that sympy keeps them as simple as it
 can: with stride 1 the floor of an integer disappears, and `same` with stride 1 is the input size.

@@ -26,7 +26,7 @@ from typing import Any
 import sympy
 
 from .errors import SpecError, SymcountError, one_line, shown
-from .graph import order
+from .graph import default_name, order
 from .layers import REGISTRY, Block, Input, Layer, MixtureOfExperts, Repeat
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
@@ -230,9 +230,10 @@ def compile_entries(
             raise error.with_context(f"{where} {position}") from None
         key = node_name or layer.name
         if key is None and "use" not in node_keys:
-            count = kinds[layer.kind]
-            kinds[layer.kind] += 1
-            key = layer.kind if count == 0 else f"{layer.kind}_{count}"
+            base = default_name(layer, target)
+            count = kinds[base]
+            kinds[base] += 1
+            key = base if count == 0 else f"{base}_{count}"
         if key is not None:
             scope.setdefault(key, previous)
         if made is not None:
@@ -447,8 +448,13 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     elif arguments is None:
         kwargs = {}
     else:
-        # A list holds the positional arguments, as in a Python call: `conv2d: [f, 3]`.
+        # A list holds the positional arguments, as in a Python call: `conv2d: [f, 3]`, and under
+        # `framework: torch` in PyTorch's order (`conv2d: [3, 16, 3]` is in_channels,
+        # out_channels, kernel_size). A lone value is the layer's size in both (`linear: 10` is
+        # out_features, `conv2d: 16` out_channels, `batch_norm2d: 16` num_features).
         values = list(arguments) if isinstance(arguments, list) else [arguments]
+        if target.torch and cls.torch_positional and isinstance(arguments, list):
+            positional = list(cls.torch_positional)
         if len(values) > len(positional):
             raise SpecError(
                 f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"

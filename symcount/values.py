@@ -8,6 +8,7 @@ once: names checked against what a spec or model knows (one wording), references
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -20,7 +21,8 @@ from .names import canonical, symbol, symbols
 from .parse import parse_expression
 
 __all__ = [
-    "symbol", "symbols", "as_expr", "check_label", "as_size", "as_sizes", "canonical", "check_names", "bind", "suggest", "name_of",
+    "in_users_terms", "symbol", "symbols", "as_expr", "check_label", "as_size", "as_sizes", "canonical", "check_names", "bind",
+    "suggest", "name_of",
 ]  # fmt: skip
 
 
@@ -180,3 +182,43 @@ def bind(
         check_names(named, known, where, owner)
     mapping = {symbol(name): as_expr(value, name) for name, value in named.items()}
     return {key.name: value for key, value in resolve(mapping).items()}
+
+
+RECEIVED = re.compile(r"Received: ([\w\[\]]+)=(.*)$")
+OTHERS = re.compile(r", ([\w\[\]]+)=")
+
+
+def in_users_terms(
+    error: SymcountError, written: Mapping[str, Any], mapping: Mapping[sympy.Symbol, sympy.Expr]
+) -> SymcountError:
+    """`error`, raised when `mapping`'s values went into arguments `written` (name -> expression
+    as written), saying which of those values made the refused argument: "Received: n3=0, which
+    makes times = n3 - 1 = -1" where the check alone says "Received: times=-1", a number the user
+    never wrote. Other errors come back as they are."""
+    text = str(error)
+    match = RECEIVED.search(text)
+    if match is None:
+        return error
+    names = [match.group(1), *OTHERS.findall(match.group(2))]  # "a=1, b=2" names two arguments
+    exprs = []
+    for name in names:
+        value = written.get(name)
+        exprs += [p for p in (value if isinstance(value, tuple) else (value,)) if isinstance(p, sympy.Expr)]
+    used = sorted(set().union(set(), *(p.free_symbols for p in exprs)) & set(mapping), key=str)
+    if not used:
+        return error
+    given = ", ".join(f"{name}={mapping[name]}" for name in used)
+    if len(names) > 1:  # the check's own words, then where its numbers came from
+        found = type(error)(f"{text} (from {given})")
+        found.__cause__ = error.__cause__
+        return found
+    name, value, original = match.group(1), match.group(2), written.get(match.group(1))
+    if isinstance(original, sympy.Symbol):
+        said = f"Received: {given} (as {name})"
+    elif isinstance(original, tuple):
+        said = f"Received: {given}, which makes {name} = ({', '.join(map(str, original))})"
+    else:
+        said = f"Received: {given}, which makes {name} = {original} = {value}"
+    found = type(error)(text[: match.start()] + said)
+    found.__cause__ = error.__cause__
+    return found

@@ -16,6 +16,11 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 
+def channels_first(shape: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Keras' layout (*spatial, C) in PyTorch's (C, *spatial), for the same layer under both."""
+    return (shape[-1], *shape[:-1])
+
+
 def keras() -> ModuleType:
     module = pytest.importorskip("keras", reason="Keras 3 is not installed")
     if module.backend.backend() != "torch":

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from symcount import parse_expression, symbols
-from symcount.cli import main
+from symcount.cli import VALUES_RULE, main
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -98,7 +98,11 @@ def test_summary_json_is_data() -> None:
 
 def test_summary_markdown() -> None:
     code, output = run("summary", "lesson-dense", "--markdown")
-    assert code == 0 and output.startswith("| Layer (type) |") and "`7,850`" in output
+    # The values the numbers use first; then the table, formulas in backticks, numbers right-aligned.
+    assert code == 0 and output.startswith("Values: H=28, W=28, h1=10, h2=10\n\n| Layer (type) |")
+    assert (
+        "| dense (Dense) | (10,) | `H*W*h1 + h1` | 7,850 | 98.2% |" in output
+    )  # 7,850 / 7,993 and "|---|---|---|---:|---:|" in output
 
 
 def test_examples_and_show() -> None:
@@ -115,12 +119,12 @@ def test_examples_and_show() -> None:
     [
         (["count", "lesson-cnn", "--set", "Q=1"], "unknown name 'Q' in --set"),
         (["count", "lesson-cnn", "--set", "f"], "--set expects NAME=EXPR"),
-        (["count", "lesson-cnn", "--set", "f=-1"], "Received: filters=-1"),
-        (["count", "lesson-cnn", "--set", "f=2.5"], "Received: filters=5/2"),
+        (["count", "lesson-cnn", "--set", "f=-1"], "Received: f=-1 (as filters)"),
+        (["count", "lesson-cnn", "--set", "f=2.5"], "Received: f=5/2 (as filters)"),
         (["count", "lesson-cnn", "--set", "k=2**10**10"], "exponents must be integer constants"),
         (["count", "lesson-cnn", "--set", "k=__import__('os')"], "unexpected character"),
         (["count", "nope"], "no spec file or built-in example named 'nope'"),
-        (["formula", "lesson-cnn", "--set", "H=0"], "Received: shape[0]=0"),
+        (["formula", "lesson-cnn", "--set", "H=0"], "Received: H=0 (as shape[0])"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
@@ -176,7 +180,49 @@ def test_python_dash_m() -> None:
 
 def test_summary_latex() -> None:
     code, output = run("summary", "lesson-cnn", "--latex")
-    assert code == 0 and output.startswith("\\begin{tabular}{llll}")
-    assert "dense (Dense) & (3,) & $3 H W f + 3$ & $23523$ \\\\" in output
+    assert code == 0 and output.startswith("% Values: H=28, W=28, C=1, f=10, k=3\n\\begin{tabular}{lllll}")
+    # Thousands separated as LaTeX writes them ({,}: no space after the comma); the share in %.
+    assert "dense (Dense) & (3,) & $3 H W f + 3$ & $23{,}523$ & 95.9\\% \\\\" in output
     code, output = run("summary", "lesson-cnn", "--latex", "--markdown")
     assert code == 2 and "choose one" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # The layer refuses its own hyperparameter; the message names the value the user set.
+        (
+            ["count", "resnet-50", "--set", "n3=0"],
+            "layer 43 (layer3.rest): Repeat: expected a whole number of times, 0 or more. "
+            "Received: n3=0, which makes times = n3 - 1 = -1",
+        ),
+        (
+            ["count", "resnet-50", "--set", "w=0"],
+            "layer 1 (conv1): Conv2D: expected a positive integer. Received: w=0 (as filters)",
+        ),
+        (
+            ["count", "lesson-cnn", "--set", "k=0"],
+            "layer 1 (conv2d): Conv2D: expected a positive integer. Received: k=0, which makes "
+            "kernel_size = (k, k)",
+        ),
+    ],
+)
+def test_errors_speak_of_what_the_user_set(args: list[str], message: str) -> None:
+    code, output = run(*args)
+    assert code == 2 and output == f"Error: {message}\n"
+
+
+@pytest.mark.parametrize(
+    "command", ["formula", "summary", "diff", "scaling", "solve", "sweep", "compare", "explain", "plot"]
+)
+def test_every_command_states_the_one_rule_for_values(command: str) -> None:
+    code, output = run(command, "--help")
+    assert code == 0 and " ".join(output.split()).count(" ".join(VALUES_RULE.split())) == 1
+
+
+def test_both_spellings_work_everywhere() -> None:
+    # formula varies every symbol unless --defaults; the others fix them unless --no-defaults.
+    assert run("formula", "lesson-cnn", "--no-defaults") == run("formula", "lesson-cnn")
+    assert run("formula", "lesson-cnn", "--defaults") == (0, "24533\n")
+    code, output = run("diff", "lesson-cnn", "--wrt", "f", "--defaults")
+    assert (code, output) == run("diff", "lesson-cnn", "--wrt", "f")

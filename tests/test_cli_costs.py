@@ -195,11 +195,12 @@ def test_formula_json_and_latex_state_the_cost() -> None:
 def test_summary_shows_the_cost_column_and_its_convention() -> None:
     code, output = run("summary", "lesson-cnn", "--cost", "macs")
     lines = output.splitlines()
-    assert code == 0 and lines[2] == Measure("macs").describe()
-    assert "MACs (formula)" in lines[4] and "C*H*W*f*k**2" in output and "799,680" in output
+    assert code == 0 and lines[2:4] == ["Values: H=28, W=28, C=1, f=10, k=3", Measure("macs").describe()]
+    assert "MACs (formula)" in lines[5] and "C*H*W*f*k**2" in output and "799,680" in output
     assert "Trainable" not in output  # the parameter breakdown belongs to the parameter table
     code, output = run("summary", "lesson-dense", "--cost", "flops", "--markdown")
-    assert output.startswith(FLOPS.describe() + "\n\n| Layer (type) |") and "`15,680`" in output
+    notes = "Values: H=28, W=28, h1=10, h2=10\n\n" + FLOPS.describe() + "\n\n| Layer (type) |"
+    assert output.startswith(notes) and "| 15,680 |" in output
 
 
 def test_summary_json_carries_every_cost_per_layer() -> None:
@@ -258,6 +259,7 @@ def test_solve_a_flop_budget_is_the_largest_width() -> None:
     assert found["value"] == 10**12 // 4_798_080 == 208_416
     code, output = run("solve", "lesson-cnn", "--for", "f", "--budget", "1000", "--cost", "macs")
     # At f = 1: 7,056 + 7,056 + 2,352 MACs.
+    assert code == 1
     assert output.startswith("no value of f fits the budget 1,000: even f = 1 gives 16,464 MACs")
     assert output.splitlines()[-1] == Measure("macs").describe()
 
@@ -289,7 +291,11 @@ def test_compare_flops_of_the_lesson_networks() -> None:
         "share": {"exact": "15/17", "decimal": 15 / 17},  # 1,411,200 / 1,599,360
     }  # fmt: skip
     code, output = run("compare", "lesson-cnn", "lesson-dense", "--cost", "flops")
-    assert output.splitlines()[0] == FLOPS.describe() and "Where the FLOPs sit in lesson-cnn:" in output
+    lines = output.splitlines()
+    # Side by side: the totals in two columns, the ratio as a decimal (the fraction is in --json).
+    assert lines[0] == FLOPS.describe() and lines[1].split() == ["lesson-cnn", "lesson-dense"]
+    assert lines[2].split() == ["FLOPs", "1,599,360", "15,940"]
+    assert "ratio (lesson-cnn / lesson-dense): 100.3" in lines
     # A batch symbol applies to both, and --set gives it to both.
     found = data("compare", "lesson-cnn", "lesson-dense", "--cost", "flops", "--batch", "B", "--set", "B=4")
     assert (found["first"]["total"], found["second"]["total"]) == (4 * 1_599_360, 4 * 15_940)
@@ -346,8 +352,15 @@ CALLS = [
 def test_every_output_states_the_convention(call: list[str]) -> None:
     measure = Measure("training_memory", Convention(dtype="float16", optimizer="momentum"))
     options = ["--cost", "training-memory", "--dtype", "float16", "--optimizer", "momentum"]
-    code, output = run(*call, *options)
+    # (summary wraps its notes at --width: at no limit, the convention is one line as elsewhere.)
+    code, output = run(*call, *options, *(["--width", "0"] if call[0] == "summary" else []))
     assert code == 0 and any(line.endswith(measure.describe()) for line in output.splitlines())
+    if call[0] == "summary":
+        code, output = run(*call, *options, "--width", "60")
+        wrapped = [line for line in output.splitlines() if not line.startswith(("Model", "Input", "Values"))]
+        assert " ".join(wrapped).startswith(measure.describe()) and all(
+            len(line) <= 60 for line in wrapped[:3]
+        )
     found = data(*call, *options)
     assert found["cost"] == "training_memory" and found["convention"] == measure.describe()
     assert data(*call)["cost"] == "params"

@@ -150,7 +150,7 @@ def test_compare() -> None:
 def test_compare_plots_both(tmp_path: Path) -> None:
     path = tmp_path / "both.png"
     code, _ = run(
-        "compare", "lesson-dense", "lesson-cnn", "--plot", str(path), "--x", "H=8:32:8", "--size", "500x400"
+        "compare", "lesson-dense", "lesson-cnn", "-o", str(path), "--x", "H=8:32:8", "--size", "500x400"
     )
     assert code == 0 and png_size(path) == (500, 400)
 
@@ -223,7 +223,7 @@ def test_plot(tmp_path: Path) -> None:
         (["sweep", "lesson-cnn", "--grid", "f=1:3", "--csv", "--json"], "choose one output format"),
         (["sweep", "lesson-cnn", "--grid", "f=1:2", "--no-defaults"], "depends on"),
         (["compare", "lesson-dense", "lesson-cnn", "--set", "Q=1"], "unknown name 'Q' in --set"),
-        (["compare", "lesson-dense", "lesson-cnn", "--plot", "x.png"], "--plot FILE and --x"),
+        (["compare", "lesson-dense", "lesson-cnn", "--plot", "x.png"], "-o/--output FILE and --x"),
         (["plot", "lesson-cnn", "--x", "f=1:4", "-o", "x.png", "--size", "big"], "--size expects"),
     ],
 )

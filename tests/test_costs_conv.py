@@ -86,7 +86,7 @@ FORMULAS = [
     ),
     (
         Conv2D(f, k, strides=s, padding=p, dilation_rate=d, groups=g),
-        (H, W, C),
+        (C, H, W),
         "torch",
         out(H, k, s, d, p) * out(W, k, s, d, p) * f * k**2 * C / g,
         out(H, k, s, d, p) * out(W, k, s, d, p) * f,
@@ -109,7 +109,7 @@ FORMULAS = [
     ),
     (
         ConvTranspose1d(C, f, k, strides=s, padding=p, groups=g, dilation_rate=d, activation="relu"),
-        (L, C),
+        (C, L),
         "torch",
         L * C * k * f / g,
         2 * f * ((L - 1) * s + d * (k - 1) + 1 - 2 * p),
@@ -225,7 +225,7 @@ CASES: list[tuple[str, Layer, tuple, str, Builder, int, list[dict[str, int]]]] =
     (
         "conv2d-torch",
         Conv2D(f, k, strides=s, padding=p, dilation_rate=d, groups=g),
-        (H, W, C),
+        (C, H, W),
         "torch",
         lambda v: nn().Conv2d(
             v["C"], v["f"], v["k"], stride=v["s"], padding=v["p"], dilation=v["d"], groups=v["g"]
@@ -291,7 +291,7 @@ CASES: list[tuple[str, Layer, tuple, str, Builder, int, list[dict[str, int]]]] =
     (
         "conv-transpose2d-torch",
         ConvTranspose2d(C, f, k, strides=s, padding=p, output_padding=q, groups=g, dilation_rate=d),
-        (H, W, C),
+        (C, H, W),
         "torch",
         lambda v: nn().ConvTranspose2d(
             v["C"],
@@ -312,7 +312,7 @@ CASES: list[tuple[str, Layer, tuple, str, Builder, int, list[dict[str, int]]]] =
     (
         "conv-transpose3d-torch",
         ConvTranspose3d(C, f, k, strides=s, use_bias=False),
-        (D, H, W, C),
+        (C, D, H, W),
         "torch",
         lambda v: nn().ConvTranspose3d(v["C"], v["f"], v["k"], stride=v["s"], bias=False),
         0,
@@ -411,7 +411,10 @@ def test_layer_equals_flop_counter(
     model = Sequential(Input(*shape), layer, framework=framework).subs(sizes)
     (row,) = model.rows
     concrete = tuple(int(dim) for dim in row.input_shape)
-    torch_shape = concrete if isinstance(layer, Dense) else channels_first(concrete)  # Linear: last axis
+    # PyTorch's layout already under `torch`; Keras' channels-last input is permuted for the
+    # module (Linear reads the last axis in both).
+    keras_layout = framework == "keras" and not isinstance(layer, Dense)
+    torch_shape = channels_first(concrete) if keras_layout else concrete
     module = builder(sizes)
     for batch in (1, 3):
         flops, per_example = torch_run(module, torch_shape, batch)

@@ -93,6 +93,14 @@ def windows(size: Any, pool: Any, stride: Any, pad: Any = 0) -> sympy.Expr:
     return sympy.floor((size + 2 * pad - pool + stride) / stride)
 
 
+def in_layout(layer: Layer, shapes: list[tuple[Any, ...]], framework: str) -> list[tuple[Any, ...]]:
+    """The channels-last `shapes` in the layout `layer` reads under `framework`: PyTorch's
+    spatial layers take channels first."""
+    if framework == "torch" and layer.spatial_layout:
+        return [(shape[-1], *shape[:-1]) for shape in shapes]
+    return shapes
+
+
 def row_of(layer: Layer, shapes: list[tuple[Any, ...]], framework: str = "keras", **values: Any) -> Row:
     """The one row of a model applying `layer` to inputs of `shapes` (several for a merge)."""
     inputs = [Input(*shape) for shape in shapes]
@@ -212,7 +220,7 @@ TABLE: list[tuple[Layer, list[tuple[Any, ...]], Any]] = [
 def test_formula(layer: Layer, shapes: list[tuple[Any, ...]], expected: Any) -> None:
     # The same under both frameworks (PyTorch has no batch renormalization: Keras only).
     for framework in ("keras",) if getattr(layer, "renorm", False) else FRAMEWORKS:
-        row = row_of(layer, shapes, framework)
+        row = row_of(layer, in_layout(layer, shapes, framework), framework)
         assert row.macs == 0
         assert sympy.expand(row.extra_flops - expected) == 0, (framework, row.extra_flops)
 
@@ -367,7 +375,7 @@ def test_torch(
     from torch.utils.flop_counter import FlopCounterMode
 
     for values in sizes:
-        row = row_of(layer, shapes, "torch", **values)
+        row = row_of(layer, in_layout(layer, shapes, "torch"), "torch", **values)
         assert row.macs == 0
         module = make(values)
         if isinstance(module, th.nn.Module):

@@ -428,4 +428,26 @@ def test_notebook_reprs() -> None:
     shown, _ = shell.display_formatter.format(model)
     html = shown["text/html"]
     assert html.startswith("<table>") and "conv2d_1 (Conv2D)" in html and "</table>" in html
+    assert "Input shape: (H, W, C)" in html  # the symbols as written, never lowercased
     assert shown["text/latex"] == "$\\displaystyle N = C f k^{2} + 3 H W f + f^{2} k^{2} + 2 f + 3$"
+
+
+def test_a_repeated_block_is_explained_layer_by_layer() -> None:
+    from symcount import build
+    from symcount.render import explanation_rows
+
+    report = explain(build("resnet-50"))
+    block = next(layer for layer in report.layers if layer.name == "layer1.rest")
+    # n1 - 1 = 2 copies of a bottleneck of 10 layers, each explained once, adding up to the block.
+    assert [layer.name for layer in block.inner][:3] == ["conv1", "bn1", "relu1"] and len(block.inner) == 10
+    assert (
+        sum(times * layer.value for times, layer in zip(block.copies, block.inner)) == block.value == 140_800
+    )
+    assert block.words == "2 x (16,384 + 128 + 0 + 36,864 + 128 + 0 + 16,384 + 512 + 0 + 0) = 140,800"
+    rows = explanation_rows(report)
+    assert ["17.1", "  conv1 (Conv2d)", "64 kernels x 1x1 x 256 channels = 16,384"] in rows
+    assert max(len(words) for _, _, words in rows) < 250  # no 820-character line
+    from symcount.render import explanation_data
+
+    (data,) = [layer for layer in explanation_data(report)["layers"] if layer["name"] == "layer1.rest"]
+    assert sum(inner["copies"] * inner["value"] for inner in data["inner"]) == data["value"] == 140_800

@@ -31,7 +31,7 @@ from symcount.layers import (
     SeparableConv2D,
 )
 from symcount.spec import parse_spec
-from tests.frameworks import keras, keras_counts, symcount_counts, torch, torch_counts
+from tests.frameworks import channels_first, keras, keras_counts, symcount_counts, torch, torch_counts
 
 C, D, H, W, L, f, k, j, s, t, d, g, m, p, q = symbols("C D H W L f k j s t d g m p q")
 
@@ -96,23 +96,24 @@ FORMULAS = [
     ),
 ]
 
-# Rows only PyTorch builds (Keras refuses groups on transposed convs, and strides with dilation).
+# Rows only PyTorch builds (Keras refuses groups on transposed convs, and strides with dilation),
+# in PyTorch's layout: channels first.
 TORCH_FORMULAS = [
     # PyTorch's spelling, padding 0 by default: (n-1)*s + k per axis, even when k < s.
-    (ConvTranspose2d(C, f, k, strides=s), (H, W, C), C * f * k**2 + f, (s * (H - 1) + k, s * (W - 1) + k, f)),
+    (ConvTranspose2d(C, f, k, strides=s), (C, H, W), C * f * k**2 + f, (f, s * (H - 1) + k, s * (W - 1) + k)),
     # PyTorch's rule: (n-1)*s - 2p + d*(k-1) + q + 1; groups split the C inputs: C * (f/g) * k**3.
     (
         Conv3DTranspose(f, k, strides=s, padding=p, output_padding=q, groups=g),
-        (D, H, W, C),
+        (C, D, H, W),
         C * f * k**3 / g + f,
-        (*((n - 1) * s - 2 * p + k + q for n in (D, H, W)), f),
+        (f, *((n - 1) * s - 2 * p + k + q for n in (D, H, W))),
     ),
     # floor((L + 2p - d*(k-1) - 1)/s) + 1 windows: strides and dilation together.
     (
         Conv1D(f, k, strides=s, dilation_rate=d, padding=[p]),
-        (L, C),
+        (C, L),
         C * f * k + f,
-        (sympy.floor((L + 2 * p - d * (k - 1) - 1) / s) + 1, f),
+        (f, sympy.floor((L + 2 * p - d * (k - 1) - 1) / s) + 1),
     ),
 ]
 
@@ -321,10 +322,6 @@ def numbers_tuple(value: Any) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, tuple) else (value,)
 
 
-def channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
-    return (*shape[1:], shape[0])
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 @pytest.mark.parametrize("c", CASES)
 def test_oracles(c: Case) -> None:
@@ -341,14 +338,13 @@ def test_oracles(c: Case) -> None:
             got = symcount_counts([layer], shape, "keras", **values)
             assert got == {**expected, "buffers": 0}, sizes
         if c.in_torch:
+            # The same layer under PyTorch's layout, channels first, against the module itself.
             t = torch()
             module = torch_module(c.cls, a, numeric_shape[-1])
-            example = t.zeros(1, numeric_shape[-1], *numeric_shape[:-1]) if c.in_torch == "shape" else None
+            example = t.zeros(1, *channels_first(numeric_shape)) if c.in_torch == "shape" else None
             expected = torch_counts(module, example)
-            got = symcount_counts([layer], shape, "torch", **values)
-            if c.in_torch == "shape":
-                expected["output_shape"] = channels_last(expected["output_shape"])
-            else:
+            got = symcount_counts([layer], channels_first(shape), "torch", **values)
+            if c.in_torch != "shape":
                 del got["output_shape"]
             assert got == expected, sizes
 
@@ -401,7 +397,7 @@ BAD = [
     (lambda: Sequential(Input(9, 9, 1), Conv2D(2, 3, strides=2, dilation_rate=2)), SpecError, "dilation_rate=(2, 2)"),
     (lambda: Sequential(Input(5, 5, 4), Conv2DTranspose(2, 3, groups=2)), SpecError, "groups=2"),
     (lambda: Conv2DTranspose(4, 3, groups=3), SpecError, "filters=4, groups=3"),
-    (lambda: Sequential(Input(5, 5, 4), Conv2DTranspose(6, 3, groups=3), framework="torch"), ShapeError, "input channels=4, groups=3"),
+    (lambda: Sequential(Input(4, 5, 5), Conv2DTranspose(6, 3, groups=3), framework="torch"), ShapeError, "input channels=4, groups=3"),
     (lambda: Sequential(Input(5, 1), Conv1DTranspose(2, 3, dilation_rate=2, output_padding=1)), SpecError, "output_padding=(1,), strides=(1,)"),
 ]  # fmt: skip
 
@@ -417,11 +413,11 @@ def test_bad_input(make: Any, error: type[SymcountError], fragment: str) -> None
 def test_torch_takes_what_keras_refuses() -> None:
     # Strides with dilation, and output_padding below the dilation but not the stride.
     model = Sequential(
-        Input(5, 1), Conv1DTranspose(2, 3, dilation_rate=2, output_padding=1), framework="torch"
+        Input(1, 5), Conv1DTranspose(2, 3, dilation_rate=2, output_padding=1), framework="torch"
     )
-    assert model.output_shape == (5 - 1 + 2 * 2 + 1 + 1, 2)
-    model = Sequential(Input(9, 9, 1), Conv2D(2, 3, strides=2, dilation_rate=2), framework="torch")
-    assert model.output_shape == (3, 3, 2)
+    assert model.output_shape == (2, 5 - 1 + 2 * 2 + 1 + 1)
+    model = Sequential(Input(1, 9, 9), Conv2D(2, 3, strides=2, dilation_rate=2), framework="torch")
+    assert model.output_shape == (2, 3, 3)
 
 
 def test_kernel_too_large_is_found_after_substitution() -> None:
@@ -469,7 +465,7 @@ def test_torch_spec() -> None:
     spec = parse_spec(
         {
             "framework": "torch",
-            "input": ["H", "W", "C"],
+            "input": ["C", "H", "W"],
             "values": {"H": 6, "W": 5, "C": 4},
             "layers": [
                 {"conv2d": {"in_channels": "C", "out_channels": 6, "kernel_size": 3, "stride": 2,
@@ -495,7 +491,7 @@ def test_torch_spec() -> None:
         torch().zeros(1, 4, 6, 5),
     )
     assert model.counts() == {key: oracle[key] for key in ("total", "trainable", "non_trainable", "buffers")}
-    assert model.output_shape == channels_last(oracle["output_shape"])
+    assert model.output_shape == oracle["output_shape"]
     # Keras refuses the same layers: strides with dilation (and groups on a transposed conv)...
     with pytest.raises(SpecError, match=r"layer 1 \(conv2d\).*dilation_rate=\(2, 2\)"):
         Sequential(Input(6, 5, 4), *symbolic.layers_, framework="keras")

@@ -45,15 +45,16 @@ FORMULAS = [
     # one-element num_batches_tracked are buffers.
     (BatchNormalization(), (H, W, C), "torch", 2 * C, 0, 2 * C + 1, (H, W, C)),
     (BatchNormalization(trainable=False), (C,), "torch", 0, 2 * C, 2 * C + 1, (C,)),
-    (BatchNorm2d(), (H, W, C), "torch", 2 * C, 0, 2 * C + 1, (H, W, C)),
+    # PyTorch's own layers read PyTorch's layout: channels first.
+    (BatchNorm2d(), (C, H, W), "torch", 2 * C, 0, 2 * C + 1, (C, H, W)),
     (BatchNorm1d(C), (C,), "torch", 2 * C, 0, 2 * C + 1, (C,)),
-    (BatchNorm1d(), (L, C), "torch", 2 * C, 0, 2 * C + 1, (L, C)),
-    (BatchNorm3d(), (D, H, W, C), "torch", 2 * C, 0, 2 * C + 1, (D, H, W, C)),
+    (BatchNorm1d(), (C, L), "torch", 2 * C, 0, 2 * C + 1, (C, L)),
+    (BatchNorm3d(), (C, D, H, W), "torch", 2 * C, 0, 2 * C + 1, (C, D, H, W)),
     # affine=False: no weight, no bias; bias=False: the weight alone.
-    (BatchNorm2d(affine=False), (H, W, C), "torch", 0, 0, 2 * C + 1, (H, W, C)),
-    (BatchNorm2d(bias=False), (H, W, C), "torch", C, 0, 2 * C + 1, (H, W, C)),
+    (BatchNorm2d(affine=False), (C, H, W), "torch", 0, 0, 2 * C + 1, (C, H, W)),
+    (BatchNorm2d(bias=False), (C, H, W), "torch", C, 0, 2 * C + 1, (C, H, W)),
     # track_running_stats=False: no buffers at all (batch statistics even at inference).
-    (BatchNorm2d(track_running_stats=False), (H, W, C), "torch", 2 * C, 0, 0, (H, W, C)),
+    (BatchNorm2d(track_running_stats=False), (C, H, W), "torch", 2 * C, 0, 0, (C, H, W)),
     # The same PyTorch layer counted as Keras would: its statistics are non-trainable weights.
     (BatchNorm2d(), (H, W, C), "keras", 2 * C, 2 * C, 0, (H, W, C)),
     # LayerNormalization: gamma and beta shaped like the normalized axes.
@@ -73,9 +74,9 @@ FORMULAS = [
     (GroupNormalization(g), (H, W, C), "keras", 2 * C, 0, 0, (H, W, C)),
     (GroupNormalization(-1, scale=False), (L, C), "keras", C, 0, 0, (L, C)),
     (GroupNormalization(g, axis=1), (L, C), "torch", 2 * L, 0, 0, (L, C)),
-    (GroupNorm(g), (H, W, C), "torch", 2 * C, 0, 0, (H, W, C)),
+    (GroupNorm(g), (C, H, W), "torch", 2 * C, 0, 0, (C, H, W)),
     (GroupNorm(g, affine=False), (C,), "torch", 0, 0, 0, (C,)),
-    (GroupNorm(g, bias=False), (L, C), "torch", C, 0, 0, (L, C)),
+    (GroupNorm(g, bias=False), (C, L), "torch", C, 0, 0, (C, L)),
     # UnitNormalization divides by a norm: nothing is learned.
     (UnitNormalization(), (T, d), "keras", 0, 0, 0, (T, d)),
     (UnitNormalization(axis=[1, 2]), (T, d), "torch", 0, 0, 0, (T, d)),
@@ -297,9 +298,16 @@ def test_torch_agrees(layer: Any, make: Callable[[Any, dict], Any], shape: tuple
         # A batch of 2: PyTorch needs more than one value per channel for batch statistics.
         example = t.zeros(2, *(channels_first(ours) if permute else ours))
         expected = torch_counts(make(t, values), example)
-        if permute:
+        if permute and type(layer).torch_only:
+            # PyTorch's own layers take PyTorch's layout: the very input the module took.
+            ours_shape = channels_first(shape)
+        elif permute:
+            # Keras' layers keep Keras' `axis` (the last by default) under either target.
+            ours_shape = shape
             expected["output_shape"] = channels_last(expected["output_shape"])
-        assert symcount_counts([layer], shape, "torch", **values) == expected, values
+        else:
+            ours_shape = shape
+        assert symcount_counts([layer], ours_shape, "torch", **values) == expected, values
 
 
 @pytest.mark.parametrize(
@@ -338,14 +346,14 @@ def test_bad_options(
         (BatchNormalization(axis=-3), (L, C), "keras", ("axis=-3",)),
         (BatchNorm2d(), (L, C), "torch", ("BatchNorm2d", "(L, C)")),
         (BatchNorm1d(), (H, W, C), "torch", ("BatchNorm1d", "(H, W, C)")),
-        (BatchNorm3d(5), (D, H, W, 4), "torch", ("4 channels", "5")),
+        (BatchNorm3d(5), (4, D, H, W), "torch", ("4 channels", "5")),
         (LayerNormalization(axis=[1, -1]), (d,), "keras", ("distinct", "axis=(1, -1)")),
         (LayerNormalization(axis=[1, 3]), (T, d), "keras", ("axis 3",)),
         (LayerNorm([4, 5]), (H, 3, 5), "torch", ("normalized_shape=(4, 5)", "(3, 5)")),
         (LayerNorm([T, d]), (d,), "torch", ("LayerNorm", "at least 2 axes")),
         (GroupNormalization(4), (H, W, 6), "keras", ("groups=4", "channels=6")),
         (GroupNormalization(32), (L, 8), "keras", ("groups=32",)),
-        (GroupNorm(3), (H, W, 8), "torch", ("num_groups=3", "channels=8")),
+        (GroupNorm(3), (8, H, W), "torch", ("num_groups=3", "channels=8")),
         (UnitNormalization(axis=3), (d,), "keras", ("axis=3",)),
     ],
 )
@@ -409,18 +417,19 @@ def test_torch_spec_round_trip() -> None:
     spec = parse_spec(
         {
             "framework": "torch",
-            "input": ["H", "W", "C"],
+            "input": ["C", "H", "W"],
             "layers": [
                 {"batch_norm2d": "C"},
                 {"batch_norm2d": {"num_features": "C", "affine": False, "track_running_stats": False}},
                 {"group_norm": ["g", "C"]},
-                {"layer_norm": {"normalized_shape": ["W", "C"], "bias": False}},
-                {"batch_normalization": {"center": False}},
+                {"layer_norm": {"normalized_shape": ["H", "W"], "bias": False}},
+                # Keras' layer keeps Keras' `axis`: 1 is the first axis after the batch, here C.
+                {"batch_normalization": {"center": False, "axis": 1}},
             ],
         }
     )
     model = spec.model()
-    assert model.params == 2 * C + 0 + 2 * C + W * C + C
+    assert model.params == 2 * C + 0 + 2 * C + H * W + C
     assert model.buffers == (2 * C + 1) + 0 + 0 + 0 + (2 * C + 1)
     # As in PyTorch, GroupNorm(4, 6) is refused when it is made, before it sees an input.
     with raises(SpecError, "num_groups=4", "layer 3"):

@@ -192,11 +192,11 @@ def test_explicit_padding_equals_torch(
 ) -> None:
     layer = WINDOWED[mode, rank](k, strides=s, padding=z)
     values = {"k": kernel, "s": stride, "z": padding} | {f"n{i + 1}": v for i, v in enumerate(sizes)}
-    ours = symcount_counts([layer], (*N[:rank], C), framework="torch", C=3, **values)
+    # Under PyTorch's layout the input is (C, *spatial), as the module reads it.
+    ours = symcount_counts([layer], (C, *N[:rank]), framework="torch", C=3, **values)
     module = torch_pool(mode, rank, (kernel,) * rank, (stride,) * rank, padding, sizes)
     theirs = torch_counts(module, channels_first(sizes, 3))
-    out = theirs.pop("output_shape")
-    assert ours.pop("output_shape") == (*out[1:], out[0])
+    assert ours.pop("output_shape") == theirs.pop("output_shape")
     assert ours == theirs == NO_WEIGHTS
 
 
@@ -216,6 +216,9 @@ def test_global_pooling_equals_keras_and_torch(mode: str, rank: int, keepdims: b
         assert ours == {**keras_counts([keras_layer(keepdims=keepdims)], (*sizes, 4)), "buffers": 0}
         out = torch_counts(module, channels_first(sizes, 4))["output_shape"]
         assert ours["output_shape"] == (*out[1:], out[0])
+        # Under PyTorch's layout, the very shapes the module takes and gives.
+        in_torch = symcount_counts([layer], (C, *N[:rank]), "torch", C=4, **values)
+        assert in_torch["output_shape"] == out
 
 
 # ---- bad input ------------------------------------------------------------------------------------
@@ -313,7 +316,7 @@ def test_torch_spec_round_trip() -> None:
     spec = parse_spec(
         {
             "framework": "torch",
-            "input": ["H", "W", "C"],
+            "input": ["C", "H", "W"],
             "layers": [
                 {"max_pool2d": {"kernel_size": 3, "stride": 2, "padding": 1}},
                 {"avg_pool2d": {"kernel_size": 2}},  # stride defaults to the kernel size
@@ -322,10 +325,12 @@ def test_torch_spec_round_trip() -> None:
     )
     model = spec.model()
     assert model.framework == "torch"
-    assert [row.kind for row in model.rows] == ["MaxPooling2D", "AveragePooling2D"]
+    # Rows are named as PyTorch names its classes; the layers are symcount's.
+    assert [row.kind for row in model.rows] == ["MaxPool2d", "AvgPool2d"]
+    assert [type(row.layer).__name__ for row in model.rows] == ["MaxPooling2D", "AveragePooling2D"]
     assert model.rows[1].layer.strides == (2, 2)
     nn = torch().nn
     net = nn.Sequential(nn.MaxPool2d(3, 2, padding=1), nn.AvgPool2d(2))
     for h, w in [(7, 8), (4, 4), (32, 17)]:
         out = torch_counts(net, channels_first((h, w), 3))["output_shape"]
-        assert model.subs(H=h, W=w, C=3).output_shape == (*out[1:], out[0])
+        assert model.subs(H=h, W=w, C=3).output_shape == out

@@ -121,6 +121,15 @@ def values_for(sizes: tuple) -> dict[str, int]:
     return {f"n{i + 1}": v for i, v in enumerate(sizes)}
 
 
+def check_torch(layer: Any, module: Any, sizes: tuple, channels: int, **values: Any) -> None:
+    """Under PyTorch's layout, symcount's counts and output shape are the module's own, on the
+    very channels-first input the module takes."""
+    expected = torch_counts(module, torch().zeros((1, channels, *sizes)))
+    shape = (C, *N[: len(sizes)])
+    got = symcount_counts([layer], shape, "torch", C=channels, **values_for(sizes), **values)
+    assert got == expected, sizes
+
+
 def torch_shape(module: Any, sizes: tuple, channels: int) -> tuple:
     """A forward pass on a zero channels-first tensor, its shape given back channels-last."""
     counts = torch_counts(module, torch().zeros((1, channels, *sizes)))
@@ -150,6 +159,7 @@ def test_flatten_equals_keras_and_torch(rank: int) -> None:
     for sizes in SIZES[rank]:
         ours = check_keras(Flatten(), keras().layers.Flatten(), sizes)
         assert ours["output_shape"] == torch_shape(nn.Flatten(), sizes, 3)
+        check_torch(Flatten(), nn.Flatten(), sizes, 3)
 
 
 RESHAPES = [
@@ -212,6 +222,7 @@ def test_upsampling_equals_keras_and_torch(
         keras_layer = keras_cls(factors[0] if rank == 1 else factors, **options)
         ours = check_keras(layer, keras_layer, sizes, **dict(zip(factor_names, factors)))
         assert ours["output_shape"] == torch_shape(module, sizes, 3)
+        check_torch(layer, module, sizes, 3, **dict(zip(factor_names, factors)))
 
 
 @pytest.mark.frameworks
@@ -220,6 +231,7 @@ def test_upsampling_to_an_output_size_equals_torch() -> None:
     for sizes, out in [((1, 1), (4, 5)), ((7, 3), (2, 9))]:
         ours = symcount_counts([layer], (*N[:2], C), C=2, a=out[0], b=out[1], **values_for(sizes))
         assert ours["output_shape"] == torch_shape(torch().nn.Upsample(size=out), sizes, 2)
+        check_torch(layer, torch().nn.Upsample(size=out), sizes, 2, a=out[0], b=out[1])
 
 
 PADDINGS = [
@@ -271,7 +283,7 @@ def test_zero_padding_equals_keras_and_torch(rank: int, symbolic: Any, numeric: 
         keras_layer = getattr(keras().layers, f"ZeroPadding{rank}D")(numeric)
         ours = check_keras(layer, keras_layer, sizes, **values)
         assert ours["output_shape"] == torch_shape(module, sizes, 3)
-        assert symcount_counts([torch_spelled], (*sizes, 3), framework="torch") == ours
+        check_torch(torch_spelled, module, sizes, 3)
 
 
 CROPPINGS = [
@@ -307,6 +319,7 @@ def test_cropping_equals_keras_and_torch(rank: int, symbolic: Any, numeric: Any)
         keras_layer = getattr(keras().layers, f"Cropping{rank}D")(numeric)
         ours = check_keras(layer, keras_layer, sizes, **values)
         assert ours["output_shape"] == torch_shape(module, sizes, 3)
+        check_torch(layer, module, sizes, 3, **values)
 
 
 @pytest.mark.frameworks
@@ -517,7 +530,7 @@ def test_torch_spec_round_trip() -> None:
     spec = parse_spec(
         {
             "framework": "torch",
-            "input": ["H", "W", "C"],
+            "input": ["C", "H", "W"],
             "layers": [
                 {"zero_pad2d": {"padding": [1, 2, 3, 4]}},  # left, right, top, bottom
                 {"upsample": {"scale_factor": 2, "mode": "bilinear"}},
@@ -531,17 +544,9 @@ def test_torch_spec_round_trip() -> None:
     )
     model = spec.model()
     kinds = [row.kind for row in model.rows]
-    assert kinds == [
-        "ZeroPadding2D",
-        "UpSampling2D",
-        "SpatialDropout2D",
-        "UpSampling2D",
-        "AlphaDropout",
-        "Dropout",
-        "Flatten",
-    ]
-    assert model.rows[0].output_shape == (H + 7, W + 3, C)
-    assert model.rows[1].output_shape == (2 * H + 14, 2 * W + 6, C)
+    assert kinds == ["ZeroPad2d", "Upsample", "Dropout2d", "Upsample", "AlphaDropout", "Dropout", "Flatten"]
+    assert model.rows[0].output_shape == (C, H + 7, W + 3)
+    assert model.rows[1].output_shape == (C, 2 * H + 14, 2 * W + 6)
     assert model.output_shape == (30 * C,)
     nn = torch().nn
     net = nn.Sequential(
@@ -554,7 +559,7 @@ def test_torch_spec_round_trip() -> None:
         nn.Flatten(),
     )
     for h, w in [(1, 1), (4, 7)]:
-        assert model.subs(H=h, W=w, C=2).rows[1].output_shape == (2 * h + 14, 2 * w + 6, 2)
+        assert model.subs(H=h, W=w, C=2).rows[1].output_shape == (2, 2 * h + 14, 2 * w + 6)
         assert torch_counts(net, torch().zeros(1, 2, h, w)) == {**NO_WEIGHTS, "output_shape": (60,)}
         assert model.subs(H=h, W=w, C=2).counts() == NO_WEIGHTS
 

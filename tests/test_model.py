@@ -14,6 +14,7 @@ from symcount import (
     ShapeError,
     SpecError,
     SymcountError,
+    load_spec,
     symbols,
 )
 from symcount.algebra import formula
@@ -112,10 +113,11 @@ def test_kernel_larger_than_the_image_names_the_layer() -> None:
 
 def test_bad_values_name_the_layer_and_argument() -> None:
     with pytest.raises(
-        SymcountError, match=r"layer 1 \(dense\): Dense: expected a positive integer. Received: units=-3"
+        SymcountError,
+        match=r"layer 1 \(dense\): Dense: expected a positive integer. Received: h1=-3 \(as units\)$",
     ):
         lesson_dense().subs(h1=-3)
-    with pytest.raises(SymcountError, match="units=5/2"):
+    with pytest.raises(SymcountError, match=r"h1=5/2 \(as units\)"):
         lesson_dense().subs(h1="5/2")
 
 
@@ -131,3 +133,53 @@ def test_building_is_linear_in_depth() -> None:
     widths = symbols(" ".join(f"h{i}" for i in range(400)))
     model = Sequential(Input(widths[0]), *(Dense(w) for w in widths[1:]))
     assert len(model.params.args) == 2 * 399
+
+
+# The Python API has the command line's power: every cost, the formula's forms, the summary.
+
+
+def test_every_cost_is_a_method_or_attribute() -> None:
+    from symcount.costs import COSTS, Convention, Measure
+
+    model = load_spec("lesson-cnn").model()
+    # Each attribute is the registry's own total, the one the CLI prints.
+    assert model.macs == Measure("macs").total(model) and model.flops == 2 * model.macs
+    assert model.training_flops == 3 * model.flops
+    assert model.activations == Measure("activations").total(model)
+    # float16: 2 bytes a number; Adam keeps a gradient and 2 states per trainable parameter.
+    assert model.memory(dtype="float16") == 2 * model.params
+    assert sympy.expand(model.memory(optimizer="adam") - 4 * (model.params + 3 * model.trainable)) == 0
+    assert model.kv_cache() == 0
+    for name in COSTS:
+        expected = Measure(name, Convention("bfloat16", "sgd", True)).total(model)
+        assert model.cost(name, dtype="bfloat16", optimizer="sgd", extras=True) == expected
+    assert model.cost("params", H=28, W=28, C=1, f=10, k=3) == 24_533
+
+
+def test_formula_forms() -> None:
+    model = load_spec("lesson-cnn").model()
+    assert model.formula() == sympy.expand(model.params)
+    n, h = symbols("n h")
+    stack = Sequential(Input(n), Dense(h), Dense(h))  # n*h + h + h**2 + h = h*(h + n + 2)
+    assert stack.formula(form="factor") == h * (h + n + 2) and stack.formula() == h**2 + h * n + 2 * h
+    assert sympy.expand(model.formula(cost="flops") - model.flops) == 0
+
+
+def test_summary_object_prints_and_renders() -> None:
+    import symcount
+
+    model = load_spec("lesson-cnn").model()
+    values = {"H": 28, "W": 28, "C": 1, "f": 10, "k": 3}
+    table = model.summary(values, cost=["params", "flops"], width=80)
+    text = str(table)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert text.splitlines()[2] == "Values: H=28, W=28, C=1, f=10, k=3"
+    assert table.table.header[3:5] == ("Params", "FLOPs")
+    assert [cells[-1] for cells in table.table.body] == ["0.4%", "3.7%", "0.0%", "95.9%"]
+    page = table._repr_html_()
+    # Formulas as math for MathJax/KaTeX, numbers with separators, the share column.
+    assert "$3 H W f + 3$" in page and "23,523" in page and "95.9%" in page
+    assert "Input shape: (H, W, C)" in page
+    assert table.markdown().startswith("Values: H=28") and "{,}" in table.latex()
+    assert table.data()["value_totals"]["total"] == 24_533
+    assert str(symcount.summary(model, values)) == str(model.summary(values))

@@ -120,7 +120,9 @@ expressions = st.recursive(st.one_of(names, integers), _combine, max_leaves=8)
 def test_round_trips_through_sympy_printing(expr: sympy.Expr) -> None:
     text = str(expr)
     if len(text) <= MAX_LENGTH:
-        assert parse_expression(text) == expr
+        # sympy now and then leaves a part unevaluated (hypothesis found Max(a, Min(2, 3))); the
+        # parser always evaluates, so compare with the evaluated form too.
+        assert parse_expression(text) in (expr, expr.doit())
 
 
 @given(st.text(max_size=40))

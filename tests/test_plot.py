@@ -41,10 +41,8 @@ def test_total_against_a_symbol(tmp_path: Path) -> None:
 def test_stacked_layers_add_up_to_the_count(tmp_path: Path) -> None:
     model, values = lesson("lesson-dense")
     path = tmp_path / "layers.png"
-    data = plot_counts(
-        model, ("h1", [4, 16, 64]), values, y="per-layer", log=True, path=path, size=(333, 257)
-    )
-    assert png_size(path) == (333, 257) and data.stacked
+    data = plot_counts(model, ("h1", [4, 16, 64]), values, y="per-layer", path=path, size=(333, 257))
+    assert png_size(path) == (333, 257) and data.stacked and data.other == ()
     assert list(data.series) == ["flatten", "dense", "dense_1", "dense_2"]
     for i, x in enumerate(data.x):
         point = {**values, "h1": x}
@@ -71,3 +69,55 @@ def test_plot_refusals(tmp_path: Path) -> None:
         plot_counts(model, "f=1:4", values, y="stacked")
     with pytest.raises(SymcountError, match="between 50 and 10000"):
         plot_counts(model, "f=1:4", values, size=(10, 10))
+
+
+# The first bytes each format starts with: the file is what its extension says.
+SIGNATURES = {
+    ".png": b"\x89PNG",
+    ".svg": b"<?xml",
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".JPEG": b"\xff\xd8\xff",
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(SIGNATURES))
+def test_the_extension_chooses_the_format(tmp_path: Path, suffix: str) -> None:
+    model, values = lesson("lesson-dense")
+    path = tmp_path / f"plot{suffix}"
+    plot_counts(model, "h1=1:9:4", values, path=path, size=(200, 150))
+    assert path.read_bytes().startswith(SIGNATURES[suffix])
+
+
+def test_an_unknown_extension_is_refused_before_drawing(tmp_path: Path) -> None:
+    model, values = lesson("lesson-dense")
+    path = tmp_path / "plot.bmp"
+    with pytest.raises(SymcountError, match=r"\.png, \.svg, \.pdf, \.jpg.*plot\.bmp.*\(\.bmp\)"):
+        plot_counts(model, "h1=1:9:4", values, path=path)
+    with pytest.raises(SymcountError, match=r"\(\.gif\)"):
+        plot_models([("a", model, values)], "h1=1:9:4", path=tmp_path / "both.gif")
+    assert not path.exists()
+
+
+def test_log_axes_draw_lines_not_stacked_areas(tmp_path: Path) -> None:
+    model, values = lesson("lesson-dense")
+    data = plot_counts(model, ("h1", [4, 16, 64]), values, y="per-layer", log=True, path=tmp_path / "log.png")
+    assert not data.stacked and list(data.series) == ["flatten", "dense", "dense_1", "dense_2"]
+
+
+def test_big_models_show_their_largest_layers_and_the_rest_as_other(tmp_path: Path) -> None:
+    spec = load_spec("resnet-50")
+    model = spec.model()
+    values = {k: v for k, v in spec.values_for(model, {}).items() if k != "w"}
+    data = plot_counts(model, ("w", [16, 64]), values, y="per-layer", path=tmp_path / "r.png", default=64)
+    assert list(data.series)[-1] == "other" and len(data.series) == 9
+    assert len(data.other) == len(model.rows) - 8
+    for i, x in enumerate(data.x):
+        # The 8 kept are the largest, and with "other" they still add up to the count.
+        counts = {row.name: int(row.params) for row in model.subs({**values, "w": x}).rows}
+        assert sum(series[i] for series in data.series.values()) == sum(counts.values())
+        if x == max(data.x):  # the 8 kept are the largest where the layers are largest
+            kept = [name for name in data.series if name != "other"]
+            assert min(counts[name] for name in kept) >= max(counts[name] for name in data.other)
+    # The spec's point is marked, and the held values are listed.
+    assert data.default == 64 and ("K", "1000") in data.held and all(name != "w" for name, _ in data.held)

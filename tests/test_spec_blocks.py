@@ -82,7 +82,8 @@ def test_nested_blocks_pass_arguments_down() -> None:
         ([{"block": "stag", "with": {"w": 8}}], "no block named 'stag' (did you mean 'stage'?)"),
         ([{"repeat": {"times": 2, "layers": [{"dense": 3}], "with": {"w": 8}}}], "`layers` take none"),
         ([{"repeat": {"times": 2, "block": "stage", "width": 8}}], "repeat has no option 'width'"),
-        ([{"block": "stage", "with": {"w": 0}}], "expected a positive integer. Received: filters=0"),
+        # The argument the user gave, not what the layer made of it.
+        ([{"block": "stage", "with": {"w": 0}}], "expected a positive integer. Received: w=0 (as filters)"),
         (
             [{"block": "stage", "with": {"w": 8}, "times": 2}],
             "block takes only `with` and `name` and `trainable`",

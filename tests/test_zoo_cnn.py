@@ -149,10 +149,16 @@ def vgg_twin(
 def test_vgg_equals_torch(overrides: dict[str, int], published: int | None) -> None:
     values = sizes("vgg-16", overrides)
     model = build("vgg-16", overrides)
+    stages: list[tuple[int, ...]] = []  # each stage's output, batch excluded: (C, H, W)
     with torch().device("meta"):
         twin = vgg_twin(**values)
+        for stage in twin.features:
+            stage.register_forward_hook(lambda m, i, o: stages.append(tuple(o.shape[1:])))
         output = twin(torch().empty(1, values["C"], values["H"], values["W"]))
     assert (model.count(), 0) == torch_parts([twin])
+    # The spec reads PyTorch's layout: each stage's pooled map is the twin's, channels first.
+    pooled = {row.name: tuple(int(d) for d in row.output_shape) for row in model.rows}
+    assert [pooled[f"pool{stage}"] for stage in range(1, 6)] == stages
     if published is not None:
         assert model.count() == published
     assert tuple(output.shape[1:]) == tuple(int(d) for d in model.output_shape)
@@ -262,8 +268,12 @@ def test_resnet_equals_torch(name: str, overrides: dict[str, int], published: in
     values = sizes(name, overrides)
     model = build(name, overrides)
     stage_depths = [values[f"n{stage}"] for stage in range(1, 5)]
+    seen: dict[str, tuple[int, ...]] = {}  # each module's output shape, batch excluded
     with torch().device("meta"):
         twin = resnet_twin(name == "resnet-50", stage_depths, values["w"], values["K"], values["C"])
+        for path, module in twin.named_modules():
+            # (A hook that returns something replaces the output: this one returns None.)
+            module.register_forward_hook(lambda m, i, o, path=path: seen.update({path: tuple(o.shape[1:])}))
         output = twin.eval()(torch().empty(1, values["C"], values["H"], values["W"]))
     counts = model.counts()
     assert (counts["total"], counts["buffers"]) == torch_parts([twin])
@@ -283,6 +293,9 @@ def test_resnet_equals_torch(name: str, overrides: dict[str, int], published: in
                 assert row.params == 0 and row.buffers == 0, row.name
                 continue
         assert (int(row.params), int(row.buffers)) == torch_parts(modules), row.name
+        # The spec is in PyTorch's layout: each layer's (C, H, W) is its module's, channels first.
+        if row.name in seen and row.params:
+            assert tuple(int(d) for d in row.output_shape) == seen[row.name], row.name
     for stage in range(1, 5):
         assert spec_parts(model, f"layer{stage}") == torch_parts([twin.get_submodule(f"layer{stage}")])
 

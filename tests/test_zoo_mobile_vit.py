@@ -234,10 +234,18 @@ def test_mobilenet_v2_stages_equal_the_twins_submodules() -> None:
 def test_mobilenet_v2_runs_to_the_classes() -> None:
     t = torch()
     twin = mobilenet_v2_twin(width=0.5, classes=7, meta=False)
+    seen: list[tuple[int, ...]] = []  # each of the 19 features' outputs, batch excluded
+    for feature in twin.features:
+        feature.register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape[1:])))
     counts = torch_counts(twin, t.zeros(1, 3, 64, 64))
     model = mobilenet(a=50, K=7, H=64, W=64)
     assert counts["output_shape"] == model.output_shape == (7,)
     assert model.count() == counts["total"]
+    # The spec reads PyTorch's (C, H, W): the stem, the last block and the head convolution give
+    # the maps the module's features 0, 17 and 18 give.
+    rows = {row.name: tuple(int(d) for d in row.output_shape) for row in model.rows}
+    assert [rows["stem_bn"], rows["stage7_project_bn"], rows["head_bn"]] == [seen[0], seen[17], seen[18]]
+    assert seen[0] == (16, 32, 32)  # 32 * 0.5 channels, 64 / 2 per side
 
 
 def test_mobilenet_v2_formula_shape() -> None:
@@ -352,8 +360,19 @@ def test_vit_published_sizes_equal_the_twin(sizes: tuple[int, ...], published: i
 def test_small_vit_runs_to_the_classes() -> None:
     t = torch()
     twin = vit_twin(image=32, patch=8, layers=3, heads=4, width=64, mlp=96, classes=10, meta=False)
+    seen: dict[str, tuple[int, ...]] = {}
+    for path in ("conv_proj", "encoder.ln"):
+        twin.get_submodule(path).register_forward_hook(
+            lambda m, i, o, path=path: seen.update({path: tuple(o.shape[1:])})
+        )
     counts = torch_counts(twin, t.zeros(2, 3, 32, 32))
     model = vit(S=32, P=8, L=3, h=4, d=64, m=96, K=10)
+    # The spec reads PyTorch's (C, H, W): the patch grid is (d, S/P, S/P), the encoder's output
+    # (patches + 1, d), as in the module.
+    rows = {row.name: tuple(int(d) for d in row.output_shape) for row in model.rows}
+    assert (
+        (rows["conv_proj"], rows["ln"]) == (seen["conv_proj"], seen["encoder.ln"]) == ((64, 4, 4), (17, 64))
+    )
     assert counts["output_shape"] == model.output_shape == (10,)
     assert model.counts() == {key: counts[key] for key in ("total", "trainable", "non_trainable", "buffers")}
 

@@ -5,7 +5,7 @@ Other costs (FLOPs, memory...) are explained by each layer's formula and its num
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -37,6 +37,10 @@ class LayerExplanation:
     words: str  # "784 inputs x 10 units + 10 biases = 7,850"
     formula: sympy.Expr  # the layer's cost with no values given: C*f*k**2 + f
     value: sympy.Expr  # and with them: 100 (for parameters, equal to `params`)
+    # A repeated block's layers, each explained for one copy; `copies` is how many copies each
+    # group of them stands for (one group when the block repeats as it is).
+    inner: tuple[LayerExplanation, ...] = field(default=())
+    copies: tuple[sympy.Expr, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -95,15 +99,45 @@ def explain(model: Model, values: Values | None = None, measure: Measure = PARAM
         'C*H*W*f*k**2 = 9*C*H*W*f'
     """
     valued = model.subs(named(values))
-    layers = []
-    for row, placed in zip(model.rows, valued.rows):
-        formula, value = sympy.expand(measure.row(model, row)), sympy.expand(measure.row(valued, placed))
-        words = _words(placed) if measure.is_params else _formula_words(formula, value)
-        terms = tuple(Term(w.name, w.shape, w.size, w.kind) for w in placed.weights)
-        params = sympy.expand(placed.params)
-        layers.append(
-            LayerExplanation(placed.position, placed.name, placed.kind, params, terms, words, formula, value)
-        )
+    layers = [_explained(model, valued, row, placed, measure) for row, placed in zip(model.rows, valued.rows)]
     total = sympy.expand(measure.total(valued))
     words = f"{' + '.join(in_sum(layer.value) for layer in layers)} = {number(total)}"
     return Explanation(valued.name, tuple(layers), total, words, measure, measure.describe(valued))
+
+
+def _parts(row: Row) -> tuple[tuple[sympy.Expr, tuple[Row, ...]], ...]:
+    parts = row.layer.parts(row.input_shapes[0], row.target) if row.input_shapes else None
+    return tuple(parts or ())
+
+
+def _explained(model: Model, valued: Model, row: Row, placed: Row, measure: Measure) -> LayerExplanation:
+    """One row's explanation; a repeated block's says "copies x (each inner layer's count)", and
+    explains each inner layer on its own line (`inner`), once per copy."""
+    formula, value = sympy.expand(measure.row(model, row)), sympy.expand(measure.row(valued, placed))
+    groups = tuple(zip(_parts(row), _parts(placed)))
+    inner: list[LayerExplanation] = []
+    copies: list[sympy.Expr] = []
+    sums = []
+    for (_, rows), (times, placed_rows) in groups:
+        explained = [_explained(model, valued, r, p, measure) for r, p in zip(rows, placed_rows)]
+        inner += explained
+        copies += [times] * len(explained)
+        sums.append(f"{in_sum(times)} x ({' + '.join(in_sum(e.value) for e in explained)})")
+    if groups:
+        words = f"{' + '.join(sums)} = {number(value)}"
+    else:
+        words = _words(placed) if measure.is_params else _formula_words(formula, value)
+    terms = tuple(Term(w.name, w.shape, w.size, w.kind) for w in placed.weights)
+    params = sympy.expand(placed.params)
+    return LayerExplanation(
+        placed.position,
+        placed.name,
+        placed.kind,
+        params,
+        terms,
+        words,
+        formula,
+        value,
+        tuple(inner),
+        tuple(copies),
+    )

@@ -147,6 +147,16 @@ class MultiHeadAttention(Layer):
     torch_args = {
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
     }  # fmt: skip
+    torch_positional = (
+        "embed_dim",
+        "num_heads",
+        "dropout",
+        "bias",
+        "add_bias_kv",
+        "add_zero_attn",
+        "kdim",
+        "vdim",
+    )
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))

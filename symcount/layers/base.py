@@ -21,7 +21,7 @@ from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Node, Parts, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
-from ..values import as_expr, as_size, as_sizes, check_label
+from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms
 
 __all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case"]
 
@@ -36,11 +36,21 @@ ACTIVATIONS = frozenset(
     }
 )  # fmt: skip
 
-# The example input of a layer of spatial rank 1, 2 or 3 in the generated reference, channels last.
+# The example input of a layer of spatial rank 1, 2 or 3 in the generated reference (Keras'
+# layout, channels last; the reference's PyTorch notes say where PyTorch differs).
 SPATIAL_EXAMPLES = {1: ("L", "C"), 2: ("H", "W", "C"), 3: ("D", "H", "W", "C")}
 
 # spec key (Keras class name in snake_case) -> layer class; filled by Layer.__init_subclass__.
 REGISTRY: dict[str, type[Layer]] = {}
+
+
+# PyTorch's class names that are not the CamelCase of their snake_case spelling.
+TORCH_CLASS_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+
+
+def torch_class_name(torch_name: str) -> str:
+    """PyTorch's class for a spec spelling: `max_pool2d` -> `MaxPool2d`, `lstm` -> `LSTM`."""
+    return TORCH_CLASS_NAMES.get(torch_name) or "".join(p[:1].upper() + p[1:] for p in torch_name.split("_"))
 
 
 def snake_case(class_name: str) -> str:
@@ -60,8 +70,8 @@ class Layer:
 
     name: str | None = field(default=None, kw_only=True)
     trainable: bool = field(default=True, kw_only=True)
-    # What the input's last (channel/feature) axis must be, when the user states it, as PyTorch
-    # asks (`in_features`, `in_channels`, `num_features`...). Checked against the real input.
+    # What the input's channel/feature axis must be, when the user states it, as PyTorch asks
+    # (`in_features`, `in_channels`, `num_features`...). Checked against the real input.
     channels_in: Any = field(default=None, kw_only=True)
     # The name of another layer whose first weight this layer's first weight is (GPT-2's output
     # head and its token embedding): counted once, at that layer.
@@ -74,6 +84,10 @@ class Layer:
     registered: ClassVar[bool] = True
     # A merge (Add, Concatenate...) takes a tuple of input shapes instead of one shape.
     merges: ClassVar[bool] = False
+    # A layer over channels and spatial axes (convolution, pooling, BatchNorm...) finds its
+    # channels where the target keeps them (`Target.split`: first in PyTorch, last in Keras); the
+    # others (Dense/Linear, LayerNorm, recurrent, attention) read the last axis in both.
+    spatial_layout: ClassVar[bool] = False
     # How many tensors a layer that is no merge may be called on: attention takes a query, a value
     # and a key (cross-attention), and then its methods get the tuple of their shapes.
     most_inputs: ClassVar[int] = 1
@@ -89,8 +103,15 @@ class Layer:
     # PyTorch spellings accepted in `framework: torch` specs: the module's name in snake_case
     # (`linear`) and its arguments mapped to ours (`out_features` -> `units`; an input-side argument
     # such as `in_features` maps to `channels_in`, which is checked against the input shape).
+    # `torch_positional` is PyTorch's positional order, which a list in a torch spec follows
+    # (`conv2d: [3, 16, 3]` is in_channels, out_channels, kernel_size); empty when our fields
+    # already are in PyTorch's order (the PyTorch-only layers).
     torch_name: ClassVar[str] = ""
     torch_args: ClassVar[dict[str, str]] = {}
+    torch_positional: ClassVar[tuple[str, ...]] = ()
+    # PyTorch's class name (`Conv2d`, `Linear`), which tables show under `framework: torch`;
+    # derived from `torch_name`, empty when PyTorch has no such module.
+    torch_class: ClassVar[str] = ""
     # A layer written with PyTorch's own names and argument order (`batch_norm2d: 64`) that Keras
     # specs do not accept; and, on a Keras layer, the names of such PyTorch twins (for the docs).
     torch_only: ClassVar[bool] = False
@@ -108,6 +129,7 @@ class Layer:
         if cls.__name__.startswith("_"):
             return
         cls.kind = snake_case(cls.__name__)
+        cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
         if "rank" in cls.__dict__ and "example_input" not in cls.__dict__:
             cls.example_input = SPATIAL_EXAMPLES[cls.rank]
         if cls.__dict__.get("registered", True):
@@ -211,7 +233,15 @@ class Layer:
                     yield part
 
     def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
-        """This layer with symbols replaced; the new values are checked as if given at first."""
+        """This layer with symbols replaced; the new values are checked as if given at first, and
+        a refusal names the values the user gave (`n3=0`), not what the layer made of them."""
+        try:
+            return self._xreplace(mapping)
+        except SymcountError as error:
+            written = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+            raise in_users_terms(error, written, mapping) from None
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         changes = {}
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
@@ -224,13 +254,17 @@ class Layer:
         return dataclasses.replace(self, **changes) if changes else self
 
     def check_channels(self, input_shape: Shape, target: Target) -> None:
-        """Raise if the user stated `channels_in` and the input's last axis certainly differs."""
+        """Raise if the user stated `channels_in` and the input's channels (features) differ."""
         if self.channels_in is None or not input_shape:
             return
-        if certainly_differ(input_shape[-1], self.channels_in):
+        if self.spatial_layout:
+            index, where = target.channel_index(len(input_shape)), "channel axis"
+        else:
+            index, where = len(input_shape) - 1, "last axis"
+        if certainly_differ(input_shape[index], self.channels_in):
             raise ShapeError(
-                f"the input has {input_shape[-1]} channels/features on its last axis, but the layer "
-                f"was given {self.channels_in}"
+                f"the input {format_shape(input_shape)} has {input_shape[index]} channels/features "
+                f"on its {where}, but the layer was given {self.channels_in}"
             )
 
     def frozen(self, kind: str) -> str:

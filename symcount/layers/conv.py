@@ -1,4 +1,6 @@
-"""Convolutions, channels-last: plain (Conv1D-3D), transposed, depthwise and separable.
+"""Convolutions: plain (Conv1D-3D), transposed, depthwise and separable.
+
+The input is (*spatial, C) under Keras and (C, *spatial) under PyTorch (`Target.split`).
 
 Every one slides a kernel of `kernel_size` over the spatial axes; they differ in which channels a
 kernel sees. Padding is a Keras name (`valid`, `same`, Conv1D's `causal`) or, for the plain and
@@ -12,8 +14,8 @@ Example:
     >>> L, C = symbols("L C")
     >>> Sequential(Input(L, C), Conv1DTranspose(4, 2, strides=3)).output_shape
     (3*L, 4)
-    >>> Sequential(Input(L, C), ConvTranspose1d(C, 4, 2, strides=3)).output_shape
-    (3*L - 1, 4)
+    >>> Sequential(Input(C, L), ConvTranspose1d(C, 4, 2, strides=3), framework="torch").output_shape
+    (4, 3*L - 1)
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class _Convolution(Layer):
     # Keras refuses strides > 1 with dilation_rate > 1 in Conv and ConvTranspose (not in depthwise
     # or separable convolutions); PyTorch accepts it everywhere.
     keras_stride_or_dilation: ClassVar[bool] = True
+    spatial_layout = True
 
     def validate(self) -> None:
         self._check_padding()
@@ -135,18 +138,18 @@ class _Convolution(Layer):
                 f"framework: torch). Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
             )
 
-    def spatial(self, input_shape: Shape) -> tuple[Shape, sympy.Expr]:
+    def spatial(self, input_shape: Shape, target: Target) -> tuple[Shape, sympy.Expr]:
         """The input's spatial axes and its channels (which `groups`, if any, must divide)."""
         require_rank(self, input_shape, rank=self.rank + 1)
-        channels = input_shape[-1]
+        spatial, channels = target.split(input_shape)
         groups = getattr(self, "groups", None)
         if groups is not None:
             check_divisible("input channels", channels, "groups", groups, ShapeError)
-        return input_shape[:-1], channels
+        return spatial, channels
 
-    def lengths(self, input_shape: Shape) -> Shape:
+    def lengths(self, input_shape: Shape, target: Target) -> Shape:
         """The output's spatial axes: a window slid over each input axis."""
-        spatial, _ = self.spatial(input_shape)
+        spatial, _ = self.spatial(input_shape, target)
         lengths = tuple(
             conv_length(n, k, s, d, p)
             for n, k, s, d, p in zip(spatial, self.kernel_size, self.strides, self.dilation_rate, self.pads())
@@ -197,6 +200,9 @@ class _Conv(_Convolution):
         "out_channels": "filters", "in_channels": "channels_in", "stride": "strides",
         "dilation": "dilation_rate", "bias": "use_bias",
     }  # fmt: skip
+    torch_positional = (
+        "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+    )  # fmt: skip
     derivation = (
         "each of the f filters has a k-wide kernel over the C/groups channels of its group, "
         "plus one bias per filter"
@@ -211,20 +217,20 @@ class _Conv(_Convolution):
         check_divisible("filters", self.filters, "groups", self.groups)
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        return (*self.lengths(input_shape), self.filters)
+        return target.join(self.lengths(input_shape, target), self.filters)
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         self.keras_rules(target)
-        _, channels = self.spatial(input_shape)
+        _, channels = self.spatial(input_shape, target)
         kernel = self.weight("kernel", (*self.kernel_size, channels / self.groups, self.filters))
         return self.with_bias((kernel,), self.filters)
 
     def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # At each output position, each of the f filters takes a dot product of its k-wide window
         # over the C/groups channels of its group (dilation spreads the taps, padding zeros count).
-        _, channels = self.spatial(input_shape)
+        _, channels = self.spatial(input_shape, target)
         taps = product(self.kernel_size) * channels / self.groups
-        return product(self.lengths(input_shape)) * self.filters * taps
+        return product(self.lengths(input_shape, target)) * self.filters * taps
 
     def explain(self, input_shape: Shape, target: Target) -> str | None:
         if not self.trainable:
@@ -305,7 +311,7 @@ class _Transposed(_Convolution):
             )
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        spatial, _ = self.spatial(input_shape)
+        spatial, _ = self.spatial(input_shape, target)
         extras = self.output_padding or (None,) * self.rank
         lengths = tuple(
             transposed_conv_length(n, k, s, d, p, extra)
@@ -316,11 +322,11 @@ class _Transposed(_Convolution):
         check_fits(
             self, lengths, input_shape, f"kernel {window(self.kernel_size)} with {self.padding_text()}"
         )
-        return (*lengths, self.filters)
+        return target.join(lengths, self.filters)
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         self.keras_rules(target)
-        _, channels = self.spatial(input_shape)
+        _, channels = self.spatial(input_shape, target)
         kernel = self.weight("kernel", (*self.kernel_size, self.filters / self.groups, channels))
         return self.with_bias((kernel,), self.filters)
 
@@ -328,7 +334,7 @@ class _Transposed(_Convolution):
         # Each input position scatters each of its C values through a k-wide kernel onto the
         # f/groups filters of its group: every product is made, including those that land on
         # positions the padding crops (as PyTorch's FlopCounterMode counts).
-        spatial, channels = self.spatial(input_shape)
+        spatial, channels = self.spatial(input_shape, target)
         return product(spatial) * channels * product(self.kernel_size) * self.filters / self.groups
 
 
@@ -446,18 +452,18 @@ class _DepthwiseConv(_Convolution):
     derivation = "each of the C channels has m k-wide kernels of its own, plus one bias per output channel"
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        _, channels = self.spatial(input_shape)
-        return (*self.lengths(input_shape), channels * self.depth_multiplier)
+        _, channels = self.spatial(input_shape, target)
+        return target.join(self.lengths(input_shape, target), channels * self.depth_multiplier)
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
-        _, channels = self.spatial(input_shape)
+        _, channels = self.spatial(input_shape, target)
         kernel = self.weight("kernel", (*self.kernel_size, channels, self.depth_multiplier))
         return self.with_bias((kernel,), channels * self.depth_multiplier)
 
     def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # At each output position, each of the C*m output channels is a k-wide window on one channel.
-        _, channels = self.spatial(input_shape)
-        positions = product(self.lengths(input_shape))
+        _, channels = self.spatial(input_shape, target)
+        positions = product(self.lengths(input_shape, target))
         return positions * channels * self.depth_multiplier * product(self.kernel_size)
 
 
@@ -498,10 +504,10 @@ class _SeparableConv(_Convolution):
     )
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        return (*self.lengths(input_shape), self.filters)
+        return target.join(self.lengths(input_shape, target), self.filters)
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
-        _, channels = self.spatial(input_shape)
+        _, channels = self.spatial(input_shape, target)
         depthwise = self.weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier))
         ones = (sympy.Integer(1),) * self.rank
         pointwise = self.weight("pointwise_kernel", (*ones, channels * self.depth_multiplier, self.filters))
@@ -511,8 +517,8 @@ class _SeparableConv(_Convolution):
         # Depthwise: a k-wide window per each of the C*m channels; then pointwise: each of the f
         # filters a dot product over the C*m channels; both at every output position. Only the
         # pointwise step has a bias, so `extra_flops` (per output element) holds as for any conv.
-        _, channels = self.spatial(input_shape)
-        positions = product(self.lengths(input_shape))
+        _, channels = self.spatial(input_shape, target)
+        positions = product(self.lengths(input_shape, target))
         depthwise = positions * channels * self.depth_multiplier * product(self.kernel_size)
         pointwise = positions * channels * self.depth_multiplier * self.filters
         return depthwise + pointwise

@@ -34,6 +34,7 @@ class Dense(Layer):
     derivation = "an n x u kernel (one weight per input-output pair) plus u biases"
     torch_name = "linear"
     torch_args = {"out_features": "units", "in_features": "channels_in", "bias": "use_bias"}
+    torch_positional = ("in_features", "out_features", "bias")
 
     def validate(self) -> None:
         check_activation(self.activation)

@@ -44,6 +44,7 @@ class Embedding(Layer):
     derivation = "a V x d table: one learned vector of d numbers per token id"
     torch_name = "embedding"
     torch_args = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
+    torch_positional = ("num_embeddings", "embedding_dim")
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)

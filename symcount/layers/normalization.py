@@ -92,7 +92,7 @@ def normalize_flops(input_shape: Shape, scale: bool, center: bool) -> sympy.Expr
 
 
 def take_channels(layer: Layer, given: Any, what: str) -> None:
-    """PyTorch's `num_features`/`num_channels` is the input's last axis: check it as `channels_in`."""
+    """PyTorch's `num_features`/`num_channels` is the input's channel axis: check it as `channels_in`."""
     if given is None:
         return
     if layer.channels_in is not None and certainly_differ(layer.channels_in, given):
@@ -111,7 +111,7 @@ class _BatchNorm(Layer):
         "variance (C each) are statistics, not trained"
     )
 
-    def channel_axis(self, input_shape: Shape) -> int:
+    def channel_axis(self, input_shape: Shape, target: Target) -> int:
         return len(input_shape) - 1
 
     def scale_and_shift(self) -> tuple[bool, bool]:
@@ -124,11 +124,11 @@ class _BatchNorm(Layer):
         return False
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        self.channel_axis(input_shape)
+        self.channel_axis(input_shape, target)
         return input_shape
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
-        shape = (input_shape[self.channel_axis(input_shape)],)
+        shape = (input_shape[self.channel_axis(input_shape, target)],)
         found = list(affine(self, shape, *self.scale_and_shift(), target))
         if target.torch:
             if self.renormalizes():
@@ -148,7 +148,7 @@ class _BatchNorm(Layer):
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised by its channel's statistics, then scaled and shifted
         # (renormalization only changes training).
-        self.channel_axis(input_shape)
+        self.channel_axis(input_shape, target)
         return normalize_flops(input_shape, *self.scale_and_shift())
 
 
@@ -186,7 +186,7 @@ class BatchNormalization(_BatchNorm):
         self._set("momentum", as_float(self.momentum, "momentum"))
         self._set("epsilon", check_epsilon(self.epsilon, "epsilon"))
 
-    def channel_axis(self, input_shape: Shape) -> int:
+    def channel_axis(self, input_shape: Shape, target: Target) -> int:
         require_rank(self, input_shape, at_least=1)
         (index,) = axis_indices(self.axis, input_shape)
         return index
@@ -210,6 +210,7 @@ class _TorchBatchNorm(_BatchNorm):
     bias: bool = field(default=True, kw_only=True)
 
     sizes = ("num_features",)
+    spatial_layout = True
     ranks: ClassVar[tuple[int, ...]] = ()
     example_args = {"num_features": "C"}
     derivation = (
@@ -227,7 +228,7 @@ class _TorchBatchNorm(_BatchNorm):
             self._set("momentum", as_float(self.momentum, "momentum"))
         take_channels(self, self.num_features, "num_features")
 
-    def channel_axis(self, input_shape: Shape) -> int:
+    def channel_axis(self, input_shape: Shape, target: Target) -> int:
         if len(input_shape) not in self.ranks:
             ranks = " or ".join(str(r) for r in self.ranks)
             torch_ranks = " or ".join(f"{r + 1}D" for r in self.ranks)
@@ -235,7 +236,7 @@ class _TorchBatchNorm(_BatchNorm):
                 f"{type(self).__name__} expects an input with {ranks} axes (batch excluded; "
                 f"PyTorch's {torch_ranks}). Received: input shape {format_shape(input_shape)}"
             )
-        return len(input_shape) - 1
+        return target.channel_index(len(input_shape))
 
     def scale_and_shift(self) -> tuple[bool, bool]:
         return self.affine, self.affine and self.bias
@@ -246,7 +247,7 @@ class _TorchBatchNorm(_BatchNorm):
 
 @dataclass(frozen=True)
 class BatchNorm1d(_TorchBatchNorm):
-    """PyTorch's BatchNorm1d: input (C,) or (L, C), channels last."""
+    """PyTorch's BatchNorm1d: input (C,) or (C, L) (Keras' layout: (L, C))."""
 
     ranks = (1, 2)
     torch_name = "batch_norm1d"
@@ -256,7 +257,7 @@ class BatchNorm1d(_TorchBatchNorm):
 
 @dataclass(frozen=True)
 class BatchNorm2d(_TorchBatchNorm):
-    """PyTorch's BatchNorm2d: input (H, W, C), channels last."""
+    """PyTorch's BatchNorm2d: input (C, H, W) (Keras' layout: (H, W, C))."""
 
     ranks = (3,)
     torch_name = "batch_norm2d"
@@ -266,7 +267,7 @@ class BatchNorm2d(_TorchBatchNorm):
 
 @dataclass(frozen=True)
 class BatchNorm3d(_TorchBatchNorm):
-    """PyTorch's BatchNorm3d: input (D, H, W, C), channels last."""
+    """PyTorch's BatchNorm3d: input (C, D, H, W) (Keras' layout: (D, H, W, C))."""
 
     ranks = (4,)
     torch_name = "batch_norm3d"
@@ -428,7 +429,8 @@ class GroupNormalization(Layer):
 
 @dataclass(frozen=True)
 class GroupNorm(Layer):
-    """PyTorch's GroupNorm: `num_groups` must divide the channels (the input's last axis)."""
+    """PyTorch's GroupNorm: `num_groups` must divide the channels (the input's first axis under
+    PyTorch's layout, its last under Keras')."""
 
     num_groups: Any
     num_channels: Any = None
@@ -437,6 +439,7 @@ class GroupNorm(Layer):
     bias: bool = field(default=True, kw_only=True)
 
     sizes = ("num_groups", "num_channels")
+    spatial_layout = True
     example_args = {"num_groups": "g"}
     example_input = ("H", "W", "C")
     derivation = "weight and bias scale and shift each of the C channels; the g groups cost nothing"
@@ -451,12 +454,14 @@ class GroupNorm(Layer):
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
-        check_divisible("channels", input_shape[-1], "num_groups", self.num_groups, ShapeError)
+        _, channels = target.split(input_shape)
+        check_divisible("channels", channels, "num_groups", self.num_groups, ShapeError)
         return input_shape
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         self.output_shape(input_shape, target)
-        return affine(self, (input_shape[-1],), self.affine, self.affine and self.bias, target)
+        _, channels = target.split(input_shape)
+        return affine(self, (channels,), self.affine, self.affine and self.bias, target)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every element standardised by its group's statistics, then scaled and shifted if affine.

@@ -41,10 +41,12 @@ class _Pooling(Layer):
     padding: Any = "valid"
 
     size_tuples = ("pool_size", "strides")
+    spatial_layout = True
     averages: ClassVar[bool] = False  # an average divides each output's sum by the window size
     example_args = {"pool_size": "p"}
     derivation = "no weights: each window is reduced to its maximum or mean"
     torch_args = {"kernel_size": "pool_size", "stride": "strides"}
+    torch_positional = ("kernel_size", "stride", "padding")
 
     def validate(self) -> None:
         if self.strides is None:
@@ -67,13 +69,13 @@ class _Pooling(Layer):
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
+        spatial, channels = target.split(input_shape)
         paddings = (self.padding,) * self.rank if isinstance(self.padding, str) else self.padding
         lengths = tuple(
-            pool_length(n, p, s, pad)
-            for n, p, s, pad in zip(input_shape[:-1], self.pool_size, self.strides, paddings)
+            pool_length(n, p, s, pad) for n, p, s, pad in zip(spatial, self.pool_size, self.strides, paddings)
         )
         check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
-        return (*lengths, input_shape[-1])
+        return target.join(lengths, channels)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Each output element reads one window of prod(pool_size) inputs of its channel, padded
@@ -136,6 +138,7 @@ class _GlobalPooling(Layer):
 
     keepdims: bool = False
 
+    spatial_layout = True
     averages: ClassVar[bool] = False  # an average divides each channel's sum by the positions
     derivation = "no weights: each channel is reduced to its maximum or mean over all positions"
 
@@ -145,15 +148,17 @@ class _GlobalPooling(Layer):
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
-        kept = (sympy.Integer(1),) * self.rank if self.keepdims else ()
-        return (*kept, input_shape[-1])
+        _, channels = target.split(input_shape)
+        if not self.keepdims:
+            return (channels,)
+        return target.join((sympy.Integer(1),) * self.rank, channels)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # One window covering every position: each of the C outputs reads all prod(spatial)
         # inputs of its channel, so every input element is read once (1 FLOP each), plus 1 divide
         # per channel for an average.
         self.output_shape(input_shape, target)
-        channels = input_shape[-1]
+        _, channels = target.split(input_shape)
         return product(input_shape) + (channels if self.averages else 0)
 
 

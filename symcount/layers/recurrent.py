@@ -73,6 +73,15 @@ class _Recurrent(Layer):
     example_args = {"units": "u"}
     example_input = ("T", "n")
     torch_args = {"hidden_size": "hidden_size", "input_size": "channels_in", "bias": "use_bias"}
+    torch_positional = (
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+    )
 
     def validate(self) -> None:
         if self.hidden_size is not None:
@@ -392,7 +401,7 @@ class Bidirectional(Layer):
         if self.backward_layer is not None:
             yield from self.backward.expressions()
 
-    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         backward = self.backward_layer.xreplace(mapping) if self.backward_layer is not None else None
         return dataclasses.replace(self, layer=self.forward.xreplace(mapping), backward_layer=backward)
 

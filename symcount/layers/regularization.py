@@ -64,6 +64,7 @@ class Dropout(_Noise):
     derivation = "no weights: a random mask while training"
     torch_name = "dropout"
     torch_args = {"p": "rate"}
+    torch_positional = ("p",)
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))

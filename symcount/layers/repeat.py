@@ -135,7 +135,7 @@ class Repeat(Layer):
         for layer in self.body.layers():
             yield from layer.expressions()
 
-    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         times = self.times.xreplace(mapping)
         body = self.body.map_layers(lambda layer: layer.xreplace(mapping))
         return Repeat(times, body, name=self.name, trainable=self.trainable, tie=self.tie)

@@ -223,9 +223,10 @@ class RepeatVector(Layer):
         return f"RepeatVector({self.n})"
 
 
-def _upsample(layer: Layer, input_shape: Shape, factors: tuple[sympy.Expr, ...]) -> Shape:
+def _upsample(layer: Layer, input_shape: Shape, factors: tuple[sympy.Expr, ...], target: Target) -> Shape:
     require_rank(layer, input_shape, rank=len(factors) + 1)
-    return (*(n * s for n, s in zip(input_shape[:-1], factors)), input_shape[-1])
+    spatial, channels = target.split(input_shape)
+    return target.join(tuple(n * s for n, s in zip(spatial, factors)), channels)
 
 
 @dataclass(frozen=True)
@@ -235,12 +236,13 @@ class UpSampling1D(Layer):
     size: Any = 2
 
     sizes = ("size",)
+    spatial_layout = True
     example_args = {"size": "s"}
     example_input = ("L", "C")
     derivation = "no weights: each step repeated s times"
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        return _upsample(self, input_shape, (self.size,))
+        return _upsample(self, input_shape, (self.size,), target)
 
     def describe(self) -> str:
         return f"UpSampling1D({self.size})"
@@ -260,10 +262,12 @@ class UpSampling2D(Layer):
 
     size_tuples = ("size", "output_size")
     rank = 2
+    spatial_layout = True
     example_args = {"size": "s"}
     derivation = "no weights: each row and column interpolated to s of them"
     torch_name = "upsample"
     torch_args = {"scale_factor": "size", "mode": "interpolation", "size": "output_size"}
+    torch_positional = ("size", "scale_factor", "mode")
 
     def validate(self) -> None:
         if self.size is not None and self.output_size is not None:
@@ -281,8 +285,8 @@ class UpSampling2D(Layer):
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         if self.output_size is not None:
             require_rank(self, input_shape, rank=3)
-            return (*self.output_size, input_shape[-1])
-        return _upsample(self, input_shape, self.size)
+            return target.join(self.output_size, target.split(input_shape)[1])
+        return _upsample(self, input_shape, self.size, target)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Every output element (sH x sW x C of them, or the output_size's) is one interpolation:
@@ -303,11 +307,12 @@ class UpSampling3D(Layer):
 
     size_tuples = ("size",)
     rank = 3
+    spatial_layout = True
     example_args = {"size": "s"}
     derivation = "no weights: each position repeated s times along each spatial axis"
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        return _upsample(self, input_shape, self.size)
+        return _upsample(self, input_shape, self.size, target)
 
     def describe(self) -> str:
         return f"UpSampling3D({'x'.join(str(s) for s in self.size)})"
@@ -322,6 +327,7 @@ class _Margins(Layer):
     """
 
     margin: ClassVar[str] = "padding"
+    spatial_layout = True
 
     def pairs(self) -> Pairs:
         pairs: Pairs = getattr(self, self.margin)
@@ -332,8 +338,8 @@ class _Margins(Layer):
         for pair in self.pairs():
             yield from pair
 
-    def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
-        layer = super().xreplace(mapping)
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        layer = super()._xreplace(mapping)
         changes: dict[str, Any] = {
             self.margin: tuple(tuple(v.xreplace(mapping) for v in pair) for pair in self.pairs())
         }
@@ -374,8 +380,8 @@ class _ZeroPadding(_Margins):
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
-        lengths = (n + a + b for n, (a, b) in zip(input_shape[:-1], self.padding))
-        return (*lengths, input_shape[-1])
+        spatial, channels = target.split(input_shape)
+        return target.join(tuple(n + a + b for n, (a, b) in zip(spatial, self.padding)), channels)
 
 
 @dataclass(frozen=True)
@@ -415,8 +421,9 @@ class _Cropping(_Margins):
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
+        spatial, channels = target.split(input_shape)
         lengths = []
-        for axis, (n, (a, b)) in enumerate(zip(input_shape[:-1], self.cropping)):
+        for axis, (n, (a, b)) in enumerate(zip(spatial, self.cropping)):
             length = n - a - b
             if (length.is_number and length < 1) or length.is_positive is False:
                 raise ShapeError(
@@ -424,7 +431,7 @@ class _Cropping(_Margins):
                     f"nothing. Received: cropping={format_pairs(self.cropping)}"
                 )
             lengths.append(length)
-        return (*lengths, input_shape[-1])
+        return target.join(tuple(lengths), channels)
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,25 @@ from .results import (
     scaling_rows,
     scaling_text,
 )
-from .summary import latex_formula, summary_data, summary_html, summary_latex, summary_markdown, summary_text
+from .summary import (
+    Summary,
+    SummaryTable,
+    latex_formula,
+    summary,
+    summary_data,
+    summary_html,
+    summary_latex,
+    summary_markdown,
+    summary_table,
+    summary_text,
+)
 from .tables import table_latex, table_markdown, table_text
 
 __all__ = [
+    "Summary",
+    "SummaryTable",
+    "summary",
+    "summary_table",
     "summary_latex",
     "number",
     "concrete",

@@ -14,7 +14,7 @@ from ..text import number
 
 __all__ = [
     "number", "to_json_value", "concrete", "all_costs", "row_costs", "cost_data", "cost_heading", "decimal",
-    "exact_and_decimal", "json_number", "finite",
+    "exact_and_decimal", "json_number", "finite", "human", "share",
 ]  # fmt: skip
 
 
@@ -98,3 +98,45 @@ def finite(value: sympy.Expr) -> float | str:
     if math.isfinite(number):
         return number
     return str(sympy.N(value, 16))
+
+
+# Human units beside exact figures, as torchinfo prints them: 124.4M parameters, 8.18 GFLOPs,
+# 474.6 MB. Decimal prefixes throughout (a MB is 10^6 bytes, as torchinfo's).
+PREFIXES = ("", "K", "M", "G", "T", "P", "E")
+COUNT_PREFIXES = ("", "K", "M", "B", "T", "Q", "E")
+
+
+def human(value: Any, unit: str = "parameters") -> str:
+    """`124.4M` (counts), `8.18 GFLOPs` (FLOPs, MACs), `474.6 MB` (bytes); "" below 1,000 or for a
+    formula, where the exact figure says it all.
+
+    Example:
+        >>> human(124_439_808), human(8_180_000_000, "FLOPs"), human(474_600_000, "bytes"), human(999)
+        ('124.4M', '8.18 GFLOPs', '474.6 MB', '')
+    """
+    if not (isinstance(value, int) or (isinstance(value, sympy.Expr) and value.is_Integer)):
+        return ""
+    exact = int(value)
+    if abs(exact) < 1000 or exact.bit_length() > 900:  # past a float's range the exact figure says it all
+        return ""
+    power = min((len(str(abs(exact))) - 1) // 3, len(PREFIXES) - 1)
+    scaled = exact / 10 ** (3 * power)
+    digits = 2 if unit in ("FLOPs", "MACs") else 1
+    if round(scaled, digits) >= 1000 and power + 1 < len(PREFIXES):  # 999,999 is 1.0M, not 1000.0K
+        power, scaled = power + 1, exact / 10 ** (3 * (power + 1))
+    if unit in ("FLOPs", "MACs"):
+        return f"{scaled:.2f} {PREFIXES[power]}{unit}"
+    if unit == "bytes":
+        return f"{scaled:.1f} {PREFIXES[power].replace('K', 'k')}B"
+    return f"{scaled:.1f}{COUNT_PREFIXES[power]}"
+
+
+def share(part: Any, total: Any) -> str:
+    """`12.3%`: a row's share of a total, when both are numbers and the total is not 0."""
+    if not (
+        isinstance(part, sympy.Expr) and part.is_number and isinstance(total, sympy.Expr) and total.is_number
+    ):
+        return ""
+    if total == 0:
+        return ""
+    return f"{float(100 * part / total):.1f}%"

@@ -237,15 +237,33 @@ def _compared_labels(result: Comparison) -> tuple[str, str]:
 
 
 def comparison_text(result: Comparison) -> str:
-    totals, models = comparison_rows(result)
+    """Side by side: the two totals in two columns, difference and ratio (a decimal; --json has
+    the exact fraction), then each model's layers and shares, next to each other."""
+    a, b = _labels(result)
     label, column = _compared_labels(result)
-    lines = [*_compared(result), table_text(["", label], totals, right=[1])]
-    for name, body, most in models:
-        lines += ["", f"Where the {label} sit in {name}:"]
-        lines.append(table_text(["layer", column, "share"], body, right=[1, 2]))
-        if most:
-            lines.append(f"most: {most}")
+    (name_a, body_a, most_a), (name_b, body_b, most_b) = comparison_rows(result)[1]
+    ratio = "" if result.ratio is None else _ratio_decimal(result.ratio)
+    totals = [
+        [label, number(result.first.total), number(result.second.total)],
+        ["largest layer", most_a, most_b],
+    ]
+    lines = [*_compared(result), table_text(["", a, b], totals, right=[1, 2])]
+    lines += [f"difference ({a} - {b}): {number(result.difference)}", f"ratio ({a} / {b}): {ratio}", ""]
+    left = table_text(["layer", column, "share"], body_a, right=[1, 2]).splitlines()
+    right = table_text(["layer", column, "share"], body_b, right=[1, 2]).splitlines()
+    width = max(len(line) for line in [name_a, *left])
+    for k in range(max(len(left), len(right)) + 1):
+        first = ([name_a, *left] + [""] * len(right))[k]
+        second = ([name_b, *right] + [""] * len(left))[k]
+        lines.append(f"{first.ljust(width)}  |  {second}".rstrip())
     return "\n".join(lines)
+
+
+def _ratio_decimal(value: Any) -> str:
+    """A ratio as a decimal people compare at a glance: 0.3258, 3.069; a formula stays one."""
+    if not value.is_number:
+        return str(value)
+    return f"{float(value):.4g}"
 
 
 def comparison_markdown(result: Comparison) -> str:
@@ -298,7 +316,17 @@ def comparison_data(result: Comparison) -> dict[str, Any]:
 
 
 def explanation_rows(result: Explanation) -> list[list[str]]:
-    return [[str(layer.position), f"{layer.name} ({layer.kind})", layer.words] for layer in result.layers]
+    """One row per layer and, under a repeated block, one per inner layer (`17.1`, indented)."""
+    rows = []
+
+    def add(layer: Any, number: str, indent: int) -> None:
+        rows.append([number, f"{'  ' * indent}{layer.name} ({layer.kind})", layer.words])
+        for k, inner in enumerate(layer.inner, start=1):
+            add(inner, f"{number}.{k}", indent + 1)
+
+    for layer in result.layers:
+        add(layer, str(layer.position), 0)
+    return rows
 
 
 def explanation_text(result: Explanation) -> str:
@@ -320,29 +348,37 @@ def explanation_latex(result: Explanation) -> str:
 
 
 def explanation_data(result: Explanation) -> dict[str, Any]:
+    """Every layer explained; a repeated block's "inner" layers each with the "copies" it stands
+    for (the block's value is the sum of copies x value)."""
+
+    def layer_data(layer: Any, copies: Any = None) -> dict[str, Any]:
+        data = {
+            "position": layer.position,
+            "name": layer.name,
+            "type": layer.kind,
+            "params": json_number(layer.params),
+            "formula": str(layer.formula),
+            "value": json_number(layer.value),
+            "words": layer.words,
+            "weights": [
+                {
+                    "name": t.name,
+                    "shape": [json_number(d) for d in t.shape],
+                    "size": json_number(t.size),
+                    "kind": t.kind,
+                }
+                for t in layer.terms
+            ],
+        }
+        if copies is not None:
+            data["copies"] = json_number(copies)
+        if layer.inner:
+            data["inner"] = [layer_data(inner, times) for inner, times in zip(layer.inner, layer.copies)]
+        return data
+
     return {
         "name": result.name,
-        "layers": [
-            {
-                "position": layer.position,
-                "name": layer.name,
-                "type": layer.kind,
-                "params": json_number(layer.params),
-                "formula": str(layer.formula),
-                "value": json_number(layer.value),
-                "words": layer.words,
-                "weights": [
-                    {
-                        "name": t.name,
-                        "shape": [json_number(d) for d in t.shape],
-                        "size": json_number(t.size),
-                        "kind": t.kind,
-                    }
-                    for t in layer.terms
-                ],
-            }
-            for layer in result.layers
-        ],
+        "layers": [layer_data(layer) for layer in result.layers],
         "total": json_number(result.total),
         "words": result.words,
         **_fields(result),

@@ -4,7 +4,9 @@ LaTeX and HTML (for notebooks)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sympy
@@ -12,7 +14,7 @@ import sympy
 from ..costs import PARAMS, Measure
 from ..model import Model, Row
 from ..shapes import format_shape
-from .numbers import all_costs, cost_data, cost_heading, number, row_costs, to_json_value
+from .numbers import all_costs, cost_data, human, json_number, number, row_costs, share, to_json_value
 from .tables import table_latex
 
 
@@ -65,12 +67,17 @@ def summary_data(model: Model, valued: Model | None = None, measure: Measure = P
 
     "totals" and "value_totals" hold the total of `measure` (parameters by default) and the
     parameter breakdown; "costs" and "value_costs" (and each layer's "costs") hold every cost
-    under `measure`'s convention.
+    under `measure`'s convention; with numbers, each layer's "value" has its "share" of the
+    total, exact and decimal.
     """
     layers = [
         _layer_data(model, valued, row, placed, measure)
         for row, placed in zip(model.rows, (valued or model).rows)
     ]
+    total = measure.total(valued) if valued is not None else None
+    if valued is not None and total is not None and total.is_number and total != 0:
+        for entry, placed in zip(layers, valued.rows):
+            entry["value"]["share"] = json_number(measure.row(valued, placed) / total)
     data: dict[str, Any] = {
         "name": model.name,
         "framework": model.framework,
@@ -106,73 +113,210 @@ def _input_line(model: Model) -> str:
     return "Inputs: " + ", ".join(f"{name} {format_shape(item.shape or ())}" for name, item in _inputs(model))
 
 
-def _layer_cell(row: Any) -> str:
-    """`enc#2 (Dense) [shares enc]`: the node, its class, and any reuse of weights."""
+def _layer_cell(row: Any, indent: int = 0, times: Any = None) -> str:
+    """`enc#2 (Dense) [shares enc]`: the node, its class, and any reuse of weights; an inner
+    layer of an expanded block is indented and says how many copies it stands for."""
     marks = []
     if row.shared_with is not None:
         marks.append(f"shares {row.shared_with}")
     if row.tied_to is not None:
         marks.append(f"{row.weights[0].name} tied to {row.tied_to}")
-    return f"{row.name} ({row.kind})" + (f" [{'; '.join(marks)}]" if marks else "")
+    copies = "" if times is None or times == 1 else f" x {times}"
+    cell = f"{'  ' * indent}{row.name} ({row.kind}){copies}"
+    return cell + (f" [{'; '.join(marks)}]" if marks else "")
 
 
-def _table_cells(
-    model: Model, valued: Model | None, measure: Measure = PARAMS
-) -> tuple[list[str], list[list[str]], list[list[str]]]:
-    heading = cost_heading(measure)
-    header = ["Layer (type)", "Output shape", heading]
-    if valued is not None:
-        header = ["Layer (type)", "Output shape", f"{heading} (formula)", heading]
+# Each column's kind: how it is aligned, elided and rendered (formulas as math in LaTeX and HTML).
+TEXT, FORMULA, NUMBER, SHARE = "text", "formula", "number", "share"
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """The summary as data: a title, notes (input, values, conventions), and cells by column kind.
+
+    Renderers only lay these out (text to a width, Markdown, LaTeX, HTML); no renderer computes.
+    """
+
+    title: str
+    notes: tuple[str, ...]
+    header: tuple[str, ...]
+    kinds: tuple[str, ...]
+    body: tuple[tuple[str, ...], ...]
+    foot: tuple[tuple[str, ...], ...]
+
+
+def _expanded(model: Model, valued: Model, depth: int) -> list[tuple[Row, Row, int, Any, Any]]:
+    """(row, valued row, indent, copies, valued copies) for every row and, to `depth` levels, the
+    rows of each repeated block (a row with `parts`), each standing for all its copies."""
+    found: list[tuple[Row, Row, int, Any, Any]] = []
+
+    def parts(row: Row) -> Any:
+        return row.layer.parts(row.input_shapes[0], row.target) if row.input_shapes else None
+
+    def visit(
+        rows: Sequence[Row], placed: Sequence[Row], level: int, copies: Any, valued_copies: Any
+    ) -> None:
+        for row, valued_row in zip(rows, placed):
+            found.append((row, valued_row, level, copies, valued_copies))
+            inner = parts(row) if level < depth else None
+            if inner:
+                for (times, block), (valued_times, valued_block) in zip(inner, parts(valued_row) or ()):
+                    visit(block, valued_block, level + 1, copies * times, valued_copies * valued_times)
+
+    one = sympy.Integer(1)
+    visit(model.rows, valued.rows, 0, one, one)
+    return found
+
+
+def summary_table(
+    model: Model,
+    valued: Model | None = None,
+    measures: Sequence[Measure] = (PARAMS,),
+    depth: int = 0,
+    values: Mapping[str, Any] | None = None,
+) -> SummaryTable:
+    """The per-layer table: each layer's output shape, then for the first cost its formula and,
+    when `valued` gives numbers, every cost's number and the first cost's share of its total.
+
+    Repeated blocks show their inner layers to `depth` levels (each standing for all its copies,
+    so the shares still add up to 100%). The total is in the form `symcount formula` prints.
+    """
+    from ..algebra import formula
+
+    first = measures[0]
+    numbers = valued is not None
+    header = ["Layer (type)", "Output shape", f"{first.heading} (formula)" if numbers else first.heading]
+    kinds = [TEXT, TEXT, FORMULA]
+    if not numbers:
+        header += [measure.heading for measure in measures[1:]]
+        kinds += [FORMULA] * (len(measures) - 1)
+    else:
+        header += [measure.heading for measure in measures]
+        header.append("Share" if len(measures) == 1 else f"{first.heading} share")
+        kinds += [NUMBER] * len(measures) + [SHARE]
     graph = not model.is_chain
     if graph:
         header.append("Connected to")
+        kinds.append(TEXT)
+    target = valued or model
+    totals = {measure: measure.total(target) for measure in measures}
     body = []
-    for row, placed in zip(model.rows, (valued or model).rows):
-        cells = [_layer_cell(row), format_shape(placed.output_shape), str(measure.row(model, row))]
-        if valued is not None:
-            cells.append(number(measure.row(valued, placed)))
+    for row, placed, level, copies, valued_copies in _expanded(model, target, depth):
+        cells = [_layer_cell(row, level, copies), format_shape(placed.output_shape)]
+        cells.append(str(copies * first.row(model, row)))
+        if numbers:
+            shown = [valued_copies * measure.row(target, placed) for measure in measures]
+            cells += [number(value) for value in shown]
+            cells.append(share(shown[0], totals[first]))
+        else:
+            cells += [str(copies * measure.row(model, row)) for measure in measures[1:]]
         if graph:
-            cells.append(", ".join(row.inputs))
-        body.append(cells)
-    totals: list[tuple[str, Any]] = [("Total", measure.total)]
-    if measure.is_params:
-        totals += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
-        if model.target.torch:
-            totals.append(("Buffers (not parameters)", lambda m: m.buffers))
+            cells.append(", ".join(row.inputs) if level == 0 else "")
+        body.append(tuple(cells))
     foot = []
-    for label, total in totals:
-        cells = [label, "", str(total(model))]
-        if valued is not None:
-            cells.append(number(total(valued)))
+    lines: list[tuple[str, Any]] = [("Total", None)]
+    if first.is_params:
+        lines += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
+        if model.framework == "torch":
+            lines.append(("Buffers (not parameters)", lambda m: m.buffers))
+    for label, part in lines:
+        cells = [label, "", str(formula(first.total(model) if part is None else part(model)))]
+        if numbers:
+            if part is None:
+                cells += [number(totals[m]) for m in measures]
+            else:
+                cells += [number(part(target))] + [""] * (len(measures) - 1)
+            cells.append("")
+        elif part is None:
+            cells += [str(formula(m.total(model))) for m in measures[1:]]
+        else:
+            cells += [""] * (len(measures) - 1)
         if graph:
             cells.append("")
-        foot.append(cells)
-    return header, body, foot
+        foot.append(tuple(cells))
+        rounded = [human(totals[m], m.entry.unit) for m in measures] if numbers and part is None else []
+        if any(rounded):  # torchinfo's habit: the total in units people read, under the exact one
+            foot.append(tuple(["Total, rounded", "", "", *rounded, ""] + ([""] if graph else [])))
+    notes = [_input_line(model), _values_line(values, numbers)]
+    notes += [line for measure in measures for line in _convention_lines(measure, target)]
+    title = f"Model: {model.name}" if model.name else "Model"
+    return SummaryTable(title, tuple(notes), tuple(header), tuple(kinds), tuple(body), tuple(foot))
 
 
-def summary_text(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
-    """A table like Keras' `model.summary()`, every cell a formula (and a number when known); a
-    cost other than parameters has its convention stated under the input line."""
-    header, body, foot = _table_cells(model, valued, measure)
-    widths = [max(len(r[i]) for r in [header, *body, *foot]) for i in range(len(header))]
-    right = {3} if valued is not None else set()
+def _values_line(values: Mapping[str, Any] | None, numbers: bool) -> str:
+    """Which values the numbers use: the header of every summary says it."""
+    if not numbers:
+        return "Values: none (formulas only)"
+    if not values:
+        return "Values: none needed (the counts are numbers)"
+    return "Values: " + ", ".join(f"{name}={value}" for name, value in values.items())
+
+
+def _elide(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 3, 1)] + "..."
+
+
+def _fit(table: SummaryTable, width: int | None) -> list[int]:
+    """Column widths: each its widest cell; then, while the line is wider than `width`, columns
+    narrowed in the order they matter least (what a layer is connected to, the formulas, the
+    layer's name, its output shape), each down to a floor, never below its heading."""
+    rows = [table.header, *table.body, *table.foot]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(table.header))]
+    if width is None or width <= 0:
+        return widths
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    connected = [i for i, h in enumerate(table.header) if h == "Connected to"]
+    formulas = [i for i, k in enumerate(table.kinds) if k == FORMULA]
+    order = [
+        (connected, 14), (formulas, 16), ([0], 20), (formulas, 8), ([0], 12), ([1], 10), (connected, 8),
+        (formulas, 4), ([0], 8), ([1], 8), (connected, 4),
+    ]  # fmt: skip
+    for columns, floor in order:
+        for i in sorted(columns, key=lambda i: -widths[i]):
+            if over <= 0:
+                return widths
+            cut = min(over, widths[i] - floor)
+            if cut > 0:
+                widths[i] -= cut
+                over -= cut
+    return widths
+
+
+def summary_text(
+    model: Model,
+    valued: Model | None = None,
+    measure: Measure = PARAMS,
+    *,
+    measures: Sequence[Measure] | None = None,
+    width: int | None = None,
+    depth: int = 0,
+    values: Mapping[str, Any] | None = None,
+) -> str:
+    """A table like Keras' `model.summary()`, every cell a formula (and a number when known),
+    at most `width` characters wide (long formulas elided with `...`: `symcount formula` prints
+    them whole); the notes under the title say which values and conventions the numbers use."""
+    table = summary_table(model, valued, measures or (measure,), depth, values)
+    return render_text(table, width)
+
+
+def render_text(table: SummaryTable, width: int | None = None) -> str:
+    widths = _fit(table, width)
 
     def line(cells: Sequence[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        parts = []
+        for cell, size, kind in zip(cells, widths, table.kinds):
+            cell = _elide(cell, size)
+            parts.append(cell.rjust(size) if kind in (NUMBER, SHARE) else cell.ljust(size))
         return "  ".join(parts).rstrip()
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    title = f"Model: {model.name}" if model.name else "Model"
-    lines = [
-        title,
-        _input_line(model),
-        *_convention_lines(measure, valued or model),
-        rule,
-        line(header),
-        rule,
-    ]
-    lines += [line(cells) for cells in body]
-    lines += [rule, *(line(cells) for cells in foot)]
+    notes = [table.title, *table.notes]
+    if width:  # prose wraps at the width (words kept whole); the table's cells are elided instead
+        notes = [
+            part for note in notes for part in textwrap.wrap(note, max(width, 20), break_long_words=False)
+        ]
+    lines = [*notes, rule, line(table.header), rule, *(line(cells) for cells in table.body)]
+    lines += [rule, *(line(cells) for cells in table.foot)]
     return "\n".join(lines)
 
 
@@ -181,50 +325,171 @@ def _convention_lines(measure: Measure, model: Model | None) -> list[str]:
     return [] if measure.is_params else [measure.describe(model)]
 
 
-def summary_markdown(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
-    """The same table in Markdown, formulas in backticks (after the convention, for costs)."""
-    header, body, foot = _table_cells(model, valued, measure)
+def summary_markdown(
+    model: Model,
+    valued: Model | None = None,
+    measure: Measure = PARAMS,
+    *,
+    measures: Sequence[Measure] | None = None,
+    depth: int = 0,
+    values: Mapping[str, Any] | None = None,
+) -> str:
+    """The same table in Markdown, formulas in backticks, after the notes."""
+    table = summary_table(model, valued, measures or (measure,), depth, values)
 
     def line(cells: Sequence[str], code: bool) -> str:
-        shown = [f"`{c}`" if code and i > 0 and c else c for i, c in enumerate(cells)]
-        return "| " + " | ".join(shown) + " |"
+        shown = [f"`{c}`" if code and kind == FORMULA and c else c for c, kind in zip(cells, table.kinds)]
+        return "| " + " | ".join(c.replace("|", "\\|") for c in shown) + " |"
 
-    lines = [f"{text}\n" for text in _convention_lines(measure, valued or model)]
-    lines += [line(header, False), "|" + "---|" * len(header)]
-    lines += [line(cells, True) for cells in body]
-    lines += [line([f"**{cells[0]}**", *cells[1:]], True) for cells in foot]
+    align = {NUMBER: "---:", SHARE: "---:"}
+    lines = [f"{text}\n" for text in table.notes[1:]]
+    lines += [line(table.header, False), "|" + "|".join(align.get(k, "---") for k in table.kinds) + "|"]
+    lines += [line(cells, True) for cells in table.body]
+    lines += [line([f"**{cells[0]}**", *cells[1:]], True) for cells in table.foot]
     return "\n".join(lines)
 
 
-def summary_latex(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
-    """The same table as a LaTeX `tabular`, formulas and numbers as math (the convention, for
-    costs, as a comment above)."""
-    header, body, foot = _table_cells(model, valued, measure)
-    formulas = [2, 3] if valued is not None else [2]
-    comments = [f"% {text}" for text in _convention_lines(measure, valued or model)]
-    return "\n".join([*comments, table_latex(header, [*body, *foot], formulas)])
+def summary_latex(
+    model: Model,
+    valued: Model | None = None,
+    measure: Measure = PARAMS,
+    *,
+    measures: Sequence[Measure] | None = None,
+    depth: int = 0,
+    values: Mapping[str, Any] | None = None,
+) -> str:
+    """The same table as a LaTeX `tabular`, formulas and numbers as math (thousands as `{,}`),
+    the notes as comments above."""
+    table = summary_table(model, valued, measures or (measure,), depth, values)
+    formulas = [i for i, kind in enumerate(table.kinds) if kind in (FORMULA, NUMBER)]
+    comments = [f"% {text}" for text in table.notes[1:]]
+    return "\n".join([*comments, table_latex(list(table.header), [*table.body, *table.foot], formulas)])
 
 
-# Notebooks: a model shows as a table (HTML) and its total as LaTeX.
+# Notebooks: a model shows as a table (HTML, formulas as math) and its total as LaTeX.
 
 
-def summary_html(model: Model, valued: Model | None = None, measure: Measure = PARAMS) -> str:
-    """The summary table as HTML, for Jupyter's `_repr_html_`."""
-    header, body, foot = _table_cells(model, valued, measure)
+def summary_html(
+    model: Model,
+    valued: Model | None = None,
+    measure: Measure = PARAMS,
+    *,
+    measures: Sequence[Measure] | None = None,
+    depth: int = 0,
+    values: Mapping[str, Any] | None = None,
+) -> str:
+    """The summary table as HTML, for Jupyter's `_repr_html_`: formulas as `$...$` math (which
+    Jupyter's MathJax renders), numbers with separators, the share column."""
+    table = summary_table(model, valued, measures or (measure,), depth, values)
+
+    def cell(text: str, kind: str, tag: str) -> str:
+        style = ' style="text-align:right"' if kind in (NUMBER, SHARE) else ' style="text-align:left"'
+        shown = html.escape(f"${_latex(text)}$" if kind == FORMULA and text else text)
+        return f"<{tag}{style}>{shown}</{tag}>"
 
     def line(cells: Sequence[str], tag: str) -> str:
-        return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+        return "<tr>" + "".join(cell(c, k, tag) for c, k in zip(cells, table.kinds)) + "</tr>"
 
-    title = html.escape(f"Model: {model.name}" if model.name else "Model")
     rows = [
-        line(header, "th"),
-        *(line(cells, "td") for cells in body),
-        *(line(cells, "th") for cells in foot),
+        "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.header) + "</tr>",
+        *(line(cells, "td") for cells in table.body),
+        *(line(cells, "th") for cells in table.foot),
     ]
-    caption = "; ".join([_input_line(model).lower(), *_convention_lines(measure, valued or model)])
-    return f"<table><caption>{title}; {html.escape(caption)}</caption>{''.join(rows)}</table>"
+    caption = "<br>".join(html.escape(text) for text in (table.title, *table.notes))
+    return f"<table><caption>{caption}</caption>{''.join(rows)}</table>"
+
+
+def _latex(text: str) -> str:
+    """A formula cell's sympy text as LaTeX (the text itself if it does not parse)."""
+    from ..errors import SymcountError
+    from ..parse import parse_expression
+
+    try:
+        return sympy.latex(parse_expression(text))
+    except SymcountError:
+        return text
 
 
 def latex_formula(expr: sympy.Expr, name: str = "N") -> str:
     """`$\\displaystyle N = ...$`: a formula as Jupyter's `_repr_latex_` shows it."""
     return f"$\\displaystyle {name} = {sympy.latex(expr)}$"
+
+
+class Summary:
+    """A model's summary as an object: `print()` gives the text table (at the terminal's width,
+    or `width`), Jupyter shows the HTML (formulas as math), and `markdown()`, `latex()` and
+    `data()` give the other forms. Formulas come from the model; numbers from `values` (or
+    from the model itself when it has no symbols).
+
+    Example:
+        >>> from symcount import Dense, Flatten, Input, Sequential, summary, symbols
+        >>> H, W, h = symbols("H W h")
+        >>> net = Sequential(Input(H, W), Flatten(), Dense(h), Dense(3), name="dense")
+        >>> table = net.summary({"H": 28, "W": 28, "h": 10}, cost=["params", "flops"])
+        >>> [row[-1] for row in table.table.body]  # each layer's share of the parameters
+        ['0.0%', '99.6%', '0.4%']
+        >>> print(summary(net).text(width=60).splitlines()[4])
+        Layer (type)       Output shape  Params
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        values: Mapping[Any, Any] | None = None,
+        *,
+        cost: str | Sequence[str] = "params",
+        depth: int = 0,
+        width: int | None = None,
+        dtype: str = "float32",
+        optimizer: str = "adam",
+        extras: bool = False,
+    ) -> None:
+        from ..costs import Convention
+
+        names = [cost] if isinstance(cost, str) else list(cost)
+        convention = Convention(dtype, optimizer, extras)
+        self.model = model
+        self.valued = model.subs(values) if values else (None if model.symbols else model)
+        self.values = {str(k): v for k, v in (values or {}).items()}
+        self.measures = tuple(Measure(name, convention) for name in names)
+        self.depth = depth
+        self.width = width
+        self.table = summary_table(model, self.valued, self.measures, depth, self.values)
+
+    def text(self, width: int | None = None) -> str:
+        """The text table, at most `width` characters wide (default: the terminal's)."""
+        import shutil
+
+        chosen = width if width is not None else self.width
+        return render_text(
+            self.table, chosen if chosen is not None else shutil.get_terminal_size((100, 24)).columns
+        )
+
+    def markdown(self) -> str:
+        return summary_markdown(
+            self.model, self.valued, measures=self.measures, depth=self.depth, values=self.values
+        )
+
+    def latex(self) -> str:
+        return summary_latex(
+            self.model, self.valued, measures=self.measures, depth=self.depth, values=self.values
+        )
+
+    def data(self) -> dict[str, Any]:
+        return summary_data(self.model, self.valued, self.measures[0])
+
+    def _repr_html_(self) -> str:
+        return summary_html(
+            self.model, self.valued, measures=self.measures, depth=self.depth, values=self.values
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def summary(model: Model, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Summary:
+    """`model.summary(values, ...)` as a function: the `Summary` of `model`."""
+    return Summary(model, values, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sympy
@@ -38,6 +39,8 @@ def table_latex(header: Sequence[str], rows: Sequence[Sequence[str]], formulas: 
     """A `tabular`; cells of the columns in `formulas` are sympy text, shown as math."""
 
     def cell(i: int, text: str) -> str:
+        if i in formulas and re.fullmatch(r"-?\d{1,3}(,\d{3})*", text):
+            return f"${text.replace(',', '{,}')}$"  # 24,533 as 24{,}533: the separator, no space
         if i in formulas and text:
             try:
                 from ..parse import parse_expression

@@ -1,0 +1,24 @@
+"""How a model shows itself: the one hook between models and the render package.
+
+Models never import render (render imports models). `symcount/__init__.py`, which sits above
+both, sets `SUMMARY` to a function that imports render when first called, so `model.summary()`
+works from any model while model.py imports nothing of render. No sympy here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["SUMMARY", "summary_of"]
+
+# (model, values, **options) -> a Summary (symcount.render.summary.Summary); set on import of
+# the package.
+SUMMARY: Callable[..., Any] | None = None
+
+
+def summary_of(model: Any, values: Any = None, **options: Any) -> Any:
+    """The model's Summary, through the hook the package set."""
+    if SUMMARY is None:  # pragma: no cover (set by importing the package)
+        raise RuntimeError("model.summary() needs the symcount package imported")
+    return SUMMARY(model, values, **options)
