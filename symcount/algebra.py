@@ -276,10 +276,13 @@ def fits_int64(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], largest: t
     return bound <= INT64_MAX
 
 
-def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...]) -> Callable[..., Any]:
-    """A numpy function of int64 arrays giving every expression (expanded) as an int64 array.
+def int64_function(
+    exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...], dtype: str = "int64"
+) -> Callable[..., Any]:
+    """A numpy function of integer arrays giving every expression (expanded) as an array.
 
-    Only for expressions `fits_int64` accepted over the arrays' range.
+    With `dtype="int64"`, only for expressions `fits_int64` accepted over the arrays' range. With
+    `dtype="object"`, for any `integer_polynomial`: the arrays hold Python ints, exact at any size.
     """
     import numpy
 
@@ -290,7 +293,7 @@ def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
         shape = numpy.shape(arrays[0]) if arrays else ()
         results = function(*arrays)
         # A constant expression comes back as a Python int: broadcast it to the arrays' shape.
-        return [numpy.broadcast_to(numpy.asarray(r, dtype=numpy.int64), shape) for r in results]
+        return [numpy.broadcast_to(numpy.asarray(r, dtype=dtype), shape) for r in results]
 
     return evaluate
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import sympy
 
+from . import rules
 from .errors import SpecError, SymcountError
 
 __all__ = [
@@ -92,6 +93,8 @@ def check_size(expr: sympy.Expr, what: str) -> None:
             raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
     elif expr.is_positive is False or expr.is_integer is False:
         raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
+    elif not (expr.is_positive and expr.is_integer):
+        rules.note("size", expr)
 
 
 def as_sizes(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Node, Parts, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
@@ -74,6 +75,10 @@ class Layer:
     registered: ClassVar[bool] = True
     # A merge (Add, Concatenate...) takes a tuple of input shapes instead of one shape.
     merges: ClassVar[bool] = False
+    # True when every check this layer makes on sizes that wait for values notes a rule (see
+    # symcount.rules): the explorer then evaluates those rules over a grid instead of folding the
+    # model at each point. Set only after reading every check the layer (and its helpers) makes.
+    rules_noted: ClassVar[bool] = False
 
     # For the generated layer reference (`symcount layers`, docs/layers.md): arguments and an input
     # shape in symbols that show the formula, a one-line derivation of each term, and how PyTorch
@@ -249,6 +254,8 @@ def check_divisible(
     remainder = value % divisor
     if remainder.is_number and remainder != 0:
         raise error(f"{what} must be divisible by {by}. Received: {what}={value}, {by}={divisor}")
+    if not remainder.is_number:
+        rules.note("divides", value, divisor)
 
 
 def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..costs import BIAS_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
 from ..shapes import Padding, Shape, conv_length, format_shape, product, transposed_conv_length
@@ -49,6 +50,8 @@ def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, what: str) -> N
                 f"{what} does not fit: spatial axis {axis} of {format_shape(input_shape)} "
                 f"would have size {length}"
             )
+        if not length.is_number:
+            rules.note("positive", length)
 
 
 def window(values: tuple[sympy.Expr, ...]) -> str:
@@ -65,6 +68,8 @@ def as_amounts(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
     for amount in amounts:
         if amount.is_integer is False or amount.is_nonnegative is False:
             raise SpecError(f"expected a non-negative integer. Received: {what}={value!r}")
+        if not (amount.is_integer and amount.is_nonnegative):
+            rules.note("amount", amount)
     return amounts
 
 
@@ -129,6 +134,8 @@ class _Convolution(Layer):
             return
         strided = any(_known(s > 1) for s in self.strides)
         dilated = any(_known(d > 1) for d in self.dilation_rate)
+        if any(not e.is_number for e in (*self.strides, *self.dilation_rate)):
+            rules.note("undecided")  # strides or dilation waiting for values: no rule for both
         if strided and dilated:
             raise SpecError(
                 "Keras does not support strides > 1 together with dilation_rate > 1 (PyTorch does: "
@@ -179,6 +186,8 @@ class _Convolution(Layer):
 @dataclass(frozen=True)
 class _Conv(_Convolution):
     """An N-D convolution: kernel (*kernel_size, channels // groups, filters) and bias (filters,)."""
+
+    rules_noted = True
 
     filters: Any
     kernel_size: Any

@@ -33,6 +33,8 @@ def shapes_text(shapes: tuple[Shape, ...]) -> str:
 class _Elementwise(Layer):
     """An elementwise merge of two or more tensors of one shape (axes of size 1 broadcast)."""
 
+    rules_noted = True
+
     merges = True
     arity: ClassVar[int | None] = None  # exactly this many inputs (Subtract: 2); None: two or more
     example_input = ("n",)
@@ -105,6 +107,8 @@ class Minimum(_Elementwise):
 class Concatenate(Layer):
     """Joins the inputs along `axis` (Keras' convention: -1 is the last axis, 1 the first after
     the batch); every other axis must agree."""
+
+    rules_noted = True
 
     axis: int = -1
 

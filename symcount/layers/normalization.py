@@ -167,6 +167,8 @@ class BatchNormalization(_BatchNorm):
         (2*C, 2*C + 1)
     """
 
+    rules_noted = True
+
     axis: Any = -1
     momentum: Any = 0.99
     epsilon: Any = 1e-3
@@ -280,6 +282,8 @@ class LayerNormalization(Layer):
 
     With `rms_scaling` (deprecated in Keras, kept for its count) only gamma is made.
     """
+
+    rules_noted = True
 
     axis: Any = -1
     epsilon: Any = 1e-3

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
@@ -36,6 +37,8 @@ class _Pooling(Layer):
     their stride to the kernel size too; their `ceil_mode` and `dilation` are not supported.
     """
 
+    rules_noted = True
+
     pool_size: Any = 2
     strides: Any = None
     padding: Any = "valid"
@@ -58,6 +61,9 @@ class _Pooling(Layer):
                 f"expected 'valid', 'same' or {self.rank} numbers of zeros. Received: padding={self.padding!r}"
             )
         padding = tuple(as_amount(value, "padding") for value in amounts)
+        for p, k in zip(padding, self.pool_size):
+            if not (2 * p - k).is_number:
+                rules.note("not_positive", 2 * p - k)
         if any((2 * p - k).is_positive for p, k in zip(padding, self.pool_size)):
             raise SpecError(
                 "padding must be at most half the pool size, as PyTorch requires. Received: "
@@ -133,6 +139,8 @@ class _GlobalPooling(Layer):
     `keepdims` keeps the spatial axes with length 1, which is the shape PyTorch's
     AdaptiveAvgPool/AdaptiveMaxPool with output size 1 produce.
     """
+
+    rules_noted = True
 
     keepdims: bool = False
 

@@ -47,6 +47,8 @@ def as_noise_shape(value: Any) -> tuple[int | None, ...] | None:
 class _Noise(Layer):
     """A layer that only perturbs values while training: no weights, same shape."""
 
+    rules_noted = True
+
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
         return input_shape

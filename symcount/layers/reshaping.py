@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
@@ -60,6 +61,8 @@ def as_amount(value: Any, what: str) -> sympy.Expr:
         bad = expr.is_integer is False or expr.is_nonnegative is False
     if bad:
         raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
+    if not expr.is_number:
+        rules.note("amount", expr)
     return expr
 
 
