@@ -13,14 +13,17 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.core.exprtools import decompose_power
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.pycode import PythonCodePrinter
+from sympy.printing.str import StrPrinter
 
 from .errors import SymcountError
 
 __all__ = [
     "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
     "limit_at_infinity", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
-    "exact_function", "INT64_MAX",
+    "exact_function", "INT64_MAX", "ordered_terms", "text", "latex",
 ]  # fmt: skip
 
 FORMS = ("expand", "factor", "simplify", "built")
@@ -327,3 +330,116 @@ def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
         return [Fraction(r) for r in function(*(Fraction(v) for v in values))]
 
     return evaluate
+
+
+# Printing. sympy's printers order a sum's terms by a key that builds, for every term, a tuple of
+# its exponents over every symbol of the whole sum: O(terms x symbols), quadratic for a deep
+# stack whose layers each bring a symbol. The key below compares the same tuples from only the
+# exponents a term has, so the order (and every printed string) is sympy's own.
+
+
+def _monomial_key(exponents: list[tuple[int, Any]]) -> tuple[tuple[Any, ...], ...]:
+    """A key ordering sparse monomials as sympy orders dense ones.
+
+    sympy compares the tuples of negated exponents (-e_0, ..., -e_n) over the sorted symbols,
+    lexicographically. At the first symbol where two terms differ, the one whose negated exponent
+    there is smaller comes first; a symbol a term lacks counts as 0 there. So, walking the
+    symbols a term has in order: a positive exponent at symbol i sorts before anything else at or
+    after i, (0, i, -e); a negative one after, (2, -i, -e); and the end of the term (zeros from
+    there on) between the two, (1,).
+    """
+    key: list[tuple[Any, ...]] = []
+    for index, exponent in exponents:
+        negated = -exponent
+        key.append((0, index, negated) if negated < 0 else (2, -index, negated))
+    key.append((1,))
+    return tuple(key)
+
+
+def ordered_terms(expr: sympy.Expr) -> list[sympy.Expr]:
+    """The terms of `expr` in the order sympy's printers use (`Expr.as_ordered_terms()`), in time
+    linear in the number of terms times the symbols each has.
+
+    Example:
+        >>> from symcount import symbols
+        >>> (a, b) = symbols("a b")
+        >>> ordered_terms(a * b + 3 * a**2 + b + 7)
+        [3*a**2, a*b, b, 7]
+    """
+    if not expr.is_Add or any(term.is_Order for term in expr.args):
+        return expr.as_ordered_terms()
+    numbers = (sympy.Number, sympy.NumberSymbol)
+    args = sorted(sympy.Add.make_args(expr), key=lambda x: not isinstance(x, numbers))
+    if len(args) == 2 and isinstance(args[0], numbers) and isinstance(args[1], sympy.Mul):
+        # sympy's special case: a positive number and a negative multiple stay in that order
+        factors = sorted(sympy.Mul.make_args(args[1]), key=lambda x: not isinstance(x, numbers))
+        if (
+            len(factors) == 2
+            and isinstance(factors[0], sympy.Number)
+            and args[0].is_positive
+            and factors[0].is_negative
+        ):
+            return args
+    parsed = []
+    bases: set[sympy.Expr] = set()
+    for term in sympy.Add.make_args(expr):  # as Expr.as_terms, without the dense exponent tuple
+        coefficient, rest = term.as_coeff_Mul()
+        # complex() of a small integer is exact either way; sympy's goes through evalf, slowly
+        small = coefficient.is_Integer and abs(coefficient) < 2**53
+        number = complex(int(coefficient)) if small else complex(coefficient)
+        powers: dict[sympy.Expr, Any] = {}
+        noncommutative = []
+        if rest is not sympy.S.One:
+            for factor in sympy.Mul.make_args(rest):
+                if factor.is_number:
+                    try:
+                        number *= complex(factor)
+                    except (TypeError, ValueError):
+                        pass
+                    else:
+                        continue
+                if factor.is_commutative:
+                    base, exponent = decompose_power(factor)
+                    powers[base] = exponent
+                    bases.add(base)
+                else:
+                    noncommutative.append(factor)
+        parsed.append((term, number, powers, tuple(noncommutative)))
+    index = {base: i for i, base in enumerate(sorted(bases, key=sympy.default_sort_key))}
+
+    def key(item: tuple[sympy.Expr, complex, dict[sympy.Expr, Any], tuple[Any, ...]]) -> Any:
+        _, number, powers, noncommutative = item
+        monomial = _monomial_key(sorted((index[base], exponent) for base, exponent in powers.items()))
+        re, im = number.real, number.imag
+        return monomial, tuple(e.sort_key() for e in noncommutative), ((bool(im), im), (re, im))
+
+    return [term for term, *_ in sorted(parsed, key=key)]
+
+
+class _Ordered:
+    """A printer mixin: sums in sympy's default order, sorted by `ordered_terms`."""
+
+    order: str | None
+
+    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[sympy.Expr]:
+        if (order or self.order) in (None, "lex") and expr.is_Add:
+            return ordered_terms(expr)
+        return super()._as_ordered_terms(expr, order=order)  # type: ignore[misc]
+
+
+class _Text(_Ordered, StrPrinter):
+    pass
+
+
+class _Latex(_Ordered, LatexPrinter):
+    pass
+
+
+def text(expr: sympy.Expr) -> str:
+    """`str(expr)`, the same string, in time linear in the size of the sum."""
+    return str(_Text().doprint(expr))
+
+
+def latex(expr: sympy.Expr) -> str:
+    """`sympy.latex(expr)`, the same string, in time linear in the size of the sum."""
+    return str(_Latex().doprint(expr))
