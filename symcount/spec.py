@@ -27,7 +27,9 @@ import sympy
 import yaml
 
 from .errors import SpecError, SymcountError
-from .layers import REGISTRY, Input, Layer, Repeat
+from .graph import Input
+from .layers import layer_class, layer_keys
+from .layers.base import Layer
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
 from .values import bind, suggest
@@ -108,15 +110,6 @@ class Spec:
         used = {s.name for s in model.symbols}
         bound = bind(given)
         return {name: value for name, value in bound.items() if name in used and name not in free}
-
-
-def layer_names(target: Target) -> dict[str, type[Layer]]:
-    """Spec keys and their classes: Keras' snake_case names, plus PyTorch's under `torch`."""
-    if not target.torch:
-        return {key: cls for key, cls in REGISTRY.items() if not cls.torch_only}
-    names = dict(REGISTRY)
-    names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
-    return names
 
 
 NODE_KEYS = ("inputs", "use")
@@ -232,6 +225,8 @@ def build_repeat(entry: Mapping[str, Any], target: Target, blocks: Mapping[str, 
         raise SpecError(
             f"repeat takes only `name` and `trainable` beside it. Received: {sorted(unknown_options)[0]!r}"
         )
+    from .layers.repeat import Repeat
+
     return Repeat(arguments["times"], block, **options)
 
 
@@ -242,7 +237,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     Under `framework: torch`, PyTorch's names work too: `{linear: {out_features: 3}}`.
     """
     target = as_target(target)
-    known = layer_names(target)
+    known = layer_keys(target.torch)
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
@@ -253,10 +248,10 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {entry!r}")
     if not isinstance(key, str) or key not in known:
-        if not target.torch and key in layer_names(Target("torch")):
+        if not target.torch and key in layer_keys(True):
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
         raise SpecError(f"unknown layer {key!r}{suggest(str(key), sorted(known))}")
-    cls = known[key]
+    cls = layer_class(key, target.torch)
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
     if isinstance(arguments, Mapping):

@@ -57,6 +57,9 @@ class Layer:
     Subclasses declare their hyperparameters as dataclass fields and list which of them are sizes
     in `sizes` (converted to positive-integer expressions and checked) or tuples of sizes in
     `size_tuples` (converted to `rank` sizes). `name` and `trainable` are keyword-only, as in Keras.
+    A subclass that adds or changes no field (Conv2D over _Conv: only class variables) is no
+    dataclass of its own: it inherits the generated methods, and start-up is not spent making them
+    again.
     """
 
     name: str | None = field(default=None, kw_only=True)

@@ -243,20 +243,17 @@ class _Conv(_Convolution):
         return f"{many(filters, 'kernel')} x {dims(kernel_window)} x {many(channels, 'channel')}{bias}"
 
 
-@dataclass(frozen=True)
 class Conv1D(_Conv):
     rank = 1
     paddings = ("valid", "same", "causal")
     torch_name = "conv1d"
 
 
-@dataclass(frozen=True)
 class Conv2D(_Conv):
     rank = 2
     torch_name = "conv2d"
 
 
-@dataclass(frozen=True)
 class Conv3D(_Conv):
     rank = 3
     torch_name = "conv3d"
@@ -366,19 +363,16 @@ class _ConvTranspose(_Transposed):
     )
 
 
-@dataclass(frozen=True)
 class Conv1DTranspose(_ConvTranspose):
     rank = 1
     torch_counterpart = "conv_transpose1d"
 
 
-@dataclass(frozen=True)
 class Conv2DTranspose(_ConvTranspose):
     rank = 2
     torch_counterpart = "conv_transpose2d"
 
 
-@dataclass(frozen=True)
 class Conv3DTranspose(_ConvTranspose):
     rank = 3
     torch_counterpart = "conv_transpose3d"
@@ -418,19 +412,16 @@ class _TorchConvTranspose(_Transposed):
         self._set("channels_in", self.in_channels)
 
 
-@dataclass(frozen=True)
 class ConvTranspose1d(_TorchConvTranspose):
     rank = 1
     torch_name = "conv_transpose1d"
 
 
-@dataclass(frozen=True)
 class ConvTranspose2d(_TorchConvTranspose):
     rank = 2
     torch_name = "conv_transpose2d"
 
 
-@dataclass(frozen=True)
 class ConvTranspose3d(_TorchConvTranspose):
     rank = 3
     torch_name = "conv_transpose3d"
@@ -470,13 +461,11 @@ class _DepthwiseConv(_Convolution):
         return positions * channels * self.depth_multiplier * product(self.kernel_size)
 
 
-@dataclass(frozen=True)
 class DepthwiseConv1D(_DepthwiseConv):
     rank = 1
     torch_difference = "no such module: Conv1d(C, C*m, k, groups=C) has the same weights"
 
 
-@dataclass(frozen=True)
 class DepthwiseConv2D(_DepthwiseConv):
     rank = 2
     torch_difference = "no such module: Conv2d(C, C*m, k, groups=C) has the same weights"
@@ -527,7 +516,6 @@ class _SeparableConv(_Convolution):
         return depthwise + pointwise
 
 
-@dataclass(frozen=True)
 class SeparableConv1D(_SeparableConv):
     rank = 1
     torch_difference = (
@@ -535,7 +523,6 @@ class SeparableConv1D(_SeparableConv):
     )
 
 
-@dataclass(frozen=True)
 class SeparableConv2D(_SeparableConv):
     rank = 2
     torch_difference = (

@@ -70,7 +70,6 @@ class Dense(Layer):
         return f"Dense({self.units})"
 
 
-@dataclass(frozen=True)
 class Flatten(Layer):
     """Flattens everything but the batch axis: no parameters, only a reshape."""
 

@@ -102,7 +102,6 @@ def take_channels(layer: Layer, given: Any, what: str) -> None:
     layer._set("channels_in", given)
 
 
-@dataclass(frozen=True)
 class _BatchNorm(Layer):
     """Per-channel scale and shift, learned, and per-channel running mean and variance, tracked."""
 
@@ -246,7 +245,6 @@ class _TorchBatchNorm(_BatchNorm):
         return self.track_running_stats
 
 
-@dataclass(frozen=True)
 class BatchNorm1d(_TorchBatchNorm):
     """PyTorch's BatchNorm1d: input (C,) or (L, C), channels last."""
 
@@ -256,7 +254,6 @@ class BatchNorm1d(_TorchBatchNorm):
     example_input = ("L", "C")
 
 
-@dataclass(frozen=True)
 class BatchNorm2d(_TorchBatchNorm):
     """PyTorch's BatchNorm2d: input (H, W, C), channels last."""
 
@@ -266,7 +263,6 @@ class BatchNorm2d(_TorchBatchNorm):
     example_input = ("H", "W", "C")
 
 
-@dataclass(frozen=True)
 class BatchNorm3d(_TorchBatchNorm):
     """PyTorch's BatchNorm3d: input (D, H, W, C), channels last."""
 

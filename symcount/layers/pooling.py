@@ -93,39 +93,33 @@ class _Pooling(Layer):
         return f"{type(self).__name__}({window(self.pool_size)})"
 
 
-@dataclass(frozen=True)
 class MaxPooling1D(_Pooling):
     rank = 1
     torch_name = "max_pool1d"
 
 
-@dataclass(frozen=True)
 class MaxPooling2D(_Pooling):
     rank = 2
     torch_name = "max_pool2d"
 
 
-@dataclass(frozen=True)
 class MaxPooling3D(_Pooling):
     rank = 3
     torch_name = "max_pool3d"
 
 
-@dataclass(frozen=True)
 class AveragePooling1D(_Pooling):
     rank = 1
     averages = True
     torch_name = "avg_pool1d"
 
 
-@dataclass(frozen=True)
 class AveragePooling2D(_Pooling):
     rank = 2
     averages = True
     torch_name = "avg_pool2d"
 
 
-@dataclass(frozen=True)
 class AveragePooling3D(_Pooling):
     rank = 3
     averages = True
@@ -165,34 +159,28 @@ class _GlobalPooling(Layer):
         return product(input_shape) + (channels if self.averages else 0)
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling1D(_GlobalPooling):
     rank = 1
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling2D(_GlobalPooling):
     rank = 2
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling3D(_GlobalPooling):
     rank = 3
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling1D(_GlobalPooling):
     rank = 1
     averages = True
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling2D(_GlobalPooling):
     rank = 2
     averages = True
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling3D(_GlobalPooling):
     rank = 3
     averages = True

@@ -316,7 +316,6 @@ class UpSampling3D(Layer):
         return f"UpSampling3D({'x'.join(str(s) for s in self.size)})"
 
 
-@dataclass(frozen=True)
 class _Margins(Layer):
     """Adds or removes (before, after) amounts on each spatial axis, stored as `rank` pairs.
 
@@ -381,21 +380,18 @@ class _ZeroPadding(_Margins):
         return (*lengths, input_shape[-1])
 
 
-@dataclass(frozen=True)
 class ZeroPadding1D(_ZeroPadding):
     rank = 1
     example_args = {"padding": "p"}
     torch_name = "zero_pad1d"
 
 
-@dataclass(frozen=True)
 class ZeroPadding2D(_ZeroPadding):
     rank = 2
     example_args = {"padding": "p"}
     torch_name = "zero_pad2d"
 
 
-@dataclass(frozen=True)
 class ZeroPadding3D(_ZeroPadding):
     rank = 3
     example_args = {"padding": "p"}
@@ -430,20 +426,17 @@ class _Cropping(_Margins):
         return (*lengths, input_shape[-1])
 
 
-@dataclass(frozen=True)
 class Cropping1D(_Cropping):
     rank = 1
     example_args = {"cropping": "c"}
 
 
-@dataclass(frozen=True)
 class Cropping2D(_Cropping):
     rank = 2
     default = 0  # Keras' Cropping2D crops nothing unless told; 1D and 3D crop 1 from each side.
     example_args = {"cropping": "c"}
 
 
-@dataclass(frozen=True)
 class Cropping3D(_Cropping):
     rank = 3
     example_args = {"cropping": "c"}
