@@ -1,21 +1,37 @@
 """Benchmarks: ratios measured in one run, printed (never asserted: timing is not a test).
 
-    python benches/bench.py
+    python benches/bench.py            # everything (a few minutes)
+    python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch
 
-1. Start-up: `symcount --help` and `symcount count lesson-cnn` against Python's own start and
-   Python + `import sympy`.
-2. Linearity: the time to fold a stack of Dense layers with distinct symbolic widths, for growing
-   depth; the per-layer time should stay flat.
-3. symcount against PyTorch: counting a model from its formula versus instantiating it in torch
-   and summing `p.numel()` (skipped if torch is absent).
+Every time is the best of a few runs of a whole process (or of a call), so that a machine shared
+with other work measures its quietest moment; each ratio compares two things measured here, in
+the same run. symcount's bytecode is compiled first, as an install does.
+
+1. Start-up: `symcount --help` against `python -c pass`, `symcount count lesson-cnn` against
+   `python -c "import sympy"` (the goal: 1.35x at most).
+2. Sweeps of 10**6 rows written to a file, against bare numpy scripts (in this file) that
+   evaluate the same polynomials with `np.arange` and write the same bytes (checked): CSV, JSON,
+   two axes, and `--layers` (goal: within 3x each); and against building the model on torch's
+   meta device, per row (goal: 300x faster or more).
+3. `plot` of 512 points and `solve` against a process that imports what they import (goal: ~1.3x).
+4. `formula` on dense stacks `input: [w0]`, `- dense: w1` ... `- dense: wN`: (t(1600) - t(1)) /
+   (t(200) - t(1)) for plain, --latex and --json (linear is 8; goal: 10 at most), and 3,200 layers
+   (goal: under 5 s).
+5. Folding: the time per layer to fold a Dense stack of growing depth stays flat.
+6. symcount against PyTorch: counting a CNN from its formula versus instantiating it in torch.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+ROWS = 10**6
+WORK = Path(tempfile.mkdtemp(prefix="symcount-bench-"))
 
 
 def best_of(repeat: int, action: Callable[[], object]) -> float:
@@ -27,20 +43,211 @@ def best_of(repeat: int, action: Callable[[], object]) -> float:
     return min(times)
 
 
-def run_python(*args: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, *args], check=True, capture_output=True)
+def run_python(*args: str, stdout: Path | None = None) -> Callable[[], object]:
+    def run() -> None:
+        if stdout is None:
+            subprocess.run([sys.executable, *args], check=True, capture_output=True)
+        else:
+            with stdout.open("w") as out:
+                subprocess.run([sys.executable, *args], check=True, stdout=out)
+
+    return run
+
+
+def symcount(*args: str, stdout: Path | None = None) -> Callable[[], object]:
+    return run_python("-m", "symcount", *args, stdout=stdout)
 
 
 def startup() -> None:
-    python = best_of(5, run_python("-c", "pass"))
-    sympy = best_of(5, run_python("-c", "import sympy"))
-    help_ = best_of(5, run_python("-m", "symcount", "--help"))
-    count = best_of(5, run_python("-m", "symcount", "count", "lesson-cnn"))
-    print("start-up (best of 5)")
+    python = best_of(7, run_python("-c", "pass"))
+    sympy = best_of(7, run_python("-c", "import sympy"))
+    help_ = best_of(7, symcount("--help"))
+    count = best_of(7, symcount("count", "lesson-cnn"))
+    print("1. start-up (best of 7)")
     print(f"  python -c pass                 {python * 1000:7.1f} ms")
     print(f"  python -c 'import sympy'       {sympy * 1000:7.1f} ms")
     print(f"  symcount --help                {help_ * 1000:7.1f} ms   {help_ / python:5.2f}x python")
-    print(f"  symcount count lesson-cnn      {count * 1000:7.1f} ms   {count / sympy:5.2f}x python+sympy")
+    print(
+        f"  symcount count lesson-cnn      {count * 1000:7.1f} ms   {count / sympy:5.2f}x python + import sympy (goal <= 1.35)"
+    )
+
+
+# Sweeps: a 784 -> w -> w -> 10 dense net (total w**2 + 796*w + 10), and 784 -> a -> b -> 10 over
+# two axes (a*b + 785*a + 11*b + 10). Each bare script writes exactly what symcount writes.
+
+DENSE = "name: mlp\ninput: [784]\nlayers:\n  - dense: w\n  - dense: w\n  - dense: 10\n"
+TWO = "name: two\ninput: [784]\nlayers:\n  - dense: a\n  - dense: b\n  - dense: 10\n"
+
+BARE_CSV = """
+import sys
+import numpy as np
+w = np.arange(1, {rows} + 1, dtype=np.int64)
+columns = [w, w * w + 796 * w + 10]
+with open(sys.argv[1], "w") as out:
+    out.write("w,total\\n")
+    for start in range(0, len(w), 65536):
+        texts = [map(str, c[start : start + 65536].tolist()) for c in columns]
+        out.write("\\n".join(map(",".join, zip(*texts))) + "\\n")
+"""
+
+BARE_LAYERS = """
+import sys
+import numpy as np
+w = np.arange(1, {rows} + 1, dtype=np.int64)
+columns = [w, w * w + 796 * w + 10, 785 * w, w * w + w, 10 * w + 10]
+with open(sys.argv[1], "w") as out:
+    out.write("w,total,dense,dense_1,dense_2\\n")
+    for start in range(0, len(w), 65536):
+        texts = [map(str, c[start : start + 65536].tolist()) for c in columns]
+        out.write("\\n".join(map(",".join, zip(*texts))) + "\\n")
+"""
+
+BARE_TWO = """
+import sys
+import numpy as np
+side = int(round({rows} ** 0.5))
+index = np.arange(side * side, dtype=np.int64)
+a, b = index // side + 1, index % side + 1
+columns = [a, b, a * b + 785 * a + 11 * b + 10]
+with open(sys.argv[1], "w") as out:
+    out.write("a,b,total\\n")
+    for start in range(0, len(a), 65536):
+        texts = [map(str, c[start : start + 65536].tolist()) for c in columns]
+        out.write("\\n".join(map(",".join, zip(*texts))) + "\\n")
+"""
+
+BARE_JSON = """
+import sys
+import numpy as np
+w = np.arange(1, {rows} + 1, dtype=np.int64)
+columns = [w, w * w + 796 * w + 10]
+with open(sys.argv[1], "w") as out:
+    out.write(sys.argv[2])
+    rows = []
+    for start in range(0, len(w), 65536):
+        texts = [c[start : start + 65536].tolist() for c in columns]
+        rows.append(",\\n".join(map('    {{"w": {}, "total": {}}}'.format, *texts)))
+    out.write(",\\n".join(rows) + "\\n  ]\\n}\\n")
+"""
+
+
+def _sweep_case(label: str, bare: str, sweep_args: list[str], extra: list[str] = ()) -> float:
+    """Time the bare script and symcount writing the same file; check the bytes; print the ratio.
+    Returns symcount's seconds."""
+    script = WORK / f"bare_{label.split()[0]}.py"
+    script.write_text(bare.replace("{rows}", str(ROWS)))
+    bare_out, ours_out = WORK / "bare.out", WORK / "ours.out"
+    bare_time = best_of(3, run_python(str(script), str(bare_out), *extra))
+    ours_time = best_of(3, symcount("sweep", *sweep_args, stdout=ours_out))
+    same = bare_out.read_bytes() == ours_out.read_bytes()
+    print(
+        f"  {label:<28} bare numpy {bare_time:6.2f} s   symcount {ours_time:6.2f} s   "
+        f"{ours_time / bare_time:5.2f}x (goal <= 3)   identical bytes: {same}"
+    )
+    return ours_time
+
+
+def sweeps() -> None:
+    dense, two = WORK / "mlp.yaml", WORK / "two.yaml"
+    dense.write_text(DENSE)
+    two.write_text(TWO)
+    side = round(ROWS**0.5)
+    print(f"2. sweeps: {ROWS:,} rows written to a file, whole processes (best of 3)")
+    csv = _sweep_case("--csv", BARE_CSV, [str(dense), "--grid", f"w=1:{ROWS}", "--csv"])
+    opening = (
+        subprocess.run(
+            [sys.executable, "-m", "symcount", "sweep", str(dense), "--grid", "w=1:1", "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split('\n    {"w"')[0]
+        + "\n"
+    )
+    _sweep_case("--json", BARE_JSON, [str(dense), "--grid", f"w=1:{ROWS}", "--json"], [opening])
+    _sweep_case(
+        f"two axes ({side}x{side}) --csv",
+        BARE_TWO,
+        [str(two), "--grid", f"a=1:{side}", "--grid", f"b=1:{side}", "--csv"],
+    )
+    _sweep_case("--layers --csv", BARE_LAYERS, [str(dense), "--grid", f"w=1:{ROWS}", "--layers", "--csv"])
+    try:
+        import torch
+    except ImportError:
+        print("  torch not installed: no comparison with meta-device builds")
+        return
+
+    def build(width: int) -> int:
+        with torch.device("meta"):
+            net = torch.nn.Sequential(
+                torch.nn.Linear(784, width), torch.nn.Linear(width, width), torch.nn.Linear(width, 10)
+            )
+        return sum(p.numel() for p in net.parameters())
+
+    assert build(1000) == 1000**2 + 796 * 1000 + 10
+    builds = 300
+    per_build = best_of(3, lambda: [build(w) for w in range(1, builds + 1)]) / builds
+    per_row = csv / ROWS
+    print(
+        f"  torch meta-device build + numel: {per_build * 1e6:7.1f} us per row; symcount --csv "
+        f"(whole process) {per_row * 1e6:5.2f} us per row: {per_build / per_row:6.0f}x faster (goal >= 300)"
+    )
+
+
+def explore() -> None:
+    print("3. plot (512 points) and solve against processes importing what they import (best of 5)")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("  matplotlib not installed: skipping plot")
+    else:
+        imports = best_of(
+            5,
+            run_python(
+                "-c",
+                "import symcount.cli, symcount.plot, symcount.spec, symcount.explore, numpy, "
+                "matplotlib.figure, matplotlib.backends.backend_agg, matplotlib.ticker",
+            ),
+        )
+        for label, args in (
+            ("plot lesson-dense h1=1:512", ["lesson-dense", "--x", "h1=1:512"]),
+            ("plot lesson-cnn f per-layer", ["lesson-cnn", "--x", "f=1:512", "--y", "per-layer"]),
+        ):
+            seconds = best_of(5, symcount("plot", *args, "-o", str(WORK / "plot.png")))
+            print(
+                f"  {label:<30} {seconds * 1000:7.1f} ms   imports {imports * 1000:7.1f} ms   {seconds / imports:5.2f}x (goal ~1.3)"
+            )
+    imports = best_of(
+        5, run_python("-c", "import symcount.cli, symcount.spec, symcount.explore, symcount.render, numpy")
+    )
+    for label, args in (
+        ("solve lesson-cnn f 1e6", ["lesson-cnn", "--for", "f", "--budget", "1e6"]),
+        ("solve lesson-dense h1 1e9", ["lesson-dense", "--for", "h1", "--budget", "1e9"]),
+    ):
+        seconds = best_of(5, symcount("solve", *args))
+        print(
+            f"  {label:<30} {seconds * 1000:7.1f} ms   imports {imports * 1000:7.1f} ms   {seconds / imports:5.2f}x (goal ~1.3)"
+        )
+
+
+def formula() -> None:
+    print("4. formula on dense stacks with a symbolic width per layer (best of 5 processes)")
+    specs = {}
+    for depth in (1, 200, 1600, 3200):
+        path = WORK / f"stack{depth}.yaml"
+        layers = "".join(f"  - dense: w{i}\n" for i in range(1, depth + 1))
+        path.write_text(f"name: stack\ninput: [w0]\nlayers:\n{layers}")
+        specs[depth] = str(path)
+    for flags in ([], ["--latex"], ["--json"]):
+        t = {
+            depth: best_of(5 if depth < 3200 else 3, symcount("formula", path, *flags))
+            for depth, path in specs.items()
+        }
+        ratio = (t[1600] - t[1]) / (t[200] - t[1])
+        label = " ".join(flags) or "plain"
+        print(
+            f"  {label:<8} t(1) {t[1]:5.2f} s  t(200) {t[200]:5.2f} s  t(1600) {t[1600]:5.2f} s  "
+            f"(t(1600)-t(1))/(t(200)-t(1)) = {ratio:5.2f} (goal <= 10)   3,200 layers {t[3200]:5.2f} s (goal < 5)"
+        )
 
 
 def linearity() -> None:
@@ -48,7 +255,7 @@ def linearity() -> None:
 
     from symcount import Dense, Input, Sequential, symbols
 
-    print("fold + total per layer, Dense stack with distinct symbolic widths (sympy's cache cleared)")
+    print("5. fold + total per layer, Dense stack with distinct symbolic widths (sympy's cache cleared)")
     per_layer = []
     for depth in (100, 400, 1600):
         widths = symbols(" ".join(f"h{i}" for i in range(depth + 1)))
@@ -75,7 +282,7 @@ def against_torch() -> None:
     model = Sequential(
         Input(H, W, C), Conv2D(f, 3, padding="same"), Conv2D(f, 3, padding="same"), Flatten(), Dense(3)
     )
-    print("counting a CNN: symcount's formula vs building it in torch (best of 3)")
+    print("6. counting a CNN: symcount's formula vs building it in torch (best of 3)")
     for size, filters in ((28, 10), (224, 64), (512, 256)):
 
         def torch_count(size: int = size, filters: int = filters) -> int:
@@ -101,7 +308,18 @@ def against_torch() -> None:
     print(f"  substituting into the ready formula alone: {substitute * 1e6:.0f} us")
 
 
+SECTIONS = {
+    "startup": startup,
+    "sweep": sweeps,
+    "explore": explore,
+    "formula": formula,
+    "fold": linearity,
+    "torch": against_torch,
+}
+
 if __name__ == "__main__":
-    startup()
-    linearity()
-    against_torch()
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(__file__).parent.parent / "symcount")], check=True
+    )
+    for name in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[name]()

@@ -290,7 +290,9 @@ def int64_function(
     import numpy
 
     expanded = [sympy.expand(e) for e in exprs]
-    function = sympy.lambdify(variables, expanded, modules="numpy")
+    # Polynomials need only + * **, which numpy arrays have: the "math" namespace spares loading
+    # all of numpy's (its lazy submodules) into the generated function.
+    function = sympy.lambdify(variables, expanded, modules="math")
 
     def evaluate(*arrays: Any) -> list[Any]:
         shape = numpy.shape(arrays[0]) if arrays else ()

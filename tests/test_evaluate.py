@@ -171,3 +171,29 @@ def test_exact_past_int64_with_object_arrays() -> None:
     assert result.evaluator is not None and result.evaluator.outputs.whole == [0, 1, 2, 3]
     for row in result.rows():
         assert row[1] == model.count(w=row[0]) and type(row[1]) is int and row[1] > 2**63
+
+
+def test_solve_and_plot_fold_a_few_times_not_per_point(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from symcount import load_spec
+    from symcount.explore import solve_budget
+    from symcount.plot import plot_counts
+
+    spec = load_spec("lesson-cnn")
+    model = spec.model()
+    values = spec.values_for(model, {})
+    folds: list[Any] = []
+    original: Callable[..., Any] = Model.subs
+    monkeypatch.setattr(
+        Model, "subs", lambda self, *args, **kw: folds.append(args) or original(self, *args, **kw)
+    )
+    found = solve_budget(model, "f", 10**6, values)
+    # One fold to fix the other symbols; the search itself counts from the formulas.
+    assert len(folds) == 1
+    assert (found.value, found.total) == (226, model.count({**values, "f": 226}))
+    folds.clear()
+    others = {k: v for k, v in values.items() if k != "f"}
+    data = plot_counts(model, ("f", range(1, 513)), others, y="per-layer", path=tmp_path / "p.png")
+    assert len(folds) == 3  # fix the others, then the grid's first and last points
+    assert len(data.x) == 512 and data.series["dense"][-1] == model.subs({**values, "f": 512}).rows[-1].params
