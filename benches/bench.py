@@ -3,9 +3,10 @@
     python benches/bench.py            # everything (a few minutes)
     python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch
 
-Every time is the best of a few runs of a whole process (or of a call), so that a machine shared
-with other work measures its quietest moment; each ratio compares two things measured here, in
-the same run. symcount's bytecode is compiled first, as an install does.
+Every time is CPU time (user + system) of a whole process, or of a call in this one, the best of a
+few runs: on a machine shared with other work, wall-clock times swing by 2x with the load, CPU
+times much less. Each ratio compares two things measured here, in the same run. symcount's
+bytecode is compiled first, as an install does.
 
 1. Start-up: `symcount --help` against `python -c pass`, `symcount count lesson-cnn` against
    `python -c "import sympy"` (the goal: 1.35x at most).
@@ -23,6 +24,7 @@ the same run. symcount's bytecode is compiled first, as an install does.
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,13 +36,25 @@ ROWS = 10**6
 WORK = Path(tempfile.mkdtemp(prefix="symcount-bench-"))
 
 
+def cpu() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def best_of(repeat: int, action: Callable[[], object]) -> float:
-    times = []
+    return interleaved(repeat, action)[0]
+
+
+def interleaved(repeat: int, *actions: Callable[[], object]) -> list[float]:
+    """The best time of each action, run in turns (so that a busy moment hits them alike)."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for action, taken in zip(actions, times):
+            start = cpu()
+            action()
+            taken.append(cpu() - start)
+    return [min(taken) for taken in times]
 
 
 def run_python(*args: str, stdout: Path | None = None) -> Callable[[], object]:
@@ -59,11 +73,14 @@ def symcount(*args: str, stdout: Path | None = None) -> Callable[[], object]:
 
 
 def startup() -> None:
-    python = best_of(7, run_python("-c", "pass"))
-    sympy = best_of(7, run_python("-c", "import sympy"))
-    help_ = best_of(7, symcount("--help"))
-    count = best_of(7, symcount("count", "lesson-cnn"))
-    print("1. start-up (best of 7)")
+    python, sympy, help_, count = interleaved(
+        9,
+        run_python("-c", "pass"),
+        run_python("-c", "import sympy"),
+        symcount("--help"),
+        symcount("count", "lesson-cnn"),
+    )
+    print("1. start-up (CPU time, best of 9)")
     print(f"  python -c pass                 {python * 1000:7.1f} ms")
     print(f"  python -c 'import sympy'       {sympy * 1000:7.1f} ms")
     print(f"  symcount --help                {help_ * 1000:7.1f} ms   {help_ / python:5.2f}x python")
@@ -137,8 +154,9 @@ def _sweep_case(label: str, bare: str, sweep_args: list[str], extra: list[str] =
     script = WORK / f"bare_{label.split()[0]}.py"
     script.write_text(bare.replace("{rows}", str(ROWS)))
     bare_out, ours_out = WORK / "bare.out", WORK / "ours.out"
-    bare_time = best_of(3, run_python(str(script), str(bare_out), *extra))
-    ours_time = best_of(3, symcount("sweep", *sweep_args, stdout=ours_out))
+    bare_time, ours_time = interleaved(
+        3, run_python(str(script), str(bare_out), *extra), symcount("sweep", *sweep_args, stdout=ours_out)
+    )
     same = bare_out.read_bytes() == ours_out.read_bytes()
     print(
         f"  {label:<28} bare numpy {bare_time:6.2f} s   symcount {ours_time:6.2f} s   "
@@ -152,7 +170,7 @@ def sweeps() -> None:
     dense.write_text(DENSE)
     two.write_text(TWO)
     side = round(ROWS**0.5)
-    print(f"2. sweeps: {ROWS:,} rows written to a file, whole processes (best of 3)")
+    print(f"2. sweeps: {ROWS:,} rows written to a file, whole processes (CPU time, best of 3)")
     csv = _sweep_case("--csv", BARE_CSV, [str(dense), "--grid", f"w=1:{ROWS}", "--csv"])
     opening = (
         subprocess.run(
@@ -194,39 +212,39 @@ def sweeps() -> None:
 
 
 def explore() -> None:
-    print("3. plot (512 points) and solve against processes importing what they import (best of 5)")
+    print("3. plot (512 points) and solve against processes importing what they import (CPU time, best of 5)")
+    imports = "import symcount.cli, symcount.spec, symcount.explore, symcount.render, numpy"
+    png = str(WORK / "plot.png")
+    groups = [
+        (
+            imports,
+            [
+                ("solve lesson-cnn f 1e6", ["solve", "lesson-cnn", "--for", "f", "--budget", "1e6"]),
+                ("solve lesson-dense h1 1e9", ["solve", "lesson-dense", "--for", "h1", "--budget", "1e9"]),
+            ],
+        ),
+        (
+            imports
+            + ", symcount.plot, matplotlib.figure, matplotlib.backends.backend_agg, matplotlib.ticker",
+            [
+                ("plot lesson-dense h1=1:512", ["plot", "lesson-dense", "--x", "h1=1:512", "-o", png]),
+                (
+                    "plot lesson-cnn f per-layer",
+                    ["plot", "lesson-cnn", "--x", "f=1:512", "--y", "per-layer", "-o", png],
+                ),
+            ],
+        ),
+    ]
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         print("  matplotlib not installed: skipping plot")
-    else:
-        imports = best_of(
-            5,
-            run_python(
-                "-c",
-                "import symcount.cli, symcount.plot, symcount.spec, symcount.explore, numpy, "
-                "matplotlib.figure, matplotlib.backends.backend_agg, matplotlib.ticker",
-            ),
-        )
-        for label, args in (
-            ("plot lesson-dense h1=1:512", ["lesson-dense", "--x", "h1=1:512"]),
-            ("plot lesson-cnn f per-layer", ["lesson-cnn", "--x", "f=1:512", "--y", "per-layer"]),
-        ):
-            seconds = best_of(5, symcount("plot", *args, "-o", str(WORK / "plot.png")))
-            print(
-                f"  {label:<30} {seconds * 1000:7.1f} ms   imports {imports * 1000:7.1f} ms   {seconds / imports:5.2f}x (goal ~1.3)"
-            )
-    imports = best_of(
-        5, run_python("-c", "import symcount.cli, symcount.spec, symcount.explore, symcount.render, numpy")
-    )
-    for label, args in (
-        ("solve lesson-cnn f 1e6", ["lesson-cnn", "--for", "f", "--budget", "1e6"]),
-        ("solve lesson-dense h1 1e9", ["lesson-dense", "--for", "h1", "--budget", "1e9"]),
-    ):
-        seconds = best_of(5, symcount("solve", *args))
-        print(
-            f"  {label:<30} {seconds * 1000:7.1f} ms   imports {imports * 1000:7.1f} ms   {seconds / imports:5.2f}x (goal ~1.3)"
-        )
+        groups = groups[:1]
+    for code, cases in groups:
+        base, *times = interleaved(5, run_python("-c", code), *(symcount(*args) for _, args in cases))
+        print(f"  baseline `python -c '{code}'`: {base * 1000:.1f} ms")
+        for (label, _), seconds in zip(cases, times):
+            print(f"  {label:<30} {seconds * 1000:7.1f} ms   {seconds / base:5.2f}x the imports (goal ~1.3)")
 
 
 def formula() -> None:
