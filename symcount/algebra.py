@@ -23,7 +23,7 @@ from .errors import SymcountError
 __all__ = [
     "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
     "limit_at_infinity", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
-    "exact_function", "INT64_MAX", "ordered_terms", "text", "latex",
+    "exact_function", "rounded_function", "INT64_MAX", "ordered_terms", "text", "latex",
 ]  # fmt: skip
 
 FORMS = ("expand", "factor", "simplify", "built")
@@ -268,15 +268,77 @@ def fits_int64(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], largest: t
     sum) is at most the sum of |coefficient| * largest**exponents, since each factor is >= 1.
     """
     poly = integer_polynomial(sympy.expand(expr), variables)
-    if poly is None:
-        return False
+    return poly is not None and _bound(poly, largest) <= INT64_MAX
+
+
+def _bound(poly: sympy.Poly, largest: tuple[int, ...]) -> int:
+    """The sum of |coefficient| * largest**exponents: a bound on every intermediate value."""
     bound = 0
     for exponents, coefficient in poly.terms():
         term = abs(int(coefficient))
         for value, exponent in zip(largest, exponents):
             term *= abs(value) ** exponent
         bound += term
-    return bound <= INT64_MAX
+    return bound
+
+
+def rounded_function(
+    exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...], largest: tuple[int, ...]
+) -> Callable[..., list[Any]] | None:
+    """A numpy function of integer arrays giving expressions that are integer polynomials in the
+    variables and in floors and ceilings of integer polynomials over positive integers (the
+    lengths of strided layers), exactly: each floor by floor division, once, in int64 where a
+    bound shows nothing can overflow, on arrays of Python ints otherwise. None for expressions of
+    another form.
+
+    Example:
+        >>> import numpy
+        >>> from symcount import symbols
+        >>> (H,) = symbols("H")
+        >>> function = rounded_function([sympy.floor((H - 3) / 2) + 1], (H,), (10,))
+        >>> function(numpy.arange(1, 8))[0].tolist()
+        [0, 0, 1, 1, 2, 2, 3]
+    """
+    names = list(variables)
+    bounds = [max(1, abs(value)) for value in largest]
+    steps: list[tuple[bool, sympy.Expr, tuple[sympy.Symbol, ...], int]] = []  # ceiling?, p, over, q
+    exprs = [sympy.expand(e) for e in exprs]
+    wide = False  # some intermediate may pass int64: Python ints throughout
+    while True:
+        rounded = {a for e in exprs for a in e.atoms(sympy.floor, sympy.ceiling)}
+        inner = [a for a in rounded if not a.args[0].atoms(sympy.floor, sympy.ceiling)]
+        if not inner:
+            break
+        replace = {}
+        for atom in sorted(inner, key=sympy.default_sort_key):
+            numerator, denominator = sympy.fraction(sympy.together(atom.args[0]))
+            poly = integer_polynomial(sympy.expand(numerator), tuple(names))
+            if poly is None or not (denominator.is_Integer and denominator > 0):
+                return None
+            top = _bound(poly, tuple(bounds))
+            wide |= top > INT64_MAX
+            dummy = sympy.Dummy(f"r{len(steps)}", integer=True)
+            steps.append((isinstance(atom, sympy.ceiling), numerator, tuple(names), int(denominator)))
+            names.append(dummy)
+            bounds.append(top // int(denominator) + 1)
+            replace[atom] = dummy
+        exprs = [sympy.expand(e.xreplace(replace)) for e in exprs]
+    polys = [integer_polynomial(e, tuple(names)) for e in exprs]
+    if any(poly is None for poly in polys):
+        return None
+    wide |= any(_bound(poly, tuple(bounds)) > INT64_MAX for poly in polys if poly is not None)
+    dtype = "object" if wide else "int64"
+    final = int64_function(exprs, tuple(names), dtype)
+    numerators = [(c, int64_function([p], over, dtype), q) for c, p, over, q in steps]
+
+    def evaluate(*arrays: Any) -> list[Any]:
+        columns = [a.astype(dtype) for a in arrays]
+        for ceiling, numerator, denominator in numerators:
+            (top,) = numerator(*columns)
+            columns.append(-((-top) // denominator) if ceiling else top // denominator)
+        return final(*columns)
+
+    return evaluate
 
 
 def int64_function(

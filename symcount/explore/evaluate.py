@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -38,8 +38,9 @@ def column(values: Sequence[int]) -> Any:
 
 class _Plan:
     """Expressions evaluated together over numpy columns of points: int64 where a bound shows no
-    overflow (`fast`), exactly otherwise (`slow`): integer polynomials on arrays of Python ints,
-    the rest (floors, rational coefficients) point by point with Fractions."""
+    overflow (`fast`), exactly otherwise (`slow`): integer polynomials on arrays of Python ints
+    (`whole`), polynomials in floors and ceilings of integer polynomials by floor division
+    (`rounded`), the rest (rational coefficients...) point by point with Fractions (`exact`)."""
 
     def __init__(
         self, exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...], largest: tuple[int, ...]
@@ -55,16 +56,27 @@ class _Plan:
             for i in self.slow
             if vectorised and algebra.integer_polynomial(sympy.expand(exprs[i]), variables)
         ]
-        self.exact = [i for i in self.slow if i not in self.whole]
-        self.functions = [
-            (indices, kind, make([exprs[i] for i in indices], variables))
-            for indices, kind, make in (
-                (self.fast, "int64", lambda e, v: algebra.int64_function(e, v)),
-                (self.whole, "object", lambda e, v: algebra.int64_function(e, v, "object")),
-                (self.exact, "exact", algebra.exact_function),
+        rest = [i for i in self.slow if i not in self.whole and vectorised]
+        rounded = algebra.rounded_function([exprs[i] for i in rest], variables, largest) if rest else None
+        if rest and rounded is None:  # some are of another form: keep those that are not
+            rest = [i for i in rest if algebra.rounded_function([exprs[i]], variables, largest)]
+            rounded = algebra.rounded_function([exprs[i] for i in rest], variables, largest) if rest else None
+        self.rounded = rest
+        self.exact = [i for i in self.slow if i not in self.whole and i not in self.rounded]
+        self.functions: list[tuple[list[int], str, Callable[..., Any]]] = []
+        if self.fast:
+            self.functions.append(
+                (self.fast, "int64", algebra.int64_function([exprs[i] for i in self.fast], variables))
             )
-            if indices
-        ]
+        if self.whole:
+            whole = algebra.int64_function([exprs[i] for i in self.whole], variables, "object")
+            self.functions.append((self.whole, "object", whole))
+        if rounded is not None:
+            self.functions.append((self.rounded, "rounded", rounded))
+        if self.exact:
+            self.functions.append(
+                (self.exact, "exact", algebra.exact_function([exprs[i] for i in self.exact], variables))
+            )
 
     def evaluate(self, columns: list[Any], count: int) -> list[Any]:
         """One numpy array per expression (int64, or objects: Python ints or Fractions); without
@@ -76,6 +88,8 @@ class _Plan:
                 values = [r.astype(numpy.int64) for r in function(*columns)] if columns else []
             elif kind == "object":
                 values = function(*(c.astype(object) for c in columns))
+            elif kind == "rounded":  # int64 or Python ints, as its bounds decided
+                values = function(*columns)
             else:
                 lists = [c.tolist() if numpy is not None else list(c) for c in columns]
                 points = zip(*lists) if lists else [()] * count
