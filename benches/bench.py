@@ -34,6 +34,8 @@ from pathlib import Path
 
 ROWS = 10**6
 WORK = Path(tempfile.mkdtemp(prefix="symcount-bench-"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's symcount, here and (as the cwd) in every process
 
 
 def cpu() -> float:
@@ -60,10 +62,10 @@ def interleaved(repeat: int, *actions: Callable[[], object]) -> list[float]:
 def run_python(*args: str, stdout: Path | None = None) -> Callable[[], object]:
     def run() -> None:
         if stdout is None:
-            subprocess.run([sys.executable, *args], check=True, capture_output=True)
+            subprocess.run([sys.executable, *args], check=True, capture_output=True, cwd=ROOT)
         else:
             with stdout.open("w") as out:
-                subprocess.run([sys.executable, *args], check=True, stdout=out)
+                subprocess.run([sys.executable, *args], check=True, stdout=out, cwd=ROOT)
 
     return run
 
@@ -178,6 +180,7 @@ def sweeps() -> None:
             check=True,
             capture_output=True,
             text=True,
+            cwd=ROOT,
         ).stdout.split('\n    {"w"')[0]
         + "\n"
     )
@@ -248,7 +251,7 @@ def explore() -> None:
 
 
 def formula() -> None:
-    print("4. formula on dense stacks with a symbolic width per layer (best of 5 processes)")
+    print("4. formula on dense stacks with a symbolic width per layer (CPU time, best of 5 processes)")
     specs = {}
     for depth in (1, 200, 1600, 3200):
         path = WORK / f"stack{depth}.yaml"
@@ -256,10 +259,8 @@ def formula() -> None:
         path.write_text(f"name: stack\ninput: [w0]\nlayers:\n{layers}")
         specs[depth] = str(path)
     for flags in ([], ["--latex"], ["--json"]):
-        t = {
-            depth: best_of(5 if depth < 3200 else 3, symcount("formula", path, *flags))
-            for depth, path in specs.items()
-        }
+        times = interleaved(5, *(symcount("formula", path, *flags) for path in specs.values()))
+        t = dict(zip(specs, times))
         ratio = (t[1600] - t[1]) / (t[200] - t[1])
         label = " ".join(flags) or "plain"
         print(
@@ -336,8 +337,6 @@ SECTIONS = {
 }
 
 if __name__ == "__main__":
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(Path(__file__).parent.parent / "symcount")], check=True
-    )
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "symcount")], check=True)
     for name in sys.argv[1:] or list(SECTIONS):
         SECTIONS[name]()
