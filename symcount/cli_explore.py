@@ -277,9 +277,9 @@ def sweep(
         spec, sets, not no_defaults, list(axes), "--grid", point_set=False, batch=costs.batch
     )
     fixed = {k: v for k, v in values.items() if k not in axes}
+    form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
     result = sweep(model, axes, fixed, layers=layers, measure=costs.measure)
     show = progress if progress is not None else (result.size >= 100_000 and _terminal_stderr_only())
-    form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
     stated = result.convention if not result.measure.is_params else None
     writer = _SweepWriter(
         result.header, form, {"cost": result.measure.cost, "convention": result.convention}, stated
@@ -294,6 +294,16 @@ def sweep(
         for block in blocks:
             writer.write(block)
     writer.close()
+
+
+def _echo(text: str) -> None:
+    """`click.echo(text, nl=False)`, without scanning a megabyte chunk for ANSI codes to strip
+    when it holds none."""
+    if "\x1b" in text:
+        click.echo(text, nl=False)
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _terminal_stderr_only() -> bool:
@@ -338,7 +348,7 @@ class _SweepWriter:
                 csv.writer(buffer, lineterminator="\n").writerow(self.header)
             texts = [map(str, values) for values in columns]
             buffer.write("\n".join(map(",".join, zip(*texts))) + "\n")
-            click.echo(buffer.getvalue(), nl=False)
+            _echo(buffer.getvalue())
         elif self.form == "json":
             # json.dumps of each row's dict: its keys once each (a repeated name keeps its first
             # place and its last value), ints as Python writes them.
@@ -350,14 +360,14 @@ class _SweepWriter:
             template = "    {{" + ", ".join(f"{key}: {{}}" for key in keys) + "}}"
             rows = map(template.format, *(columns[i] for i in shown))
             opening = self._opening() + "\n" if self.first else ",\n"
-            click.echo(opening + ",\n".join(rows), nl=False)
+            _echo(opening + ",\n".join(rows))
         elif self.form == "markdown":
             if self.first:
                 lines += [f"{self.stated}\n"] if self.stated else []
                 lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
             texts = [map(str, values) for values in columns]
             lines += ["| " + " | ".join(row) + " |" for row in zip(*texts)]
-            click.echo("\n".join(lines))
+            _echo("\n".join(lines) + "\n")
         else:
             cells = list(zip(*([f"{v:,}" for v in values] for values in columns)))
             if self.widths is None:
