@@ -251,7 +251,7 @@ def explore() -> None:
 
 
 def formula() -> None:
-    print("4. formula on dense stacks with a symbolic width per layer (CPU time, best of 5 processes)")
+    print("4. formula on dense stacks with a symbolic width per layer (CPU time, best of 7 processes)")
     specs = {}
     for depth in (1, 200, 1600, 3200):
         path = WORK / f"stack{depth}.yaml"
@@ -259,7 +259,7 @@ def formula() -> None:
         path.write_text(f"name: stack\ninput: [w0]\nlayers:\n{layers}")
         specs[depth] = str(path)
     for flags in ([], ["--latex"], ["--json"]):
-        times = interleaved(5, *(symcount("formula", path, *flags) for path in specs.values()))
+        times = interleaved(7, *(symcount("formula", path, *flags) for path in specs.values()))
         t = dict(zip(specs, times))
         ratio = (t[1600] - t[1]) / (t[200] - t[1])
         label = " ".join(flags) or "plain"

@@ -42,12 +42,24 @@ def formula(expr: sympy.Expr, form: str = "expand") -> sympy.Expr:
     if form == "built":
         return expr
     if form == "expand":
-        return sympy.expand(expr)
+        return expr if _expanded(expr) else sympy.expand(expr)
     if form == "factor":
         return sympy.factor(expr)
     if form == "simplify":
         return sympy.simplify(expr)
     raise SymcountError(f"form must be one of {', '.join(FORMS)}. Received: {form!r}")
+
+
+def _expanded(expr: sympy.Expr) -> bool:
+    """True when `expr` is a sum of products of numbers and symbols to positive integer powers, which
+    `sympy.expand` would only rebuild as it is (in time that grows faster than the sum)."""
+    for term in sympy.Add.make_args(expr):
+        for factor in sympy.Mul.make_args(term):
+            if factor.is_Number or factor.is_Symbol:
+                continue
+            if not (factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer and factor.exp > 0):
+                return False
+    return True
 
 
 # Calculus and growth. Counts live on the positive integers, but their formulas are polynomials

@@ -17,6 +17,7 @@ from symcount.algebra import (
     elasticity,
     exact_function,
     fits_int64,
+    formula,
     growth,
     int64_function,
     is_smooth,
@@ -165,6 +166,8 @@ def test_printing_orders_terms_as_sympy_does(expr: sympy.Expr) -> None:
     assert text(expr) == str(expr)
     assert latex(expr) == sympy.latex(expr)
     assert text(sympy.expand(expr)) == str(sympy.expand(expr))
+    assert formula(expr, "expand") == sympy.expand(expr)  # an expanded sum is kept as it is
+    assert formula(sympy.expand(expr), "expand") == sympy.expand(expr)
 
 
 def test_printing_a_deep_stack_is_sympys_string() -> None:
