@@ -177,13 +177,19 @@ class Evaluator:
             not e.free_symbols <= set(variables) for rule in noted for e in rule.exprs
         )
         seen_by = set().union(set(), *(_sees(row) for row in folded.rows if not row.layer.rules_noted))
+        try:
+            self.ruled = _Plan(
+                [e for rule in noted for e in rule.exprs] if not undecided else [], variables, largest
+            )
+        except SymcountError:  # a rule of a form no plan evaluates: fold at each point instead
+            undecided = True
+            self.ruled = _Plan([], variables, largest)
         self.hyper = [i for i, v in enumerate(variables) if undecided or v in seen_by]
         self.seen: set[tuple[int, ...]] = set()
         self.layers = layers
         self.rules = [] if undecided else noted
         self.outputs = _Plan(outputs, variables, largest)
         self.checks = _Plan(list(checks), variables, largest)
-        self.ruled = _Plan([e for rule in self.rules for e in rule.exprs], variables, largest)
         self.numpy = _numpy() is not None
 
     def _valid(self, columns: list[Any], size: int) -> Any:
