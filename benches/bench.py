@@ -1,46 +1,310 @@
 """Benchmarks: ratios measured in one run, printed (never asserted: timing is not a test).
 
-    python benches/bench.py
+    python benches/bench.py            # everything (a few minutes)
+    python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch
 
-1. Start-up: `symcount --help` and `symcount count lesson-cnn` against Python's own start and
-   Python + `import sympy`.
-2. Linearity: the time to fold a stack of Dense layers with distinct symbolic widths, for growing
-   depth; the per-layer time should stay flat.
-3. symcount against PyTorch: counting a model from its formula versus instantiating it in torch
-   and summing `p.numel()` (skipped if torch is absent).
+Every time is CPU time (user + system) of a whole process, or of a call in this one, the best of a
+few runs: on a machine shared with other work, wall-clock times swing by 2x with the load, CPU
+times much less. Each ratio compares two things measured here, in the same run. symcount's
+bytecode is compiled first, as an install does.
+
+1. Start-up: `symcount --help` against `python -c pass`, `symcount count lesson-cnn` against
+   `python -c "import sympy"` (the goal: 1.35x at most).
+2. Sweeps of 10**6 rows written to a file, against bare numpy scripts (in this file) that
+   evaluate the same polynomials with `np.arange` and write the same bytes (checked): CSV, JSON,
+   two axes, and `--layers` (goal: within 3x each); and against building the model on torch's
+   meta device, per row (goal: 300x faster or more).
+3. `plot` of 512 points and `solve` against a process that imports what they import (goal: ~1.3x).
+4. `formula` on dense stacks `input: [w0]`, `- dense: w1` ... `- dense: wN`: (t(1600) - t(1)) /
+   (t(200) - t(1)) for plain, --latex and --json (linear is 8; goal: 10 at most), and 3,200 layers
+   (goal: under 5 s).
+5. Folding: the time per layer to fold a Dense stack of growing depth stays flat.
+6. symcount against PyTorch: counting a CNN from its formula versus instantiating it in torch.
 """
 
 from __future__ import annotations
 
+import json
+import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+ROWS = 10**6
+WORK = Path(tempfile.mkdtemp(prefix="symcount-bench-"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's symcount, here and (as the cwd) in every process
+
+
+def cpu() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def best_of(repeat: int, action: Callable[[], object]) -> float:
-    times = []
+    return interleaved(repeat, action)[0]
+
+
+def interleaved(repeat: int, *actions: Callable[[], object]) -> list[float]:
+    """The best time of each action, run in turns (so that a busy moment hits them alike)."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for action, taken in zip(actions, times):
+            start = cpu()
+            action()
+            taken.append(cpu() - start)
+    return [min(taken) for taken in times]
 
 
-def run_python(*args: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, *args], check=True, capture_output=True)
+def run_python(*args: str, stdout: Path | None = None) -> Callable[[], object]:
+    def run() -> None:
+        if stdout is None:
+            subprocess.run([sys.executable, *args], check=True, capture_output=True, cwd=ROOT)
+        else:
+            with stdout.open("w") as out:
+                subprocess.run([sys.executable, *args], check=True, stdout=out, cwd=ROOT)
+
+    return run
+
+
+def symcount(*args: str, stdout: Path | None = None) -> Callable[[], object]:
+    return run_python("-m", "symcount", *args, stdout=stdout)
 
 
 def startup() -> None:
-    python = best_of(5, run_python("-c", "pass"))
-    sympy = best_of(5, run_python("-c", "import sympy"))
-    help_ = best_of(5, run_python("-m", "symcount", "--help"))
-    count = best_of(5, run_python("-m", "symcount", "count", "lesson-cnn"))
-    print("start-up (best of 5)")
+    python, sympy, help_, count = interleaved(
+        9,
+        run_python("-c", "pass"),
+        run_python("-c", "import sympy"),
+        symcount("--help"),
+        symcount("count", "lesson-cnn"),
+    )
+    print("1. start-up (CPU time, best of 9)")
     print(f"  python -c pass                 {python * 1000:7.1f} ms")
     print(f"  python -c 'import sympy'       {sympy * 1000:7.1f} ms")
     print(f"  symcount --help                {help_ * 1000:7.1f} ms   {help_ / python:5.2f}x python")
-    print(f"  symcount count lesson-cnn      {count * 1000:7.1f} ms   {count / sympy:5.2f}x python+sympy")
+    print(
+        f"  symcount count lesson-cnn      {count * 1000:7.1f} ms   {count / sympy:5.2f}x python + import sympy (goal <= 1.35)"
+    )
+
+
+# Sweeps: a 784 -> w -> w -> 10 dense net (total w**2 + 796*w + 10), and 784 -> a -> b -> 10 over
+# two axes (a*b + 785*a + 11*b + 10). Each bare script writes exactly what symcount writes.
+
+DENSE = "name: mlp\ninput: [784]\nlayers:\n  - dense: w\n  - dense: w\n  - dense: 10\n"
+TWO = "name: two\ninput: [784]\nlayers:\n  - dense: a\n  - dense: b\n  - dense: 10\n"
+
+BARE_CSV = """
+import sys
+import numpy as np
+w = np.arange(1, {rows} + 1, dtype=np.int64)
+columns = [w, w * w + 796 * w + 10]
+with open(sys.argv[1], "w") as out:
+    out.write("w,total\\n")
+    for start in range(0, len(w), 65536):
+        texts = [map(str, c[start : start + 65536].tolist()) for c in columns]
+        out.write("\\n".join(map(",".join, zip(*texts))) + "\\n")
+"""
+
+BARE_LAYERS = """
+import sys
+import numpy as np
+w = np.arange(1, {rows} + 1, dtype=np.int64)
+columns = [w, w * w + 796 * w + 10, 785 * w, w * w + w, 10 * w + 10]
+with open(sys.argv[1], "w") as out:
+    out.write("w,total,dense,dense_1,dense_2\\n")
+    for start in range(0, len(w), 65536):
+        texts = [map(str, c[start : start + 65536].tolist()) for c in columns]
+        out.write("\\n".join(map(",".join, zip(*texts))) + "\\n")
+"""
+
+BARE_TWO = """
+import sys
+import numpy as np
+side = int(round({rows} ** 0.5))
+index = np.arange(side * side, dtype=np.int64)
+a, b = index // side + 1, index % side + 1
+columns = [a, b, a * b + 785 * a + 11 * b + 10]
+with open(sys.argv[1], "w") as out:
+    out.write("a,b,total\\n")
+    for start in range(0, len(a), 65536):
+        texts = [map(str, c[start : start + 65536].tolist()) for c in columns]
+        out.write("\\n".join(map(",".join, zip(*texts))) + "\\n")
+"""
+
+BARE_JSON = """
+import sys
+import numpy as np
+w = np.arange(1, {rows} + 1, dtype=np.int64)
+columns = [w, w * w + 796 * w + 10]
+with open(sys.argv[1], "w") as out:
+    out.write(sys.argv[2])
+    rows = []
+    for start in range(0, len(w), 65536):
+        texts = [c[start : start + 65536].tolist() for c in columns]
+        rows.append(",\\n".join(map('    {{"w": {}, "total": {}}}'.format, *texts)))
+    out.write(",\\n".join(rows) + "\\n  ]\\n}\\n")
+"""
+
+
+def _sweep_case(label: str, bare: str, sweep_args: list[str], extra: list[str] = ()) -> float:
+    """Time the bare script and symcount writing the same file; check the bytes; print the ratio.
+    Returns symcount's seconds."""
+    script = WORK / f"bare_{label.split()[0]}.py"
+    script.write_text(bare.replace("{rows}", str(ROWS)))
+    bare_out, ours_out = WORK / "bare.out", WORK / "ours.out"
+    bare_time, ours_time = interleaved(
+        3, run_python(str(script), str(bare_out), *extra), symcount("sweep", *sweep_args, stdout=ours_out)
+    )
+    same = bare_out.read_bytes() == ours_out.read_bytes()
+    print(
+        f"  {label:<28} bare numpy {bare_time:6.2f} s   symcount {ours_time:6.2f} s   "
+        f"{ours_time / bare_time:5.2f}x (goal <= 3)   identical bytes: {same}"
+    )
+    return ours_time
+
+
+def sweeps() -> None:
+    dense, two = WORK / "mlp.yaml", WORK / "two.yaml"
+    dense.write_text(DENSE)
+    two.write_text(TWO)
+    side = round(ROWS**0.5)
+    print(f"2. sweeps: {ROWS:,} rows written to a file, whole processes (CPU time, best of 3)")
+    csv = _sweep_case("--csv", BARE_CSV, [str(dense), "--grid", f"w=1:{ROWS}", "--csv"])
+    opening = (
+        subprocess.run(
+            [sys.executable, "-m", "symcount", "sweep", str(dense), "--grid", "w=1:1", "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout.split('\n    {"w"')[0]
+        + "\n"
+    )
+    _sweep_case("--json", BARE_JSON, [str(dense), "--grid", f"w=1:{ROWS}", "--json"], [opening])
+    _sweep_case(
+        f"two axes ({side}x{side}) --csv",
+        BARE_TWO,
+        [str(two), "--grid", f"a=1:{side}", "--grid", f"b=1:{side}", "--csv"],
+    )
+    _sweep_case("--layers --csv", BARE_LAYERS, [str(dense), "--grid", f"w=1:{ROWS}", "--layers", "--csv"])
+    try:
+        import torch
+    except ImportError:
+        print("  torch not installed: no comparison with meta-device builds")
+        return
+
+    def build(width: int) -> int:
+        with torch.device("meta"):
+            net = torch.nn.Sequential(
+                torch.nn.Linear(784, width), torch.nn.Linear(width, width), torch.nn.Linear(width, 10)
+            )
+        return sum(p.numel() for p in net.parameters())
+
+    assert build(1000) == 1000**2 + 796 * 1000 + 10
+    builds = 300
+    per_build = best_of(3, lambda: [build(w) for w in range(1, builds + 1)]) / builds
+    per_row = csv / ROWS
+    print(
+        f"  torch meta-device build + numel: {per_build * 1e6:7.1f} us per row; symcount --csv "
+        f"(whole process) {per_row * 1e6:5.2f} us per row: {per_build / per_row:6.0f}x faster (goal >= 300)"
+    )
+
+
+def explore() -> None:
+    print("3. plot (512 points) and solve against processes importing what they import (CPU time, best of 5)")
+    imports = "import symcount.cli, symcount.spec, symcount.explore, symcount.render, numpy"
+    png = str(WORK / "plot.png")
+    groups = [
+        (
+            imports,
+            [
+                ("solve lesson-cnn f 1e6", ["solve", "lesson-cnn", "--for", "f", "--budget", "1e6"]),
+                ("solve lesson-dense h1 1e9", ["solve", "lesson-dense", "--for", "h1", "--budget", "1e9"]),
+            ],
+        ),
+        (
+            imports
+            + ", symcount.plot, matplotlib.figure, matplotlib.backends.backend_agg, matplotlib.ticker",
+            [
+                ("plot lesson-dense h1=1:512", ["plot", "lesson-dense", "--x", "h1=1:512", "-o", png]),
+                (
+                    "plot lesson-cnn f per-layer",
+                    ["plot", "lesson-cnn", "--x", "f=1:512", "--y", "per-layer", "-o", png],
+                ),
+            ],
+        ),
+    ]
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("  matplotlib not installed: skipping plot")
+        groups = groups[:1]
+    for code, cases in groups:
+        base, *times = interleaved(5, run_python("-c", code), *(symcount(*args) for _, args in cases))
+        print(f"  baseline `python -c '{code}'`: {base * 1000:.1f} ms")
+        for (label, _), seconds in zip(cases, times):
+            print(f"  {label:<30} {seconds * 1000:7.1f} ms   {seconds / base:5.2f}x the imports (goal ~1.3)")
+
+
+IN_PROCESS = """
+import contextlib, io, json, sys, time
+from sympy.core.cache import clear_cache
+from symcount.cli import main
+
+def run(path):
+    sys.argv = ["symcount", "formula", path, *FLAGS]
+    clear_cache()
+    start = time.process_time()
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main()
+        except SystemExit:
+            pass
+    return time.process_time() - start
+
+run(PATHS[0])
+print(json.dumps([min(run(path) for _ in range(5)) for path in PATHS]))
+"""
+
+
+def formula() -> None:
+    print("4. formula on dense stacks with a symbolic width per layer")
+    specs = {}
+    for depth in (1, 200, 1600, 3200):
+        path = WORK / f"stack{depth}.yaml"
+        layers = "".join(f"  - dense: w{i}\n" for i in range(1, depth + 1))
+        path.write_text(f"name: stack\ninput: [w0]\nlayers:\n{layers}")
+        specs[depth] = str(path)
+    print(
+        "  whole processes (CPU time, best of 7; t(1) and t(200) differ by ~50 ms, so noise moves the ratio):"
+    )
+    for flags in ([], ["--latex"], ["--json"]):
+        times = interleaved(7, *(symcount("formula", path, *flags) for path in specs.values()))
+        t = dict(zip(specs, times))
+        ratio = (t[1600] - t[1]) / (t[200] - t[1])
+        label = " ".join(flags) or "plain"
+        print(
+            f"  {label:<8} t(1) {t[1]:5.2f} s  t(200) {t[200]:5.2f} s  t(1600) {t[1600]:5.2f} s  "
+            f"(t(1600)-t(1))/(t(200)-t(1)) = {ratio:5.2f} (goal <= 10)   3,200 layers {t[3200]:5.2f} s (goal < 5)"
+        )
+    print("  the command alone, after its imports (CPU time, best of 5, sympy's cache cleared each time):")
+    for flags in ([], ["--latex"], ["--json"]):
+        code = f"FLAGS = {flags!r}\nPATHS = {[specs[d] for d in (1, 200, 1600)]!r}\n" + IN_PROCESS
+        found = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+        )
+        t = dict(zip((1, 200, 1600), json.loads(found.stdout)))
+        ratio = (t[1600] - t[1]) / (t[200] - t[1])
+        label = " ".join(flags) or "plain"
+        print(
+            f"  {label:<8} t(1) {t[1] * 1000:6.1f} ms  t(200) {t[200] * 1000:6.1f} ms  t(1600) {t[1600] * 1000:6.1f} ms  "
+            f"(t(1600)-t(1))/(t(200)-t(1)) = {ratio:5.2f} (goal <= 10)"
+        )
 
 
 def linearity() -> None:
@@ -48,7 +312,7 @@ def linearity() -> None:
 
     from symcount import Dense, Input, Sequential, symbols
 
-    print("fold + total per layer, Dense stack with distinct symbolic widths (sympy's cache cleared)")
+    print("5. fold + total per layer, Dense stack with distinct symbolic widths (sympy's cache cleared)")
     per_layer = []
     for depth in (100, 400, 1600):
         widths = symbols(" ".join(f"h{i}" for i in range(depth + 1)))
@@ -75,7 +339,7 @@ def against_torch() -> None:
     model = Sequential(
         Input(H, W, C), Conv2D(f, 3, padding="same"), Conv2D(f, 3, padding="same"), Flatten(), Dense(3)
     )
-    print("counting a CNN: symcount's formula vs building it in torch (best of 3)")
+    print("6. counting a CNN: symcount's formula vs building it in torch (best of 3)")
     for size, filters in ((28, 10), (224, 64), (512, 256)):
 
         def torch_count(size: int = size, filters: int = filters) -> int:
@@ -101,7 +365,16 @@ def against_torch() -> None:
     print(f"  substituting into the ready formula alone: {substitute * 1e6:.0f} us")
 
 
+SECTIONS = {
+    "startup": startup,
+    "sweep": sweeps,
+    "explore": explore,
+    "formula": formula,
+    "fold": linearity,
+    "torch": against_torch,
+}
+
 if __name__ == "__main__":
-    startup()
-    linearity()
-    against_torch()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "symcount")], check=True)
+    for name in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[name]()

@@ -14,7 +14,10 @@ from typing import Any
 
 import sympy
 from sympy.core.evalf import PrecisionExhausted
+from sympy.core.exprtools import decompose_power
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.pycode import PythonCodePrinter
+from sympy.printing.str import StrPrinter
 
 from .bounds import MAX_FACTOR_TERMS, MAX_FORMULA_TERMS, check_expandable
 from .errors import SymcountError
@@ -23,7 +26,7 @@ from .text import digits
 __all__ = [
     "FORMS", "formula", "smooth", "is_smooth", "derivative", "growth", "big_o", "elasticity", "ratio",
     "limit_at_infinity", "floor_of", "real_roots", "residue_classes", "integer_polynomial", "fits_int64", "int64_function",
-    "exact_function", "INT64_MAX",
+    "exact_function", "rounded_function", "INT64_MAX", "ordered_terms", "text", "latex",
 ]  # fmt: skip
 
 FORMS = ("expand", "factor", "simplify", "built")
@@ -43,12 +46,24 @@ def formula(expr: sympy.Expr, form: str = "expand") -> sympy.Expr:
         return expr
     check_expandable(expr, terms=MAX_FORMULA_TERMS if form == "expand" else MAX_FACTOR_TERMS)
     if form == "expand":
-        return sympy.expand(expr)
+        return expr if _expanded(expr) else sympy.expand(expr)
     if form == "factor":
         return sympy.factor(expr)
     if form == "simplify":
         return sympy.simplify(expr)
     raise SymcountError(f"form must be one of {', '.join(FORMS)}. Received: {form!r}")
+
+
+def _expanded(expr: sympy.Expr) -> bool:
+    """True when `expr` is a sum of products of numbers and symbols to positive integer powers, which
+    `sympy.expand` would only rebuild as it is (in time that grows faster than the sum)."""
+    for term in sympy.Add.make_args(expr):
+        for factor in sympy.Mul.make_args(term):
+            if factor.is_Number or factor.is_Symbol:
+                continue
+            if not (factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer and factor.exp > 0):
+                return False
+    return True
 
 
 # Calculus and growth. Counts live on the positive integers, but their formulas are polynomials
@@ -296,32 +311,100 @@ def fits_int64(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], largest: t
     if any(abs(value) > INT64_MAX for value in largest):  # the arrays themselves would overflow
         return False
     poly = integer_polynomial(sympy.expand(expr), variables)
-    if poly is None:
-        return False
+    return poly is not None and _bound(poly, largest) <= INT64_MAX
+
+
+def _bound(poly: sympy.Poly, largest: tuple[int, ...]) -> int:
+    """The sum of |coefficient| * largest**exponents: a bound on every intermediate value."""
     bound = 0
     for exponents, coefficient in poly.terms():
         term = abs(int(coefficient))
         for value, exponent in zip(largest, exponents):
             term *= abs(value) ** exponent
         bound += term
-    return bound <= INT64_MAX
+    return bound
 
 
-def int64_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...]) -> Callable[..., Any]:
-    """A numpy function of int64 arrays giving every expression (expanded) as an int64 array.
+def rounded_function(
+    exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...], largest: tuple[int, ...]
+) -> Callable[..., list[Any]] | None:
+    """A numpy function of integer arrays giving expressions that are integer polynomials in the
+    variables and in floors and ceilings of integer polynomials over positive integers (the
+    lengths of strided layers), exactly: each floor by floor division, once, in int64 where a
+    bound shows nothing can overflow, on arrays of Python ints otherwise. None for expressions of
+    another form.
 
-    Only for expressions `fits_int64` accepted over the arrays' range.
+    Example:
+        >>> import numpy
+        >>> from symcount import symbols
+        >>> (H,) = symbols("H")
+        >>> function = rounded_function([sympy.floor((H - 3) / 2) + 1], (H,), (10,))
+        >>> function(numpy.arange(1, 8))[0].tolist()
+        [0, 0, 1, 1, 2, 2, 3]
+    """
+    names = list(variables)
+    bounds = [max(1, abs(value)) for value in largest]
+    steps: list[tuple[bool, sympy.Expr, tuple[sympy.Symbol, ...], int]] = []  # ceiling?, p, over, q
+    exprs = [sympy.expand(e) for e in exprs]
+    # Some input or intermediate may pass int64: Python ints throughout.
+    wide = any(abs(value) > INT64_MAX for value in largest)
+    while True:
+        rounded = {a for e in exprs for a in e.atoms(sympy.floor, sympy.ceiling)}
+        inner = [a for a in rounded if not a.args[0].atoms(sympy.floor, sympy.ceiling)]
+        if not inner:
+            break
+        replace = {}
+        for atom in sorted(inner, key=sympy.default_sort_key):
+            numerator, denominator = sympy.fraction(sympy.together(atom.args[0]))
+            poly = integer_polynomial(sympy.expand(numerator), tuple(names))
+            if poly is None or not (denominator.is_Integer and denominator > 0):
+                return None
+            top = _bound(poly, tuple(bounds))
+            wide |= top > INT64_MAX
+            dummy = sympy.Dummy(f"r{len(steps)}", integer=True)
+            steps.append((isinstance(atom, sympy.ceiling), numerator, tuple(names), int(denominator)))
+            names.append(dummy)
+            bounds.append(top // int(denominator) + 1)
+            replace[atom] = dummy
+        exprs = [sympy.expand(e.xreplace(replace)) for e in exprs]
+    polys = [integer_polynomial(e, tuple(names)) for e in exprs]
+    if any(poly is None for poly in polys):
+        return None
+    wide |= any(_bound(poly, tuple(bounds)) > INT64_MAX for poly in polys if poly is not None)
+    dtype = "object" if wide else "int64"
+    final = int64_function(exprs, tuple(names), dtype)
+    numerators = [(c, int64_function([p], over, dtype), q) for c, p, over, q in steps]
+
+    def evaluate(*arrays: Any) -> list[Any]:
+        columns = [a.astype(dtype) for a in arrays]
+        for ceiling, numerator, denominator in numerators:
+            (top,) = numerator(*columns)
+            columns.append(-((-top) // denominator) if ceiling else top // denominator)
+        return final(*columns)
+
+    return evaluate
+
+
+def int64_function(
+    exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...], dtype: str = "int64"
+) -> Callable[..., Any]:
+    """A numpy function of integer arrays giving every expression (expanded) as an array.
+
+    With `dtype="int64"`, only for expressions `fits_int64` accepted over the arrays' range. With
+    `dtype="object"`, for any `integer_polynomial`: the arrays hold Python ints, exact at any size.
     """
     import numpy
 
     arguments, expanded = _neutral(variables, [sympy.expand(e) for e in exprs])
-    function = sympy.lambdify(arguments, expanded, modules="numpy")
+    # Polynomials need only + * **, which numpy arrays have: the "math" namespace spares loading
+    # all of numpy's (its lazy submodules) into the generated function.
+    function = sympy.lambdify(arguments, expanded, modules="math")
 
     def evaluate(*arrays: Any) -> list[Any]:
         shape = numpy.shape(arrays[0]) if arrays else ()
         results = function(*arrays)
         # A constant expression comes back as a Python int: broadcast it to the arrays' shape.
-        return [numpy.broadcast_to(numpy.asarray(r, dtype=numpy.int64), shape) for r in results]
+        return [numpy.broadcast_to(numpy.asarray(r, dtype=dtype), shape) for r in results]
 
     return evaluate
 
@@ -376,3 +459,116 @@ def exact_function(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...])
         return [Fraction(r) for r in function(*(Fraction(v) for v in values))]
 
     return evaluate
+
+
+# Printing. sympy's printers order a sum's terms by a key that builds, for every term, a tuple of
+# its exponents over every symbol of the whole sum: O(terms x symbols), quadratic for a deep
+# stack whose layers each bring a symbol. The key below compares the same tuples from only the
+# exponents a term has, so the order (and every printed string) is sympy's own.
+
+
+def _monomial_key(exponents: list[tuple[int, Any]]) -> tuple[tuple[Any, ...], ...]:
+    """A key ordering sparse monomials as sympy orders dense ones.
+
+    sympy compares the tuples of negated exponents (-e_0, ..., -e_n) over the sorted symbols,
+    lexicographically. At the first symbol where two terms differ, the one whose negated exponent
+    there is smaller comes first; a symbol a term lacks counts as 0 there. So, walking the
+    symbols a term has in order: a positive exponent at symbol i sorts before anything else at or
+    after i, (0, i, -e); a negative one after, (2, -i, -e); and the end of the term (zeros from
+    there on) between the two, (1,).
+    """
+    key: list[tuple[Any, ...]] = []
+    for index, exponent in exponents:
+        negated = -exponent
+        key.append((0, index, negated) if negated < 0 else (2, -index, negated))
+    key.append((1,))
+    return tuple(key)
+
+
+def ordered_terms(expr: sympy.Expr) -> list[sympy.Expr]:
+    """The terms of `expr` in the order sympy's printers use (`Expr.as_ordered_terms()`), in time
+    linear in the number of terms times the symbols each has.
+
+    Example:
+        >>> from symcount import symbols
+        >>> (a, b) = symbols("a b")
+        >>> ordered_terms(a * b + 3 * a**2 + b + 7)
+        [3*a**2, a*b, b, 7]
+    """
+    if not expr.is_Add or any(term.is_Order for term in expr.args):
+        return expr.as_ordered_terms()
+    numbers = (sympy.Number, sympy.NumberSymbol)
+    args = sorted(sympy.Add.make_args(expr), key=lambda x: not isinstance(x, numbers))
+    if len(args) == 2 and isinstance(args[0], numbers) and isinstance(args[1], sympy.Mul):
+        # sympy's special case: a positive number and a negative multiple stay in that order
+        factors = sorted(sympy.Mul.make_args(args[1]), key=lambda x: not isinstance(x, numbers))
+        if (
+            len(factors) == 2
+            and isinstance(factors[0], sympy.Number)
+            and args[0].is_positive
+            and factors[0].is_negative
+        ):
+            return args
+    parsed = []
+    bases: set[sympy.Expr] = set()
+    for term in sympy.Add.make_args(expr):  # as Expr.as_terms, without the dense exponent tuple
+        coefficient, rest = term.as_coeff_Mul()
+        # complex() of a small integer is exact either way; sympy's goes through evalf, slowly
+        small = coefficient.is_Integer and abs(coefficient) < 2**53
+        number = complex(int(coefficient)) if small else complex(coefficient)
+        powers: dict[sympy.Expr, Any] = {}
+        noncommutative = []
+        if rest is not sympy.S.One:
+            for factor in sympy.Mul.make_args(rest):
+                if factor.is_number:
+                    try:
+                        number *= complex(factor)
+                    except (TypeError, ValueError):
+                        pass
+                    else:
+                        continue
+                if factor.is_commutative:
+                    base, exponent = decompose_power(factor)
+                    powers[base] = exponent
+                    bases.add(base)
+                else:
+                    noncommutative.append(factor)
+        parsed.append((term, number, powers, tuple(noncommutative)))
+    index = {base: i for i, base in enumerate(sorted(bases, key=sympy.default_sort_key))}
+
+    def key(item: tuple[sympy.Expr, complex, dict[sympy.Expr, Any], tuple[Any, ...]]) -> Any:
+        _, number, powers, noncommutative = item
+        monomial = _monomial_key(sorted((index[base], exponent) for base, exponent in powers.items()))
+        re, im = number.real, number.imag
+        return monomial, tuple(e.sort_key() for e in noncommutative), ((bool(im), im), (re, im))
+
+    return [term for term, *_ in sorted(parsed, key=key)]
+
+
+class _Ordered:
+    """A printer mixin: sums in sympy's default order, sorted by `ordered_terms`."""
+
+    order: str | None
+
+    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[sympy.Expr]:
+        if (order or self.order) in (None, "lex") and expr.is_Add:
+            return ordered_terms(expr)
+        return super()._as_ordered_terms(expr, order=order)  # type: ignore[misc]
+
+
+class _Text(_Ordered, StrPrinter):
+    pass
+
+
+class _Latex(_Ordered, LatexPrinter):
+    pass
+
+
+def text(expr: sympy.Expr) -> str:
+    """`str(expr)`, the same string, in time linear in the size of the sum."""
+    return str(_Text().doprint(expr))
+
+
+def latex(expr: sympy.Expr) -> str:
+    """`sympy.latex(expr)`, the same string, in time linear in the size of the sum."""
+    return str(_Latex().doprint(expr))

@@ -336,22 +336,22 @@ def formula(
     spec: str, sets: tuple[str, ...], defaults: bool, form: str, latex: bool, as_json: bool, costs: Costs
 ) -> None:
     """The total (or --cost) of SPEC as a formula, with only the --set values substituted."""
-    import sympy
-
     from .algebra import formula as in_form
+    from .algebra import latex as as_latex
+    from .algebra import text
     from .render import cost_data
 
     loaded, _, valued, values = load(spec, sets, defaults=defaults, batch=costs.batch)
     measure = costs.measure
     total = in_form(measure.total(valued), form)
     if as_json:
-        data: dict[str, Any] = {"name": loaded.name, "form": form, "total": str(total)}
+        data: dict[str, Any] = {"name": loaded.name, "form": form, "total": text(total)}
         if measure.is_params:
-            data["trainable"] = str(in_form(valued.trainable, form))
-            data["non_trainable"] = str(in_form(valued.non_trainable, form))
+            data["trainable"] = text(in_form(valued.trainable, form))
+            data["non_trainable"] = text(in_form(valued.non_trainable, form))
         data.update(
             {
-                "latex": sympy.latex(total),
+                "latex": as_latex(total),
                 "symbols": sorted(s.name for s in total.free_symbols),
                 "values": {name: str(value) for name, value in sorted(values.items())},
                 **cost_data(measure, valued),
@@ -359,7 +359,7 @@ def formula(
         )
         echo_json(data)
         return
-    click.echo(sympy.latex(total) if latex else str(total))
+    click.echo(as_latex(total) if latex else text(total))
     if not measure.is_params:
         click.echo(f"% {measure.describe(valued)}" if latex else measure.describe(valued))
 

@@ -286,23 +286,33 @@ def sweep(
         spec, sets, not no_defaults, list(axes), "--grid", point_set=False, batch=costs.batch
     )
     fixed = {k: v for k, v in values.items() if k not in axes}
+    form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
     result = sweep(model, axes, fixed, layers=layers, measure=costs.measure, max_points=max_points)
     show = progress if progress is not None else (result.size >= 100_000 and _terminal_stderr_only())
-    form = "csv" if as_csv else "markdown" if markdown else "json" if as_json else "text"
     stated = result.convention if not result.measure.is_params else None
     writer = _SweepWriter(
         result.header, form, {"cost": result.measure.cost, "convention": result.convention}, stated
     )
-    chunks = result.chunks()
+    blocks = result.blocks()
     if show:
         with click.progressbar(length=result.size, label="sweeping", file=sys.stderr) as bar:
-            for chunk in chunks:
-                writer.write(chunk)
-                bar.update(len(chunk))
+            for block in blocks:
+                writer.write(block)
+                bar.update(len(block[0]))
     else:
-        for chunk in chunks:
-            writer.write(chunk)
+        for block in blocks:
+            writer.write(block)
     writer.close()
+
+
+def _echo(text: str) -> None:
+    """`click.echo(text, nl=False)`, without scanning a megabyte chunk for ANSI codes to strip
+    when it holds none."""
+    if "\x1b" in text:
+        click.echo(text, nl=False)
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _terminal_stderr_only() -> bool:
@@ -311,7 +321,8 @@ def _terminal_stderr_only() -> bool:
 
 
 class _SweepWriter:
-    """Rows printed as they come: the text table takes its column widths from the first chunk.
+    """Rows printed as they come, a chunk of columns at a time, each chunk formatted and written
+    at once: the text table takes its column widths from the first chunk.
 
     JSON opens with `fields` (the cost and its convention) before the rows; text and Markdown
     open with the `stated` convention line, if any (CSV is the header and the rows only).
@@ -332,32 +343,42 @@ class _SweepWriter:
         fields = "".join(f"  {json.dumps(key)}: {json.dumps(value)},\n" for key, value in self.fields.items())
         return "{\n" + fields + '  "rows": ['
 
-    def write(self, rows: list[tuple[int, ...]]) -> None:
+    def write(self, columns: list[list[int]]) -> None:
+        """Write one chunk of rows, given as columns of Python ints."""
+        if not columns or not columns[0]:
+            return
         lines = []
         if self.form == "csv":
             import csv
             import io
 
             buffer = io.StringIO()
-            out = csv.writer(buffer, lineterminator="\n")
             if self.first:
-                out.writerow(self.header)
-            out.writerows(rows)
-            click.echo(buffer.getvalue(), nl=False)
+                csv.writer(buffer, lineterminator="\n").writerow(self.header)
+            texts = [map(str, values) for values in columns]
+            buffer.write("\n".join(map(",".join, zip(*texts))) + "\n")
+            _echo(buffer.getvalue())
         elif self.form == "json":
-            for row in rows:
-                opening = self._opening() + "\n" if self.first else ",\n"
-                lines.append(opening + "    " + json.dumps(dict(zip(self.header, row))))
-                self.first = False
-            click.echo("".join(lines), nl=False)
+            # json.dumps of each row's dict: its keys once each (a repeated name keeps its first
+            # place and its last value), ints as Python writes them.
+            last = {name: i for i, name in enumerate(self.header)}
+            shown = [last[name] for name in dict.fromkeys(self.header)]
+            keys = [
+                json.dumps(name).replace("{", "{{").replace("}", "}}") for name in dict.fromkeys(self.header)
+            ]
+            template = "    {{" + ", ".join(f"{key}: {{}}" for key in keys) + "}}"
+            rows = map(template.format, *(columns[i] for i in shown))
+            opening = self._opening() + "\n" if self.first else ",\n"
+            _echo(opening + ",\n".join(rows))
         elif self.form == "markdown":
             if self.first:
                 lines += [f"{self.stated}\n"] if self.stated else []
                 lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
-            lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-            click.echo("\n".join(lines))
+            texts = [map(str, values) for values in columns]
+            lines += ["| " + " | ".join(row) + " |" for row in zip(*texts)]
+            _echo("\n".join(lines) + "\n")
         else:
-            cells = [[f"{v:,}" for v in row] for row in rows]
+            cells = list(zip(*([f"{v:,}" for v in values] for values in columns)))
             if self.widths is None:
                 self.widths = [
                     max(len(r[i]) for r in [list(self.header), *cells]) for i in range(len(self.header))

@@ -16,6 +16,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Protocol, TypeAlias
 
 import sympy
@@ -48,8 +49,10 @@ class Weight:
     shape: Shape
     kind: str = "trainable"
 
-    @property
+    @cached_property
     def size(self) -> sympy.Expr:
+        # Kept: the params, trainable and non-trainable totals each read it, and past sympy's
+        # cache (1,000 entries) a deep model would multiply every shape out again.
         return product(self.shape)
 
     def __str__(self) -> str:

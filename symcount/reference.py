@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import sympy
 
 from .errors import SymcountError
-from .layers import REGISTRY, Input, Layer
+from .graph import Input
+from .layers import load_all
+from .layers.base import Layer
 from .model import Model, Sequential
 from .shapes import format_shape
 from .spec import make_layer
@@ -100,7 +102,7 @@ def _entry(cls: type[Layer]) -> Entry:
 
 def entries() -> list[Entry]:
     """Every registered layer, in alphabetical order of its class name."""
-    return [_entry(cls) for cls in sorted(REGISTRY.values(), key=lambda c: c.__name__)]
+    return [_entry(cls) for cls in sorted(load_all().values(), key=lambda c: c.__name__)]
 
 
 def _math(expr: sympy.Expr) -> str:

@@ -14,6 +14,7 @@ from typing import TypeAlias
 
 import sympy
 
+from . import rules
 from .errors import ShapeError
 
 __all__ = [
@@ -107,7 +108,10 @@ def transposed_conv_length(
 def certainly_differ(first: sympy.Expr, second: sympy.Expr) -> bool:
     """True when two sizes are certainly unequal; False when equal or not yet decidable (symbols
     whose values come later: the check runs again on the substituted model)."""
-    return bool(sympy.expand(first - second).is_zero is False)
+    zero = sympy.expand(first - second).is_zero
+    if zero is None:
+        rules.note("equal", first, second)
+    return zero is False
 
 
 def product(values: Sequence[sympy.Expr]) -> sympy.Expr:

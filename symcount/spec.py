@@ -21,17 +21,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from .errors import SpecError, SymcountError, one_line, shown
-from .graph import default_name, order
-from .layers import REGISTRY, Block, Input, Layer, MixtureOfExperts, Repeat
+from .graph import Input, default_name, order
+from .layers import layer_class, layer_keys
+from .layers.base import Layer
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
 from .values import as_expr, bind, check_label, check_names, suggest, symbol
 from .yamlsafe import MAX_SIZE, load_yaml
+
+if TYPE_CHECKING:
+    from .layers.repeat import Block
 
 __all__ = ["Spec", "load_spec", "parse_spec", "build", "examples", "build_layer"]
 
@@ -121,15 +125,6 @@ class Spec:
         used = {s.name for s in model.symbols}
         bound = bind(given)
         return {name: value for name, value in bound.items() if name in used and name not in free}
-
-
-def layer_names(target: Target) -> dict[str, type[Layer]]:
-    """Spec keys and their classes: Keras' snake_case names, plus PyTorch's under `torch`."""
-    if not target.torch:
-        return {key: cls for key, cls in REGISTRY.items() if not cls.torch_only}
-    names = dict(REGISTRY)
-    names.update({cls.torch_name: cls for cls in REGISTRY.values() if cls.torch_name})
-    return names
 
 
 NODE_KEYS = ("inputs", "use")
@@ -360,6 +355,8 @@ def block_body(
         check_reached(made, [exit_tensor], "its block", "a block's last layer is its output; feed it there")
         return exit_tensor
 
+    from .layers.repeat import Block  # the family loads when a spec repeats a block
+
     block = Block.build(build, context)
     return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
 
@@ -382,6 +379,9 @@ def build_block_entry(
     `{block: NAME, with: {...}}` (one use of a block) or `{mixture_of_experts: {num_experts: E,
     top_k: k, block: NAME}}`: inside a block, entries refer to its input as `input` and to each
     other by name."""
+    from .layers.moe import MixtureOfExperts  # these families load when a spec uses them
+    from .layers.repeat import Repeat
+
     key = next(iter(entry))
     if key == "block":
         options = _options(entry, key, ("with", "name", "trainable"))
@@ -426,7 +426,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     Under `framework: torch`, PyTorch's names work too: `{linear: {out_features: 3}}`.
     """
     target = as_target(target)
-    known = layer_names(target)
+    known = layer_keys(target.torch)
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
@@ -437,10 +437,10 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {shown(entry)}")
     if not isinstance(key, str) or key not in known:
-        if not target.torch and key in layer_names(Target("torch")):
+        if not target.torch and key in layer_keys(True):
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
         raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], sorted(known))}")
-    cls = known[key]
+    cls = layer_class(key, target.torch)
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
     if isinstance(arguments, Mapping):

@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy
 
+from . import rules
 from .bounds import MAX_BITS, Estimate, check_value
 from .errors import SpecError, SymcountError
 from .names import canonical, symbol, symbols
@@ -80,6 +81,8 @@ def check_size(expr: sympy.Expr, what: str) -> None:
             raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
     elif expr.is_positive is False or expr.is_integer is False:
         raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
+    elif not (expr.is_positive and expr.is_integer):
+        rules.note("size", expr)
 
 
 def as_sizes(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:

@@ -17,13 +17,17 @@ from symcount.algebra import (
     elasticity,
     exact_function,
     fits_int64,
+    formula,
     growth,
     int64_function,
     is_smooth,
+    latex,
     limit_at_infinity,
+    ordered_terms,
     real_roots,
     residue_classes,
     smooth,
+    text,
 )
 
 H, W, C, f, k, s, w, g = symbols("H W C f k s w g")
@@ -139,3 +143,37 @@ def test_int64_and_exact_evaluation_agree_and_stay_exact() -> None:
 def test_exact_evaluation_refuses_what_it_cannot_do_exactly() -> None:
     with pytest.raises(SymcountError, match="exactly"):
         exact_function([sympy.sqrt(w)], (w,))
+
+
+# Printing: sums ordered by a sparse key must print exactly as sympy's own printers print them.
+
+PRINTED = (*symbols("a b w0 w1 w2 w10 w11 H W"), sympy.Symbol("x"), sympy.Symbol("y", negative=True))
+factors = st.one_of(
+    st.tuples(st.sampled_from(PRINTED), st.integers(-2, 3)).map(lambda pair: pair[0] ** pair[1]),
+    st.sampled_from(PRINTED).map(lambda x: sympy.floor(x / 2)),
+    st.sampled_from(PRINTED).map(lambda x: sympy.sqrt(x)),
+)
+coefficients = st.one_of(
+    st.integers(-50, 50), st.fractions(max_denominator=7).map(sympy.Rational), st.just(sympy.pi)
+)
+terms = st.tuples(coefficients, st.lists(factors, max_size=4)).map(lambda term: term[0] * sympy.Mul(*term[1]))
+sums = st.lists(terms, min_size=1, max_size=12).map(lambda items: sympy.Add(*items))
+
+
+@given(sums)
+def test_printing_orders_terms_as_sympy_does(expr: sympy.Expr) -> None:
+    assert ordered_terms(expr) == expr.as_ordered_terms()
+    assert text(expr) == str(expr)
+    assert latex(expr) == sympy.latex(expr)
+    assert text(sympy.expand(expr)) == str(sympy.expand(expr))
+    assert formula(expr, "expand") == sympy.expand(expr)  # an expanded sum is kept as it is
+    assert formula(sympy.expand(expr), "expand") == sympy.expand(expr)
+
+
+def test_printing_a_deep_stack_is_sympys_string() -> None:
+    widths = symbols(" ".join(f"w{i}" for i in range(41)))
+    total = sympy.expand(sum(widths[i] * widths[i + 1] + widths[i + 1] for i in range(40)))
+    assert text(total) == str(total) and latex(total) == sympy.latex(total)
+    # Symbols sort by name (w0, w1, w10, w11, ..., w9); terms by their exponents in that order,
+    # highest first: w10*w11 and w10*w9 both have w10, then w11 comes before w9; w10 alone last.
+    assert text(total).startswith("w0*w1 + w1*w2 + w1 + w10*w11 + w10*w9 + w10 + w11*w12 + ")

@@ -47,7 +47,9 @@ def imports(name: str) -> Iterator[str]:
                 if node.level
                 else node.module or ""
             )
-            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            submodules = [f"{base}.{alias.name}" for alias in node.names]
+            # `from . import rules` imports the module `rules`; `from .x import name` imports `x`.
+            targets = submodules if all(m in MODULES for m in submodules) else [base, *submodules]
         else:
             continue
         for target in targets:

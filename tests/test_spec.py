@@ -205,3 +205,33 @@ def test_an_option_of_another_layer_names_that_layer() -> None:
         with pytest.raises(SpecError) as error:
             parse_spec({"input": ["T", 8], "layers": [entry]}).model()
         assert message in str(error.value)
+
+
+def test_the_family_table_names_every_layer_and_key() -> None:
+    # The lazy table (spec key -> family, class -> family) against the families themselves.
+    import importlib
+
+    from symcount import layers
+
+    registry = layers.load_all()
+    for family, (names, _, _) in layers.FAMILIES.items():
+        assert names.split() == importlib.import_module(f"symcount.layers.{family}").__all__
+    for torch in (False, True):
+        expected = {key: cls for key, cls in registry.items() if torch or not cls.torch_only}
+        if torch:
+            expected.update({cls.torch_name: cls for cls in registry.values() if cls.torch_name})
+        assert set(layers.layer_keys(torch)) == set(expected)
+        assert {key: layers.layer_class(key, torch) for key in expected} == expected
+    assert layers.layer_class("no_such_layer", True) is None
+
+
+def test_a_spec_loads_only_the_families_it_uses() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from symcount import load_spec; load_spec('lesson-cnn').model(); "
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('symcount.layers.')))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "['base', 'conv', 'core']"

@@ -7,13 +7,15 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..algebra import INT64_MAX
 from ..costs import PARAMS, Measure
 from ..errors import ParseError, SpecError
 from ..model import Model
 from ..values import as_expr
 from .common import Values, fix, named, symbol_of
-from .evaluate import Evaluator
+from .evaluate import Evaluator, column
 
 # Sweeps.
 
@@ -76,15 +78,53 @@ class Sweep:
     def size(self) -> int:
         return math.prod(len(values) for values in self.grid)
 
-    def chunks(self) -> Iterator[list[tuple[int, ...]]]:
+    def blocks(self) -> Iterator[list[list[int]]]:
+        """The rows chunk by chunk as columns: the grid values, then the counts (Python ints)."""
         assert self.evaluator is not None
-        points = _points(self.grid)
-        while chunk := list(itertools.islice(points, self.chunk_size)):
-            yield [point + counts for point, counts in zip(chunk, self.evaluator.evaluate(chunk))]
+        numpy = _numpy()
+        if numpy is None or self.size > INT64_MAX // 2:  # point by point
+            points = _points(self.grid)
+            while chunk := list(itertools.islice(points, self.chunk_size)):
+                found = self.evaluator.evaluate(chunk)
+                yield [list(c) for c in zip(*(point + row for point, row in zip(chunk, found)))]
+            return
+        lengths = [len(axis) for axis in self.grid]
+        strides = [math.prod(lengths[j + 1 :]) for j in range(len(lengths))]
+        axes = [axis if isinstance(axis, range) else column(axis) for axis in self.grid]
+        for start in range(0, self.size, self.chunk_size):
+            index = numpy.arange(start, min(start + self.chunk_size, self.size), dtype=numpy.int64)
+            grid = [
+                _values(axis, (index // stride) % length)
+                for axis, stride, length in zip(axes, strides, lengths)
+            ]
+            counts = self.evaluator.evaluate_columns(grid)
+            yield [*(values.tolist() for values in grid), *counts]
+
+    def chunks(self) -> Iterator[list[tuple[int, ...]]]:
+        for block in self.blocks():
+            yield list(zip(*block))
 
     def rows(self) -> Iterator[tuple[int, ...]]:
         for chunk in self.chunks():
             yield from chunk
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:  # numpy is optional (the `explore` extra)
+        return None
+    return numpy
+
+
+def _values(axis: Sequence[int] | Any, index: Any) -> Any:
+    """The grid values at positions `index` (a numpy array) of `axis` (a range, or the values as
+    a numpy column): int64 where they fit, Python ints (an object array) past int64."""
+    if isinstance(axis, range):
+        if axis[-1] <= INT64_MAX:
+            return axis.start + axis.step * index
+        return axis.start + axis.step * index.astype(object)
+    return axis[index]
 
 
 def _points(axes: Sequence[Sequence[int]]) -> Iterator[tuple[int, ...]]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import sympy
 
+from .. import rules
 from ..costs import BIAS_FLOPS, MERGE_FLOPS, NORMALIZE_FLOPS, SOFTMAX_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
@@ -45,6 +46,8 @@ def head_size(features: sympy.Expr, heads: sympy.Expr, why: str) -> sympy.Expr:
             f"{why}, so expected the input's last axis to be divisible by num_heads. "
             f"Received: {features} features, num_heads={heads}"
         )
+    if not remainder.is_number:
+        rules.note("divides", features, heads)
     return features / heads
 
 
@@ -102,6 +105,8 @@ class MultiHeadAttention(Layer):
         >>> Model([query, memory], MultiHeadAttention(h, k)([query, memory])).params
         2*d*h*k + d + 2*e*h*k + 3*h*k
     """
+
+    rules_noted = True
 
     num_heads: Any
     key_dim: Any = None

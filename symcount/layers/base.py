@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Node, Parts, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
@@ -66,6 +67,9 @@ class Layer:
     Subclasses declare their hyperparameters as dataclass fields and list which of them are sizes
     in `sizes` (converted to positive-integer expressions and checked) or tuples of sizes in
     `size_tuples` (converted to `rank` sizes). `name` and `trainable` are keyword-only, as in Keras.
+    A subclass that adds or changes no field (Conv2D over _Conv: only class variables) is no
+    dataclass of its own: it inherits the generated methods, and start-up is not spent making them
+    again.
     """
 
     name: str | None = field(default=None, kw_only=True)
@@ -91,6 +95,10 @@ class Layer:
     # How many tensors a layer that is no merge may be called on: attention takes a query, a value
     # and a key (cross-attention), and then its methods get the tuple of their shapes.
     most_inputs: ClassVar[int] = 1
+    # True when every check this layer makes on sizes that wait for values notes a rule (see
+    # symcount.rules): the explorer then evaluates those rules over a grid instead of folding the
+    # model at each point. Set only after reading every check the layer (and its helpers) makes.
+    rules_noted: ClassVar[bool] = False
 
     # For the generated layer reference (`symcount layers`, docs/layers.md): arguments and an input
     # shape in symbols that show the formula, a one-line derivation of each term, and how PyTorch
@@ -293,6 +301,8 @@ def check_divisible(
     remainder = value % divisor
     if remainder.is_number and remainder != 0:
         raise error(f"{what} must be divisible by {by}. Received: {what}={value}, {by}={divisor}")
+    if not remainder.is_number:
+        rules.note("divides", value, divisor)
 
 
 def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:

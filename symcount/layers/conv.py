@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..costs import BIAS_FLOPS, activation_flops
 from ..errors import ShapeError, SpecError
 from ..shapes import Padding, Shape, conv_length, format_shape, product, transposed_conv_length
@@ -51,6 +52,8 @@ def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, what: str) -> N
                 f"{what} does not fit: spatial axis {axis} of {format_shape(input_shape)} "
                 f"would have size {length}"
             )
+        if not length.is_number:
+            rules.note("positive", length)
 
 
 def window(values: tuple[sympy.Expr, ...]) -> str:
@@ -67,6 +70,8 @@ def as_amounts(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
     for amount in amounts:
         if amount.is_integer is False or amount.is_nonnegative is False:
             raise SpecError(f"expected a non-negative integer. Received: {what}={value!r}")
+        if not (amount.is_integer and amount.is_nonnegative):
+            rules.note("amount", amount)
     return amounts
 
 
@@ -132,6 +137,8 @@ class _Convolution(Layer):
             return
         strided = any(_known(s > 1) for s in self.strides)
         dilated = any(_known(d > 1) for d in self.dilation_rate)
+        if any(not e.is_number for e in (*self.strides, *self.dilation_rate)):
+            rules.note("undecided")  # strides or dilation waiting for values: no rule for both
         if strided and dilated:
             raise SpecError(
                 "Keras does not support strides > 1 together with dilation_rate > 1 (PyTorch does: "
@@ -182,6 +189,8 @@ class _Convolution(Layer):
 @dataclass(frozen=True)
 class _Conv(_Convolution):
     """An N-D convolution: kernel (*kernel_size, channels // groups, filters) and bias (filters,)."""
+
+    rules_noted = True
 
     filters: Any
     kernel_size: Any
@@ -240,20 +249,17 @@ class _Conv(_Convolution):
         return f"{many(filters, 'kernel')} x {dims(kernel_window)} x {many(channels, 'channel')}{bias}"
 
 
-@dataclass(frozen=True)
 class Conv1D(_Conv):
     rank = 1
     paddings = ("valid", "same", "causal")
     torch_name = "conv1d"
 
 
-@dataclass(frozen=True)
 class Conv2D(_Conv):
     rank = 2
     torch_name = "conv2d"
 
 
-@dataclass(frozen=True)
 class Conv3D(_Conv):
     rank = 3
     torch_name = "conv3d"
@@ -363,19 +369,16 @@ class _ConvTranspose(_Transposed):
     )
 
 
-@dataclass(frozen=True)
 class Conv1DTranspose(_ConvTranspose):
     rank = 1
     torch_counterpart = "conv_transpose1d"
 
 
-@dataclass(frozen=True)
 class Conv2DTranspose(_ConvTranspose):
     rank = 2
     torch_counterpart = "conv_transpose2d"
 
 
-@dataclass(frozen=True)
 class Conv3DTranspose(_ConvTranspose):
     rank = 3
     torch_counterpart = "conv_transpose3d"
@@ -415,19 +418,16 @@ class _TorchConvTranspose(_Transposed):
         self._set("channels_in", self.in_channels)
 
 
-@dataclass(frozen=True)
 class ConvTranspose1d(_TorchConvTranspose):
     rank = 1
     torch_name = "conv_transpose1d"
 
 
-@dataclass(frozen=True)
 class ConvTranspose2d(_TorchConvTranspose):
     rank = 2
     torch_name = "conv_transpose2d"
 
 
-@dataclass(frozen=True)
 class ConvTranspose3d(_TorchConvTranspose):
     rank = 3
     torch_name = "conv_transpose3d"
@@ -467,13 +467,11 @@ class _DepthwiseConv(_Convolution):
         return positions * channels * self.depth_multiplier * product(self.kernel_size)
 
 
-@dataclass(frozen=True)
 class DepthwiseConv1D(_DepthwiseConv):
     rank = 1
     torch_difference = "no such module: Conv1d(C, C*m, k, groups=C) has the same weights"
 
 
-@dataclass(frozen=True)
 class DepthwiseConv2D(_DepthwiseConv):
     rank = 2
     torch_difference = "no such module: Conv2d(C, C*m, k, groups=C) has the same weights"
@@ -524,7 +522,6 @@ class _SeparableConv(_Convolution):
         return depthwise + pointwise
 
 
-@dataclass(frozen=True)
 class SeparableConv1D(_SeparableConv):
     rank = 1
     torch_difference = (
@@ -532,7 +529,6 @@ class SeparableConv1D(_SeparableConv):
     )
 
 
-@dataclass(frozen=True)
 class SeparableConv2D(_SeparableConv):
     rank = 2
     torch_difference = (

@@ -24,6 +24,8 @@ class Dense(Layer):
     Like Keras, an input of any rank works; the kernel is shared across the other axes.
     """
 
+    rules_noted = True
+
     units: Any
     activation: str | None = None
     use_bias: bool = True
@@ -69,9 +71,10 @@ class Dense(Layer):
         return f"Dense({self.units})"
 
 
-@dataclass(frozen=True)
 class Flatten(Layer):
     """Flattens everything but the batch axis: no parameters, only a reshape."""
+
+    rules_noted = True
 
     example_input = ("H", "W", "C")
     derivation = "no weights: the output is the same numbers in one axis"
@@ -86,6 +89,8 @@ class Flatten(Layer):
 @dataclass(frozen=True)
 class Activation(Layer):
     """Applies an activation function elementwise: no parameters, same shape."""
+
+    rules_noted = True
 
     activation: str = "linear"
 

@@ -108,7 +108,6 @@ class PositionEmbedding(Layer):
         return BIAS_FLOPS * product(input_shape)
 
 
-@dataclass(frozen=True)
 class ClassToken(Layer):
     """A learned vector of d numbers put before a (T, d) sequence, which becomes (T + 1, d).
 

@@ -29,9 +29,10 @@ def shapes_text(shapes: tuple[Shape, ...]) -> str:
     return " and ".join(format_shape(s) for s in shapes)
 
 
-@dataclass(frozen=True)
 class _Elementwise(Layer):
     """An elementwise merge of two or more tensors of one shape (axes of size 1 broadcast)."""
+
+    rules_noted = True
 
     merges = True
     arity: ClassVar[int | None] = None  # exactly this many inputs (Subtract: 2); None: two or more
@@ -69,34 +70,28 @@ class _Elementwise(Layer):
         return MERGE_FLOPS * (len(input_shape) - 1) * outputs
 
 
-@dataclass(frozen=True)
 class Add(_Elementwise):
     """Sum of the inputs: the residual connection."""
 
 
-@dataclass(frozen=True)
 class Subtract(_Elementwise):
     """First input minus the second."""
 
     arity = 2
 
 
-@dataclass(frozen=True)
 class Multiply(_Elementwise):
     """Elementwise product of the inputs."""
 
 
-@dataclass(frozen=True)
 class Average(_Elementwise):
     """Elementwise mean of the inputs."""
 
 
-@dataclass(frozen=True)
 class Maximum(_Elementwise):
     """Elementwise maximum of the inputs."""
 
 
-@dataclass(frozen=True)
 class Minimum(_Elementwise):
     """Elementwise minimum of the inputs."""
 
@@ -105,6 +100,8 @@ class Minimum(_Elementwise):
 class Concatenate(Layer):
     """Joins the inputs along `axis` (Keras' convention: -1 is the last axis, 1 the first after
     the batch); every other axis must agree."""
+
+    rules_noted = True
 
     axis: int = -1
 

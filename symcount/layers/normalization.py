@@ -102,7 +102,6 @@ def take_channels(layer: Layer, given: Any, what: str) -> None:
     layer._set("channels_in", given)
 
 
-@dataclass(frozen=True)
 class _BatchNorm(Layer):
     """Per-channel scale and shift, learned, and per-channel running mean and variance, tracked."""
 
@@ -166,6 +165,8 @@ class BatchNormalization(_BatchNorm):
         >>> model.params, model.buffers
         (2*C, 2*C + 1)
     """
+
+    rules_noted = True
 
     axis: Any = -1
     momentum: Any = 0.99
@@ -245,7 +246,6 @@ class _TorchBatchNorm(_BatchNorm):
         return self.track_running_stats
 
 
-@dataclass(frozen=True)
 class BatchNorm1d(_TorchBatchNorm):
     """PyTorch's BatchNorm1d: input (C,) or (C, L) (Keras' layout: (L, C))."""
 
@@ -255,7 +255,6 @@ class BatchNorm1d(_TorchBatchNorm):
     example_input = ("L", "C")
 
 
-@dataclass(frozen=True)
 class BatchNorm2d(_TorchBatchNorm):
     """PyTorch's BatchNorm2d: input (C, H, W) (Keras' layout: (H, W, C))."""
 
@@ -265,7 +264,6 @@ class BatchNorm2d(_TorchBatchNorm):
     example_input = ("H", "W", "C")
 
 
-@dataclass(frozen=True)
 class BatchNorm3d(_TorchBatchNorm):
     """PyTorch's BatchNorm3d: input (C, D, H, W) (Keras' layout: (D, H, W, C))."""
 
@@ -281,6 +279,8 @@ class LayerNormalization(Layer):
 
     With `rms_scaling` (deprecated in Keras, kept for its count) only gamma is made.
     """
+
+    rules_noted = True
 
     axis: Any = -1
     epsilon: Any = 1e-3

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
@@ -35,6 +36,8 @@ class _Pooling(Layer):
     per axis; at most half the pool size, as PyTorch requires). PyTorch's MaxPool/AvgPool default
     their stride to the kernel size too; their `ceil_mode` and `dilation` are not supported.
     """
+
+    rules_noted = True
 
     pool_size: Any = 2
     strides: Any = None
@@ -60,6 +63,9 @@ class _Pooling(Layer):
                 f"expected 'valid', 'same' or {self.rank} numbers of zeros. Received: padding={self.padding!r}"
             )
         padding = tuple(as_amount(value, "padding") for value in amounts)
+        for p, k in zip(padding, self.pool_size):
+            if not (2 * p - k).is_number:
+                rules.note("not_positive", 2 * p - k)
         if any((2 * p - k).is_positive for p, k in zip(padding, self.pool_size)):
             raise SpecError(
                 "padding must be at most half the pool size, as PyTorch requires. Received: "
@@ -89,39 +95,33 @@ class _Pooling(Layer):
         return f"{type(self).__name__}({window(self.pool_size)})"
 
 
-@dataclass(frozen=True)
 class MaxPooling1D(_Pooling):
     rank = 1
     torch_name = "max_pool1d"
 
 
-@dataclass(frozen=True)
 class MaxPooling2D(_Pooling):
     rank = 2
     torch_name = "max_pool2d"
 
 
-@dataclass(frozen=True)
 class MaxPooling3D(_Pooling):
     rank = 3
     torch_name = "max_pool3d"
 
 
-@dataclass(frozen=True)
 class AveragePooling1D(_Pooling):
     rank = 1
     averages = True
     torch_name = "avg_pool1d"
 
 
-@dataclass(frozen=True)
 class AveragePooling2D(_Pooling):
     rank = 2
     averages = True
     torch_name = "avg_pool2d"
 
 
-@dataclass(frozen=True)
 class AveragePooling3D(_Pooling):
     rank = 3
     averages = True
@@ -135,6 +135,8 @@ class _GlobalPooling(Layer):
     `keepdims` keeps the spatial axes with length 1, which is the shape PyTorch's
     AdaptiveAvgPool/AdaptiveMaxPool with output size 1 produce.
     """
+
+    rules_noted = True
 
     keepdims: bool = False
 
@@ -162,34 +164,28 @@ class _GlobalPooling(Layer):
         return product(input_shape) + (channels if self.averages else 0)
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling1D(_GlobalPooling):
     rank = 1
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling2D(_GlobalPooling):
     rank = 2
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling3D(_GlobalPooling):
     rank = 3
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling1D(_GlobalPooling):
     rank = 1
     averages = True
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling2D(_GlobalPooling):
     rank = 2
     averages = True
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling3D(_GlobalPooling):
     rank = 3
     averages = True

@@ -197,7 +197,6 @@ class _Recurrent(Layer):
         return f"{type(self).__name__}({', '.join([str(self.units), *extras])})"
 
 
-@dataclass(frozen=True)
 class SimpleRNN(_Recurrent):
     """A fully connected recurrent layer: h_t = activation(x_t W + h_(t-1) U + b)."""
 

@@ -43,9 +43,10 @@ def as_noise_shape(value: Any) -> tuple[int | None, ...] | None:
     return tuple(dims)
 
 
-@dataclass(frozen=True)
 class _Noise(Layer):
     """A layer that only perturbs values while training: no weights, same shape."""
+
+    rules_noted = True
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
@@ -92,19 +93,16 @@ class _SpatialDropout(_Noise):
         return input_shape
 
 
-@dataclass(frozen=True)
 class SpatialDropout1D(_SpatialDropout):
     rank = 1
     torch_name = "dropout1d"
 
 
-@dataclass(frozen=True)
 class SpatialDropout2D(_SpatialDropout):
     rank = 2
     torch_name = "dropout2d"
 
 
-@dataclass(frozen=True)
 class SpatialDropout3D(_SpatialDropout):
     rank = 3
     torch_name = "dropout3d"

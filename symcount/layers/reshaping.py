@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
@@ -60,6 +61,8 @@ def as_amount(value: Any, what: str) -> sympy.Expr:
         bad = expr.is_integer is False or expr.is_nonnegative is False
     if bad:
         raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
+    if not expr.is_number:
+        rules.note("amount", expr)
     return expr
 
 
@@ -318,7 +321,6 @@ class UpSampling3D(Layer):
         return f"UpSampling3D({'x'.join(str(s) for s in self.size)})"
 
 
-@dataclass(frozen=True)
 class _Margins(Layer):
     """Adds or removes (before, after) amounts on each spatial axis, stored as `rank` pairs.
 
@@ -384,21 +386,18 @@ class _ZeroPadding(_Margins):
         return target.join(tuple(n + a + b for n, (a, b) in zip(spatial, self.padding)), channels)
 
 
-@dataclass(frozen=True)
 class ZeroPadding1D(_ZeroPadding):
     rank = 1
     example_args = {"padding": "p"}
     torch_name = "zero_pad1d"
 
 
-@dataclass(frozen=True)
 class ZeroPadding2D(_ZeroPadding):
     rank = 2
     example_args = {"padding": "p"}
     torch_name = "zero_pad2d"
 
 
-@dataclass(frozen=True)
 class ZeroPadding3D(_ZeroPadding):
     rank = 3
     example_args = {"padding": "p"}
@@ -434,20 +433,17 @@ class _Cropping(_Margins):
         return target.join(tuple(lengths), channels)
 
 
-@dataclass(frozen=True)
 class Cropping1D(_Cropping):
     rank = 1
     example_args = {"cropping": "c"}
 
 
-@dataclass(frozen=True)
 class Cropping2D(_Cropping):
     rank = 2
     default = 0  # Keras' Cropping2D crops nothing unless told; 1D and 3D crop 1 from each side.
     example_args = {"cropping": "c"}
 
 
-@dataclass(frozen=True)
 class Cropping3D(_Cropping):
     rank = 3
     example_args = {"cropping": "c"}
