@@ -28,6 +28,7 @@ _LAZY = {
     "examples": "symcount.spec",
     "formula": "symcount.algebra",
     "Target": "symcount.target",
+    "infer": "symcount.inference",
 }
 _LAYERS = (
     "Layer",
@@ -156,6 +157,7 @@ register_jupyter()
 
 if TYPE_CHECKING:  # pragma: no cover
     from .algebra import formula
+    from .inference import infer
     from .layers import *  # noqa: F403
     from .model import Model, Row, Sequential
     from .parse import parse_expression

@@ -4,6 +4,7 @@ Models never print. Each table is data first, rendered separately, so tests chec
 formulas, not sliced text.
 """
 
+from .inference import inference_data, inference_rows, inference_text
 from .numbers import (
     all_costs,
     concrete,
@@ -41,6 +42,9 @@ from .summary import latex_formula, summary_data, summary_html, summary_latex, s
 from .tables import table_latex, table_markdown, table_text
 
 __all__ = [
+    "inference_data",
+    "inference_rows",
+    "inference_text",
     "summary_latex",
     "number",
     "concrete",
