@@ -24,7 +24,12 @@ __all__ = ["require", "load_factory", "build", "framework_of", "counts", "Counts
 
 EXTRA = "pip install 'symcount[import]'"
 
-_NAMES = {"torch": "PyTorch", "keras": "Keras 3", "transformers": "Hugging Face transformers"}
+_NAMES = {
+    "torch": "PyTorch",
+    "keras": "Keras 3",
+    "transformers": "Hugging Face transformers",
+    "hypothesis.strategies": "hypothesis",
+}
 
 
 def require(name: str) -> ModuleType:
