@@ -29,6 +29,8 @@ _LAZY = {
     "formula": "symcount.algebra",
     "Target": "symcount.target",
     "infer": "symcount.inference",
+    "from_torch": "symcount.importing.lift",
+    "from_torch_model": "symcount.importing.lift",
 }
 _LAYERS = (
     "Layer",
@@ -157,6 +159,7 @@ register_jupyter()
 
 if TYPE_CHECKING:  # pragma: no cover
     from .algebra import formula
+    from .importing.lift import from_torch, from_torch_model
     from .inference import infer
     from .layers import *  # noqa: F403
     from .model import Model, Row, Sequential

@@ -70,3 +70,34 @@ def infer(target: str, sizes: tuple[str, ...], degree: int, max_builds: int, as_
         echo_json(inference_data(result))
     else:
         click.echo(inference_text(result))
+
+
+@main.command("import")
+@target_argument
+@size_option
+@click.option(
+    "--input",
+    "input_names",
+    metavar="NAMES",
+    help="The sizes of the example input, comma-separated, as PyTorch takes it (an image: C,H,W).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec to this file.")
+@reports_errors
+def import_command(target: str, sizes: tuple[str, ...], input_names: str | None, output: str | None) -> None:
+    """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module):
+    its layers read on the meta device, their numbers lifted to the sizes, its count verified."""
+    from pathlib import Path
+
+    from .importing.frameworks import load_factory
+    from .importing.lift import from_torch
+
+    values = parse_sizes(sizes)
+    names = None if input_names is None else [n.strip() for n in input_names.split(",") if n.strip()]
+    imported = from_torch(load_factory(target), input=names, **values)  # type: ignore[arg-type]
+    if output is None:
+        click.echo(imported.to_yaml(), nl=False)
+    else:
+        Path(output).write_text(imported.to_yaml(), encoding="utf-8")
+        click.echo(
+            f"wrote {output}: {imported.spec.name}, {len(imported.spec.layers)} entries, verified at {len(imported.checked) + 1} sizes"
+        )

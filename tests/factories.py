@@ -50,3 +50,78 @@ def keras_mlp(d: int, h: int) -> Any:
     return keras.Sequential(
         [keras.Input(shape=(d,)), keras.layers.Dense(h, name="hidden"), keras.layers.Dense(1, name="out")]
     )
+
+
+def gpt2(d: int, L: int, V: int, T: int) -> Any:
+    # Hugging Face's GPT-2 with 4 heads; head tied to the token embedding.
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(
+        n_embd=d, n_layer=L, n_head=4, vocab_size=V, n_positions=T, bos_token_id=None, eos_token_id=None
+    )
+    return GPT2LMHeadModel(config)
+
+
+def bert(d: int, L: int, V: int, f: int) -> Any:
+    # Hugging Face's BERT encoder with its pooler: 32 positions, 2 token types, 4 heads.
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        hidden_size=d,
+        num_hidden_layers=L,
+        vocab_size=V,
+        num_attention_heads=4,
+        intermediate_size=f,
+        max_position_embeddings=32,
+    )
+    return BertModel(config)
+
+
+def grouped_llama(d: int, L: int) -> Any:
+    # Two key/value heads for four query heads: grouped-query attention.
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        hidden_size=d, num_hidden_layers=L, intermediate_size=2 * d, vocab_size=50, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=64, bos_token_id=None, eos_token_id=None,
+    )  # fmt: skip
+    return LlamaForCausalLM(config)
+
+
+def cnn(C: int, H: int, W: int, f: int) -> Any:
+    # conv 3x3 (padding 1) -> BatchNorm -> ReLU -> 2x2 max pool -> flatten -> Linear to 10 classes.
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 3, padding=1), nn.BatchNorm2d(f), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(f * (H // 2) * (W // 2), 10),
+    )  # fmt: skip
+
+
+def with_a_class_token(d: int) -> Any:
+    # A parameter on a module with children, not on a leaf: the trace alone misses it.
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.token = nn.Parameter(torch.zeros(d))
+            self.proj = nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            return self.proj(x + self.token)
+
+    return Model()
+
+
+def unknown_layer(d: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(d, d), nn.PReLU(d))
+
+
+def power_width(k: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(4, 2**k), nn.Linear(2**k, 1))
