@@ -31,6 +31,7 @@ _LAZY = {
     "infer": "symcount.inference",
     "from_torch": "symcount.importing.lift",
     "from_torch_model": "symcount.importing.lift",
+    "from_keras": "symcount.importing.keras",
 }
 _LAYERS = (
     "Layer",
@@ -159,6 +160,7 @@ register_jupyter()
 
 if TYPE_CHECKING:  # pragma: no cover
     from .algebra import formula
+    from .importing.keras import from_keras
     from .importing.lift import from_torch, from_torch_model
     from .inference import infer
     from .layers import *  # noqa: F403

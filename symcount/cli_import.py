@@ -10,6 +10,7 @@ import re
 import click
 
 from .cli import UserError, echo_json, json_option, main, reports_errors
+from .errors import SymcountError
 
 _SIZE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$")
 
@@ -84,16 +85,30 @@ def infer(target: str, sizes: tuple[str, ...], degree: int, max_builds: int, as_
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec to this file.")
 @reports_errors
 def import_command(target: str, sizes: tuple[str, ...], input_names: str | None, output: str | None) -> None:
-    """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module):
-    its layers read on the meta device, their numbers lifted to the sizes, its count verified."""
+    """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module or
+    a Keras model): its layers read without weights, their numbers lifted to the sizes, its count
+    verified against the framework's at those sizes and at fresh ones."""
     from pathlib import Path
 
-    from .importing.frameworks import load_factory
+    from .importing.frameworks import build, framework_of, load_factory
+    from .importing.keras import from_keras
     from .importing.lift import from_torch
 
     values = parse_sizes(sizes)
     names = None if input_names is None else [n.strip() for n in input_names.split(",") if n.strip()]
-    imported = from_torch(load_factory(target), input=names, **values)  # type: ignore[arg-type]
+    factory = load_factory(target)
+    try:
+        framework = framework_of(build(factory, values))
+    except SymcountError:
+        raise
+    except Exception as error:
+        raise UserError(f"the factory fails at the given sizes: {type(error).__name__}: {error}") from None
+    if framework == "keras":
+        if names is not None:
+            raise UserError("--input is for PyTorch models; a Keras model states its own input")
+        imported = from_keras(factory, **values)  # type: ignore[arg-type]
+    else:
+        imported = from_torch(factory, input=names, **values)  # type: ignore[arg-type]
     if output is None:
         click.echo(imported.to_yaml(), nl=False)
     else:

@@ -125,3 +125,22 @@ def power_width(k: int) -> Any:
     from torch import nn
 
     return nn.Sequential(nn.Linear(4, 2**k), nn.Linear(2**k, 1))
+
+
+def keras_cnn(H: int, W: int, f: int) -> Any:
+    # Conv2D(f, 3, same) on H x W x 3, BatchNorm, 2x2 pooling, flatten, Dense(10) with dropout.
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(H, W, 3)), keras.layers.Conv2D(f, 3, padding="same"), keras.layers.BatchNormalization(),
+        keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(10),
+    ])  # fmt: skip
+
+
+def keras_residual(d: int) -> Any:
+    # A functional block: x + Dense(d)(LayerNorm(x)), then Dense(1).
+    import keras
+
+    x = keras.Input(shape=(d,))
+    y = keras.layers.Add()([x, keras.layers.Dense(d)(keras.layers.LayerNormalization()(x))])
+    return keras.Model(x, keras.layers.Dense(1)(y))

@@ -16,7 +16,7 @@ from symcount.cli import main
 from symcount.importing.lift import channels
 from symcount.spec import load_spec
 from tests import factories
-from tests.frameworks import torch
+from tests.frameworks import keras, torch
 
 pytestmark = pytest.mark.frameworks
 
@@ -153,4 +153,44 @@ def test_cli_import_mistakes_are_one_line() -> None:
     assert (
         result.exit_code == 2
         and result.output == "Error: 1: no symcount layer for the PyTorch module PReLU (4 parameters)\n"
+    )
+
+
+def test_keras_sequential_cnn() -> None:
+    keras()
+    imported = symcount.from_keras(factories.keras_cnn, H=16, W=12, f=8)
+    # Keras' BatchNorm counts its moving statistics: 4f; conv 27f + f; Dense on the pooled map.
+    expected = 27 * f + f + 4 * f + 10 * f * sympy.floor(H / 2) * sympy.floor(W / 2) + 10
+    assert sympy.simplify(imported.model().params - expected) == 0
+    assert imported.spec.framework == "keras" and list(imported.spec.input) == [H, W, 3]
+
+
+def test_keras_functional_residual() -> None:
+    keras()
+    imported = symcount.from_keras(factories.keras_residual, d=6)
+    assert imported.model().params == 2 * d + d**2 + d + d + 1
+    add = yaml.safe_load(imported.to_yaml())["layers"][2]
+    assert add == {"add": {}, "name": "add", "inputs": ["input", "dense"]}
+
+
+def test_cli_import_a_keras_factory() -> None:
+    keras()
+    result = CliRunner().invoke(main, ["import", f"{FACTORIES}:keras_mlp", "--size", "d=8", "--size", "h=5"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "framework: keras\n" in result.output and "  - dense: {units: h}  # Dense hidden\n" in result.output
+    )
+
+
+def test_a_missing_framework_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from symcount.importing.frameworks import require
+
+    monkeypatch.setitem(sys.modules, "transformers", None)  # as if it were not installed
+    with pytest.raises(SymcountError) as error:
+        require("transformers")
+    assert (
+        str(error.value)
+        == "Hugging Face transformers is not installed; pip install 'symcount[import]' installs it"
     )

@@ -533,13 +533,13 @@ def _yaml(
     lines = [f"# Imported by symcount from {factory}" + (f" at {_sizes(sizes)}" if sizes else "") + "."]
     if checked:
         lines.append(
-            "# Its parameter count equals PyTorch's there and at "
+            f"# Its parameter count equals {'Keras' if data['framework'] == 'keras' else 'PyTorch'}'s there and at "
             + "; ".join(_sizes(p) for p in checked)
             + "."
         )
     lines += [
         f"name: {data['name']}",
-        "framework: torch",
+        f"framework: {data['framework']}",
         f"input: [{', '.join(_scalar(s) for s in data['input'])}]",
     ]
     if sizes:
