@@ -115,6 +115,21 @@ def with_a_class_token(d: int) -> Any:
     return Model()
 
 
+def never_called(d: int) -> Any:
+    # A Linear the forward pass skips: PyTorch counts it, the trace never sees it.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.used, self.spare = nn.Linear(d, d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            return self.used(x)
+
+    return Model()
+
+
 def unknown_layer(d: int) -> Any:
     from torch import nn
 

@@ -37,7 +37,7 @@ def test_mlp() -> None:
     assert [row.name for row in model.rows] == ["dense_0", "dense_2"]
     assert imported.spec.input == ("d",) or list(imported.spec.input) == [d]
     assert len(imported.checked) == 3 and imported.sizes == {"d": 8, "h": 16, "k": 3}
-    assert "  - dense: {units: h}  # 0\n    name: dense_0\n" in imported.to_yaml()
+    assert "  - dense: {units: h}  # 0 (Linear)\n    name: dense_0\n" in imported.to_yaml()
 
 
 def test_llama_gives_the_issues_formula() -> None:
@@ -106,7 +106,8 @@ def test_cnn_channels_last() -> None:
             "1: no symcount layer for the PyTorch module PReLU (4 parameters)",
         ),
         (factories.power_width, {"k": 3}, "0: units: no polynomial of degree <= 2 in k gives its values"),
-        (factories.with_a_class_token, {"d": 4}, "the imported spec counts 20 parameters at d=4, PyTorch 24"),
+        (factories.with_a_class_token, {"d": 4}, "the model: holds parameters beside its submodules (token)"),
+        (factories.never_called, {"d": 4}, "spare: has parameters but the forward pass never called it"),
     ],
 )
 def test_what_cannot_be_imported_is_refused(factory: object, sizes: dict[str, int], message: str) -> None:
@@ -193,4 +194,29 @@ def test_a_missing_framework_is_one_line(monkeypatch: pytest.MonkeyPatch) -> Non
     assert (
         str(error.value)
         == "Hugging Face transformers is not installed; pip install 'symcount[import]' installs it"
+    )
+
+
+def test_a_wrong_reading_is_caught_by_the_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    # If the reader got a layer wrong (here: the last Linear read one unit wider), the spec's count
+    # differs from PyTorch's, and the error names the first layer that differs.
+    torch()
+    from symcount.importing import torch_layers
+
+    describe = torch_layers.describe
+
+    def wrong(module: object, path: str) -> object:
+        found = describe(module, path)
+        if path == "2" and found is not None:
+            key, args = found
+            return key, {**args, "units": module.out_features + 1}  # type: ignore[attr-defined]
+        return found
+
+    monkeypatch.setattr(torch_layers, "describe", wrong)
+    with pytest.raises(SymcountError) as error:
+        symcount.from_torch(factories.mlp, d=8, h=16, k=3)
+    # At d=8, h=16, k=3: PyTorch 8*16 + 16 + 16*3 + 3 = 195; the spec's last layer 16*4 + 4 = 68.
+    assert str(error.value) == (
+        "the imported spec counts 212 parameters at d=8, h=16, k=3, PyTorch 195; "
+        "first layer that differs: dense_2 (68) against 2 (51)"
     )

@@ -189,6 +189,7 @@ def test_cli_infer_user_mistakes(args: list[str], message: str) -> None:
 def test_help_imports_neither_sympy_nor_torch() -> None:
     code = (
         "import sys; from symcount.cli import main; main(['infer', '--help'], standalone_mode=False); "
+        "main(['import', '--help'], standalone_mode=False); "
         "print(sorted(m for m in ('sympy', 'torch', 'keras') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -412,9 +412,10 @@ def _entry(
         out["inputs"] = sources
     if entry.tie is not None:
         out["tie"] = names_at.get(entry.tie, "?")
-    comments[name] = (
-        ", ".join(entry.modules) if entry.modules else f"{entry.path} ({entry.key} of the forward pass)"
-    )
+    if entry.modules:
+        comments[name] = ", ".join(entry.modules) + (f" ({entry.kind})" if entry.kind else "")
+    else:
+        comments[name] = f"{entry.path} ({entry.key} in the forward pass)"
     return out
 
 

@@ -40,6 +40,7 @@ class Entry:
     params: int = 0
     tie: int | None = None  # the entry whose weight this one shares
     modules: tuple[str, ...] = ()  # the module paths it stands for
+    kind: str = ""  # the module's class, for the spec's comments
 
 
 @dataclass
@@ -123,7 +124,8 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
             return
         key, args_ = described
         entry = Entry(key, args_, path, shape=_shape(outs[0]),
-                      params=sum(p.numel() for p in module.parameters()), modules=(path,))  # fmt: skip
+                      params=sum(p.numel() for p in module.parameters()), modules=(path,),
+                      kind=type(module).__name__)  # fmt: skip
         entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
         entry.input_shapes = [_shape(t) for t in inputs]  # type: ignore[attr-defined]
         entries.append(entry)
@@ -171,6 +173,7 @@ class _Linker:
             found = self.resolve(raw[0], entry) if raw else -1
             if found != -2:  # -2: the entry became an attention, its source set there
                 entry.sources = [found]
+        _check_placed(self.entries, model)
         order = self.order()
         _tie(order, model)
         containers = {
@@ -243,6 +246,7 @@ class _Linker:
         if heads * key_dim != width:
             args["key_dim"] = key_dim
         reader.key, reader.args, reader.sources = "multi_head_attention", args, [source]
+        reader.kind = "attention"
         reader.modules = tuple(m for e in parts for m in e.modules)
         reader.path = _common(reader.modules)  # the attention module holding the projections
         reader.params = sum(e.params for e in parts)
@@ -272,6 +276,24 @@ class _Linker:
             entry.sources = [index[s] if s >= 0 else -1 for s in entry.sources]
             result.append(entry)
         return result
+
+
+def _check_placed(entries: list[Entry], model: Any) -> None:
+    """Every parameter must belong to an entry: refuse, by name, those on a module with children
+    (beside its submodules) and those of a module the forward pass never called."""
+    atomic = torch_layers.atomic_paths(model)
+    placed = {m for e in entries for m in e.modules}
+    for name, module in model.named_modules():
+        if name in placed or any(name.startswith(a + ".") for a in atomic):
+            continue
+        own = [n for n, _ in module.named_parameters(recurse=False)]
+        if own and not torch_layers.is_leaf(module) and name not in atomic:
+            where = f"{name}." if name else ""
+            raise SymcountError(
+                f"{name or 'the model'}: holds parameters beside its submodules ({', '.join(where + n for n in own)}); symcount cannot place them yet"
+            )
+        if own and name not in placed:
+            raise SymcountError(f"{name}: has parameters but the forward pass never called it")
 
 
 def _alike(shape: tuple[int, ...], merged: tuple[int, ...]) -> bool:
