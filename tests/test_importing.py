@@ -220,3 +220,27 @@ def test_a_wrong_reading_is_caught_by_the_verification(monkeypatch: pytest.Monke
         "the imported spec counts 212 parameters at d=8, h=16, k=3, PyTorch 195; "
         "first layer that differs: dense_2 (68) against 2 (51)"
     )
+
+
+def test_the_zoos_lenet_twin_equals_the_hand_written_spec() -> None:
+    # ASSUMES channels-last `framework: torch` specs (see test_cnn_channels_last); the count does
+    # not depend on it. Kernel sizes drawn wider than the image are skipped, not errors.
+    torch()
+    from tests.test_zoo_cnn import lenet_twin
+
+    sizes = {"H": 32, "W": 32, "C": 1, "f1": 6, "f2": 16, "k": 5, "d1": 120, "d2": 84, "K": 10}
+    imported = symcount.from_torch(lenet_twin, input=("C", "H", "W"), **sizes)
+    assert sympy.simplify(imported.model().params - load_spec("lenet-5").model().params) == 0
+    assert imported.model().count(sizes) == 61_706  # LeNet-5's published count
+
+
+def test_blocks_that_differ_are_refused() -> None:
+    # torchvision's ResNet stages: the first block of a stage has a projection, the others not.
+    torch()
+    from tests.test_zoo_cnn import resnet_twin
+
+    def resnet(C: int, w: int, n2: int, H: int, W: int) -> object:
+        return resnet_twin(False, [2, n2, 2, 2], w, 10, C)
+
+    with pytest.raises(SymcountError, match="layer2: block 1 differs from block 0"):
+        symcount.from_torch(resnet, input=("C", "H", "W"), C=3, w=8, n2=2, H=32, W=32)

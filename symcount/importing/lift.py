@@ -27,7 +27,7 @@ from ..spec import Spec, parse_spec
 from .fit import Exponents, fit, monomials
 from .frameworks import build, framework_of, require
 from .points import draw
-from .trace import Entry, Reading, read
+from .trace import Entry, ForwardError, Reading, read
 
 __all__ = ["Imported", "from_torch", "from_torch_model", "channels"]
 
@@ -216,6 +216,37 @@ def _sizes(point: Mapping[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in point.items())
 
 
+def _sample(
+    at: Callable[[tuple[int, ...]], Any], sizes: Mapping[str, int], rng: random.Random, needed: int
+) -> tuple[list[tuple[int, ...]], list[Any]]:
+    """`needed` builds read by `at`: the user's sizes (which must work), then random sizes keeping
+    their divisibility; sizes the factory refuses (a kernel wider than the image) are skipped."""
+    user = tuple(sizes.values())
+    try:
+        points, readings = [user], [at(user)]
+    except SymcountError:
+        raise
+    except Exception as error:
+        raise ImportError_(f"the factory fails at {_sizes(sizes)}: {type(error).__name__}: {error}") from None
+    failures: list[str] = []
+    while len(points) < needed:
+        point = tuple(draw(sizes, rng).values())
+        if point in points:
+            continue
+        try:
+            readings.append(at(point))
+            points.append(point)
+        except ForwardError as error:
+            failures.append(f"{_sizes(dict(zip(sizes, point)))}: {error}")
+        except SymcountError:
+            raise
+        except Exception as error:
+            failures.append(f"{_sizes(dict(zip(sizes, point)))}: {type(error).__name__}: {error}")
+        if len(failures) > 2 * needed:
+            raise ImportError_(f"the factory fails at most sizes drawn near yours, e.g. {failures[-1]}")
+    return points, readings
+
+
 def from_torch(
     factory: Callable[..., Any],
     /,
@@ -242,21 +273,11 @@ def from_torch(
             raise ImportError_(f"the input names {key!r}, which is not one of the sizes ({', '.join(names)})")
     rng = random.Random(seed)
     needed = len(monomials(len(names), DEGREE)) + 3
-    points = [tuple(sizes[n] for n in names)]
-    while len(points) < needed:
-        point = tuple(draw(sizes, rng).values())
-        if point not in points:
-            points.append(point)
-    readings = []
-    for point in points:
-        try:
-            readings.append(_reading(factory, dict(zip(names, point)), input)[0])
-        except SymcountError:
-            raise
-        except Exception as error:
-            raise ImportError_(
-                f"the factory fails at {_sizes(dict(zip(names, point)))}: {type(error).__name__}: {error}"
-            ) from None
+
+    def at(point: tuple[int, ...]) -> Reading:
+        return _reading(factory, dict(zip(names, point)), input)[0]
+
+    points, readings = _sample(at, sizes, rng, needed)
     lifter = _Lifter(names, points)
     spec_data, comments = _spec_data(
         readings, lifter, sizes, input, name or str(getattr(factory, "__name__", "imported"))
@@ -374,6 +395,7 @@ DEFAULTS = {
     ("layer_normalization", "scale"): True,
     ("multi_head_attention", "use_bias"): True,
     ("conv2d", "strides"): 1,
+    ("conv2d", "padding"): 0,
     ("conv2d", "use_bias"): True,
 }
 
@@ -487,7 +509,10 @@ def _verify(
         if point not in points:
             points.append(point)
     for point in points:
-        built = build(factory, point)
+        try:
+            built = build(factory, point)
+        except Exception:  # sizes the factory refuses are no evidence either way
+            continue
         theirs = sum(p.numel() for p in built.parameters())
         valued = model.subs({k: v for k, v in point.items() if symbol(k) in model.symbols})
         mine = int(valued.params)

@@ -75,10 +75,14 @@ def describe(module: Any, path: str) -> tuple[str, dict[str, Any]] | None:
         return "conv2d", args
     if kind in ("MaxPool2d", "AvgPool2d"):
         key = "max_pooling2d" if kind == "MaxPool2d" else "average_pooling2d"
-        if _pair(module.padding, "padding", path) != 0:
-            raise SymcountError(f"{path}: a padded pooling is not read yet")
-        return key, {"pool_size": _pair(module.kernel_size, "kernel_size", path),
-                     "strides": _pair(module.stride, "stride", path)}  # fmt: skip
+        pool = {
+            "pool_size": _pair(module.kernel_size, "kernel_size", path),
+            "strides": _pair(module.stride, "stride", path),
+        }
+        padding = _pair(module.padding, "padding", path)
+        return key, {**pool, "padding": padding} if padding else pool
+    if kind == "AdaptiveAvgPool2d" and module.output_size in (1, (1, 1)):
+        return "global_average_pooling2d", {}
     if kind == "Flatten":
         return "flatten", {}
     if kind == "MultiheadAttention":

@@ -19,7 +19,7 @@ from ..errors import SymcountError
 from . import torch_layers
 from .frameworks import require
 
-__all__ = ["Entry", "Reading", "read"]
+__all__ = ["Entry", "Reading", "ForwardError", "read"]
 
 MERGES = {"add": "add", "__add__": "add", "__radd__": "add", "__iadd__": "add", "mul": "multiply",
           "__mul__": "multiply", "__rmul__": "multiply", "__imul__": "multiply"}  # fmt: skip
@@ -48,6 +48,10 @@ class Reading:
     entries: list[Entry]
     input_shape: tuple[int, ...]
     containers: dict[str, int]  # module paths whose children are 0..n-1, and n
+
+
+class ForwardError(SymcountError):
+    """The model's forward pass failed on the example input (at these sizes)."""
 
 
 class _Node:
@@ -132,6 +136,7 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
         for t in outs:
             producers[id(t)] = (_Node("entry", path, entry=len(entries) - 1, shape=_shape(t)), t)
 
+    model.eval()  # BatchNorm on a batch of one; no count depends on the mode
     handles = []
     for _, module in model.named_modules():
         handles.append(module.register_forward_pre_hook(pre))
@@ -147,7 +152,7 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
     except SymcountError:
         raise
     except Exception as error:
-        raise SymcountError(
+        raise ForwardError(
             f"the forward pass on the example input failed: {type(error).__name__}: {error}"
         ) from None
     finally:
