@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..spec import parse_spec
+from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
 from .frameworks import build, framework_of, require
-from .lift import CHECKS, DEGREE, Imported, ImportError_, _is_default, _Lifter, _sizes, _yaml
 from .points import draw
 
 __all__ = ["from_keras"]
@@ -56,18 +56,18 @@ def _read(model: Any) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
     """The entries of a built Keras model (graph order), and its input shape (without the batch)."""
     keras = require("keras")
     if len(model.inputs) != 1:
-        raise ImportError_("from_keras reads models with one input so far")
+        raise ReadError("from_keras reads models with one input so far")
     source: dict[int, str] = {id(model.inputs[0]): "input"}  # id(tensor) -> entry name
     entries: list[dict[str, Any]] = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if len(layer._inbound_nodes) != 1:
-            raise ImportError_(f"{layer.name}: a layer called more than once is not read yet")
+            raise ReadError(f"{layer.name}: a layer called more than once is not read yet")
         node = layer._inbound_nodes[0]
         inputs = list(dict.fromkeys(source.get(id(t), "?") for t in node.input_tensors))
         if "?" in inputs:
-            raise ImportError_(f"{layer.name}: reads a tensor made outside Keras layers")
+            raise ReadError(f"{layer.name}: reads a tensor made outside Keras layers")
         kind = type(layer).__name__
         known = ARGS.get(kind)
         if known is None:
@@ -79,7 +79,7 @@ def _read(model: Any) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
                 for t in node.output_tensors:
                     source[id(t)] = inputs[0]
                 continue
-            raise ImportError_(
+            raise ReadError(
                 f"{layer.name}: no symcount layer for the Keras layer {kind} ({weights:,} weights)"
             )
         key, names = known
@@ -109,23 +109,23 @@ def from_keras(
     for point in points:
         model = build(factory, dict(zip(names, point)))
         if framework_of(model) != "keras":
-            raise ImportError_("from_keras needs a Keras model; use from_torch for a torch.nn.Module")
+            raise ReadError("from_keras needs a Keras model; use from_torch for a torch.nn.Module")
         readings.append(_read(model))
     layouts = [[(e["key"], e["name"], tuple(e["inputs"])) for e in entries] for entries, _ in readings]
     for layout, point in zip(layouts[1:], points[1:]):
         if layout != layouts[0]:
-            raise ImportError_(
-                f"the model's layers change with the sizes (at {_sizes(dict(zip(names, point)))}); "
+            raise ReadError(
+                f"the model's layers change with the sizes (at {sizes_text(dict(zip(names, point)))}); "
                 "repeated Keras blocks are not read yet"
             )
-    lifter = _Lifter(names, points)
+    lifter = Lifter(names, points)
     layers = []
     comments = {}
     for position, entry in enumerate(readings[0][0]):
         args = {}
         for arg in entry["args"]:
             value = lifter.lift([r[0][position]["args"][arg] for r in readings], f"{entry['name']}: {arg}")
-            if not _is_default(entry["key"], arg, value) and DEFAULTS.get((entry["key"], arg)) != value:
+            if not is_default(entry["key"], arg, value) and DEFAULTS.get((entry["key"], arg)) != value:
                 args[arg] = value
         item: dict[str, Any] = {entry["key"]: args, "name": entry["name"]}
         previous = readings[0][0][position - 1]["name"] if position else "input"
@@ -141,7 +141,7 @@ def from_keras(
     data = {"name": title, "framework": "keras", "input": shape, "values": dict(sizes), "layers": layers}
     spec = parse_spec(data, "imported spec")
     checked = _verify(spec, factory, sizes, rng)
-    text = _yaml(data, comments, sizes, checked, str(getattr(factory, "__name__", "factory")))
+    text = spec_yaml(data, comments, sizes, checked, str(getattr(factory, "__name__", "factory")))
     return Imported(spec, text, dict(sizes), checked)
 
 
@@ -167,7 +167,7 @@ def _verify(
                 if first
                 else ""
             )
-            raise ImportError_(
-                f"the imported spec counts {mine:,} parameters at {_sizes(point)}, Keras {theirs:,}{where}"
+            raise ReadError(
+                f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, Keras {theirs:,}{where}"
             )
     return tuple(points[1:])

@@ -15,45 +15,21 @@ import itertools
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
-
-import sympy
 
 from ..errors import SymcountError
 from ..model import Model
 from ..names import symbol
 from ..spec import Spec, parse_spec
-from .fit import Exponents, fit, monomials
+from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
+from .fit import monomials
 from .frameworks import build, framework_of, require
 from .points import draw
 from .trace import Entry, ForwardError, Reading, read
 
-__all__ = ["Imported", "from_torch", "from_torch_model", "channels"]
+__all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
 
-DEGREE = 2  # arguments are polynomials of degree <= 2 in the sizes (4*d, d*d/h is not one)
-CHECKS = 3
 SEQUENCE = "tokens"  # the spec's symbol for a sequence's length (the example's length is arbitrary)
-
-
-class ImportError_(SymcountError):
-    """A model that cannot be read into a spec: an unknown module, an unliftable number, a mismatch."""
-
-
-@dataclass(frozen=True)
-class Imported:
-    """The imported spec (`spec`, `to_yaml()`), its model, and where it was checked."""
-
-    spec: Spec
-    yaml: str
-    sizes: dict[str, int]
-    checked: tuple[dict[str, int], ...]
-
-    def model(self) -> Model:
-        return self.spec.model()
-
-    def to_yaml(self) -> str:
-        return self.yaml
 
 
 def channels(shape: Sequence[Any]) -> list[Any]:
@@ -88,7 +64,7 @@ def _example(
     elif first is not None and hasattr(first, "in_features"):
         shape, dtype = (first.in_features,), torch.float32
     else:
-        raise ImportError_(
+        raise ReadError(
             f"cannot guess the input of a model starting with {type(first).__name__}; give its shape (input=... / --input C,H,W)"
         )
 
@@ -106,7 +82,7 @@ def _reading(
 ) -> tuple[Reading, int]:
     model = build(factory, sizes)
     if framework_of(model) != "torch":
-        raise ImportError_("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
+        raise ReadError("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
     shape = None if input_names is None else [sizes[n] for n in input_names]
     return read(model, _example(model, shape)), sum(p.numel() for p in model.parameters())
 
@@ -147,13 +123,13 @@ def _structure(reading: Reading, repeated: set[str]) -> list[_Item]:
         while i < len(entries) and _under(entries[i].path, container):
             index = int(_module(entries[i].path)[len(container) + 1 :].split(".")[0] or -1)
             if index < 0:
-                raise ImportError_(f"{entries[i].path}: an operation between the blocks of {container}")
+                raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
             while len(blocks) <= index:
                 blocks.append([])
             blocks[index].append(i)
             i += 1
         if any(not b for b in blocks) or any(b[0] <= a[-1] for a, b in itertools.pairwise(blocks)):
-            raise ImportError_(f"{container}: its blocks do not run one after another")
+            raise ReadError(f"{container}: its blocks do not run one after another")
         items.append(_Item(container=container, blocks=blocks))
     return items
 
@@ -175,47 +151,6 @@ def _name(path: str, key: str) -> str:
 # Lifting ----------------------------------------------------------------------------------------
 
 
-class _Lifter:
-    def __init__(self, names: list[str], points: list[tuple[int, ...]]) -> None:
-        self.names, self.points = names, points
-        self.symbols = [symbol(n) for n in names]
-
-    def lift(self, values: Sequence[Any], where: str) -> Any:
-        """One expression for an argument's values at every build (or the constant they share)."""
-        if (all(v == values[0] for v in values) and not isinstance(values[0], int)) or isinstance(
-            values[0], bool
-        ):
-            if any(v != values[0] for v in values):
-                raise ImportError_(
-                    f"{where}: changes with the sizes but is not a number ({values[0]!r}, {values[1]!r}, ...)"
-                )
-            return values[0]
-        if not all(isinstance(v, int) for v in values):
-            raise ImportError_(f"{where}: changes with the sizes but is not a number")
-        if all(v == values[0] for v in values):
-            return values[0]
-        result = fit(self.points, {"v": list(values)}, DEGREE)["v"]
-        if result.coefficients is None:
-            raise ImportError_(
-                f"{where}: no polynomial of degree <= {DEGREE} in {', '.join(self.names)} gives its values "
-                f"({values[0]} at {_sizes(dict(zip(self.names, self.points[0])))}); make it a size of its own"
-            )
-        return self.expression(result.coefficients)
-
-    def expression(self, coefficients: Mapping[Exponents, Fraction]) -> Any:
-        terms = [
-            sympy.Rational(c.numerator, c.denominator)
-            * sympy.Mul(*(s**e for s, e in zip(self.symbols, exps)))
-            for exps, c in coefficients.items()
-        ]
-        expr = sympy.factor(sympy.Add(*terms))
-        return int(expr) if expr.is_Integer else expr
-
-
-def _sizes(point: Mapping[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in point.items())
-
-
 def _sample(
     at: Callable[[tuple[int, ...]], Any], sizes: Mapping[str, int], rng: random.Random, needed: int
 ) -> tuple[list[tuple[int, ...]], list[Any]]:
@@ -227,7 +162,9 @@ def _sample(
     except SymcountError:
         raise
     except Exception as error:
-        raise ImportError_(f"the factory fails at {_sizes(sizes)}: {type(error).__name__}: {error}") from None
+        raise ReadError(
+            f"the factory fails at {sizes_text(sizes)}: {type(error).__name__}: {error}"
+        ) from None
     failures: list[str] = []
     while len(points) < needed:
         point = tuple(draw(sizes, rng).values())
@@ -237,13 +174,13 @@ def _sample(
             readings.append(at(point))
             points.append(point)
         except ForwardError as error:
-            failures.append(f"{_sizes(dict(zip(sizes, point)))}: {error}")
+            failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {error}")
         except SymcountError:
             raise
         except Exception as error:
-            failures.append(f"{_sizes(dict(zip(sizes, point)))}: {type(error).__name__}: {error}")
+            failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {type(error).__name__}: {error}")
         if len(failures) > 2 * needed:
-            raise ImportError_(f"the factory fails at most sizes drawn near yours, e.g. {failures[-1]}")
+            raise ReadError(f"the factory fails at most sizes drawn near yours, e.g. {failures[-1]}")
     return points, readings
 
 
@@ -267,10 +204,10 @@ def from_torch(
     names = list(sizes)
     for key, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ImportError_(f"sizes must be positive integers. Received: {key}={value!r}")
+            raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
     for key in input or ():
         if key not in sizes:
-            raise ImportError_(f"the input names {key!r}, which is not one of the sizes ({', '.join(names)})")
+            raise ReadError(f"the input names {key!r}, which is not one of the sizes ({', '.join(names)})")
     rng = random.Random(seed)
     needed = len(monomials(len(names), DEGREE)) + 3
 
@@ -278,7 +215,7 @@ def from_torch(
         return _reading(factory, dict(zip(names, point)), input)[0]
 
     points, readings = _sample(at, sizes, rng, needed)
-    lifter = _Lifter(names, points)
+    lifter = Lifter(names, points)
     spec_data, comments = _spec_data(
         readings, lifter, sizes, input, name or str(getattr(factory, "__name__", "imported"))
     )
@@ -286,7 +223,7 @@ def from_torch(
     checked = _verify(spec, factory, sizes, rng, input)
     return Imported(
         spec,
-        _yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory")),
+        spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory")),
         dict(sizes),
         checked,
     )
@@ -296,19 +233,19 @@ def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: st
     """The spec of an already built torch.nn.Module: every number concrete (no sizes to lift)."""
     require("torch")
     reading = read(model, _example(model, input))
-    lifter = _Lifter([], [()])
+    lifter = Lifter([], [()])
     data, comments = _spec_data([reading], lifter, {}, None, name)
     spec = parse_spec(data, "imported spec")
     total = sum(p.numel() for p in model.parameters())
     mine = int(spec.model().params)
     if mine != total:
-        raise ImportError_(f"the imported spec counts {mine:,} parameters, PyTorch {total:,}")
-    return Imported(spec, _yaml(data, comments, {}, (), name), {}, ())
+        raise ReadError(f"the imported spec counts {mine:,} parameters, PyTorch {total:,}")
+    return Imported(spec, spec_yaml(data, comments, {}, (), name), {}, ())
 
 
 def _spec_data(
     readings: list[Reading],
-    lifter: _Lifter,
+    lifter: Lifter,
     sizes: Mapping[str, int],
     input_names: Sequence[str] | None,
     name: str,
@@ -325,8 +262,8 @@ def _spec_data(
     ]
     for other, point in zip(shapes[1:], lifter.points[1:]):
         if other != shapes[0]:
-            raise ImportError_(
-                f"the model's layers change with the sizes beyond repeated blocks (at {_sizes(dict(zip(lifter.names, point)))})"
+            raise ReadError(
+                f"the model's layers change with the sizes beyond repeated blocks (at {sizes_text(dict(zip(lifter.names, point)))})"
             )
     comments: dict[str, str] = {}
     top: list[dict[str, Any]] = []
@@ -375,7 +312,7 @@ def _spec_data(
 
 
 def _input_shape(
-    first: Reading, lifter: _Lifter, readings: list[Reading], input_names: Sequence[str] | None
+    first: Reading, lifter: Lifter, readings: list[Reading], input_names: Sequence[str] | None
 ) -> list[Any]:
     if input_names is not None:
         return channels([symbol(n) for n in input_names])
@@ -388,31 +325,14 @@ def _input_shape(
     return channels(shape)
 
 
-# Arguments at symcount's defaults are left out of the spec, to keep it readable.
-DEFAULTS = {
-    ("dense", "use_bias"): True,
-    ("layer_normalization", "center"): True,
-    ("layer_normalization", "scale"): True,
-    ("multi_head_attention", "use_bias"): True,
-    ("conv2d", "strides"): 1,
-    ("conv2d", "padding"): 0,
-    ("conv2d", "use_bias"): True,
-}
-
-
-def _args(entries: list[Entry], lifter: _Lifter, where: str) -> dict[str, Any]:
+def _args(entries: list[Entry], lifter: Lifter, where: str) -> dict[str, Any]:
     key = entries[0].key
     lifted = {k: lifter.lift([e.args[k] for e in entries], f"{where}: {k}") for k in entries[0].args}
-    return {k: v for k, v in lifted.items() if not _is_default(key, k, v)}
-
-
-def _is_default(key: str, argument: str, value: Any) -> bool:
-    default = DEFAULTS.get((key, argument))
-    return default is not None and type(default) is type(value) and default == value
+    return {k: v for k, v in lifted.items() if not is_default(key, k, v)}
 
 
 def _entry(
-    entries: list[Entry], lifter: _Lifter, name: str, reading: Reading, names_at: dict[int, str],
+    entries: list[Entry], lifter: Lifter, name: str, reading: Reading, names_at: dict[int, str],
     block: list[int] | None, comments: dict[str, str],
 ) -> dict[str, Any]:  # fmt: skip
     entry = entries[0]
@@ -442,7 +362,7 @@ def _entry(
 
 
 def _block(
-    readings: list[Reading], structures: list[list[_Item]], position: int, lifter: _Lifter,
+    readings: list[Reading], structures: list[list[_Item]], position: int, lifter: Lifter,
     comments: dict[str, str], block_name: str,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The block of a repeat: block 0's entries, checked alike in every block, lifted across builds."""
@@ -470,7 +390,7 @@ def _block(
             )
         for index, signature in enumerate(signatures[1:], start=1):
             if signature != signatures[0]:
-                raise ImportError_(
+                raise ReadError(
                     f"{container}: block {index} differs from block 0; only alike blocks become a repeat"
                 )
         per_build.append([reading.entries[i] for i in blocks[0]])
@@ -484,7 +404,7 @@ def _block(
     for k, i in enumerate(indices):
         for s in first.entries[i].sources:
             if s not in indices and s != block_input:
-                raise ImportError_(
+                raise ReadError(
                     f"{first.entries[i].path}: reads {first.entries[s].path if s >= 0 else 'the input'}, outside its block"
                 )
         entries = [build_entries[k] for build_entries in per_build]
@@ -520,8 +440,8 @@ def _verify(
             reading = read(
                 built, _example(built, None if input_names is None else [point[n] for n in input_names])
             )
-            raise ImportError_(
-                f"the imported spec counts {mine:,} parameters at {_sizes(point)}, PyTorch {theirs:,}"
+            raise ReadError(
+                f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, PyTorch {theirs:,}"
                 + _differs(valued, reading)
             )
         if point != dict(sizes):
@@ -536,60 +456,3 @@ def _differs(model: Model, reading: Reading) -> str:
         if mine != count:
             return f"; first layer that differs: {name} ({mine:,}) against {path} ({count:,})"
     return ""
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return text if text.replace("_", "").replace("*", "").replace("/", "").isalnum() else f'"{text}"'
-
-
-def _flow(args: Mapping[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in args.items()) + "}"
-
-
-def _yaml(
-    data: dict[str, Any],
-    comments: dict[str, str],
-    sizes: Mapping[str, int],
-    checked: Sequence[Mapping[str, int]],
-    factory: str,
-) -> str:
-    lines = [f"# Imported by symcount from {factory}" + (f" at {_sizes(sizes)}" if sizes else "") + "."]
-    if checked:
-        lines.append(
-            f"# Its parameter count equals {'Keras' if data['framework'] == 'keras' else 'PyTorch'}'s there and at "
-            + "; ".join(_sizes(p) for p in checked)
-            + "."
-        )
-    lines += [
-        f"name: {data['name']}",
-        f"framework: {data['framework']}",
-        f"input: [{', '.join(_scalar(s) for s in data['input'])}]",
-    ]
-    if sizes:
-        lines.append(f"values: {_flow(sizes)}")
-
-    def entries(items: list[dict[str, Any]], indent: str, scope: str) -> None:
-        for item in items:
-            key = next(iter(item))
-            comment = comments.get(f"{scope}{item['name']}", "")
-            lines.append(f"{indent}- {key}: {_flow(item[key])}" + (f"  # {comment}" if comment else ""))
-            lines.append(f"{indent}  name: {item['name']}")
-            for extra in ("inputs", "tie"):
-                if extra in item:
-                    value = item[extra]
-                    lines.append(
-                        f"{indent}  {extra}: "
-                        + (f"[{', '.join(value)}]" if isinstance(value, list) else str(value))
-                    )
-
-    lines.append("layers:")
-    entries(data["layers"], "  ", "")
-    if "blocks" in data:
-        lines.append("blocks:")
-        for block, items in data["blocks"].items():
-            lines.append(f"  {block}:")
-            entries(items, "    ", f"{block}.")
-    return "\n".join(lines) + "\n"
