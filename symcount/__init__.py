@@ -30,6 +30,10 @@ _LAZY = {
     "formula": "symcount.algebra",
     "Target": "symcount.target",
     "summary": "symcount.render",
+    "infer": "symcount.inference",
+    "from_torch": "symcount.importing.lift",
+    "from_torch_model": "symcount.importing.lift",
+    "from_keras": "symcount.importing.keras",
 }
 _LAYERS = (
     "Layer",
@@ -182,6 +186,9 @@ register_jupyter()
 
 if TYPE_CHECKING:  # pragma: no cover
     from .algebra import formula
+    from .importing.keras import from_keras
+    from .importing.lift import from_torch, from_torch_model
+    from .inference import infer
     from .layers import *  # noqa: F403
     from .model import Model, Row, Sequential
     from .parse import parse_expression

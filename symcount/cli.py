@@ -487,6 +487,7 @@ def show(spec: str) -> None:
         )
 
 
-# The explorer's commands (diff, scaling, solve, sweep, compare, explain, plot) live in their own
-# module; importing it registers them on `main` and, like this module, imports no sympy.
-from . import cli_explore  # noqa: E402, F401
+# The explorer's commands (diff, scaling, solve, sweep, compare, explain, plot) and the commands
+# that read a user's model code (infer, import) live in their own modules; importing them registers
+# them on `main` and, like this module, imports no sympy (nor any framework).
+from . import cli_explore, cli_import  # noqa: E402, F401

@@ -599,7 +599,7 @@ def _input(shape: Any, source: str) -> tuple[Any, ...] | dict[str, Any]:
 def _shape(shape: Any, where: str) -> tuple[Any, ...]:
     sizes = tuple(shape) if isinstance(shape, list) else (shape,)
     for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, (str, int, float)):
+        if isinstance(size, bool) or not isinstance(size, (str, int, float, sympy.Expr)):
             raise SpecError(f"{where}: expected sizes (numbers or expressions). Received: {shown(size)}")
     return sizes
 

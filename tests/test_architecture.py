@@ -3,6 +3,7 @@
 - The graph sits below the layers and knows no layer family.
 - Layers import nothing above them: no spec, model, render, explore, algebra or CLI.
 - The core (model, explore) returns data: it imports neither render nor the CLI.
+- The core never imports what reads users' model code (importing/, inference, testing).
 - No import cycles, except through the CLI modules (which register commands on each other).
 See docs/architecture.md.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "symcount"
-CLI = {"symcount.cli", "symcount.cli_explore", "symcount.__main__"}
+CLI = {"symcount.cli", "symcount.cli_explore", "symcount.cli_import", "symcount.__main__"}
 ABOVE_LAYERS = ("symcount.spec", "symcount.model", "symcount.render", "symcount.explore", "symcount.algebra",
                 "symcount.cli", "symcount.cli_explore", "symcount.plot", "symcount.reference")  # fmt: skip
 
@@ -90,6 +91,25 @@ def test_the_core_never_renders(name: str) -> None:
         t for t in GRAPH[name] if t.startswith(("symcount.render", "symcount.cli", "symcount.plot"))
     )
     assert not shown, f"{name} imports {shown}"
+
+
+BRINGING_IN = ("symcount.importing", "symcount.inference", "symcount.testing")
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n
+        for n in MODULES
+        if n.startswith(
+            ("symcount.layers", "symcount.model", "symcount.explore", "symcount.spec", "symcount.graph")
+        )
+    ),
+)
+def test_the_core_never_reads_model_code(name: str) -> None:
+    # importing/, inference and testing sit above the model and the spec, below the CLI.
+    above = sorted(t for t in GRAPH[name] if t.startswith(BRINGING_IN))
+    assert not above, f"{name} imports {above}"
 
 
 def test_no_import_cycles_outside_the_cli() -> None:

@@ -7,8 +7,11 @@ lines after it, up to the next `$` line, are its exact output.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,22 @@ def test_console_example(
 
 def test_the_docs_have_examples() -> None:
     assert len(EXAMPLES) >= 5
+
+
+FILE_BLOCK = re.compile(r"```python\n# (test_\w+\.py)\n(.*?)```", re.DOTALL)
+
+
+@pytest.mark.frameworks
+def test_the_pytest_example_in_testing_md_passes(tmp_path: Path) -> None:
+    # docs/testing.md shows a test file: it runs under pytest as a user would run it.
+    pytest.importorskip("torch")
+    (name, code), *_ = FILE_BLOCK.findall((ROOT / "docs" / "testing.md").read_text(encoding="utf-8"))
+    (tmp_path / name).write_text(code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / name)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout + result.stderr

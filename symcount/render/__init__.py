@@ -4,6 +4,7 @@ Models never print. Each table is data first, rendered separately, so tests chec
 formulas, not sliced text.
 """
 
+from .inference import inference_data, inference_rows, inference_text
 from .numbers import (
     all_costs,
     concrete,
@@ -56,6 +57,9 @@ __all__ = [
     "SummaryTable",
     "summary",
     "summary_table",
+    "inference_data",
+    "inference_rows",
+    "inference_text",
     "summary_latex",
     "number",
     "concrete",

@@ -1,0 +1,44 @@
+"""Model factories for the examples in docs/import.md and the README (run by the tests).
+
+A factory takes sizes as keyword arguments and returns a torch.nn.Module or a Keras model; the
+frameworks are imported inside, so reading this file needs neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mlp(d: int, h: int, k: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(d, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, k))
+
+
+def cnn(C: int, H: int, W: int, f: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 3, padding=1), nn.BatchNorm2d(f), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(f, 2 * f, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(2 * f * (H // 4) * (W // 4), 10),
+    )  # fmt: skip
+
+
+def llama(d: int, L: int, f: int, V: int) -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        hidden_size=d, num_hidden_layers=L, intermediate_size=f, vocab_size=V, num_attention_heads=4,
+        max_position_embeddings=128, bos_token_id=None, eos_token_id=None,
+    )  # fmt: skip
+    return LlamaForCausalLM(config)
+
+
+def keras_classifier(d: int, h: int) -> Any:
+    import keras
+
+    inputs = keras.Input(shape=(d,))
+    hidden = keras.layers.Dense(h, activation="relu", name="hidden")(inputs)
+    hidden = keras.layers.Dropout(0.1)(hidden)
+    return keras.Model(inputs, keras.layers.Dense(3, name="classes")(hidden))

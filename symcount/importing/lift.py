@@ -1,0 +1,457 @@
+"""A spec from a PyTorch factory, its numbers lifted to the sizes it was given, and verified.
+
+The factory is built (on the meta device) and read (`trace.read`) at the user's sizes and at random
+sizes that keep their divisibility (`points.draw`). A container of blocks (`ModuleList`,
+`Sequential`) whose length changes with the sizes becomes a `repeat` whose `times` is lifted too;
+its blocks must be alike. Every integer argument is fitted, across the builds, by an exact
+polynomial in the sizes (`fit.fit`); an argument no polynomial of degree <= 2 fits is an error
+naming the layer. The spec is then counted against the framework at the user's sizes and at fresh
+ones, and any difference is an error naming the first layer that differs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SymcountError
+from ..model import Model
+from ..names import symbol
+from ..spec import Spec, parse_spec
+from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
+from .fit import monomials
+from .frameworks import build, framework_of, require
+from .points import draw
+from .trace import Entry, ForwardError, Reading, read
+
+__all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
+
+SEQUENCE = "tokens"  # the spec's symbol for a sequence's length (the example's length is arbitrary)
+
+
+def channels(shape: Sequence[Any]) -> list[Any]:
+    """The spec's input shape for a PyTorch input of `shape` (without the batch): the one place of
+    the channel convention. symcount's `framework: torch` specs are channels-first, as PyTorch is,
+    so an image (C, H, W) stays [C, H, W]."""
+    return list(shape)
+
+
+# One reading per build --------------------------------------------------------------------------
+
+
+def _example(
+    model: Any, input_sizes: Sequence[int] | None
+) -> Callable[[Any], tuple[tuple[Any, ...], tuple[int, ...]]]:
+    """The example input: the given shape (channels-first, as PyTorch takes it), else token ids
+    for a model that starts with an embedding, else a vector of the first Linear's width."""
+    torch = require("torch")
+    first = next(
+        (
+            m
+            for m in model.modules()
+            if next(m.children(), None) is None and any(True for _ in m.parameters())
+        ),
+        None,
+    )
+    if input_sizes is not None:
+        shape, dtype = tuple(input_sizes), torch.float32
+    elif type(first).__name__ == "Embedding":
+        shape, dtype = (8,), torch.long
+    elif first is not None and hasattr(first, "in_features"):
+        shape, dtype = (first.in_features,), torch.float32
+    else:
+        raise ReadError(
+            f"cannot guess the input of a model starting with {type(first).__name__}; give its shape (input=... / --input C,H,W)"
+        )
+
+    device = next((p.device for p in model.parameters()), "meta")  # a model built on the CPU too
+
+    def make(mode: Any) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+        tensor = torch.zeros((1, *shape), dtype=dtype, device=device)
+        return (mode.from_tensor(tensor),), shape
+
+    return make
+
+
+def _reading(
+    factory: Callable[..., Any], sizes: Mapping[str, int], input_names: Sequence[str] | None
+) -> tuple[Reading, int]:
+    model = build(factory, sizes)
+    if framework_of(model) != "torch":
+        raise ReadError("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
+    shape = None if input_names is None else [sizes[n] for n in input_names]
+    return read(model, _example(model, shape)), sum(p.numel() for p in model.parameters())
+
+
+# Blocks and structure ---------------------------------------------------------------------------
+
+
+def _module(path: str) -> str:
+    return path.split("#", 1)[0]
+
+
+def _under(path: str, prefix: str) -> bool:
+    module = _module(path)
+    return module == prefix or module.startswith(prefix + ".") or (path.startswith(prefix + "#"))
+
+
+@dataclass
+class _Item:
+    """A top-level spec entry at one build: one entry, or a repeat of `blocks` (lists of entries)."""
+
+    entry: Entry | None = None
+    container: str = ""
+    blocks: list[list[int]] | None = None  # indices into the reading's entries, per block
+
+
+def _structure(reading: Reading, repeated: set[str]) -> list[_Item]:
+    items: list[_Item] = []
+    entries = reading.entries
+    i = 0
+    while i < len(entries):
+        path = entries[i].path
+        container = next((c for c in repeated if _under(path, c)), None)
+        if container is None:
+            items.append(_Item(entry=entries[i]))
+            i += 1
+            continue
+        blocks: list[list[int]] = []
+        while i < len(entries) and _under(entries[i].path, container):
+            index = int(_module(entries[i].path)[len(container) + 1 :].split(".")[0] or -1)
+            if index < 0:
+                raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
+            while len(blocks) <= index:
+                blocks.append([])
+            blocks[index].append(i)
+            i += 1
+        if any(not b for b in blocks) or any(b[0] <= a[-1] for a, b in itertools.pairwise(blocks)):
+            raise ReadError(f"{container}: its blocks do not run one after another")
+        items.append(_Item(container=container, blocks=blocks))
+    return items
+
+
+def _relative(path: str, prefix: str) -> str:
+    return path[len(prefix) :].lstrip(".") if path.startswith(prefix) else path
+
+
+def _name(path: str, key: str) -> str:
+    module, _, op = path.partition("#")
+    base = module.replace(".", "_")
+    if op:
+        return f"{base}_{key}_{op}" if base else f"{key}_{op}"
+    if not base or base[0].isdigit():  # a Sequential's index: the layer's kind first
+        return f"{key}_{base}" if base else key
+    return base
+
+
+# Lifting ----------------------------------------------------------------------------------------
+
+
+def _sample(
+    at: Callable[[tuple[int, ...]], Any], sizes: Mapping[str, int], rng: random.Random, needed: int
+) -> tuple[list[tuple[int, ...]], list[Any]]:
+    """`needed` builds read by `at`: the user's sizes (which must work), then random sizes keeping
+    their divisibility; sizes the factory refuses (a kernel wider than the image) are skipped."""
+    user = tuple(sizes.values())
+    try:
+        points, readings = [user], [at(user)]
+    except SymcountError:
+        raise
+    except Exception as error:
+        raise ReadError(
+            f"the factory fails at {sizes_text(sizes)}: {type(error).__name__}: {error}"
+        ) from None
+    failures: list[str] = []
+    while len(points) < needed:
+        point = tuple(draw(sizes, rng).values())
+        if point in points:
+            continue
+        try:
+            readings.append(at(point))
+            points.append(point)
+        except ForwardError as error:
+            failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {error}")
+        except SymcountError:
+            raise
+        except Exception as error:
+            failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {type(error).__name__}: {error}")
+        if len(failures) > 2 * needed:
+            raise ReadError(f"the factory fails at most sizes drawn near yours, e.g. {failures[-1]}")
+    return points, readings
+
+
+def from_torch(
+    factory: Callable[..., Any],
+    /,
+    *,
+    input: Sequence[str] | None = None,
+    seed: int = 0,
+    name: str | None = None,
+    **sizes: int,
+) -> Imported:
+    """The spec of `factory(**sizes)` (a torch.nn.Module), its numbers as expressions in the sizes,
+    verified against PyTorch at the sizes given and at fresh ones.
+
+    `input` names the sizes of the example input, channels-first as PyTorch takes it (an image:
+    `input=("C", "H", "W")`); without it, a model starting with an embedding reads token ids and one
+    starting with a Linear a vector.
+    """
+    require("torch")
+    names = list(sizes)
+    for key, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
+    for key in input or ():
+        if key not in sizes:
+            raise ReadError(f"the input names {key!r}, which is not one of the sizes ({', '.join(names)})")
+    rng = random.Random(seed)
+    needed = len(monomials(len(names), DEGREE)) + 3
+
+    def at(point: tuple[int, ...]) -> Reading:
+        return _reading(factory, dict(zip(names, point)), input)[0]
+
+    points, readings = _sample(at, sizes, rng, needed)
+    lifter = Lifter(names, points)
+    spec_data, comments = _spec_data(
+        readings, lifter, sizes, input, name or str(getattr(factory, "__name__", "imported"))
+    )
+    spec = parse_spec(spec_data, "imported spec")
+    checked = _verify(spec, factory, sizes, rng, input)
+    return Imported(
+        spec,
+        spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory")),
+        dict(sizes),
+        checked,
+    )
+
+
+def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: str = "imported") -> Imported:
+    """The spec of an already built torch.nn.Module: every number concrete (no sizes to lift)."""
+    require("torch")
+    reading = read(model, _example(model, input))
+    lifter = Lifter([], [()])
+    data, comments = _spec_data([reading], lifter, {}, None, name)
+    spec = parse_spec(data, "imported spec")
+    total = sum(p.numel() for p in model.parameters())
+    mine = int(spec.model().params)
+    if mine != total:
+        raise ReadError(f"the imported spec counts {mine:,} parameters, PyTorch {total:,}")
+    return Imported(spec, spec_yaml(data, comments, {}, (), name), {}, ())
+
+
+def _spec_data(
+    readings: list[Reading],
+    lifter: Lifter,
+    sizes: Mapping[str, int],
+    input_names: Sequence[str] | None,
+    name: str,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    lengths: dict[str, set[int]] = {}
+    for reading in readings:
+        for container, n in reading.containers.items():
+            lengths.setdefault(container, set()).add(n)
+    repeated = {c for c, ns in lengths.items() if len(ns) > 1 and all(c in r.containers for r in readings)}
+    repeated = {c for c in repeated if not any(c.startswith(o + ".") for o in repeated)}
+    structures = [_structure(r, repeated) for r in readings]
+    shapes = [
+        [(i.entry.key, i.entry.path) if i.entry else ("repeat", i.container) for i in s] for s in structures
+    ]
+    for other, point in zip(shapes[1:], lifter.points[1:]):
+        if other != shapes[0]:
+            raise ReadError(
+                f"the model's layers change with the sizes beyond repeated blocks (at {sizes_text(dict(zip(lifter.names, point)))})"
+            )
+    comments: dict[str, str] = {}
+    top: list[dict[str, Any]] = []
+    blocks: dict[str, list[dict[str, Any]]] = {}
+    names_at: dict[int, str] = {}  # entry index (first reading) -> spec name
+    first = readings[0]
+    item_names: list[str] = []
+    for item in structures[0]:
+        if item.entry is not None:
+            entry_name = _name(item.entry.path, item.entry.key)
+            names_at[first.entries.index(item.entry)] = entry_name
+            item_names.append(entry_name)
+        else:
+            item_names.append(item.container.replace(".", "_"))
+            assert item.blocks is not None
+            for index in item.blocks[-1][-1:]:
+                names_at[index] = item_names[-1]
+    for position, item in enumerate(structures[0]):
+        if item.entry is not None:
+            entries = [e for s in structures if (e := s[position].entry) is not None]
+            top.append(_entry(entries, lifter, item_names[position], first, names_at, None, comments))
+            continue
+        blocks_at = [s[position].blocks for s in structures]
+        times = lifter.lift([len(b or []) for b in blocks_at], f"{item.container} (how many blocks)")
+        block_name = item_names[position]
+        block = _block(readings, structures, position, lifter, comments, block_name)
+        blocks[block_name] = block
+        entry = {"repeat": {"times": times, "block": block_name}, "name": block_name}
+        comments[block_name] = item.container
+        previous = item.blocks[0][0] if item.blocks else 0
+        source = first.entries[previous].sources[0] if first.entries[previous].sources else -1
+        if source != previous - 1 and position > 0:
+            entry["inputs"] = [names_at.get(source, "input") if source >= 0 else "input"]
+        top.append(entry)
+    input_shape = _input_shape(first, lifter, readings, input_names)
+    data: dict[str, Any] = {
+        "name": name,
+        "framework": "torch",
+        "input": input_shape,
+        "values": dict(sizes),
+        "layers": top,
+    }
+    if blocks:
+        data["blocks"] = blocks
+    return data, comments
+
+
+def _input_shape(
+    first: Reading, lifter: Lifter, readings: list[Reading], input_names: Sequence[str] | None
+) -> list[Any]:
+    if input_names is not None:
+        return channels([symbol(n) for n in input_names])
+    if first.entries and first.entries[0].key == "embedding":
+        return [SEQUENCE]
+    shape = [
+        lifter.lift([r.input_shape[i] for r in readings], f"the input's axis {i + 1}")
+        for i in range(len(first.input_shape))
+    ]
+    return channels(shape)
+
+
+def _args(entries: list[Entry], lifter: Lifter, where: str) -> dict[str, Any]:
+    key = entries[0].key
+    lifted = {k: lifter.lift([e.args[k] for e in entries], f"{where}: {k}") for k in entries[0].args}
+    return {k: v for k, v in lifted.items() if not is_default(key, k, v)}
+
+
+def _entry(
+    entries: list[Entry], lifter: Lifter, name: str, reading: Reading, names_at: dict[int, str],
+    block: list[int] | None, comments: dict[str, str],
+) -> dict[str, Any]:  # fmt: skip
+    entry = entries[0]
+    out: dict[str, Any] = {entry.key: _args(entries, lifter, entry.path), "name": name}
+    index = reading.entries.index(entry)
+    sources = []
+    for s in entry.sources:
+        if block is not None:
+            sources.append(names_at[s] if s in block else "input")
+        else:
+            sources.append(names_at.get(s, "input") if s >= 0 else "input")
+    previous = (
+        (names_at.get(index - 1) if block is None or index - 1 in block else None) if index > 0 else None
+    )
+    if not (
+        len(sources) == 1
+        and (sources[0] == previous or (sources[0] == "input" and index == (block or [0])[0]))
+    ):
+        out["inputs"] = sources
+    if entry.tie is not None:
+        out["tie"] = names_at.get(entry.tie, "?")
+    if entry.modules:
+        comments[name] = ", ".join(entry.modules) + (f" ({entry.kind})" if entry.kind else "")
+    else:
+        comments[name] = f"{entry.path} ({entry.key} in the forward pass)"
+    return out
+
+
+def _block(
+    readings: list[Reading], structures: list[list[_Item]], position: int, lifter: Lifter,
+    comments: dict[str, str], block_name: str,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The block of a repeat: block 0's entries, checked alike in every block, lifted across builds."""
+    container = structures[0][position].container
+    per_build: list[list[Entry]] = []
+    for reading, structure in zip(readings, structures):
+        blocks = structure[position].blocks or []
+        signatures = []
+        for b in blocks:
+            prefix_len = (
+                len(container)
+                + 1
+                + len(_module(reading.entries[b[0]].path)[len(container) + 1 :].split(".")[0])
+            )
+            signatures.append(
+                [
+                    (
+                        reading.entries[i].key,
+                        reading.entries[i].path[prefix_len:],
+                        reading.entries[i].args,
+                        tuple(b.index(s) if s in b else -1 for s in reading.entries[i].sources),
+                    )
+                    for i in b
+                ]
+            )
+        for index, signature in enumerate(signatures[1:], start=1):
+            if signature != signatures[0]:
+                raise ReadError(
+                    f"{container}: block {index} differs from block 0; only alike blocks become a repeat"
+                )
+        per_build.append([reading.entries[i] for i in blocks[0]])
+    first = readings[0]
+    indices = structures[0][position].blocks[0]  # type: ignore[index]
+    prefix = f"{container}.0"
+    names_at = {i: _name(_relative(first.entries[i].path, prefix), first.entries[i].key) for i in indices}
+    # A block's last entry is its output; a block reads only its input (the entry before it).
+    out = []
+    block_input = first.entries[indices[0]].sources[0] if first.entries[indices[0]].sources else -1
+    for k, i in enumerate(indices):
+        for s in first.entries[i].sources:
+            if s not in indices and s != block_input:
+                raise ReadError(
+                    f"{first.entries[i].path}: reads {first.entries[s].path if s >= 0 else 'the input'}, outside its block"
+                )
+        entries = [build_entries[k] for build_entries in per_build]
+        out.append(_entry(entries, lifter, names_at[i], first, names_at, indices, comments))
+        comments[f"{block_name}.{names_at[i]}"] = comments.pop(names_at[i])
+    return out
+
+
+def _verify(
+    spec: Spec,
+    factory: Callable[..., Any],
+    sizes: Mapping[str, int],
+    rng: random.Random,
+    input_names: Sequence[str] | None,
+) -> tuple[dict[str, int], ...]:
+    """The spec's count against PyTorch's at the user's sizes and at fresh ones."""
+    model = spec.model()
+    checked = []
+    points = [dict(sizes)]
+    while len(points) < 1 + CHECKS:
+        point = draw(sizes, rng)
+        if point not in points:
+            points.append(point)
+    for point in points:
+        try:
+            built = build(factory, point)
+        except Exception:  # sizes the factory refuses are no evidence either way
+            continue
+        theirs = sum(p.numel() for p in built.parameters())
+        valued = model.subs({k: v for k, v in point.items() if symbol(k) in model.symbols})
+        mine = int(valued.params)
+        if mine != theirs:
+            reading = read(
+                built, _example(built, None if input_names is None else [point[n] for n in input_names])
+            )
+            raise ReadError(
+                f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, PyTorch {theirs:,}"
+                + _differs(valued, reading)
+            )
+        if point != dict(sizes):
+            checked.append(point)
+    return tuple(checked)
+
+
+def _differs(model: Model, reading: Reading) -> str:
+    rows = [(row.name, int(row.params)) for row in model.rows if row.params]
+    theirs = [(e.path, e.params) for e in reading.entries if e.params]
+    for (name, mine), (path, count) in zip(rows, theirs):
+        if mine != count:
+            return f"; first layer that differs: {name} ({mine:,}) against {path} ({count:,})"
+    return ""

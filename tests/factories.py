@@ -1,0 +1,161 @@
+"""Model factories as users write them: keyword sizes in, a torch.nn.Module or a Keras model out.
+
+Used as `tests/factories.py:NAME` targets by the CLI tests and as callables by the API tests. The
+frameworks are imported inside the factories, so collecting the tests never needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mlp(d: int, h: int, k: int) -> Any:
+    # Linear(d, h) then Linear(h, k): (d*h + h) + (h*k + k) parameters.
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(d, h), nn.ReLU(), nn.Linear(h, k))
+
+
+def exponential(k: int) -> Any:
+    # A width of 2**k: a count no polynomial matches.
+    from torch import nn
+
+    return nn.Linear(2**k, 1)
+
+
+def llama(d: int, L: int, f: int, V: int) -> Any:
+    # Four heads of d/4 (multi-head, not grouped): attention 4*d**2, SwiGLU 3*d*f, two RMS norms
+    # 2*d per block; embedding and untied head V*d each; the final norm d.
+    # Total: d*(4*L*d + 3*L*f + 2*L + 2*V + 1).
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        hidden_size=d,
+        num_hidden_layers=L,
+        intermediate_size=f,
+        vocab_size=V,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=64,
+        bos_token_id=None,
+        eos_token_id=None,
+    )
+    return LlamaForCausalLM(config)
+
+
+def keras_mlp(d: int, h: int) -> Any:
+    # Dense(h) on d inputs, then Dense(1): (d*h + h) + (h + 1).
+    import keras
+
+    return keras.Sequential(
+        [keras.Input(shape=(d,)), keras.layers.Dense(h, name="hidden"), keras.layers.Dense(1, name="out")]
+    )
+
+
+def gpt2(d: int, L: int, V: int, T: int) -> Any:
+    # Hugging Face's GPT-2 with 4 heads; head tied to the token embedding.
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(
+        n_embd=d, n_layer=L, n_head=4, vocab_size=V, n_positions=T, bos_token_id=None, eos_token_id=None
+    )
+    return GPT2LMHeadModel(config)
+
+
+def bert(d: int, L: int, V: int, f: int) -> Any:
+    # Hugging Face's BERT encoder with its pooler: 32 positions, 2 token types, 4 heads.
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        hidden_size=d,
+        num_hidden_layers=L,
+        vocab_size=V,
+        num_attention_heads=4,
+        intermediate_size=f,
+        max_position_embeddings=32,
+    )
+    return BertModel(config)
+
+
+def grouped_llama(d: int, L: int) -> Any:
+    # Two key/value heads for four query heads: grouped-query attention.
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        hidden_size=d, num_hidden_layers=L, intermediate_size=2 * d, vocab_size=50, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=64, bos_token_id=None, eos_token_id=None,
+    )  # fmt: skip
+    return LlamaForCausalLM(config)
+
+
+def cnn(C: int, H: int, W: int, f: int) -> Any:
+    # conv 3x3 (padding 1) -> BatchNorm -> ReLU -> 2x2 max pool -> flatten -> Linear to 10 classes.
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 3, padding=1), nn.BatchNorm2d(f), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(f * (H // 2) * (W // 2), 10),
+    )  # fmt: skip
+
+
+def with_a_class_token(d: int) -> Any:
+    # A parameter on a module with children, not on a leaf: the trace alone misses it.
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.token = nn.Parameter(torch.zeros(d))
+            self.proj = nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            return self.proj(x + self.token)
+
+    return Model()
+
+
+def never_called(d: int) -> Any:
+    # A Linear the forward pass skips: PyTorch counts it, the trace never sees it.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.used, self.spare = nn.Linear(d, d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            return self.used(x)
+
+    return Model()
+
+
+def unknown_layer(d: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(d, d), nn.PReLU(d))
+
+
+def power_width(k: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(4, 2**k), nn.Linear(2**k, 1))
+
+
+def keras_cnn(H: int, W: int, f: int) -> Any:
+    # Conv2D(f, 3, same) on H x W x 3, BatchNorm, 2x2 pooling, flatten, Dense(10) with dropout.
+    import keras
+
+    return keras.Sequential([
+        keras.Input(shape=(H, W, 3)), keras.layers.Conv2D(f, 3, padding="same"), keras.layers.BatchNormalization(),
+        keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(10),
+    ])  # fmt: skip
+
+
+def keras_residual(d: int) -> Any:
+    # A functional block: x + Dense(d)(LayerNorm(x)), then Dense(1).
+    import keras
+
+    x = keras.Input(shape=(d,))
+    y = keras.layers.Add()([x, keras.layers.Dense(d)(keras.layers.LayerNormalization()(x))])
+    return keras.Model(x, keras.layers.Dense(1)(y))

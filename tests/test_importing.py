@@ -1,0 +1,245 @@
+"""`symcount import` / `from_torch`: specs read from PyTorch and Hugging Face factories, their
+numbers lifted to the sizes, their counts verified; the expected formulas are derived here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sympy
+import yaml
+from click.testing import CliRunner
+
+import symcount
+from symcount import SymcountError
+from symcount.cli import main
+from symcount.importing.lift import channels
+from symcount.spec import load_spec
+from tests import factories
+from tests.frameworks import keras, torch
+
+pytestmark = pytest.mark.frameworks
+
+d, h, k, L, V, T, f, C, H, W = symcount.symbols("d h k L V T f C H W")
+FACTORIES = str(Path(__file__).with_name("factories.py"))
+
+
+def transformers() -> None:
+    torch()
+    pytest.importorskip("transformers")
+
+
+def test_mlp() -> None:
+    torch()
+    imported = symcount.from_torch(factories.mlp, d=8, h=16, k=3)
+    model = imported.model()
+    assert model.params == d * h + h + h * k + k
+    assert [row.name for row in model.rows] == ["dense_0", "dense_2"]
+    assert imported.spec.input == ("d",) or list(imported.spec.input) == [d]
+    assert len(imported.checked) == 3 and imported.sizes == {"d": 8, "h": 16, "k": 3}
+    assert "  - dense: {units: h}  # 0 (Linear)\n    name: dense_0\n" in imported.to_yaml()
+
+
+def test_llama_gives_the_issues_formula() -> None:
+    transformers()
+    imported = symcount.from_torch(factories.llama, d=64, L=2, f=128, V=100)
+    assert sympy.expand(imported.model().params - d * (4 * L * d + 3 * L * f + 2 * L + 2 * V + 1)) == 0
+    data = yaml.safe_load(imported.to_yaml())
+    assert data["layers"][1] == {"repeat": {"times": "L", "block": "model_layers"}, "name": "model_layers"}
+    block = data["blocks"]["model_layers"]
+    # SwiGLU: the gate and up projections multiplied, then down; RMS norms without a bias.
+    assert block[6] == {"multiply": {}, "name": "mlp_multiply_12", "inputs": ["mlp_gate_proj", "mlp_up_proj"]}
+    assert block[1] == {"multi_head_attention": {"num_heads": 4, "use_bias": False}, "name": "self_attn"}
+    assert block[0]["layer_normalization"] == {"center": False}
+
+
+def test_gpt2_ties_its_head_and_equals_the_gpt2_example() -> None:
+    transformers()
+    imported = symcount.from_torch(factories.gpt2, d=64, L=2, V=100, T=32)
+    # The hand-written example: d*(12*L*d + 13*L + T + V + 2), with T positions.
+    assert sympy.expand(imported.model().params - load_spec("gpt2").model().params) == 0
+    head = yaml.safe_load(imported.to_yaml())["layers"][-1]
+    assert head == {"dense": {"units": "V", "use_bias": False}, "name": "lm_head", "tie": "transformer_wte"}
+
+
+def test_bert() -> None:
+    transformers()
+    imported = symcount.from_torch(factories.bert, d=64, L=2, V=100, f=96)
+    # Per layer: attention 4d^2 + 4d, two LayerNorms 4d, the MLP 2df + f + d. Embeddings: V, 32
+    # positions and 2 token types of width d, their LayerNorm 2d; the pooler d^2 + d.
+    expected = L * (4 * d**2 + 9 * d + 2 * d * f + f) + (V + 32 + 2) * d + 2 * d + d**2 + d
+    assert sympy.expand(imported.model().params - expected) == 0
+
+
+def test_the_zoos_gpt2_twin_equals_the_hand_written_spec() -> None:
+    torch()
+    from tests.test_zoo_transformers import gpt2_twin
+
+    imported = symcount.from_torch(gpt2_twin, V=100, T=16, d=32, L=2, h=4)
+    assert sympy.expand(imported.model().params - load_spec("gpt2").model().params) == 0
+
+
+def test_an_already_built_model_is_all_numbers() -> None:
+    t = torch()
+    imported = symcount.from_torch_model(t.nn.Sequential(t.nn.Linear(5, 7), t.nn.Linear(7, 2)))
+    assert imported.model().params == 5 * 7 + 7 + 7 * 2 + 2 and imported.model().symbols == ()
+
+
+def test_cnn_channels_first() -> None:
+    # framework: torch specs are channels-first, as PyTorch: `channels` keeps (C, H, W).
+    torch()
+    assert channels([C, H, W]) == [C, H, W]
+    imported = symcount.from_torch(factories.cnn, input=("C", "H", "W"), C=3, H=16, W=12, f=8)
+    assert [str(d) for d in imported.spec.input] == ["C", "H", "W"]
+    # conv 9Cf + f, BatchNorm 2f, Linear 10 f floor(H/2) floor(W/2) + 10.
+    expected = 9 * C * f + f + 2 * f + 10 * f * sympy.floor(H / 2) * sympy.floor(W / 2) + 10
+    assert sympy.simplify(imported.model().params - expected) == 0
+
+
+@pytest.mark.parametrize(
+    ("factory", "sizes", "message"),
+    [
+        (
+            factories.unknown_layer,
+            {"d": 4},
+            "1: no symcount layer for the PyTorch module PReLU (4 parameters)",
+        ),
+        (factories.power_width, {"k": 3}, "0: units: no polynomial of degree <= 2 in k gives its values"),
+        (factories.with_a_class_token, {"d": 4}, "the model: holds parameters beside its submodules (token)"),
+        (factories.never_called, {"d": 4}, "spare: has parameters but the forward pass never called it"),
+    ],
+)
+def test_what_cannot_be_imported_is_refused(factory: object, sizes: dict[str, int], message: str) -> None:
+    torch()
+    with pytest.raises(SymcountError) as error:
+        symcount.from_torch(factory, **sizes)  # type: ignore[arg-type]
+    assert message in str(error.value)
+
+
+def test_grouped_query_attention_is_refused() -> None:
+    transformers()
+    with pytest.raises(SymcountError, match="grouped-query attention \\(4 query heads, 2 key/value heads\\)"):
+        symcount.from_torch(factories.grouped_llama, d=64, L=2)
+
+
+def test_cli_import_round_trips(tmp_path: Path) -> None:
+    transformers()
+    out = tmp_path / "llama.yaml"
+    runner = CliRunner()
+    args = [
+        "import",
+        f"{FACTORIES}:llama",
+        "--size",
+        "d=64",
+        "--size",
+        "L=2",
+        "--size",
+        "f=128",
+        "--size",
+        "V=100",
+    ]
+    result = runner.invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {out}: llama, 4 entries, verified at 4 sizes")
+    result = runner.invoke(main, ["formula", str(out), "--form", "factor"])
+    assert result.output == "d*(4*L*d + 3*L*f + 2*L + 2*V + 1)\n"
+    # d=64, L=2, f=128, V=100: 64 * (512 + 768 + 4 + 200 + 1) = 95,040.
+    assert runner.invoke(main, ["count", str(out)]).output.startswith("llama: 95,040 parameters")
+
+
+def test_cli_import_mistakes_are_one_line() -> None:
+    torch()
+    result = CliRunner().invoke(main, ["import", f"{FACTORIES}:unknown_layer", "--size", "d=4"])
+    assert (
+        result.exit_code == 2
+        and result.output == "Error: 1: no symcount layer for the PyTorch module PReLU (4 parameters)\n"
+    )
+
+
+def test_keras_sequential_cnn() -> None:
+    keras()
+    imported = symcount.from_keras(factories.keras_cnn, H=16, W=12, f=8)
+    # Keras' BatchNorm counts its moving statistics: 4f; conv 27f + f; Dense on the pooled map.
+    expected = 27 * f + f + 4 * f + 10 * f * sympy.floor(H / 2) * sympy.floor(W / 2) + 10
+    assert sympy.simplify(imported.model().params - expected) == 0
+    assert imported.spec.framework == "keras" and list(imported.spec.input) == [H, W, 3]
+
+
+def test_keras_functional_residual() -> None:
+    keras()
+    imported = symcount.from_keras(factories.keras_residual, d=6)
+    assert imported.model().params == 2 * d + d**2 + d + d + 1
+    add = yaml.safe_load(imported.to_yaml())["layers"][2]
+    assert add == {"add": {}, "name": "add", "inputs": ["input", "dense"]}
+
+
+def test_cli_import_a_keras_factory() -> None:
+    keras()
+    result = CliRunner().invoke(main, ["import", f"{FACTORIES}:keras_mlp", "--size", "d=8", "--size", "h=5"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "framework: keras\n" in result.output and "  - dense: {units: h}  # Dense hidden\n" in result.output
+    )
+
+
+def test_a_missing_framework_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from symcount.importing.frameworks import require
+
+    monkeypatch.setitem(sys.modules, "transformers", None)  # as if it were not installed
+    with pytest.raises(SymcountError) as error:
+        require("transformers")
+    assert (
+        str(error.value)
+        == "Hugging Face transformers is not installed; pip install 'symcount[import]' installs it"
+    )
+
+
+def test_a_wrong_reading_is_caught_by_the_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    # If the reader got a layer wrong (here: the last Linear read one unit wider), the spec's count
+    # differs from PyTorch's, and the error names the first layer that differs.
+    torch()
+    from symcount.importing import torch_layers
+
+    describe = torch_layers.describe
+
+    def wrong(module: object, path: str) -> object:
+        found = describe(module, path)
+        if path == "2" and found is not None:
+            key, args = found
+            return key, {**args, "units": module.out_features + 1}  # type: ignore[attr-defined]
+        return found
+
+    monkeypatch.setattr(torch_layers, "describe", wrong)
+    with pytest.raises(SymcountError) as error:
+        symcount.from_torch(factories.mlp, d=8, h=16, k=3)
+    # At d=8, h=16, k=3: PyTorch 8*16 + 16 + 16*3 + 3 = 195; the spec's last layer 16*4 + 4 = 68.
+    assert str(error.value) == (
+        "the imported spec counts 212 parameters at d=8, h=16, k=3, PyTorch 195; "
+        "first layer that differs: dense_2 (68) against 2 (51)"
+    )
+
+
+def test_the_zoos_lenet_twin_equals_the_hand_written_spec() -> None:
+    # Channels-first, as PyTorch (see test_cnn_channels_first). Kernel sizes drawn wider than the
+    # image are skipped, not errors.
+    torch()
+    from tests.test_zoo_cnn import lenet_twin
+
+    sizes = {"H": 32, "W": 32, "C": 1, "f1": 6, "f2": 16, "k": 5, "d1": 120, "d2": 84, "K": 10}
+    imported = symcount.from_torch(lenet_twin, input=("C", "H", "W"), **sizes)
+    assert sympy.simplify(imported.model().params - load_spec("lenet-5").model().params) == 0
+    assert imported.model().count(sizes) == 61_706  # LeNet-5's published count
+
+
+def test_blocks_that_differ_are_refused() -> None:
+    # torchvision's ResNet stages: the first block of a stage has a projection, the others not.
+    torch()
+    from tests.test_zoo_cnn import resnet_twin
+
+    def resnet(C: int, w: int, n2: int, H: int, W: int) -> object:
+        return resnet_twin(False, [2, n2, 2, 2], w, 10, C)
+
+    with pytest.raises(SymcountError, match="layer2: block 1 differs from block 0"):
+        symcount.from_torch(resnet, input=("C", "H", "W"), C=3, w=8, n2=2, H=32, W=32)
