@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -369,14 +370,17 @@ class _SweepWriter:
             return
         lines = []
         if self.form == "csv":
-            import csv
-            import io
+            header = ""
+            if self.first and all(re.fullmatch(r"[\w.-]+", name, re.ASCII) for name in self.header):
+                header = ",".join(self.header) + "\n"  # nothing to quote: what csv.writer writes
+            elif self.first:
+                import csv
+                import io
 
-            buffer = io.StringIO()
-            if self.first:
+                buffer = io.StringIO()
                 csv.writer(buffer, lineterminator="\n").writerow(self.header)
-            buffer.write(_rows(["", *[","] * (len(columns) - 1), "\n"], columns))
-            _echo(buffer.getvalue())
+                header = buffer.getvalue()
+            _echo(header + _rows(["", *[","] * (len(columns) - 1), "\n"], columns))
         elif self.form == "json":
             # json.dumps of each row's dict: its keys once each (a repeated name keeps its first
             # place and its last value), ints as Python writes them.
