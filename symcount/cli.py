@@ -347,7 +347,10 @@ def formula(
     if as_json:
         data: dict[str, Any] = {"name": loaded.name, "form": form, "total": text(total)}
         if measure.is_params:
-            data["trainable"] = text(in_form(valued.trainable, form))
+            # Without non-trainable weights, each row's trainable sum is its parameter sum, built
+            # from the same terms: the same expression, in the same form, printed the same.
+            frozen = any(w.kind == "non_trainable" for row in valued.rows for w in row.weights)
+            data["trainable"] = text(in_form(valued.trainable, form)) if frozen else data["total"]
             data["non_trainable"] = text(in_form(valued.non_trainable, form))
         data.update(
             {

@@ -10,7 +10,9 @@ counts parameters, or the cost that `--cost` names (with `--batch`, `--dtype`, `
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -293,7 +295,9 @@ def sweep(
     writer = _SweepWriter(
         result.header, form, {"cost": result.measure.cost, "convention": result.convention}, stated
     )
-    blocks = result.blocks()
+    if form != "text":  # the text table takes its widths from the first chunk: chunks as ever
+        result = dataclasses.replace(result, chunk_size=65536)
+    blocks = result.arrays()
     if show:
         with click.progressbar(length=result.size, label="sweeping", file=sys.stderr) as bar:
             for block in blocks:
@@ -313,6 +317,22 @@ def _echo(text: str) -> None:
         return
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _rows(literals: list[str], columns: list[Any]) -> str:
+    """Each row's values between the literals (literals[0] + str(v0) + literals[1] + ...): in
+    bulk where every column is an int64 array, with `str` otherwise."""
+    from .explore.digits import bulk_rows
+
+    text = bulk_rows(literals, columns)
+    if text is not None:
+        return text
+    texts = [map(str, values if isinstance(values, list) else values.tolist()) for values in columns]
+    middle = literals[1:-1]
+    return "".join(
+        literals[0] + "".join(v + m for v, m in zip(row, middle)) + row[-1] + literals[-1]
+        for row in zip(*texts)
+    )
 
 
 def _terminal_stderr_only() -> bool:
@@ -343,41 +363,42 @@ class _SweepWriter:
         fields = "".join(f"  {json.dumps(key)}: {json.dumps(value)},\n" for key, value in self.fields.items())
         return "{\n" + fields + '  "rows": ['
 
-    def write(self, columns: list[list[int]]) -> None:
-        """Write one chunk of rows, given as columns of Python ints."""
-        if not columns or not columns[0]:
+    def write(self, columns: list[Any]) -> None:
+        """Write one chunk of rows, given as columns: lists of Python ints, or numpy arrays (int64
+        ones have their digits written in bulk, see explore.digits)."""
+        if not columns or not len(columns[0]):
             return
         lines = []
         if self.form == "csv":
-            import csv
-            import io
+            header = ""
+            if self.first and all(re.fullmatch(r"[\w.-]+", name, re.ASCII) for name in self.header):
+                header = ",".join(self.header) + "\n"  # nothing to quote: what csv.writer writes
+            elif self.first:
+                import csv
+                import io
 
-            buffer = io.StringIO()
-            if self.first:
+                buffer = io.StringIO()
                 csv.writer(buffer, lineterminator="\n").writerow(self.header)
-            texts = [map(str, values) for values in columns]
-            buffer.write("\n".join(map(",".join, zip(*texts))) + "\n")
-            _echo(buffer.getvalue())
+                header = buffer.getvalue()
+            _echo(header + _rows(["", *[","] * (len(columns) - 1), "\n"], columns))
         elif self.form == "json":
             # json.dumps of each row's dict: its keys once each (a repeated name keeps its first
             # place and its last value), ints as Python writes them.
             last = {name: i for i, name in enumerate(self.header)}
             shown = [last[name] for name in dict.fromkeys(self.header)]
-            keys = [
-                json.dumps(name).replace("{", "{{").replace("}", "}}") for name in dict.fromkeys(self.header)
-            ]
-            template = "    {{" + ", ".join(f"{key}: {{}}" for key in keys) + "}}"
-            rows = map(template.format, *(columns[i] for i in shown))
+            keys = [json.dumps(name) for name in dict.fromkeys(self.header)]
+            literals = ["    {" + keys[0] + ": ", *(f", {key}: " for key in keys[1:]), "},\n"]
             opening = self._opening() + "\n" if self.first else ",\n"
-            _echo(opening + ",\n".join(rows))
+            _echo(opening + _rows(literals, [columns[i] for i in shown])[:-2])
         elif self.form == "markdown":
+            text = ""
             if self.first:
                 lines += [f"{self.stated}\n"] if self.stated else []
                 lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
-            texts = [map(str, values) for values in columns]
-            lines += ["| " + " | ".join(row) + " |" for row in zip(*texts)]
-            _echo("\n".join(lines) + "\n")
+                text = "\n".join(lines) + "\n"
+            _echo(text + _rows(["| ", *[" | "] * (len(columns) - 1), " |\n"], columns))
         else:
+            columns = [values if isinstance(values, list) else values.tolist() for values in columns]
             cells = list(zip(*([f"{v:,}" for v in values] for values in columns)))
             if self.widths is None:
                 self.widths = [

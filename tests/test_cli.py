@@ -80,6 +80,26 @@ def test_formula_json_and_latex() -> None:
     assert code == 0 and "f^{2} k^{2}" in output
 
 
+@pytest.mark.parametrize("form", ["expand", "factor", "simplify", "built"])
+@pytest.mark.parametrize("frozen", [False, True])
+def test_formula_json_trainable_is_its_own_formula(tmp_path: Path, form: str, frozen: bool) -> None:
+    # Without non-trainable weights the JSON reuses the total's text for "trainable": it must be
+    # what printing the trainable sum itself gives, in every form; with a batch normalisation's
+    # moving statistics (2*h non-trainable) the two differ and each is printed.
+    from symcount.algebra import formula, text
+    from symcount.spec import load_spec
+
+    spec = tmp_path / "net.yaml"
+    norm = "  - batch_normalization\n" if frozen else ""
+    spec.write_text(f"input: [n]\nlayers:\n  - dense: h\n{norm}  - dense: {{units: h, use_bias: false}}\n")
+    model = load_spec(str(spec)).model()
+    code, output = run("formula", str(spec), "--json", "--form", form)
+    data = json.loads(output)
+    assert code == 0 and data["trainable"] == text(formula(model.trainable, form))
+    assert data["non_trainable"] == text(formula(model.non_trainable, form))
+    assert (data["trainable"] == data["total"]) == (not frozen)
+
+
 def test_summary_shows_formulas_and_numbers() -> None:
     code, output = run("summary", "lesson-cnn")
     assert code == 0

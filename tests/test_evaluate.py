@@ -197,3 +197,47 @@ def test_solve_and_plot_fold_a_few_times_not_per_point(
     data = plot_counts(model, ("f", range(1, 513)), others, y="per-layer", path=tmp_path / "p.png")
     assert len(folds) == 3  # fix the others, then the grid's first and last points
     assert len(data.x) == 512 and data.series["dense"][-1] == model.subs({**values, "f": 512}).rows[-1].params
+
+
+# Rows written in bulk (explore.digits): byte for byte what `str()` of each value gives.
+
+_INT64_MAX = 2**63 - 1
+_values = st.lists(st.integers(min_value=0, max_value=_INT64_MAX), min_size=0, max_size=40)
+
+
+@given(
+    st.integers(min_value=1, max_value=4).flatmap(
+        lambda width: st.tuples(
+            st.lists(
+                st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=4),
+                min_size=width + 1,
+                max_size=width + 1,
+            ),
+            st.lists(_values, min_size=width, max_size=width),
+        )
+    )
+)
+def test_bulk_rows_are_what_str_writes(case: tuple[list[str], list[list[int]]]) -> None:
+    import numpy
+
+    from symcount.explore.digits import bulk_rows
+
+    literals, columns = case
+    size = min(len(c) for c in columns)
+    arrays = [numpy.array(c[:size], dtype=numpy.int64) for c in columns]
+    expected = "".join(
+        literals[0] + "".join(str(v) + text for v, text in zip(row, literals[1:]))
+        for row in zip(*(c[:size] for c in columns))
+    )
+    assert bulk_rows(literals, arrays) == expected
+
+
+def test_bulk_rows_refuse_what_they_cannot_write() -> None:
+    import numpy
+
+    from symcount.explore.digits import bulk_rows
+
+    assert bulk_rows(["", "\n"], [numpy.array([-1, 2], dtype=numpy.int64)]) is None  # a sign
+    assert bulk_rows(["", "\n"], [numpy.array([2**70], dtype=object)]) is None  # past int64
+    assert bulk_rows(["é", "\n"], [numpy.array([1], dtype=numpy.int64)]) is None  # not ASCII
+    assert bulk_rows(["", ",", "\n"], [numpy.array([0, 10], dtype=numpy.int64)] * 2) == "0,0\n10,10\n"

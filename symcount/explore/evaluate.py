@@ -208,6 +208,11 @@ class Evaluator:
     def evaluate_columns(self, columns: list[Any]) -> list[list[int]]:
         """The counts (total, then each layer's) at the points whose coordinates are `columns`
         (numpy arrays, one per name): one list of Python ints per count."""
+        return [c if isinstance(c, list) else c.tolist() for c in self.evaluate_arrays(columns)]
+
+    def evaluate_arrays(self, columns: list[Any]) -> list[Any]:
+        """As `evaluate_columns`, but each count is a numpy array (int64, or Python ints in an
+        object array) where every point is valid and evaluated by a plan, a list otherwise."""
         size = len(columns[0]) if columns else 1
         if not self.numpy:
             points = list(zip(*columns)) if columns else [()]
@@ -216,6 +221,8 @@ class Evaluator:
         good = self._valid(columns, size)
         for i in self.outputs.exact:  # exact values are Fractions: whole where the point is valid
             good &= _whole(outputs[i])
+        if not self.hyper and not self.outputs.exact and bool(good.all()):
+            return outputs
         results = [values.tolist() for values in outputs]
         for i in self.outputs.exact:
             results[i] = [int(v) if g else v for g, v in zip(good.tolist(), results[i])]

@@ -80,6 +80,12 @@ class Sweep:
 
     def blocks(self) -> Iterator[list[list[int]]]:
         """The rows chunk by chunk as columns: the grid values, then the counts (Python ints)."""
+        for block in self.arrays():
+            yield [c if isinstance(c, list) else c.tolist() for c in block]
+
+    def arrays(self) -> Iterator[list[Any]]:
+        """As `blocks`, each column a numpy array (int64, or Python ints in an object array) or a
+        list of Python ints (where some points were counted one by one, or without numpy)."""
         assert self.evaluator is not None
         numpy = _numpy()
         if numpy is None or self.size > INT64_MAX // 2:  # point by point
@@ -97,8 +103,8 @@ class Sweep:
                 _values(axis, (index // stride) % length)
                 for axis, stride, length in zip(axes, strides, lengths)
             ]
-            counts = self.evaluator.evaluate_columns(grid)
-            yield [*(values.tolist() for values in grid), *counts]
+            counts = self.evaluator.evaluate_arrays(grid)
+            yield [*grid, *counts]
 
     def chunks(self) -> Iterator[list[tuple[int, ...]]]:
         for block in self.blocks():
