@@ -116,10 +116,33 @@ def test_what_cannot_be_imported_is_refused(factory: object, sizes: dict[str, in
     assert message in str(error.value)
 
 
-def test_grouped_query_attention_is_refused() -> None:
+def test_grouped_query_attention() -> None:
+    # 4*kv query heads share kv key/value heads, each d/8 wide: the formula derived in
+    # factories.llama_gqa. The key/value heads are read from k_proj's width, not from the key's
+    # shape (Hugging Face may repeat the key/value heads before the product).
     transformers()
-    with pytest.raises(SymcountError, match="grouped-query attention \\(4 query heads, 2 key/value heads\\)"):
-        symcount.from_torch(factories.grouped_llama, d=64, L=2)
+    (kv,) = symcount.symbols("kv")
+    imported = symcount.from_torch(factories.llama_gqa, d=64, L=2, f=96, V=100, kv=2)
+    expected = d * (L * (sympy.Rational(5, 4) * kv * d + 3 * f + 2) + 2 * V + 1)
+    assert sympy.expand(imported.model().params - expected) == 0
+    block = yaml.safe_load(imported.to_yaml())["blocks"]["model_layers"]
+    assert block[1] == {
+        "group_query_attention": {
+            "head_dim": "d/8",
+            "num_query_heads": "4*kv",
+            "num_key_value_heads": "kv",
+            "use_bias": False,
+        },
+        "name": "self_attn",
+    }
+
+
+def test_grouped_query_attention_with_fixed_heads() -> None:
+    # 4 query heads of d/4 and 2 key/value heads: q and o d**2 each, k and v d**2/2 each, so 3*d**2;
+    # SwiGLU 3*d*(2*d), two norms 2*d per block; embedding and head 50*d each, the final norm d.
+    transformers()
+    imported = symcount.from_torch(factories.grouped_llama, d=64, L=2)
+    assert sympy.expand(imported.model().params - (9 * L * d**2 + 2 * L * d + 101 * d)) == 0
 
 
 def test_cli_import_round_trips(tmp_path: Path) -> None:
