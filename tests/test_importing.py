@@ -145,6 +145,24 @@ def test_grouped_query_attention_with_fixed_heads() -> None:
     assert sympy.expand(imported.model().params - (9 * L * d**2 + 2 * L * d + 101 * d)) == 0
 
 
+def test_several_inputs_and_parameters_beside_submodules_are_refused() -> None:
+    # The zoo's BERT twin reads token ids and segments; its ViT twin holds its class token and
+    # position embedding on the model itself, beside its submodules.
+    torch()
+    from tests.test_zoo_mobile_vit import vit_twin
+    from tests.test_zoo_transformers import bert_twin
+
+    with pytest.raises(
+        SymcountError, match="forward takes more than one input .*'segments'.*one input so far"
+    ):
+        symcount.from_torch(lambda d: bert_twin(500, 64, 2, d, 2, 4, 4 * d), d=64)
+    with pytest.raises(SymcountError, match="holds parameters beside its submodules \\(class_token"):
+        symcount.from_torch(
+            lambda C, S: vit_twin(image=S, patch=16, layers=1, heads=4, width=64, mlp=128, classes=10),
+            input=("C", "S", "S"), C=3, S=64,
+        )  # fmt: skip
+
+
 def test_cli_import_round_trips(tmp_path: Path) -> None:
     transformers()
     out = tmp_path / "llama.yaml"

@@ -152,6 +152,10 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
     except SymcountError:
         raise
     except Exception as error:
+        if isinstance(error, TypeError) and "required positional argument" in str(error):
+            raise ForwardError(
+                f"the model's forward takes more than one input ({error}); symcount imports models of one input so far"
+            ) from None
         raise ForwardError(
             f"the forward pass on the example input failed: {type(error).__name__}: {error}"
         ) from None
