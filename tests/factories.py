@@ -88,6 +88,21 @@ def grouped_llama(d: int, L: int) -> Any:
     return LlamaForCausalLM(config)
 
 
+def llama_gqa(d: int, L: int, f: int, V: int, kv: int) -> Any:
+    # Grouped-query attention: kv key/value heads, each shared by 4 query heads (4*kv of them),
+    # every head d/8 wide. Attention: q and o d*(4*kv*d/8) each, k and v d*(kv*d/8) each, so
+    # 5*kv*d**2/4; SwiGLU 3*d*f, two RMS norms 2*d per block; embedding and untied head V*d each;
+    # the final norm d. Total: d*(L*(5*kv*d/4 + 3*f + 2) + 2*V + 1).
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        hidden_size=d, num_hidden_layers=L, intermediate_size=f, vocab_size=V, num_attention_heads=4 * kv,
+        num_key_value_heads=kv, head_dim=d // 8, max_position_embeddings=64, bos_token_id=None,
+        eos_token_id=None,
+    )  # fmt: skip
+    return LlamaForCausalLM(config)
+
+
 def cnn(C: int, H: int, W: int, f: int) -> Any:
     # conv 3x3 (padding 1) -> BatchNorm -> ReLU -> 2x2 max pool -> flatten -> Linear to 10 classes.
     from torch import nn

@@ -85,6 +85,7 @@ DEFAULTS = {
     ("layer_normalization", "center"): True,
     ("layer_normalization", "scale"): True,
     ("multi_head_attention", "use_bias"): True,
+    ("group_query_attention", "use_bias"): True,
     ("conv2d", "strides"): 1,
     ("conv2d", "padding"): 0,
     ("conv2d", "use_bias"): True,

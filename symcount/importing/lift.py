@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,9 +105,68 @@ class _Item:
     entry: Entry | None = None
     container: str = ""
     blocks: list[list[int]] | None = None  # indices into the reading's entries, per block
+    start: int = 0  # the index of the first repeated block (1 where block 0 stands on its own)
 
 
-def _structure(reading: Reading, repeated: set[str]) -> list[_Item]:
+def _blocks(reading: Reading, container: str, i: int) -> tuple[list[list[int]], int]:
+    """The blocks of `container` whose entries start at index `i`: entry indices per block, and the
+    index after them."""
+    entries = reading.entries
+    blocks: list[list[int]] = []
+    while i < len(entries) and _under(entries[i].path, container):
+        index = int(_module(entries[i].path)[len(container) + 1 :].split(".")[0] or -1)
+        if index < 0:
+            raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
+        while len(blocks) <= index:
+            blocks.append([])
+        blocks[index].append(i)
+        i += 1
+    if any(not b for b in blocks) or any(b[0] <= a[-1] for a, b in itertools.pairwise(blocks)):
+        raise ReadError(f"{container}: its blocks do not run one after another")
+    return blocks, i
+
+
+def _signature(reading: Reading, container: str, block: list[int]) -> list[Any]:
+    """What must agree for two blocks to be one repeated block: each entry's key, path inside the
+    block, arguments, and sources (inside the block, else -1)."""
+    entries = reading.entries
+    prefix = len(container) + 1 + len(_module(entries[block[0]].path)[len(container) + 1 :].split(".")[0])
+    return [
+        (
+            entries[i].key,
+            entries[i].path[prefix:],
+            entries[i].args,
+            tuple(block.index(s) if s in block else -1 for s in entries[i].sources),
+        )
+        for i in block
+    ]
+
+
+def _outermost(containers: Iterable[str]) -> set[str]:
+    found = set(containers)
+    return {c for c in found if not any(c.startswith(o + ".") for o in found)}
+
+
+def _first_differs(reading: Reading, repeated: set[str]) -> frozenset[str]:
+    """The repeated containers whose block 0 differs from the others (a ResNet stage's first block,
+    with its projection), at this build: block 0 stands on its own, the others repeat."""
+    found = set()
+    i = 0
+    entries = reading.entries
+    while i < len(entries):
+        container = next((c for c in repeated if _under(entries[i].path, c)), None)
+        if container is None:
+            i += 1
+            continue
+        blocks, i = _blocks(reading, container, i)
+        if len(blocks) > 1 and _signature(reading, container, blocks[0]) != _signature(
+            reading, container, blocks[1]
+        ):
+            found.add(container)
+    return frozenset(found)
+
+
+def _structure(reading: Reading, repeated: set[str], split: frozenset[str] = frozenset()) -> list[_Item]:
     items: list[_Item] = []
     entries = reading.entries
     i = 0
@@ -118,18 +177,12 @@ def _structure(reading: Reading, repeated: set[str]) -> list[_Item]:
             items.append(_Item(entry=entries[i]))
             i += 1
             continue
-        blocks: list[list[int]] = []
-        while i < len(entries) and _under(entries[i].path, container):
-            index = int(_module(entries[i].path)[len(container) + 1 :].split(".")[0] or -1)
-            if index < 0:
-                raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
-            while len(blocks) <= index:
-                blocks.append([])
-            blocks[index].append(i)
-            i += 1
-        if any(not b for b in blocks) or any(b[0] <= a[-1] for a, b in itertools.pairwise(blocks)):
-            raise ReadError(f"{container}: its blocks do not run one after another")
-        items.append(_Item(container=container, blocks=blocks))
+        blocks, i = _blocks(reading, container, i)
+        if container in split:
+            items += [_Item(entry=entries[k]) for k in blocks[0]]
+            items.append(_Item(container=container, blocks=blocks[1:], start=1))
+        else:
+            items.append(_Item(container=container, blocks=blocks))
     return items
 
 
@@ -151,10 +204,15 @@ def _name(path: str, key: str) -> str:
 
 
 def _sample(
-    at: Callable[[tuple[int, ...]], Any], sizes: Mapping[str, int], rng: random.Random, needed: int
+    at: Callable[[tuple[int, ...]], Any],
+    sizes: Mapping[str, int],
+    rng: random.Random,
+    needed: int,
+    accept: Callable[[Any, Any], bool] = lambda first, reading: True,
 ) -> tuple[list[tuple[int, ...]], list[Any]]:
     """`needed` builds read by `at`: the user's sizes (which must work), then random sizes keeping
-    their divisibility; sizes the factory refuses (a kernel wider than the image) are skipped."""
+    their divisibility; sizes the factory refuses (a kernel wider than the image) are skipped, and
+    so are readings `accept(first reading, reading)` turns down."""
     user = tuple(sizes.values())
     try:
         points, readings = [user], [at(user)]
@@ -170,7 +228,11 @@ def _sample(
         if point in points:
             continue
         try:
-            readings.append(at(point))
+            reading = at(point)
+            if not accept(readings[0], reading):
+                failures.append(f"{sizes_text(dict(zip(sizes, point)))}: a repeated stage with one block")
+                continue
+            readings.append(reading)
             points.append(point)
         except ForwardError as error:
             failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {error}")
@@ -213,7 +275,7 @@ def from_torch(
     def at(point: tuple[int, ...]) -> Reading:
         return _reading(factory, dict(zip(names, point)), input)[0]
 
-    points, readings = _sample(at, sizes, rng, needed)
+    points, readings = _sample(at, sizes, rng, needed, _keeps_its_first_block)
     lifter = Lifter(names, points)
     spec_data, comments = _spec_data(
         readings, lifter, sizes, input, name or str(getattr(factory, "__name__", "imported"))
@@ -226,6 +288,13 @@ def from_torch(
         dict(sizes),
         checked,
     )
+
+
+def _keeps_its_first_block(first: Reading, reading: Reading) -> bool:
+    """A stage whose block 0 differs from the others (see `_first_differs`) is read at sizes that
+    give it two blocks at least: block 0 on its own, then a repeat of one or more."""
+    split = _first_differs(first, _outermost(first.containers))
+    return all(reading.containers.get(c, 2) >= 2 for c in split)
 
 
 def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: str = "imported") -> Imported:
@@ -255,7 +324,8 @@ def _spec_data(
             lengths.setdefault(container, set()).add(n)
     repeated = {c for c, ns in lengths.items() if len(ns) > 1 and all(c in r.containers for r in readings)}
     repeated = {c for c in repeated if not any(c.startswith(o + ".") for o in repeated)}
-    structures = [_structure(r, repeated) for r in readings]
+    split = _first_differs(readings[0], repeated)
+    structures = [_structure(r, repeated, split) for r in readings]
     shapes = [
         [(i.entry.key, i.entry.path) if i.entry else ("repeat", i.container) for i in s] for s in structures
     ]
@@ -367,35 +437,19 @@ def _block(
     """The block of a repeat: block 0's entries, checked alike in every block, lifted across builds."""
     container = structures[0][position].container
     per_build: list[list[Entry]] = []
+    start = structures[0][position].start
     for reading, structure in zip(readings, structures):
         blocks = structure[position].blocks or []
-        signatures = []
-        for b in blocks:
-            prefix_len = (
-                len(container)
-                + 1
-                + len(_module(reading.entries[b[0]].path)[len(container) + 1 :].split(".")[0])
-            )
-            signatures.append(
-                [
-                    (
-                        reading.entries[i].key,
-                        reading.entries[i].path[prefix_len:],
-                        reading.entries[i].args,
-                        tuple(b.index(s) if s in b else -1 for s in reading.entries[i].sources),
-                    )
-                    for i in b
-                ]
-            )
-        for index, signature in enumerate(signatures[1:], start=1):
+        signatures = [_signature(reading, container, b) for b in blocks]
+        for index, signature in enumerate(signatures[1:], start=start + 1):
             if signature != signatures[0]:
                 raise ReadError(
-                    f"{container}: block {index} differs from block 0; only alike blocks become a repeat"
+                    f"{container}: block {index} differs from block {start}; only alike blocks become a repeat"
                 )
         per_build.append([reading.entries[i] for i in blocks[0]])
     first = readings[0]
     indices = structures[0][position].blocks[0]  # type: ignore[index]
-    prefix = f"{container}.0"
+    prefix = f"{container}.{start}"
     names_at = {i: _name(_relative(first.entries[i].path, prefix), first.entries[i].key) for i in indices}
     # A block's last entry is its output; a block reads only its input (the entry before it).
     out = []

@@ -152,6 +152,10 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
     except SymcountError:
         raise
     except Exception as error:
+        if isinstance(error, TypeError) and "required positional argument" in str(error):
+            raise ForwardError(
+                f"the model's forward takes more than one input ({error}); symcount imports models of one input so far"
+            ) from None
         raise ForwardError(
             f"the forward pass on the example input failed: {type(error).__name__}: {error}"
         ) from None
@@ -232,25 +236,40 @@ class _Linker:
         self.made[id(node)] = -2
         q_shape, k_shape = node.extra[0], node.extra[1]
         heads, kv_heads, key_dim = q_shape[-3], k_shape[-3], q_shape[-1]
-        if heads != kv_heads:
-            raise SymcountError(
-                f"{reader.path}: grouped-query attention ({heads} query heads, {kv_heads} key/value heads) has no symcount layer yet"
-            )
-        projections = sorted({self.resolve(p, reader) for p in node.parents[:3] if p is not None})
+        resolved = [self.resolve(p, reader) for p in node.parents[:3] if p is not None]
+        projections = sorted(set(resolved))
         if any(p < 0 or self.entries[p].key != "dense" for p in projections):
             raise SymcountError(
                 f"{reader.path}: attention whose query, key and value are not projections of one input"
             )
         (source,) = {s for p in projections for s in self.entries[p].sources} or {-1}
         parts = [self.entries[p] for p in projections] + [reader]
-        biases = {e.args.get("use_bias") for e in parts}
-        if len(biases) != 1:
+        biases = {e.args.get("use_bias") for e in parts[:-1]}
+        output_bias = reader.args.get("use_bias")
+        if len(biases) != 1 or (heads == kv_heads and biases != {output_bias}):
             raise SymcountError(f"{reader.path}: attention with biases on some projections only")
         width = self.shape_of(source)[-1]
-        args: dict[str, Any] = {"num_heads": heads, "use_bias": biases.pop()}
-        if heads * key_dim != width:
-            args["key_dim"] = key_dim
-        reader.key, reader.args, reader.sources = "multi_head_attention", args, [source]
+        if len(resolved) == 3 and len(projections) == 3:
+            # The key projection's width, not the key's shape: the attention may have repeated the
+            # key/value heads to the query's number before the product (Hugging Face's repeat_kv).
+            kv_heads = self.entries[resolved[1]].args["units"] // key_dim
+        args: dict[str, Any]
+        if heads == kv_heads:
+            args = {"num_heads": heads, "use_bias": output_bias}
+            if heads * key_dim != width:
+                args["key_dim"] = key_dim
+            reader.key = "multi_head_attention"
+        else:  # grouped-query attention (Llama's, Mistral's; Qwen2's has no output bias)
+            args = {
+                "head_dim": key_dim,
+                "num_query_heads": heads,
+                "num_key_value_heads": kv_heads,
+                "use_bias": biases.pop(),
+            }
+            if output_bias != args["use_bias"]:
+                args["output_bias"] = output_bias
+            reader.key = "group_query_attention"
+        reader.args, reader.sources = args, [source]
         reader.kind = "attention"
         reader.modules = tuple(m for e in parts for m in e.modules)
         reader.path = _common(reader.modules)  # the attention module holding the projections
