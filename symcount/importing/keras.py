@@ -17,7 +17,7 @@ from ..spec import parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
 from .frameworks import build, framework_of, require
-from .points import draw
+from .points import draw, verification_points
 
 __all__ = ["from_keras"]
 
@@ -149,11 +149,7 @@ def _verify(
     spec: Any, factory: Callable[..., Any], sizes: Mapping[str, int], rng: random.Random
 ) -> tuple[dict[str, int], ...]:
     model = spec.model()
-    points = [dict(sizes)]
-    while len(points) < 1 + CHECKS:
-        point = draw(sizes, rng)
-        if point not in points:
-            points.append(point)
+    points = verification_points(sizes, rng, CHECKS)
     for point in points:
         built = build(factory, point)
         valued = model.subs({k: v for k, v in point.items() if k in {s.name for s in model.symbols}})

@@ -24,7 +24,7 @@ from ..spec import Spec, parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
 from .frameworks import build, framework_of, require
-from .points import draw
+from .points import draw, verification_points
 from .trace import Entry, ForwardError, Reading, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
@@ -476,11 +476,7 @@ def _verify(
     """The spec's count against PyTorch's at the user's sizes and at fresh ones."""
     model = spec.model()
     checked = []
-    points = [dict(sizes)]
-    while len(points) < 1 + CHECKS:
-        point = draw(sizes, rng)
-        if point not in points:
-            points.append(point)
+    points = verification_points(sizes, rng, CHECKS)
     for point in points:
         try:
             built = build(factory, point)

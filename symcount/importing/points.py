@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Mapping
 
-__all__ = ["divides", "draw"]
+__all__ = ["divides", "draw", "verification_points"]
 
 
 def divides(sizes: Mapping[str, int]) -> dict[str, list[str]]:
@@ -48,3 +48,14 @@ def draw(sizes: Mapping[str, int], rng: random.Random, spread: int = 4) -> dict[
         else:
             point[name] = rng.randint(max(1, value // 2), 2 * value + 7)
     return {name: point[name] for name in sizes}
+
+
+def verification_points(sizes: Mapping[str, int], rng: random.Random, fresh: int) -> list[dict[str, int]]:
+    """The user's sizes, then `fresh` distinct random points keeping their divisibility: where an
+    imported spec's count is checked against the framework's."""
+    points = [dict(sizes)]
+    while len(points) < 1 + fresh:
+        point = draw(sizes, rng)
+        if point not in points:
+            points.append(point)
+    return points
