@@ -88,12 +88,13 @@ def import_command(target: str, sizes: tuple[str, ...], input_names: str | None,
     """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module or
     a Keras model): its layers read without weights, their numbers lifted to the sizes, its count
     verified against the framework's at those sizes and at fresh ones."""
-    from pathlib import Path
-
+    from .files import check_writable, write_text
     from .importing.frameworks import build, framework_of, load_factory
     from .importing.keras import from_keras
     from .importing.lift import from_torch
 
+    if output is not None:
+        check_writable(output, "spec")
     values = parse_sizes(sizes)
     names = None if input_names is None else [n.strip() for n in input_names.split(",") if n.strip()]
     factory = load_factory(target)
@@ -112,7 +113,7 @@ def import_command(target: str, sizes: tuple[str, ...], input_names: str | None,
     if output is None:
         click.echo(imported.to_yaml(), nl=False)
     else:
-        Path(output).write_text(imported.to_yaml(), encoding="utf-8")
+        write_text(output, imported.to_yaml(), "spec")
         click.echo(
             f"wrote {output}: {imported.spec.name}, {len(imported.spec.layers)} entries, verified at {len(imported.checked) + 1} sizes"
         )

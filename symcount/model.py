@@ -219,8 +219,8 @@ class Model:
         extras: bool = False,
         **more: Any,
     ) -> sympy.Expr:
-        """The total of one registered cost (`params`, `macs`, `flops`, `training_flops`,
-        `activations`, `memory`, `training_memory`, `kv_cache`), with `values` substituted.
+        """The total of one registered cost (any name of `symcount.costs.COSTS`: `params`, `flops`,
+        `kv_cache`, `active_params`...), with `values` substituted.
 
         Example:
             >>> from symcount import Dense, Input, Sequential, symbols

@@ -8,15 +8,15 @@ global state and needs no display. Every function returns the data it plotted (e
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .costs import PARAMS, Measure
-from .errors import SymcountError, shown
+from .errors import SymcountError
 from .explore import Values, parse_grid, sweep
+from .files import check_writable
 from .model import Model
 
 __all__ = [
@@ -42,12 +42,7 @@ def check_plot(axis: Sequence[int], path: str | Path | None) -> None:
             f"e.g. w=1:{MAX_POINTS * 10}:10"
         )
     if path is not None:
-        target = Path(path)
-        folder = target.parent if str(target.parent) else Path(".")
-        if target.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise SymcountError(
-                f"cannot write the plot to {shown(str(path))}: no such writable folder or file"
-            )
+        check_writable(path, "plot")
 
 
 # The file extensions a plot may have and the format matplotlib writes for each (Pillow, which

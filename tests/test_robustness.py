@@ -159,6 +159,22 @@ HOSTILE_CASES = [
     (["count", "@repeat-shrinking"], 2, "unrolled copy by copy, up to 1,000 layers and weights"),
     (["plot", "lesson-dense", "--x", "h1=1:10**9", "-o", "/nonexistent/x.png"], 2, "at most 100,000 points"),
     (["plot", "lesson-dense", "--x", "h1=1:10", "-o", "/nonexistent/x.png"], 2, "cannot write the plot"),
+    (
+        [
+            "import",
+            "tests/factories.py:mlp",
+            "--size",
+            "d=8",
+            "--size",
+            "h=4",
+            "--size",
+            "k=3",
+            "-o",
+            "/nonexistent/x.yaml",
+        ],
+        2,
+        "cannot write the spec to '/nonexistent/x.yaml'",
+    ),
     (["sweep", "lesson-dense", "--grid", "h1=1:10**9"], 2, "allow more with --max-points"),
     (
         ["compare", "lesson-dense", "lesson-cnn", "--x", "H=1:9", "--plot", "/nonexistent/x.png"],

@@ -59,7 +59,9 @@ def load_factory(target: str) -> Callable[..., Any]:
         assert spec is not None and spec.loader is not None  # a .py file always has a loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
-        spec.loader.exec_module(module)  # safe: the user names their own code to run, as `python file.py` would; never spec text
+        spec.loader.exec_module(
+            module
+        )  # safe: the user names their own code to run, as `python file.py` would; never spec text
     else:
         try:
             module = importlib.import_module(where)
