@@ -188,10 +188,15 @@ class Row:
         for a layer called on several tensors, as cross-attention is)."""
         return argument_of(self.layer, self.input_shapes or (self.input_shape,))
 
+    def parts(self) -> Parts | None:
+        """The rows a layer made of others (a repeated block) adds up, with their multipliers, on
+        this node's inputs (context tensors too); None for a layer that answers itself."""
+        return self.layer.parts(self.argument, self.target)  # type: ignore[no-any-return]
+
     def measure(self, quantity: Quantity) -> sympy.Expr:
         """A per-example quantity of this node (every call counts, shared or not). A layer made of
         others (a repeated block) adds up its parts' rows, each times its multiplier."""
-        parts = self.layer.parts(self.argument, self.target)
+        parts = self.parts()
         if parts is None:
             return quantity(self.layer, self.argument, self.target)
         totals = []

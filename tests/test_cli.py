@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from symcount import parse_expression, symbols
 from symcount.cli import VALUES_RULE, main
+from symcount.spec import examples
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -246,3 +247,12 @@ def test_both_spellings_work_everywhere() -> None:
     assert run("formula", "lesson-cnn", "--defaults") == (0, "24533\n")
     code, output = run("diff", "lesson-cnn", "--wrt", "f", "--defaults")
     assert (code, output) == run("diff", "lesson-cnn", "--wrt", "f")
+
+
+@pytest.mark.parametrize("name", sorted(examples()))
+def test_every_example_explains_and_expands(name: str) -> None:
+    # Repeated blocks are opened on their node's inputs, context tensors included (T5's decoder
+    # reads the encoder's output): explain and an expanded summary work on every built-in example.
+    for args in (["explain", name], ["summary", name, "--expand", "--width", "100"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)

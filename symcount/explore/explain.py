@@ -106,8 +106,7 @@ def explain(model: Model, values: Values | None = None, measure: Measure = PARAM
 
 
 def _parts(row: Row) -> tuple[tuple[sympy.Expr, tuple[Row, ...]], ...]:
-    parts = row.layer.parts(row.input_shapes[0], row.target) if row.input_shapes else None
-    return tuple(parts or ())
+    return tuple(row.parts() or ())
 
 
 def _explained(model: Model, valued: Model, row: Row, placed: Row, measure: Measure) -> LayerExplanation:

@@ -12,6 +12,7 @@ from typing import Any
 import sympy
 
 from ..costs import PARAMS, Measure
+from ..graph import Over
 from ..model import Model, Row
 from ..shapes import format_shape
 from .numbers import all_costs, cost_data, human, json_number, number, row_costs, share, to_json_value
@@ -150,17 +151,21 @@ def _expanded(model: Model, valued: Model, depth: int) -> list[tuple[Row, Row, i
     rows of each repeated block (a row with `parts`), each standing for all its copies."""
     found: list[tuple[Row, Row, int, Any, Any]] = []
 
-    def parts(row: Row) -> Any:
-        return row.layer.parts(row.input_shapes[0], row.target) if row.input_shapes else None
+    def paired(row: Row, valued_row: Row) -> list[tuple[Any, Any]]:
+        """The block's parts and the valued block's, pair by pair: only when each part is a number
+        of alike copies on both sides. A block whose copies grow (DenseNet's, summed over the copy
+        index) stays one row: no inner row stands for all its copies."""
+        inner, valued_inner = row.parts() or (), valued_row.parts() or ()
+        alike = all(not isinstance(times, Over) for times, _ in (*inner, *valued_inner))
+        return list(zip(inner, valued_inner)) if alike and len(inner) == len(valued_inner) else []
 
     def visit(
         rows: Sequence[Row], placed: Sequence[Row], level: int, copies: Any, valued_copies: Any
     ) -> None:
         for row, valued_row in zip(rows, placed):
             found.append((row, valued_row, level, copies, valued_copies))
-            inner = parts(row) if level < depth else None
-            if inner:
-                for (times, block), (valued_times, valued_block) in zip(inner, parts(valued_row) or ()):
+            if level < depth:
+                for (times, block), (valued_times, valued_block) in paired(row, valued_row):
                     visit(block, valued_block, level + 1, copies * times, valued_copies * valued_times)
 
     one = sympy.Integer(1)
