@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from symcount.cli import main
@@ -62,3 +63,66 @@ def test_solve_below_a_gap_still_finds_the_values_before_it(tmp_path: Path) -> N
     model = parse_spec(load_yaml(GAP, "gap")).model()
     found = solve_budget(model, "k", 40, {"n": 1})  # 3*(k-5)**2 + 1 <= 40: k in 2..8, not 5
     assert (found.status, found.value) == ("found", 8)
+
+
+# 2-4, 15, 24. YAML: numbers mean what their text says (YAML 1.2, as --set reads them), keys
+# are written once, control characters and long alias or tag names are one short line.
+
+
+def count_text(tmp_path: Path, layer: str) -> Result:
+    return invoke(["count", write(tmp_path, f"input: [4]\nlayers:\n  - {layer}\n"), "--json"])
+
+
+def total(result: Result) -> int:
+    import json
+
+    assert result.exit_code == 0, result.output
+    return int(json.loads(result.stdout)["total"])
+
+
+@pytest.mark.parametrize(("written", "units"), [("1.0e+23", 10**23), ("2.50e+2", 250), ("1_0.0", 10)])
+def test_a_whole_yaml_float_is_the_number_its_text_says(tmp_path: Path, written: str, units: int) -> None:
+    # dense on [4]: 4*units weights and units biases
+    assert total(count_text(tmp_path, f"dense: {written}")) == 5 * units
+    assert total(count_text(tmp_path, f"dense: '{written}'")) == 5 * units
+
+
+def test_a_float_that_is_whole_only_in_binary_is_refused(tmp_path: Path) -> None:
+    refused(count_text(tmp_path, "dense: 1.0000000000000000001"), "line 3 is not whole")
+    refused(count_text(tmp_path, "dense: 2.5"), "units=5/2")
+    assert load_yaml("rate: 0.1", "spec") == {"rate": 0.1}  # rates and epsilons stay floats
+
+
+def test_yaml_1_1_number_forms_read_as_yaml_1_2_and_set_read_them(tmp_path: Path) -> None:
+    assert total(count_text(tmp_path, "dense: 010")) == 5 * 10  # not octal 8
+    refused(count_text(tmp_path, "dense: 1:30"), "'1:30'")  # not base 60: 90
+    refused(count_text(tmp_path, "dense: 1:30.5"), "'1:30.5'")
+    result = invoke(["count", write(tmp_path, "input: [4]\nlayers: [dense: k]\n"), "--set", "k=010"])
+    assert result.exit_code == 0 and "50 parameters" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("input: [4]\nlayers:\n  - dense: {units: 3, units: 5}\n", "'units' is written twice: at line 3 and at line 3"),
+        ("input: [4]\nlayers: [dense: 2]\nlayers: [dense: 3]\n", "'layers' is written twice: at line 2 and at line 3"),
+    ],
+    ids=["units", "layers"],
+)  # fmt: skip
+def test_a_duplicate_key_is_refused_naming_it_and_its_lines(tmp_path: Path, text: str, fragment: str) -> None:
+    refused(invoke(["count", write(tmp_path, text)]), fragment)
+    merged = load_yaml("a: &b {units: 3}\nc: {<<: *b, units: 5}", "spec")
+    assert merged["c"] == {"units": 5}  # a merge key gives defaults, no duplicate
+
+
+def test_control_characters_in_a_spec_are_one_line(tmp_path: Path) -> None:
+    refused(
+        invoke(["count", write(tmp_path, "input: [4]\nlayers: [dense: 2\x01]\n")]), "'\\x01' is not allowed"
+    )
+
+
+@pytest.mark.parametrize(
+    "layer", ["dense: *" + "a" * 3000, "dense: !" + "a" * 3000 + " 3"], ids=["alias", "tag"]
+)
+def test_a_yaml_error_quoting_a_long_name_is_short(tmp_path: Path, layer: str) -> None:
+    assert len(refused(count_text(tmp_path, layer), "malformed YAML")) < 400
