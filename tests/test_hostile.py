@@ -126,3 +126,32 @@ def test_control_characters_in_a_spec_are_one_line(tmp_path: Path) -> None:
 )
 def test_a_yaml_error_quoting_a_long_name_is_short(tmp_path: Path, layer: str) -> None:
     assert len(refused(count_text(tmp_path, layer), "malformed YAML")) < 400
+
+
+# 5. A mixture of experts whose top_k is larger than num_experts for every value of the symbols.
+
+
+@pytest.mark.parametrize("top_k", ["2*E", "E + 1", "E + k", "E*k + 1"])
+def test_a_symbolic_top_k_past_num_experts_is_refused(tmp_path: Path, top_k: str) -> None:
+    text = (
+        "blocks:\n  expert: [dense: d]\ninput: [T, d]\nlayers:\n"
+        f"  - mixture_of_experts: {{num_experts: E, top_k: '{top_k}', block: expert}}\n"
+    )
+    refused(
+        invoke(["count", write(tmp_path, text)]),
+        "cannot exceed num_experts",
+        f"top_k={top_k}, num_experts=E",
+    )
+
+
+def test_a_symbolic_top_k_that_may_fit_is_checked_with_its_values(tmp_path: Path) -> None:
+    text = (
+        "blocks:\n  expert: [dense: d]\ninput: [T, d]\nlayers:\n"
+        "  - mixture_of_experts: {num_experts: E, top_k: k, block: expert}\n"
+    )
+    spec = write(tmp_path, text)
+    assert invoke(["formula", spec]).exit_code == 0
+    refused(
+        invoke(["count", spec, "--set", "E=2", "--set", "k=3", "--set", "T=1", "--set", "d=1"]),
+        "cannot exceed",
+    )
