@@ -155,3 +155,108 @@ def test_a_symbolic_top_k_that_may_fit_is_checked_with_its_values(tmp_path: Path
         invoke(["count", spec, "--set", "E=2", "--set", "k=3", "--set", "T=1", "--set", "d=1"]),
         "cannot exceed",
     )
+
+
+# 6-10, 17, 18. Names are data in every output form.
+
+NAMES = [
+    '=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1)",
+    "a|b <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1))",
+    "$\\href{javascript:alert(1)}{x}$ \\(y\\) x\\[9999pt]",
+    "$\\undefinedcommand$ $x^$",
+]
+
+
+def named_spec(tmp_path: Path) -> str:
+    import json
+
+    layers = [{"dense": 2, "name": name} for name in NAMES]
+    return write(tmp_path, json.dumps({"name": NAMES[-2], "input": ["n"], "layers": layers}))
+
+
+def test_sweep_csv_cells_are_never_formulas(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    result = invoke(["sweep", named_spec(tmp_path), "--grid", "n=1:2", "--layers", "--csv"])
+    assert result.exit_code == 0, result.output
+    header = next(csv.reader(io.StringIO(result.stdout)))
+    assert header[2:] == ["'" + name if name[0] in "=+-@" else name for name in NAMES]
+    from symcount.render.tables import csv_text
+
+    assert [csv_text(t) for t in ("\tx", "\rx", "x=1")] == ["'\tx", "'\rx", "x=1"]  # names refuse both
+
+
+def test_sweep_markdown_headers_keep_their_columns(tmp_path: Path) -> None:
+    result = invoke(["sweep", named_spec(tmp_path), "--grid", "n=1:2", "--layers", "--markdown"])
+    assert result.exit_code == 0, result.output
+    header, rule, first = result.stdout.splitlines()[:3]
+    cells = [c for c in header.replace("\\|", "").split("|")[1:-1]]
+    assert len(cells) == len(first.split("|")[1:-1]) == 2 + len(NAMES)
+    assert "<script>" not in header and "\\<script\\>" in header and "\\[x\\](javascript" in header
+
+
+@pytest.mark.parametrize("command", ["summary", "explain", "compare"])
+def test_markdown_escapes_html_links_and_math_in_names(tmp_path: Path, command: str) -> None:
+    spec = named_spec(tmp_path)
+    args = [command, spec, *([spec] if command == "compare" else []), "--markdown"]
+    if command == "compare":
+        args += ["--set", "n=3"]
+    result = invoke(args)
+    assert result.exit_code == 0, result.output
+    import re
+
+    for raw in (r"<script>", r"<img", r"\]\(javascript", r"\$\\href"):  # none unescaped
+        assert not re.search(r"(?<!\\)" + raw, result.stdout), raw
+    assert "\\<script\\>" in result.stdout and "\\$\\\\href" in result.stdout
+
+
+def test_jupyter_html_never_puts_a_name_in_math_mode(tmp_path: Path) -> None:
+    import re
+
+    from symcount import load_spec as load
+    from symcount.render import summary_html
+
+    model = load(named_spec(tmp_path)).model()
+    page = summary_html(model)
+    for cell in re.findall(r"<(?:td|th|caption)[^>]*>[^<]*(?:\$|\\\()[^<]*<", page):
+        formula = re.fullmatch(r"<t[dh][^>]*>\$[\w\s{}+\-\\]*\$<", cell)
+        assert formula or 'class="tex2jax_ignore mathjax_ignore"' in cell, cell
+    assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+@pytest.mark.parametrize("command", [["summary"], ["explain"]])
+def test_latex_shows_a_backslash_as_text_and_escapes_once(tmp_path: Path, command: list[str]) -> None:
+    result = invoke([*command, named_spec(tmp_path), "--latex"])
+    assert result.exit_code == 0, result.output
+    assert "x\\textbackslash{}[9999pt]" in result.stdout
+    assert "\\\\[" not in result.stdout  # no row break with a length, from a name
+    assert "\\\\\\#" not in result.stdout  # no header escaped twice
+    if command == ["explain"]:
+        assert result.stdout.splitlines()[1].startswith("\\# & layer")
+
+
+def test_plots_show_names_literally(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    spec = named_spec(tmp_path)
+    for y in ("per-layer", "total"):
+        result = invoke(["plot", spec, "--x", "n=1:5", "--y", y, "-o", str(tmp_path / f"{y}.png")])
+        assert result.exit_code == 0, result.output
+    from symcount.plot import _literal
+
+    assert _literal("$x^$") == "\\$x^\\$"
+
+
+def test_a_plot_past_int64_and_past_float_range_is_drawn_or_refused_in_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    png = str(tmp_path / "p.png")
+    result = invoke(["plot", "lesson-cnn", "--x", "H=2**64:2**64+5", "--y", "per-layer", "-o", png])
+    assert result.exit_code == 0, result.output
+    huge = "*".join(["10**60"] * 6)
+    refused(
+        invoke(["plot", "lesson-dense", "--x", "h1=1:3", "--set", f"h2={huge}", "-o", png]),
+        "a plot draws numbers up to about 1.8e308",
+    )
