@@ -245,6 +245,8 @@ def _check_node_keys(node_keys: Mapping[str, Any]) -> None:
         isinstance(n, str) for n in (names if isinstance(names, list) else [names])
     ):
         raise SpecError(f"inputs names a tensor, or lists several, as text. Received: inputs={shown(names)}")
+    if names == []:
+        raise SpecError("inputs names a tensor, or lists several: it cannot be empty. Received: inputs=[]")
 
 
 def check_reached(made: Sequence[tuple[str, Any]], outputs: Sequence[Any], what: str, keep: str) -> None:

@@ -260,3 +260,86 @@ def test_a_plot_past_int64_and_past_float_range_is_drawn_or_refused_in_one_line(
         invoke(["plot", "lesson-dense", "--x", "h1=1:3", "--set", f"h2={huge}", "-o", png]),
         "a plot draws numbers up to about 1.8e308",
     )
+
+
+# 16, 20. Internal errors where a one-line error was due.
+
+
+@pytest.mark.parametrize("layer", ["{dense: 2, inputs: []}", "{add: {}, inputs: []}"])
+def test_empty_inputs_are_refused_in_one_line(tmp_path: Path, layer: str) -> None:
+    text = f"input: [4]\nlayers:\n  - dense: 2\n  - {layer}\n"
+    refused(invoke(["count", write(tmp_path, text)]), "layer 2: inputs", "cannot be empty")
+
+
+def test_a_closed_stdout_is_one_line_and_exit_1() -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "symcount", "count", "lesson-cnn"],
+        preexec_fn=lambda: os.close(1),
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "Error: count: cannot write the output: standard output is closed\n"
+
+
+# 14, 19, 22, 23. Import targets: whatever the user's code does at import or when built, one line.
+
+FACTORIES = """
+import sys, time
+
+def raises(d=1):
+    raise ValueError("bad\\nTraceback (most recent call last):\\n  File 'x', line 1\\nboom")
+
+def exits0(d=1):
+    sys.exit(0)
+
+def exits3(d=1):
+    sys.exit(3)
+
+def forever(d=1):
+    while True:
+        try:
+            time.sleep(0.01)
+        except Exception:  # swallows what it can: the timeout is not an Exception
+            pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "factory", "fragment"),
+    [
+        ("def f(:\n", "f", "SyntaxError: invalid syntax"),
+        ("raise RuntimeError('at import')\n", "f", "RuntimeError: at import"),
+        ("import sys\nsys.exit(0)\n", "f", "it called sys.exit(0)"),
+        ("import no_such_module_anywhere\n", "f", "ModuleNotFoundError"),
+        (FACTORIES, "raises", "ValueError: bad\\nTraceback (most recent call last):\\n"),
+        (FACTORIES, "exits0", "the factory called sys.exit(0)"),
+        (FACTORIES, "exits3", "the factory called sys.exit(3)"),
+    ],
+    ids=["syntax", "raises-at-import", "exits-at-import", "import-error", "raises", "exit-0", "exit-3"],
+)
+@pytest.mark.parametrize("command", ["import", "infer"])
+def test_an_import_target_that_fails_is_one_line(
+    tmp_path: Path, command: str, source: str, factory: str, fragment: str
+) -> None:
+    pytest.importorskip("torch")
+    path = write(tmp_path, source, "target.py")
+    refused(invoke([command, f"{path}:{factory}", "--size", "d=2"]), fragment)
+
+
+@pytest.mark.parametrize("command", ["import", "infer"])
+def test_a_factory_that_never_returns_stops_at_the_timeout(tmp_path: Path, command: str) -> None:
+    import time
+
+    pytest.importorskip("torch")
+    path = write(tmp_path, FACTORIES, "target.py")
+    start = time.monotonic()
+    result = invoke([command, f"{path}:forever", "--size", "d=2", "--timeout", "1"])
+    refused(result, "did not finish within 1 s (--timeout")
+    assert time.monotonic() - start < 20
+    assert "[default: 600" in invoke([command, "--help"]).stdout
