@@ -147,7 +147,9 @@ def _finish(
         )
     if held:
         shown = ", ".join(f"{name}={value}" for name, value in held)
-        figure.text(0.01, 0.005, _literal(f"held: {shown}"), fontsize="x-small", color="0.3", wrap=True, va="bottom")
+        figure.text(
+            0.01, 0.005, _literal(f"held: {shown}"), fontsize="x-small", color="0.3", wrap=True, va="bottom"
+        )
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
     if measure.is_params:

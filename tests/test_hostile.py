@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from symcount import SymcountError
 from symcount.cli import main
+from symcount.parse import parse_expression
 from symcount.spec import parse_spec
 from symcount.yamlsafe import load_yaml
 from tests.checks import within_budget
@@ -343,3 +345,47 @@ def test_a_factory_that_never_returns_stops_at_the_timeout(tmp_path: Path, comma
     refused(result, "did not finish within 1 s (--timeout")
     assert time.monotonic() - start < 20
     assert "[default: 600" in invoke([command, "--help"]).stdout
+
+
+# 21, 25, 26. Unclear errors and false refusals.
+
+
+def nested_repeats(depth: int) -> str:
+    text, indent = "input: [4]\nlayers:\n", "  "
+    for _ in range(depth):
+        text += f"{indent}- repeat:\n{indent}    times: 2\n{indent}    layers:\n"
+        indent += "      "
+    return text + f"{indent}- dense: 4\n"
+
+
+def test_inline_repeats_nest_as_documented(tmp_path: Path) -> None:
+    # dense 4 on 4 features: 4*4 + 4 = 20 parameters, built 2**depth times
+    assert total(invoke(["count", write(tmp_path, nested_repeats(2)), "--json"])) == 4 * 20
+    assert total(invoke(["count", write(tmp_path, nested_repeats(8)), "--json"])) == 2**8 * 20
+    refused(invoke(["count", write(tmp_path, nested_repeats(9))]), "repeats nest more than 8 deep")
+    experts = (
+        "input: [T, 4]\nlayers:\n  - mixture_of_experts:\n      num_experts: 4\n      top_k: 2\n"
+        "      layers:\n        - mixture_of_experts: {num_experts: 3, top_k: 1, layers: [dense: 4]}\n"
+    )
+    # inner: a 4 -> 3 router (12) and 3 experts of 20; outer: a 4 -> 4 router (16) and 4 inner
+    result = invoke(["count", write(tmp_path, experts), "--set", "T=1", "--json"])
+    assert total(result) == 16 + 4 * (12 + 3 * 20)
+
+
+def test_compare_shows_the_ratio_of_huge_counts_as_a_number(tmp_path: Path) -> None:
+    huge = "10**50*10**50*10**50*10**50"
+    big = write(tmp_path, f"input: ['{huge}']\nlayers: [dense: '{huge}']\n", "big.yaml")
+    small = write(tmp_path, "input: [1]\nlayers: [dense: 1]\n", "small.yaml")
+    # big: 10**200 * 10**200 weights and 10**200 biases; small: 2; their ratio 5.000e+399
+    result = invoke(["compare", big, small])
+    assert result.exit_code == 0 and "ratio (big / small): 5.000e+399" in result.stdout, result.stdout
+    result = invoke(["compare", small, big])
+    assert "ratio (small / big): 2.000e-400" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("text", ["\u0663", "\uff13", "1\u0663", "\u09ea"])
+def test_non_ascii_digits_are_no_numbers(tmp_path: Path, text: str) -> None:
+    message = refused(invoke(["count", "lesson-dense", "--set", f"h1={text}"]), "non-ASCII", "digit")
+    assert message.isascii()
+    with pytest.raises(SymcountError, match="non-ASCII"):
+        parse_expression(text)

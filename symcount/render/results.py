@@ -263,7 +263,8 @@ def _ratio_decimal(value: Any) -> str:
     """A ratio as a decimal people compare at a glance: 0.3258, 3.069; a formula stays one."""
     if not value.is_number:
         return str(value)
-    return f"{float(value):.4g}"
+    shown = finite(value)  # past a float's range either way: sympy's digits, never inf or 0
+    return f"{shown:.4g}" if isinstance(shown, float) else str(sympy.N(value, 4))
 
 
 def comparison_markdown(result: Comparison) -> str:
