@@ -389,3 +389,30 @@ def test_non_ascii_digits_are_no_numbers(tmp_path: Path, text: str) -> None:
     assert message.isascii()
     with pytest.raises(SymcountError, match="non-ASCII"):
         parse_expression(text)
+
+
+# 11, 12. Values and block arguments: linear work in their number.
+
+
+def test_a_long_chain_of_values_resolves_in_linear_time() -> None:
+    from symcount.values import bind
+
+    n = 5_000  # v_i = v_(i-1), given last first: a pass per value would take n**2 steps
+    values = {f"v{i}": f"v{i - 1}" for i in range(n - 1, 0, -1)} | {"v0": 7}
+    with within_budget(seconds=20):
+        bound = bind(values, list(values))
+    assert bound[f"v{n - 1}"] == 7
+
+
+def test_many_block_arguments_are_checked_in_linear_time(tmp_path: Path) -> None:
+    from symcount.values import check_names
+
+    names = [f"a{i}" for i in range(50_000)]
+    with within_budget(seconds=5):
+        check_names(names, names, "with")  # a list lookup per name: 1.25e9 comparisons
+    n = 20_000
+    arguments = ", ".join(f"a{i}" for i in range(n))
+    given = ", ".join(f"a{i}: {i + 1}" for i in range(n))
+    text = f"blocks:\n  b: {{args: [{arguments}], layers: [dense: a{n - 1}]}}\ninput: [4]\nlayers:\n"
+    text += f"  - block: b\n    with: {{{given}}}\n"
+    assert total(invoke(["count", write(tmp_path, text), "--json"])) == 5 * n  # 4*n weights, n biases
