@@ -167,9 +167,12 @@ class Evaluator:
             listed = ", ".join(sorted(s.name for s in missing))
             raise MissingValueError(f"the total still depends on {listed}: give each a value")
         checks: dict[sympy.Expr, None] = {}
+        # A weight's leading axis that a layer notes as an amount (a repeat's `times`) may be 0:
+        # its rule checks it.
+        amounts = {rule.exprs[0] for rule in notebook if rule.kind == "amount"}
         for row in folded.rows:
-            dims = [*row.output_shape, *(d for w in row.weights for d in w.shape)]
-            for dim in dims:
+            weighed = [d for w in row.weights for i, d in enumerate(w.shape) if i or d not in amounts]
+            for dim in [*row.output_shape, *weighed]:
                 if dim.free_symbols and dim.free_symbols <= set(variables):
                     checks[dim] = None
         noted = [rule for rule in notebook if rule.kind != "undecided"]
