@@ -63,11 +63,17 @@ class Main(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        closed = sys.stdout is None  # started with standard output closed (`symcount count x >&-`)
+        if closed:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - closed in `finally`
         digits = sys.get_int_max_str_digits()
         sys.set_int_max_str_digits(0)
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()
+            if closed:
+                name = ctx.invoked_subcommand or "symcount"
+                raise InternalError(f"{name}: cannot write the output: standard output is closed")
             return result
         except click.UsageError as error:  # click's usage, hint and error: one line here too
             command = f"symcount {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "symcount"
@@ -84,6 +90,9 @@ class Main(click.Group):
             raise _internal(ctx.invoked_subcommand or "symcount", error) from None
         finally:
             sys.set_int_max_str_digits(digits)
+            if closed:
+                sys.stdout.close()
+                sys.stdout = None  # type: ignore[assignment]
 
 
 def _internal(name: str, error: BaseException) -> BaseException:

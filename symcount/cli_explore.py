@@ -370,15 +370,17 @@ class _SweepWriter:
             return
         lines = []
         if self.form == "csv":
-            header = ""
-            if self.first and all(re.fullmatch(r"[\w.-]+", name, re.ASCII) for name in self.header):
-                header = ",".join(self.header) + "\n"  # nothing to quote: what csv.writer writes
+            from .render.tables import csv_text
+
+            header, names = "", [csv_text(name) for name in self.header]  # no cell is a formula
+            if self.first and all(re.fullmatch(r"[\w.-]+", name, re.ASCII) for name in names):
+                header = ",".join(names) + "\n"  # nothing to quote: what csv.writer writes
             elif self.first:
                 import csv
                 import io
 
                 buffer = io.StringIO()
-                csv.writer(buffer, lineterminator="\n").writerow(self.header)
+                csv.writer(buffer, lineterminator="\n").writerow(names)
                 header = buffer.getvalue()
             _echo(header + _rows(["", *[","] * (len(columns) - 1), "\n"], columns))
         elif self.form == "json":
@@ -394,7 +396,10 @@ class _SweepWriter:
             text = ""
             if self.first:
                 lines += [f"{self.stated}\n"] if self.stated else []
-                lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
+                from .render.tables import markdown_text
+
+                names = [markdown_text(name) for name in self.header]
+                lines += ["| " + " | ".join(names) + " |", "|" + "---|" * len(self.header)]
                 text = "\n".join(lines) + "\n"
             _echo(text + _rows(["| ", *[" | "] * (len(columns) - 1), " |\n"], columns))
         else:

@@ -6,6 +6,7 @@ commands do, when they run.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 
@@ -21,6 +22,16 @@ size_option = click.option(
     multiple=True,
     metavar="NAME=VALUE",
     help="A size the factory takes as a keyword argument, a positive integer, e.g. --size d=64 (repeatable).",
+)
+
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(0),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop if loading, building and tracing TARGET take longer than this (0: no limit).",
 )
 
 
@@ -56,17 +67,21 @@ def parse_sizes(pairs: tuple[str, ...]) -> dict[str, int]:
     show_default=True,
     help="The most times the factory is built (on the meta device).",
 )
+@timeout_option
 @json_option
 @reports_errors
-def infer(target: str, sizes: tuple[str, ...], degree: int, max_builds: int, as_json: bool) -> None:
+def infer(
+    target: str, sizes: tuple[str, ...], degree: int, max_builds: int, timeout: float, as_json: bool
+) -> None:
     """Formulas for the parameter count of TARGET (package.module:factory or file.py:factory),
     found by building it at many sizes without weights and fitting exact polynomials."""
-    from .importing.frameworks import load_factory
+    from .importing.frameworks import load_factory, time_limit
     from .inference import infer as run
     from .render import inference_data, inference_text
 
     values = parse_sizes(sizes)
-    result = run(load_factory(target), max_degree=degree, max_builds=max_builds, **values)
+    with time_limit(timeout, f"infer {target}"):
+        result = run(load_factory(target), max_degree=degree, max_builds=max_builds, **values)
     if as_json:
         echo_json(inference_data(result))
     else:
@@ -83,33 +98,23 @@ def infer(target: str, sizes: tuple[str, ...], degree: int, max_builds: int, as_
     help="The sizes of the example input, comma-separated, as PyTorch takes it (an image: C,H,W).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec to this file.")
+@timeout_option
 @reports_errors
-def import_command(target: str, sizes: tuple[str, ...], input_names: str | None, output: str | None) -> None:
+def import_command(
+    target: str, sizes: tuple[str, ...], input_names: str | None, output: str | None, timeout: float
+) -> None:
     """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module or
     a Keras model): its layers read without weights, their numbers lifted to the sizes, its count
     verified against the framework's at those sizes and at fresh ones."""
     from .files import check_writable, write_text
-    from .importing.frameworks import build, framework_of, load_factory
-    from .importing.keras import from_keras
-    from .importing.lift import from_torch
+    from .importing.frameworks import time_limit
 
     if output is not None:
         check_writable(output, "spec")
     values = parse_sizes(sizes)
     names = None if input_names is None else [n.strip() for n in input_names.split(",") if n.strip()]
-    factory = load_factory(target)
-    try:
-        framework = framework_of(build(factory, values))
-    except SymcountError:
-        raise
-    except Exception as error:
-        raise UserError(f"the factory fails at the given sizes: {type(error).__name__}: {error}") from None
-    if framework == "keras":
-        if names is not None:
-            raise UserError("--input is for PyTorch models; a Keras model states its own input")
-        imported = from_keras(factory, **values)  # type: ignore[arg-type]
-    else:
-        imported = from_torch(factory, input=names, **values)  # type: ignore[arg-type]
+    with time_limit(timeout, f"import {target}"):
+        imported = _imported(target, values, names)
     if output is None:
         click.echo(imported.to_yaml(), nl=False)
     else:
@@ -117,3 +122,25 @@ def import_command(target: str, sizes: tuple[str, ...], input_names: str | None,
         click.echo(
             f"wrote {output}: {imported.spec.name}, {len(imported.spec.layers)} entries, verified at {len(imported.checked) + 1} sizes"
         )
+
+
+def _imported(target: str, values: dict[str, int], names: list[str] | None) -> Any:
+    """The spec of TARGET at `values`, from its framework's importer."""
+    from .importing.frameworks import build, framework_of, load_factory, shown_text
+    from .importing.keras import from_keras
+    from .importing.lift import from_torch
+
+    factory = load_factory(target)
+    try:
+        framework = framework_of(build(factory, values))
+    except SymcountError:
+        raise
+    except Exception as error:  # the user's code: its text on one line, never a fake traceback
+        raise SymcountError(
+            f"the factory fails at the given sizes: {type(error).__name__}: {shown_text(error)}"
+        ) from None
+    if framework == "keras":
+        if names is not None:
+            raise UserError("--input is for PyTorch models; a Keras model states its own input")
+        return from_keras(factory, **values)  # type: ignore[arg-type]
+    return from_torch(factory, input=names, **values)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ Grammar (Python's precedence; `**` binds tighter than unary minus on its left an
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
@@ -71,7 +72,7 @@ _TOKEN = re.compile(
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/(),])
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # digits and spaces are ASCII: `٣` or `৪` (which looks like 8) are no numbers
 )
 
 
@@ -89,7 +90,11 @@ def _tokenize(text: str) -> list[_Token]:
         if match is None:
             char = text[position]
             hint = " (use ** for powers)" if char == "^" else ""
-            raise ParseError(f"unexpected character {char!r} at position {position}{hint} in {text!r}")
+            if not char.isascii():  # shown by its code: `৪` looks like 8 and is a Bengali 4
+                hint = (
+                    f" (non-ASCII {unicodedata.name(char, 'character').lower()}: numbers and names are ASCII)"
+                )
+            raise ParseError(f"unexpected character {char!a} at position {position}{hint} in {text!a}")
         kind = match.lastgroup
         assert kind is not None
         if kind != "space":

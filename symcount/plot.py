@@ -108,6 +108,25 @@ def _figure(size: tuple[int, int]) -> Any:
     return figure
 
 
+def _literal(text: str) -> str:
+    """`text` as matplotlib shows it literally: a `$` escaped, so a name is never read as
+    mathtext (`$\\undefinedcommand$` would be an error, `$x^2$` a formula)."""
+    return text.replace("$", "\\$")
+
+
+def _floats(values: Sequence[int]) -> list[float]:
+    """Exact counts as the floats a figure draws, or a one-line error past a float's range."""
+    try:
+        return [float(v) for v in values]
+    except OverflowError:
+        largest = max(values)
+        raise SymcountError(
+            f"a plot draws numbers up to about 1.8e308; this one reaches a number of "
+            f"{len(str(largest)) if largest.bit_length() < 10_000 else 'thousands of'} digits: "
+            "plot a smaller range, or use sweep for exact numbers"
+        ) from None
+
+
 def _finish(
     figure: Any,
     axes: Any,
@@ -128,13 +147,15 @@ def _finish(
         )
     if held:
         shown = ", ".join(f"{name}={value}" for name, value in held)
-        figure.text(0.01, 0.005, f"held: {shown}", fontsize="x-small", color="0.3", wrap=True, va="bottom")
+        figure.text(
+            0.01, 0.005, _literal(f"held: {shown}"), fontsize="x-small", color="0.3", wrap=True, va="bottom"
+        )
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
     if measure.is_params:
-        axes.set_title(title)
+        axes.set_title(_literal(title))
     else:  # the convention, under the title, wrapped to the figure's width
-        axes.set_title(f"{title}\n{convention}", fontsize="small", wrap=True)
+        axes.set_title(_literal(f"{title}\n{convention}"), fontsize="small", wrap=True)
     if log:
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -185,7 +206,7 @@ def plot_counts(
     axes = figure.add_subplot()
     if y == "total":
         series = {"total": tuple(row[1] for row in rows)}
-        axes.plot(xs, [float(v) for v in series["total"]], label="total")
+        axes.plot(_floats(xs), _floats(series["total"]), label="total")
     other: tuple[str, ...] = ()
     if y == "per-layer":
         layers = result.columns[1:]
@@ -194,9 +215,10 @@ def plot_counts(
         shown = {layer: counts for layer, counts in series.items() if any(counts)}
         if log:
             for layer, counts in shown.items():
-                axes.plot(xs, [float(v) for v in counts], label=layer)
+                axes.plot(_floats(xs), _floats(counts), label=_literal(layer))
         else:
-            axes.stackplot(xs, *([float(v) for v in counts] for counts in shown.values()), labels=list(shown))
+            bands = [_floats(counts) for counts in shown.values()]
+            axes.stackplot(_floats(xs), *bands, labels=[_literal(layer) for layer in shown])
     held = tuple((str(k), str(v)) for k, v in (values or {}).items() if str(k) != name)
     if default is not None and not (xs and min(xs) <= default <= max(xs)):
         default = None
@@ -246,7 +268,7 @@ def plot_models(
         xs = tuple(row[0] for row in rows)
         series[label] = tuple(row[1] for row in rows)
         conventions[result.convention] = None
-        axes.plot(xs, [float(v) for v in series[label]], label=label)
+        axes.plot(_floats(xs), _floats(series[label]), label=_literal(label))
     convention = "; ".join(conventions)
     _finish(figure, axes, name, log, " vs ".join(series), path, measure, convention)
     saved = None if path is None else str(path)

@@ -148,8 +148,10 @@ class _Compiling:
     built: list[int] = field(default_factory=lambda: [0])
     chain: tuple[str, ...] = ()
 
-    def inside(self, block: str) -> _Compiling:
-        if block in self.chain:
+    def inside(self, block: str, named: bool = True) -> _Compiling:
+        """Compiling one level down, in a named block (which must not be open already: it would
+        repeat itself) or in layers written inline (`named` false: they nest, never recur)."""
+        if named and block in self.chain:
             raise SpecError(f"block {block!r} repeats itself: {' -> '.join((*self.chain, block))}")
         if len(self.chain) >= MAX_REPEAT_DEPTH:
             raise SpecError(f"repeats nest more than {MAX_REPEAT_DEPTH} deep")
@@ -245,6 +247,8 @@ def _check_node_keys(node_keys: Mapping[str, Any]) -> None:
         isinstance(n, str) for n in (names if isinstance(names, list) else [names])
     ):
         raise SpecError(f"inputs names a tensor, or lists several, as text. Received: inputs={shown(names)}")
+    if names == []:
+        raise SpecError("inputs names a tensor, or lists several: it cannot be empty. Received: inputs=[]")
 
 
 def check_reached(made: Sequence[tuple[str, Any]], outputs: Sequence[Any], what: str, keep: str) -> None:
@@ -342,9 +346,8 @@ def block_body(
             raise SpecError(f"{owner} needs {', '.join(missing)}: `with: {{{example}}}`")
     mapping = {symbol(str(name)): as_expr(value, str(name)) for name, value in given.items()}
 
-    inner = (state or _Compiling()).inside(
-        arguments["block"] if isinstance(arguments.get("block"), str) else f"(a {what}'s layers)"
-    )
+    named = isinstance(arguments.get("block"), str)
+    inner = (state or _Compiling()).inside(arguments["block"] if named else f"(a {what}'s layers)", named)
 
     def build(entry_tensor: Any, *context_tensors: Any) -> Any:
         made: list[tuple[str, Any]] = []

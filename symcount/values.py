@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -101,20 +102,31 @@ def resolve(mapping: dict[sympy.Symbol, sympy.Expr]) -> dict[sympy.Symbol, sympy
     A value may mention its own name (`w -> 2*w`, a rescaling); values that refer to each other
     in a cycle are an error.
     """
-    depends = {key: (expr.free_symbols & set(mapping)) - {key} for key, expr in mapping.items()}
+    # Kahn's topological order: each value once its values are in, linear in their number.
+    keys = set(mapping)
+    depends = {key: (expr.free_symbols & keys) - {key} for key, expr in mapping.items()}
+    users: dict[sympy.Symbol, list[sympy.Symbol]] = {}
+    for key, needs in depends.items():
+        for need in needs:
+            users.setdefault(need, []).append(key)
+    waiting = {key: len(needs) for key, needs in depends.items()}
+    ready = deque(key for key in mapping if not waiting[key])
     result: dict[sympy.Symbol, sympy.Expr] = {}
     estimates: dict[sympy.Symbol, Estimate] = {}
-    while len(result) < len(mapping):
-        ready = [key for key in mapping if key not in result and depends[key] <= set(result)]
-        if not ready:
-            cycle = sorted(key.name for key in mapping if key not in result)
-            raise SymcountError(f"values refer to each other in a cycle: {', '.join(cycle)}")
-        for key in ready:
-            expr = mapping[key]
-            # Checked before substituting: a chain of powers would otherwise be computed first.
-            known = {d: estimates[d] for d in depends[key]}
-            estimates[key] = check_value(expr, f"the value of {key.name}", known)
-            result[key] = expr.xreplace({d: result[d] for d in depends[key]}) if depends[key] else expr
+    while ready:
+        key = ready.popleft()
+        expr = mapping[key]
+        # Checked before substituting: a chain of powers would otherwise be computed first.
+        known = {d: estimates[d] for d in depends[key]}
+        estimates[key] = check_value(expr, f"the value of {key.name}", known)
+        result[key] = expr.xreplace({d: result[d] for d in depends[key]}) if depends[key] else expr
+        for user in users.get(key, ()):
+            waiting[user] -= 1
+            if not waiting[user]:
+                ready.append(user)
+    if len(result) < len(mapping):
+        cycle = sorted(key.name for key in mapping if key not in result)
+        raise SymcountError(f"values refer to each other in a cycle: {', '.join(cycle)}")
     return {key: result[key] for key in mapping}
 
 
@@ -158,10 +170,11 @@ def name_of(key: Any) -> str:
 
 def check_names(names: Iterable[Any], known: Iterable[str], where: str, owner: str = "this spec") -> None:
     """Raise unless every name is known: the one check, and the one wording, for user values."""
-    listed = sorted(set(known))
+    allowed = set(known)
     for key in names:
         name = name_of(key)
-        if name not in listed:
+        if name not in allowed:
+            listed = sorted(allowed)
             raise SpecError(
                 f"unknown name {name!r} in {where}{suggest(name, listed)}; "
                 f"{owner} knows: {', '.join(listed) or 'no names'}"

@@ -13,11 +13,13 @@ bounds them (`parse.MAX_NUMBER_DIGITS` decimal digits, or as many bits in hex, o
 from __future__ import annotations
 
 import math
+import re
+from fractions import Fraction
 from typing import Any
 
 import yaml
 
-from .errors import SpecError
+from .errors import SpecError, one_line, shown
 from .parse import MAX_NUMBER_DIGITS
 
 __all__ = ["load_yaml", "MAX_SIZE", "MAX_DEPTH", "MAX_NODES"]
@@ -45,31 +47,82 @@ class _Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        text = str(self.construct_scalar(node)).replace("_", "").lstrip("+-")
-        if text.startswith("0b"):
-            bits = len(text) - 2
-        elif text.startswith("0x"):
-            bits = 4 * (len(text) - 2)
-        elif text.startswith("0") and text != "0" and ":" not in text:
-            bits = 3 * (len(text) - 1)  # YAML 1.1 octal
-        else:
-            bits = math.ceil(len(text) * math.log2(10))
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, refused when a key is written twice (`{units: 3, units: 5}` would silently
+        mean 5); merge keys (`<<: *base`) still give defaults that the mapping overrides."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: the safe loader refuses it
+                    continue
+                if first is not None:
+                    raise SpecError(
+                        f"the key {shown(key, 60)} is written twice: at line {first} and at line "
+                        f"{key_node.start_mark.line + 1}"
+                    )
+                seen[key] = key_node.start_mark.line + 1
+        found: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return found
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:  # type: ignore[override]
+        text = str(self.construct_scalar(node))
+        if ":" in text:  # YAML 1.1 base 60 (1:30 = 90); YAML 1.2 and --set read it as text
+            return text
+        digits = text.replace("_", "").lstrip("+-")
+        if digits.startswith("0b"):
+            bits = len(digits) - 2
+        elif digits.startswith("0x"):
+            bits = 4 * (len(digits) - 2)
+        else:  # decimal, 010 included: YAML 1.1's octal is YAML 1.2's (and --set's) ten
+            bits = math.ceil(len(digits) * math.log2(10))
+        self._bounded(bits, node)
+        if digits.startswith(("0b", "0x")):
+            value: int = super().construct_yaml_int(node)
+            return value
+        return int(text.replace("_", ""), 10)
+
+    def _bounded(self, bits: int, node: yaml.Node) -> None:
         if bits > _MAX_BITS:
             raise SpecError(
                 f"an integer at line {node.start_mark.line + 1} is too large "
                 f"(more than {MAX_NUMBER_DIGITS} digits)"
             )
-        value: int = super().construct_yaml_int(node)
-        return value
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float | int | str:  # type: ignore[override]
+        """A decimal means what its text says: 1.0e+23 is 10**23 (an int), not the float nearest
+        it; a number that is not whole stays a float (a rate, an epsilon), unless the float would
+        make it whole (1.0000000000000000001), which is refused."""
         text = str(self.construct_scalar(node))
+        line = node.start_mark.line + 1
         if len(text) > 3 * MAX_NUMBER_DIGITS:
-            raise SpecError(f"a number at line {node.start_mark.line + 1} is too long")
-        value: float = super().construct_yaml_float(node)
-        return value
+            raise SpecError(f"a number at line {line} is too long")
+        if ":" in text:  # YAML 1.1 base 60, text in YAML 1.2
+            return text
+        literal = text.replace("_", "")
+        match = _DECIMAL.fullmatch(literal)
+        if match is None:  # .inf, .nan
+            value: float = super().construct_yaml_float(node)
+            return value
+        if abs(int(match.group("exponent") or 0)) > 400:  # past a float's range, either way
+            raise SpecError(f"a number at line {line} is too large or too small: {text[:40]}")
+        exact = Fraction(literal)
+        if exact.denominator == 1:
+            self._bounded(int(exact).bit_length(), node)
+            return int(exact)
+        if float(exact).is_integer():
+            raise SpecError(
+                f"the number at line {line} is not whole, but reads as a whole number in binary: "
+                f"{text[:40]}; write the number meant"
+            )
+        return float(exact)
 
+
+_DECIMAL = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE](?P<exponent>[-+]?\d+))?")
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
@@ -114,8 +167,9 @@ def load_yaml(text: str, source: str) -> Any:
         raise SpecError(
             f"{source}: a spec file holds at most {MAX_SIZE:,} characters. Received: {len(text):,}"
         )
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -130,6 +184,11 @@ def load_yaml(text: str, source: str) -> Any:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SpecError(f"{source}: malformed YAML{where}: {problem}") from None
+        if isinstance(error, yaml.reader.ReaderError):
+            where = f" at position {error.position}"
+            char = chr(error.character) if isinstance(error.character, int) else error.character
+            problem = f"character {char!r} is not allowed (a control character?)"
+        raise SpecError(f"{source}: malformed YAML{where}: {one_line(problem, 200)}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

@@ -280,13 +280,15 @@ def test_a_huge_grid_streams_and_an_unwritable_plot_is_one_line(tmp_path) -> Non
 
 @given(st.lists(st.text(max_size=6), min_size=1, max_size=4))
 def test_sweep_csv_header_is_what_csv_writes(header: list[str]) -> None:
-    # Plain names are joined by commas without the csv module; the rest go through it.
+    # Plain names are joined by commas without the csv module; the rest go through it, after a
+    # cell a spreadsheet would run as a formula gets its leading quote (issue 21).
     import contextlib
 
     from symcount.cli_explore import _SweepWriter
+    from symcount.render.tables import csv_text
 
     expected = io.StringIO()
-    csv.writer(expected, lineterminator="\n").writerow(header)
+    csv.writer(expected, lineterminator="\n").writerow([csv_text(name) for name in header])
     written = io.StringIO()
     with contextlib.redirect_stdout(written):
         _SweepWriter(tuple(header), "csv", {}).write([[1]] * len(header))

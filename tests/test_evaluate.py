@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from symcount import (
     Add,
+    Concatenate,
     Conv2D,
     Dense,
     Flatten,
@@ -26,6 +27,7 @@ from symcount import (
     MaxPooling2D,
     Model,
     MultiHeadAttention,
+    Repeat,
     Sequential,
     SymcountError,
     symbols,
@@ -84,7 +86,23 @@ def attention_stacks(draw: Any) -> Model:
     return Model(x, y, framework=framework)
 
 
-models = st.one_of(dense_stacks(), conv_stacks(), attention_stacks())
+@st.composite
+def repeat_stacks(draw: Any) -> Model:
+    """A block repeated a number of times that is a formula in the swept symbols (0 or below at
+    some points), keeping its shape (times x block) or growing it (DenseNet: a sum over copies)."""
+    times = draw(st.sampled_from([a, a - 1, a - 3, 2 * a, a * b, b - 2, a / 2]))
+    width = draw(st.sampled_from([3, a, b + 1]))
+    kind = draw(st.sampled_from(["chain", "residual", "grow"]))
+    if kind == "chain":
+        body: Any = [Dense(width), Dense(width)]
+    elif kind == "residual":
+        body = lambda x: Add()([x, Dense(width)(x)])  # noqa: E731
+    else:
+        body = lambda x: Concatenate()([x, Dense(draw(st.sampled_from([1, 2, b])))(x)])  # noqa: E731
+    return Sequential(Input(width), Repeat(times, body), Dense(draw(st.sampled_from([2, a]))))
+
+
+models = st.one_of(dense_stacks(), conv_stacks(), attention_stacks(), repeat_stacks())
 axes = st.lists(st.integers(1, 12), min_size=1, max_size=6, unique=True)
 measures = st.sampled_from([PARAMS, Measure("flops"), Measure("activations")])
 
@@ -161,6 +179,27 @@ def test_no_fold_per_point_on_a_dense_net(monkeypatch: pytest.MonkeyPatch) -> No
     rows = list(result.rows())
     assert folds == [] and len(rows) == 5000
     assert rows[-1] == (5000, 5000**2 + 796 * 5000 + 10, 785 * 5000, 5000**2 + 5000, 10 * 5000 + 10)
+
+
+def test_a_sweep_over_repeat_counts_evaluates_times_as_a_formula(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symcount import load_spec
+
+    spec = load_spec("resnet-50-keras")  # stages of n_i - 1 repeated bottleneck blocks
+    model = spec.model()
+    others = {k: v for k, v in spec.values_for(model, {}).items() if k not in ("n1", "n4")}
+    fixed = model.subs(others)
+    result = sweep(fixed, {"n1": range(1, 31), "n4": range(1, 31)})
+    assert result.evaluator is not None and result.evaluator.hyper == []  # no fold per point
+    folds: list[Any] = []
+    original: Callable[..., Any] = Model.subs
+    monkeypatch.setattr(
+        Model, "subs", lambda self, *args, **kw: folds.append(args) or original(self, *args, **kw)
+    )
+    rows = list(result.rows())
+    assert folds == [] and len(rows) == 900
+    monkeypatch.undo()
+    for n1, n4, total in rows[::97]:
+        assert total == fixed.count(n1=n1, n4=n4)
 
 
 def test_exact_past_int64_with_object_arrays() -> None:

@@ -3,9 +3,11 @@ line with exit 2 (a `solve` that finds nothing: exit 1, saying so), never a trac
 internal error, and within a time and memory budget (see docs/security.md).
 
 Specs are the built-in examples, mutated (a value replaced by a hostile one, a key dropped, an
-entry doubled) or cut into as text; argument lists are drawn for every command. The number of
-cases per test is small for CI; `SYMCOUNT_FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py`
-fuzzes for longer.
+entry doubled) or cut into as text, and specs built from the newer surfaces (blocks with
+arguments, mixtures of experts, repeats that grow or nest, layer names that are markup or
+formulas), rendered in every output format; argument lists are drawn for every command, and
+import targets that fail in every way. The number of cases per test is small for CI;
+`SYMCOUNT_FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py` fuzzes for longer.
 """
 
 from __future__ import annotations
@@ -142,6 +144,95 @@ SPEC_COMMANDS = [
     ["summary", "--json"], ["explain"], ["show"], ["count", "--cost", "flops"],
 ]  # fmt: skip
 
+# Every output format of the commands that print a model's names (see docs/security.md).
+FORMAT_COMMANDS = [
+    ["summary", "--markdown"], ["summary", "--latex"], ["summary", "--json"], ["summary", "--depth", "2"], ["summary", "--expand", "--markdown"],
+    ["explain", "--markdown"], ["explain", "--latex"], ["explain", "--json"],
+    ["compare", "@", "--markdown"], ["compare", "@", "--latex"], ["compare", "@"],
+    ["sweep", "--grid", "w=1:3", "--layers", "--csv"], ["sweep", "--grid", "w=1:3", "--layers", "--markdown"],
+    ["sweep", "--grid", "w=1:3", "--layers", "--json"], ["scaling", "--wrt", "w", "--markdown"],
+    ["solve", "--for", "w", "--budget", "1e6"], ["plot", "--x", "w=1:4", "--y", "per-layer", "-o", "@png"],
+]  # fmt: skip
+# Layer names a hostile spec may give: markup, formulas, TeX, mathtext (and ordinary ones).
+LABELS = [
+    "dense", "a|b", "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+    "<script>alert(1)</script>", "[x](javascript:alert(1))", "$\\href{javascript:alert(1)}{x}$",
+    "\\(x\\)", "x\\[9999pt]", "$x^$", "$\\undefinedcommand$", "%comment", "a&b#c_d{e}~^", "`code`",
+]  # fmt: skip
+SIZES = ["w", "2*w", "w+1", "w-2", "3", "0", "-1", "w/2", "2**64", "n", "E", "2*E", "k", "w**64"]
+
+
+@st.composite
+def surface_specs(draw: st.DrawFn) -> Any:
+    """A spec on the newer surfaces: blocks with arguments (given, missing, unknown or hostile),
+    mixtures of experts (top_k past num_experts at times), repeats that keep, grow or change
+    their input's shape, inline repeats nested, and names drawn from `LABELS`."""
+
+    def size() -> Any:  # mostly sizes that may work, at times a hostile value
+        return draw(st.sampled_from(SIZES if draw(st.integers(0, 3)) else HOSTILE[:12]))
+
+    def name() -> dict[str, Any]:
+        return {"name": draw(st.sampled_from(LABELS))} if draw(st.booleans()) else {}
+
+    blocks = {
+        "arg": {"args": ["c"], "layers": [{"dense": "c"}, {"dense": "w"}]},
+        "grow": [
+            {"dense": draw(st.sampled_from(["2", "k", "w"]))},
+            {"concatenate": {}, "inputs": ["input", -1]},
+        ],
+        "keep": [{"dense": "w"}],
+    }
+    blocks["grow"][1]["inputs"] = ["input", "grown"]
+    blocks["grow"][0]["name"] = "grown"
+    pieces: list[Any] = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["dense", "block", "moe", "repeat", "nested", "grow"]))
+        if kind == "dense":
+            pieces.append({"dense": size(), **name()})
+        elif kind == "block":
+            given = draw(st.sampled_from([{"c": size()}, {}, {"c": 2, "z": 1}, size()]))
+            pieces.append({"block": "arg", "with": given, **name()})
+        elif kind == "moe":
+            arguments = {"num_experts": size(), "top_k": size(), "block": "keep"}
+            pieces.append({"mixture_of_experts": arguments, **name()})
+        elif kind == "repeat":
+            pieces.append(
+                {"repeat": {"times": size(), "block": draw(st.sampled_from(sorted(blocks)))}, **name()}
+            )
+        elif kind == "grow":
+            pieces.append({"repeat": {"times": size(), "block": "grow"}, **name()})
+        else:
+            inner: Any = [{"dense": "w"}]
+            for _ in range(draw(st.integers(1, 10))):
+                inner = [{"repeat": {"times": draw(st.sampled_from([1, 2, "n"])), "layers": inner}}]
+            pieces.append(inner[0])
+    values = {"w": draw(st.sampled_from([4, 8, "n+1"])), "n": 2, "E": 4, "k": 2}
+    return {
+        "name": draw(st.sampled_from(LABELS)),
+        "input": ["w"],
+        "blocks": blocks,
+        "values": values,
+        "layers": pieces,
+    }
+
+
+def check_format(result: Result, args: list[str]) -> None:
+    """What each output format must never hold from a name: a CSV cell a spreadsheet runs, raw
+    HTML or a link in Markdown, a LaTeX row break."""
+    import csv
+    import io
+    import re
+
+    if result.exit_code != 0:
+        return
+    if "--csv" in args:
+        for row in csv.reader(io.StringIO(result.stdout)):
+            assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row), (args, row)
+    elif "--markdown" in args:
+        assert not re.search(r"(?<!\\)<(script|img)|(?<!\\)\]\(javascript", result.stdout), args
+    elif "--latex" in args:
+        assert "\\\\[" not in result.stdout and "\\\\\\#" not in result.stdout, args
+
 
 @FUZZ
 @given(mutated_specs(), st.sampled_from(SPEC_COMMANDS))
@@ -218,4 +309,57 @@ def test_random_argument_lists_for_every_command(
 ) -> None:
     folder = tmp_path_factory.mktemp("fuzz")
     args = data.draw(argument_lists(folder))
+    check(run(args), args)
+
+
+@FUZZ
+@given(surface_specs(), st.sampled_from([*SPEC_COMMANDS, *FORMAT_COMMANDS]))
+def test_specs_on_the_new_surfaces_in_every_format_get_an_answer_or_one_line(
+    tmp_path_factory: pytest.TempPathFactory, data: Any, command: list[str]
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    spec = folder / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    rest = [str(spec) if a == "@" else str(folder / "p.png") if a == "@png" else a for a in command[1:]]
+    args = [command[0], str(spec), *rest]
+    result = run(args)
+    check(result, args)
+    check_format(result, args)
+
+
+# Import targets: the user's code, failing at import, at build or never returning.
+TARGETS = {
+    "ok": "import torch\ndef f(d=2, **k):\n    return torch.nn.Sequential(torch.nn.Linear(d, d), torch.nn.ReLU())\n",
+    "syntax": "def f(:\n",
+    "raises-at-import": "raise RuntimeError('evil\\nTraceback (most recent call last):')\n",
+    "exits-at-import": "import sys\nsys.exit(0)\n",
+    "missing-import": "import no_such_module_anywhere\n",
+    "raises": "def f(**k):\n    raise ValueError('bad\\n  File x, line 1\\nboom')\n",
+    "exits": "import sys\ndef f(**k):\n    sys.exit(3)\n",
+    "not-a-model": "def f(**k):\n    return 42\n",
+    "forever": "import time\ndef f(**k):\n    while True:\n        time.sleep(0.01)\n",
+}
+
+
+@settings(max_examples=max(EXAMPLES // 3, 5), suppress_health_check=list(HealthCheck), deadline=None)
+@given(
+    st.sampled_from(["import", "infer"]),
+    st.sampled_from(sorted(TARGETS)),
+    st.sampled_from(["f", "g", "not an identifier"]),
+    st.lists(st.sampled_from(["d=2", "d=0", "k=3", "d=2**3", "x"]), max_size=2),
+    st.sampled_from([["--timeout", "1"], ["--timeout", "-1"], []]),
+)
+def test_import_targets_that_fail_are_one_line(
+    tmp_path_factory: pytest.TempPathFactory,
+    command: str,
+    target: str,
+    factory: str,
+    sizes: list[str],
+    extra: list[str],
+) -> None:
+    pytest.importorskip("torch")
+    path = tmp_path_factory.mktemp("fuzz") / f"{target}.py"
+    path.write_text(TARGETS[target])
+    timeout = extra or (["--timeout", "1"] if target == "forever" else [])
+    args = [command, f"{path}:{factory}", *(a for size in sizes for a in ("--size", size)), *timeout]
     check(run(args), args)

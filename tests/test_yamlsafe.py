@@ -26,7 +26,8 @@ def test_the_examples_load_as_the_safe_loader_loads_them() -> None:
         ("-0x" + "f" * 83, -int("f" * 83, 16)),  # 332 bits, under the 333: what 100 digits hold
         ("0b" + "1" * 333, 2**333 - 1),
         ("1_000", 1000),
-        ("2.5e+300", 2.5e300),
+        ("2.5e+99", 25 * 10**98),  # a whole number, as its text says (issue 21)
+        ("2.5e-300", 2.5e-300),  # not whole: a float (a rate, an epsilon)
         ("[&a [1, 2], *a, *a]", [[1, 2]] * 3),  # aliases within the budget are fine
     ],
 )

@@ -91,14 +91,26 @@ def solve_budget(
     def count(n: int) -> int | None:
         return evaluator.count((n,))
 
-    smallest, first, end = _valid_sizes(evaluator, wrt, search)
+    pieces = _pieces(evaluator, variable, search)
+    if not pieces:
+        evaluator.folded((1,))  # nothing works: raise the model's own error
+        raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
+    first = _first_counting(count, pieces)
+    if first is None:
+        evaluator.folded((pieces[0][0],))
+        raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
     roots = algebra.real_roots(total - limit, variable) or []
     crossing = roots[-1] if roots and roots[-1] > 0 else None
-    if end is not None and end - smallest < _SCAN_LIMIT:
-        fitting = [n for n in range(smallest, end + 1) if _fits(count(n), limit)]
-        status, value, method = ("found", max(fitting), "scan") if fitting else ("none", None, "scan")
-    else:
-        status, value, method = _search_classes(total, variable, count, smallest, end, limit, search)
+    # The highest piece with an answer has the largest: every value below it is smaller.
+    status, value, method = "none", None, "scan"
+    for start, end in reversed(pieces):
+        if end is not None and end - start < _SCAN_LIMIT:
+            fitting = next((n for n in range(end, start - 1, -1) if _fits(count(n), limit)), None)
+            status, value, method = ("found", fitting, "scan") if fitting else ("none", None, "scan")
+        else:
+            status, value, method = _search_classes(total, variable, count, start, end, limit, search)
+        if status != "none":
+            break
     at = count(value) if value is not None else None
     following = count(value + 1) if value is not None and status == "found" else None
     lowest = count(first)
@@ -120,26 +132,73 @@ def _search_limit(budget: sympy.Expr) -> int:
     return 2 ** max(256, int(abs(budget)).bit_length() + 64)
 
 
-def _valid_sizes(evaluator: Evaluator, wrt: str, search: int) -> tuple[int, int, int | None]:
-    """The smallest size whose shapes work, the first that counts, and the largest (or None).
+_MAX_PIECES = 1_000  # cuts in the valid sizes: a network has a handful
 
-    The sizes whose shapes work form a range: from a smallest (a kernel needs some input) to a
-    largest (a kernel must fit), or on forever. Hyperparameter rules (divisibility) punch holes.
+
+def _pieces(evaluator: Evaluator, variable: sympy.Symbol, search: int) -> list[tuple[int, int | None]]:
+    """The valid sizes of `variable` up to `search` as runs (start, end), ascending; the last
+    run's end is None when it goes on forever.
+
+    Valid sizes need not form one range (`dense: (k-5)**2` is refused at k = 5 alone), so none is
+    assumed. Every edge of the evaluator (a dimension minus 1, a range rule's value: >= 0 wherever
+    a count can succeed) is, on each residue class k = P*m + r modulo the period P of its floors,
+    a polynomial in m (`algebra.residue_classes`), which changes sign only next to its real
+    roots. Cutting the integers at P*floor(root) + r and the value after it, for every root of
+    every class of every edge, leaves pieces on which no edge changes sign within a class; each
+    piece is tested on its first values (one per class of the largest period, and more), and the
+    valid ones are joined. A piece valid on some classes only has holes there, which the search
+    skips as it skips values a divisibility rule refuses. An edge of another form (floors of a
+    non-linear argument, min or max) is cut at the roots of its smoothed form, a few values
+    either side. The work is a root-finding per class and edge, then one vector test per piece.
     """
+    cuts = {1}
+    widest = 1
+    found: dict[sympy.Expr, list[sympy.Expr] | None] = {}
+    for edge in evaluator.edges:
+        classes = algebra.residue_classes(edge, variable)
+        if classes is None:
+            roots = algebra.real_roots(edge, variable) or []
+            cuts |= {algebra.floor_of(root) + step for root in roots for step in range(-2, 4)}
+            continue
+        period, polynomials, m = classes
+        widest = max(widest, period)
+        for r, polynomial in enumerate(polynomials):
+            if polynomial not in found:
+                found[polynomial] = algebra.real_roots(polynomial, m) if m in polynomial.free_symbols else []
+            for root in found[polynomial] or []:
+                low = algebra.floor_of(root)
+                cuts |= {period * low + r, period * (low + 1) + r}
+        if len(cuts) > _MAX_PIECES:
+            raise SymcountError(
+                f"the valid values of {variable} break into more than {_MAX_PIECES:,} pieces: "
+                "too many to search"
+            )
+    points = sorted(c for c in cuts if 1 <= c <= search)
+    pieces: list[tuple[int, int | None]] = []
+    for i, start in enumerate(points):
+        end = points[i + 1] - 1 if i + 1 < len(points) else None
+        tested = range(start, min(search if end is None else end, start + widest + 64) + 1)
+        if not any(evaluator.within_edges(tested)):
+            continue
+        if pieces and pieces[-1][1] == start - 1:
+            pieces[-1] = (pieces[-1][0], end)
+        else:
+            pieces.append((start, end))
+    return pieces
 
-    def shaped(n: int) -> bool:
-        return evaluator.sizes_fit((n,))
 
-    smallest = _first(shaped, 1, search)
-    first = (
-        None
-        if smallest is None
-        else _first(lambda n: evaluator.count((n,)) is not None, smallest, smallest + _SCAN_LIMIT)
-    )
-    if smallest is None or first is None:
-        evaluator.folded((smallest or 1,))  # nothing works: raise the model's own error
-        raise SymcountError(f"no value of {wrt} gives a valid network")  # pragma: no cover
-    return smallest, first, _last(shaped, smallest, search)
+def _first_counting(count: Callable[[int], int | None], pieces: list[tuple[int, int | None]]) -> int | None:
+    """The first value in `pieces` that counts (looking at most `_SCAN_LIMIT` values in all)."""
+    looked = 0
+    for start, end in pieces:
+        stop = start + _SCAN_LIMIT - looked if end is None else min(end, start + _SCAN_LIMIT - looked)
+        for n in range(start, stop + 1):
+            if count(n) is not None:
+                return n
+        looked += stop - start + 1
+        if looked >= _SCAN_LIMIT:
+            return None
+    return None
 
 
 def _why_invalid(evaluator: Evaluator, value: int) -> str | None:

@@ -167,9 +167,12 @@ class Evaluator:
             listed = ", ".join(sorted(s.name for s in missing))
             raise MissingValueError(f"the total still depends on {listed}: give each a value")
         checks: dict[sympy.Expr, None] = {}
+        # A weight's leading axis that a layer notes as an amount (a repeat's `times`) may be 0:
+        # its rule checks it.
+        amounts = {rule.exprs[0] for rule in notebook if rule.kind == "amount"}
         for row in folded.rows:
-            dims = [*row.output_shape, *(d for w in row.weights for d in w.shape)]
-            for dim in dims:
+            weighed = [d for w in row.weights for i, d in enumerate(w.shape) if i or d not in amounts]
+            for dim in [*row.output_shape, *weighed]:
                 if dim.free_symbols and dim.free_symbols <= set(variables):
                     checks[dim] = None
         noted = [rule for rule in notebook if rule.kind != "undecided"]
@@ -190,6 +193,17 @@ class Evaluator:
         self.rules = [] if undecided else noted
         self.outputs = _Plan(outputs, variables, largest)
         self.checks = _Plan(list(checks), variables, largest)
+        # where a valid size can begin or end: each expression is >= 0 at a valid point
+        ranged = {"size": 1, "positive": 1, "amount": 0}
+        self.edges = (
+            [dim - 1 for dim in checks]
+            + [rule.exprs[0] - ranged[rule.kind] for rule in self.rules if rule.kind in ranged]
+            + [-rule.exprs[0] for rule in self.rules if rule.kind == "not_positive"]
+        )
+        try:
+            self.bounds = _Plan(self.edges, variables, largest)
+        except SymcountError:  # pragma: no cover - edges are dims and rules, which plans take
+            self.edges, self.bounds = [], _Plan([], variables, largest)
         self.numpy = _numpy() is not None
 
     def _valid(self, columns: list[Any], size: int) -> Any:
@@ -251,6 +265,15 @@ class Evaluator:
         columns = [column([v]) if self.numpy else [v] for v in point]
         checks = self.checks.evaluate(columns, 1)
         return all(c[0] >= 1 for c in checks)
+
+    def within_edges(self, values: Sequence[int]) -> list[bool]:
+        """For one swept symbol: at each of `values`, is every edge (a dimension minus 1, a
+        range rule's value) at least 0? Where this fails no count can succeed."""
+        columns = [column(values) if self.numpy else list(values)]
+        good = [True] * len(values)
+        for edge in self.bounds.evaluate(columns, len(values)):
+            good = [g and e >= 0 for g, e in zip(good, list(edge))]
+        return good
 
     def folded(self, point: tuple[int, ...]) -> tuple[int, ...]:
         """The counts at `point` from the model itself (which raises where the shapes fail)."""

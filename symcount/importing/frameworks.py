@@ -18,9 +18,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..errors import SymcountError
+from ..errors import SymcountError, one_line, shown
 
-__all__ = ["require", "load_factory", "build", "framework_of", "counts", "Counts"]
+__all__ = [
+    "require", "load_factory", "build", "framework_of", "counts", "Counts", "time_limit", "TIMEOUT", "shown_text",
+]  # fmt: skip
 
 EXTRA = "pip install 'symcount[import]'"
 
@@ -59,18 +61,86 @@ def load_factory(target: str) -> Callable[..., Any]:
         assert spec is not None and spec.loader is not None  # a .py file always has a loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
-        spec.loader.exec_module(
-            module
-        )  # safe: the user names their own code to run, as `python file.py` would; never spec text
+        with _users_code(f"cannot import {where!r} (in TARGET {target!r})"):
+            spec.loader.exec_module(
+                module
+            )  # safe: the user names their own code to run, as `python file.py` would; never spec text
     else:
-        try:
+        with _users_code(f"cannot import {where!r} (in TARGET {target!r})"):
             module = importlib.import_module(where)
-        except ImportError as error:
-            raise SymcountError(f"cannot import {where!r} (in TARGET {target!r}): {error}") from None
     factory = getattr(module, attribute, None)
     if not callable(factory):
         raise SymcountError(f"{where!r} has no callable {attribute!r} (in TARGET {target!r})")
     return factory  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _users_code(what: str) -> Iterator[None]:
+    """Run the user's module or factory: what it raises (a syntax error, any exception, an
+    ImportError excepted) or a `sys.exit` it calls becomes one `SymcountError` saying so."""
+    try:
+        yield
+    except (SymcountError, TimedOut):
+        raise
+    except SystemExit as error:
+        raise SymcountError(f"{what}: it called sys.exit({shown(error.code, 60)})") from None
+    except Exception as error:
+        raise SymcountError(f"{what}: {type(error).__name__}: {shown_text(error)}") from None
+
+
+def shown_text(error: BaseException) -> str:
+    """An exception's text, as a message quotes it: one line, at most 300 characters."""
+    return one_line(str(error), 300)
+
+
+class TimedOut(BaseException):
+    """Raised by `time_limit`'s alarm: a BaseException, so that the user's `except Exception`
+    cannot swallow it."""
+
+
+TIMEOUT = 600  # seconds for the whole of `import` or `infer`, unless --timeout says otherwise
+
+
+@contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Stop the block (loading, building and tracing the user's code) after `seconds`, with one
+    `SymcountError`. An interval timer's SIGALRM raises `TimedOut` in the main thread, wherever
+    Python is running; code stuck in C without returning to Python is stopped only when it does.
+    No limit for 0, off the main thread, or where there is no SIGALRM; a timer already running
+    (a test's budget) is restored afterwards with what it had left."""
+    import signal
+    import threading
+    import time
+
+    if (
+        seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TimedOut()
+
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    if outer and outer <= seconds:  # an earlier alarm is due first: leave it alone
+        yield
+        return
+    start = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except TimedOut:
+        raise SymcountError(
+            f"{what} did not finish within {seconds:g} s (--timeout sets the limit, 0 for none)"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 0.001))
 
 
 def framework_of(model: Any) -> str:
@@ -111,7 +181,17 @@ def _registered_on_meta(torch: Any) -> Iterator[None]:
 
 def build(factory: Callable[..., Any], sizes: Mapping[str, int]) -> Any:
     """`factory(**sizes)` without weights: on PyTorch's meta device (and Keras', when the user's
-    code uses Keras). Whatever the factory raises propagates."""
+    code uses Keras). Whatever the factory raises propagates, but a `sys.exit` it calls is a
+    `SymcountError` (it would end symcount with the factory's exit code and no word)."""
+    try:
+        return _build(factory, sizes)
+    except SystemExit as error:
+        raise SymcountError(
+            f"the factory called sys.exit({shown(error.code, 60)}) instead of returning a model"
+        ) from None
+
+
+def _build(factory: Callable[..., Any], sizes: Mapping[str, int]) -> Any:
     torch = sys.modules.get("torch") or _maybe("torch")
     keras = sys.modules.get("keras")
     with ExitStack() as stack:

@@ -60,7 +60,10 @@ class MixtureOfExperts(Layer):
     def validate(self) -> None:
         check_flag(self.router_bias, "router_bias")
         difference = sympy.expand(self.num_experts - self.top_k)
-        if difference.is_number and difference < 0:
+        # Refused when the symbols' assumptions (positive integers) prove top_k larger for every
+        # value (top_k = 2*E, E + 1): the active parameters would pass the total. Otherwise it
+        # is checked again when values come in.
+        if _always_negative(difference):
             raise SpecError(
                 f"top_k picks among the experts, so it cannot exceed num_experts. Received: "
                 f"top_k={self.top_k}, num_experts={self.num_experts}"
@@ -143,3 +146,19 @@ class MixtureOfExperts(Layer):
 
     def describe(self) -> str:
         return f"MixtureOfExperts({self.num_experts} experts, top {self.top_k})"
+
+
+def _always_negative(expr: sympy.Expr) -> bool:
+    """True when `expr` is negative for every positive integer value of its symbols: sympy's
+    assumptions say so, or, with each symbol s written s' + 1 (s' >= 0), it is a polynomial
+    whose coefficients are all <= 0 and not all 0 (E - E*k - 1 = -E'*k' - k' - 1)."""
+    if expr.is_number:
+        return bool(expr < 0)
+    if expr.is_negative:
+        return True
+    shifted = sympy.expand(expr.xreplace({s: s + 1 for s in expr.free_symbols}))
+    try:
+        coefficients = sympy.Poly(shifted, *sorted(shifted.free_symbols, key=str)).coeffs()
+    except sympy.PolynomialError:
+        return False
+    return all(c.is_Rational and c <= 0 for c in coefficients) and any(c < 0 for c in coefficients)

@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy
 
+from .. import rules
 from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Input, Over, Parts, Row, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
@@ -126,9 +127,18 @@ class Repeat(Layer):
         if times.is_integer is False or times.is_negative or (times.is_number and not times.is_integer):
             raise SpecError(f"expected a whole number of times, 0 or more. Received: times={times}")
         self._set("times", times)
+        if not times.is_Integer:  # n - 3: checked at each point (and a weight axis of 0 is fine)
+            rules.note("amount", times)
         self._set("body", Block.build(self.body))
         # Called on its input and the block's context tensors (an instance's own count).
         self._set("most_inputs", 1 + len(self.body.context))
+
+    @property  # type: ignore[misc]
+    def rules_noted(self) -> bool:  # type: ignore[override]
+        """A repeat's own check (times, a whole number >= 0) notes its rule; the count is a formula
+        in times (`times x block`): a sweep over repeat counts evaluates it, without folding the
+        model at each point, when every layer of the block notes its rules too."""
+        return all(layer.rules_noted for layer in self.body.layers())
 
     def expressions(self) -> Iterator[sympy.Expr]:
         yield self.times

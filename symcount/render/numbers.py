@@ -84,8 +84,8 @@ def json_number(value: sympy.Expr | None) -> Any:
 
 
 def finite(value: sympy.Expr) -> float | str:
-    """A float for JSON, or past a float's range (about 1.8e308) the number's text to 16 digits:
-    JSON has no Infinity.
+    """A float for JSON, or past a float's range (about 1.8e308, or below about 1e-308) the
+    number's text to 16 digits: JSON has no Infinity, and a ratio is never shown as 0.
 
     Example:
         >>> finite(sympy.Rational(1, 3)), finite(sympy.Integer(10) ** 400 / 3)
@@ -95,7 +95,7 @@ def finite(value: sympy.Expr) -> float | str:
         number = float(value)
     except OverflowError:
         number = math.inf
-    if math.isfinite(number):
+    if math.isfinite(number) and (number != 0 or value == 0):
         return number
     return str(sympy.N(value, 16))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sympy
 
 from .numbers import exact_and_decimal, finite, json_number, number
-from .tables import table_latex, table_markdown, table_text
+from .tables import markdown_text, table_latex, table_markdown, table_text
 
 if TYPE_CHECKING:
     from ..explore import Budget, Comparison, Diff, Explanation, LayerShare, ModelShares, Scaling
@@ -92,7 +92,7 @@ def scaling_text(result: Scaling) -> str:
 
 def scaling_markdown(result: Scaling) -> str:
     return table_markdown(
-        ["quantity", "value"], [[name, f"`{value}`"] for name, value in scaling_rows(result)]
+        ["quantity", "value"], [[name, value] for name, value in scaling_rows(result)], code=[1]
     )
 
 
@@ -263,15 +263,16 @@ def _ratio_decimal(value: Any) -> str:
     """A ratio as a decimal people compare at a glance: 0.3258, 3.069; a formula stays one."""
     if not value.is_number:
         return str(value)
-    return f"{float(value):.4g}"
+    shown = finite(value)  # past a float's range either way: sympy's digits, never inf or 0
+    return f"{shown:.4g}" if isinstance(shown, float) else str(sympy.N(value, 4))
 
 
 def comparison_markdown(result: Comparison) -> str:
     totals, models = comparison_rows(result)
     label, column = _compared_labels(result)
-    parts = [*_compared(result), table_markdown(["", label], totals)]
+    parts = [*map(markdown_text, _compared(result)), table_markdown(["", label], totals)]
     for name, body, most in models:
-        parts.append(f"**{name}**" + (f" (most: {most})" if most else ""))
+        parts.append(f"**{markdown_text(name)}**" + (f" (most: {markdown_text(most)})" if most else ""))
         parts.append(table_markdown(["layer", column, "share"], body))
     return "\n\n".join(parts)
 
@@ -339,12 +340,12 @@ def explanation_text(result: Explanation) -> str:
 def explanation_markdown(result: Explanation) -> str:
     rows = [*explanation_rows(result), ["", "**total**", result.words]]
     table = table_markdown(["#", "layer", "where the count comes from"], rows)
-    return "\n\n".join([*_stated(result), table])
+    return "\n\n".join([*map(markdown_text, _stated(result)), table])
 
 
 def explanation_latex(result: Explanation) -> str:
     rows = [*explanation_rows(result), ["", "total", result.words]]
-    return _latex_stated(result, table_latex(["\\#", "layer", "where the count comes from"], rows))
+    return _latex_stated(result, table_latex(["#", "layer", "where the count comes from"], rows))
 
 
 def explanation_data(result: Explanation) -> dict[str, Any]:

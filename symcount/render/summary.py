@@ -16,7 +16,7 @@ from ..graph import Over
 from ..model import Model, Row
 from ..shapes import format_shape
 from .numbers import all_costs, cost_data, human, json_number, number, row_costs, share, to_json_value
-from .tables import table_latex
+from .tables import markdown_code, markdown_text, table_latex
 
 
 def _layer_data(
@@ -342,15 +342,20 @@ def summary_markdown(
     """The same table in Markdown, formulas in backticks, after the notes."""
     table = summary_table(model, valued, measures or (measure,), depth, values)
 
-    def line(cells: Sequence[str], code: bool) -> str:
-        shown = [f"`{c}`" if code and kind == FORMULA and c else c for c, kind in zip(cells, table.kinds)]
-        return "| " + " | ".join(c.replace("|", "\\|") for c in shown) + " |"
+    def line(cells: Sequence[str], code: bool, bold: bool = False) -> str:
+        shown = [
+            markdown_code(c) if code and kind == FORMULA and c else markdown_text(c)
+            for c, kind in zip(cells, table.kinds)
+        ]
+        if bold:
+            shown[0] = f"**{shown[0]}**"
+        return "| " + " | ".join(shown) + " |"
 
     align = {NUMBER: "---:", SHARE: "---:"}
-    lines = [f"{text}\n" for text in table.notes[1:]]
+    lines = [f"{markdown_text(text)}\n" for text in table.notes[1:]]
     lines += [line(table.header, False), "|" + "|".join(align.get(k, "---") for k in table.kinds) + "|"]
     lines += [line(cells, True) for cells in table.body]
-    lines += [line([f"**{cells[0]}**", *cells[1:]], True) for cells in table.foot]
+    lines += [line(cells, True, bold=True) for cells in table.foot]
     return "\n".join(lines)
 
 
@@ -389,30 +394,37 @@ def summary_html(
 
     def cell(text: str, kind: str, tag: str) -> str:
         style = ' style="text-align:right"' if kind in (NUMBER, SHARE) else ' style="text-align:left"'
-        shown = html.escape(f"${_latex(text)}$" if kind == FORMULA and text else text)
-        return f"<{tag}{style}>{shown}</{tag}>"
+        formula = _latex(text) if kind == FORMULA and text else None
+        if formula is not None:
+            return f"<{tag}{style}>{html.escape(f'${formula}$')}</{tag}>"
+        return f"<{tag}{style}{_NOT_MATH}>{html.escape(text)}</{tag}>"
 
     def line(cells: Sequence[str], tag: str) -> str:
         return "<tr>" + "".join(cell(c, k, tag) for c, k in zip(cells, table.kinds)) + "</tr>"
 
     rows = [
-        "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.header) + "</tr>",
+        "<tr>" + "".join(f"<th{_NOT_MATH}>{html.escape(h)}</th>" for h in table.header) + "</tr>",
         *(line(cells, "td") for cells in table.body),
         *(line(cells, "th") for cells in table.foot),
     ]
     caption = "<br>".join(html.escape(text) for text in (table.title, *table.notes))
-    return f"<table><caption>{caption}</caption>{''.join(rows)}</table>"
+    return f"<table><caption{_NOT_MATH}>{caption}</caption>{''.join(rows)}</table>"
 
 
-def _latex(text: str) -> str:
-    """A formula cell's sympy text as LaTeX (the text itself if it does not parse)."""
+# Text cells (names, shapes, notes) are marked for MathJax to leave alone, version 2's class and
+# version 3's: a name holding `$\href{...}{x}$` or `\(...\)` shows as it is written.
+_NOT_MATH = ' class="tex2jax_ignore mathjax_ignore"'
+
+
+def _latex(text: str) -> str | None:
+    """A formula cell's sympy text as LaTeX (None if it does not parse: it is shown as text)."""
     from ..errors import SymcountError
     from ..parse import parse_expression
 
     try:
         return sympy.latex(parse_expression(text))
     except SymcountError:
-        return text
+        return None
 
 
 def latex_formula(expr: sympy.Expr, name: str = "N") -> str:

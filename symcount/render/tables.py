@@ -23,16 +23,76 @@ def table_text(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequ
     return "\n".join([line(header), *(line(cells) for cells in rows)])
 
 
-def table_markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in rows]
+# Names and descriptions are data: every output form shows them as text, never as markup.
+# Markdown: a backslash before each character that could open HTML, a link, an image, code,
+# math (GitHub reads `$...$`) or a table cell (CommonMark lets any ASCII punctuation be escaped
+# so); LaTeX: each special character as its text command, in one pass (no escape is escaped
+# again); CSV: a cell a spreadsheet would read as a formula starts with a quote (OWASP's advice).
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>&|$"})
+_LATEX = str.maketrans(
+    {
+        **{c: "\\" + c for c in "&%$#_{}"},
+        "\\": "\\textbackslash{}",
+        "~": "\\textasciitilde{}",
+        "^": "\\textasciicircum{}",
+        "<": "\\textless{}",
+        ">": "\\textgreater{}",
+        "|": "\\textbar{}",
+        "\n": " ",
+    }
+)
+
+
+def markdown_text(text: str) -> str:
+    r"""`text` as Markdown shows it literally: `<script>` and `[x](javascript:...)` stay text.
+
+    Example:
+        >>> print(markdown_text("[x](javascript:alert(1)) <b>|"))
+        \[x\](javascript:alert(1)) \<b\>\|
+    """
+    return text.translate(_MARKDOWN)
+
+
+def markdown_code(text: str) -> str:
+    """A formula as Markdown code (sympy's text: no backtick), its `|` escaped for a table."""
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def latex_text(text: str) -> str:
+    r"""`text` as LaTeX typesets it literally (a backslash is `\textbackslash{}`, never `\\`).
+
+    Example:
+        >>> print(latex_text(r"x\[9999pt] #1"))
+        x\textbackslash{}[9999pt] \#1
+    """
+    return text.translate(_LATEX)
+
+
+def csv_text(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting `= + - @`, a tab or a carriage
+    return gets a leading `'`.
+
+    Example:
+        >>> csv_text("=HYPERLINK(1)"), csv_text("conv2d")
+        ("'=HYPERLINK(1)", 'conv2d')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def table_markdown(header: Sequence[str], rows: Sequence[Sequence[str]], code: Sequence[int] = ()) -> str:
+    """A Markdown table of text cells (escaped); the columns in `code` hold formulas, in backticks."""
+
+    def cell(i: int, text: str) -> str:
+        return markdown_code(text) if i in code and text else markdown_text(text)
+
+    lines = ["| " + " | ".join(markdown_text(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(i, c) for i, c in enumerate(cells)) + " |" for cells in rows]
     return "\n".join(lines)
 
 
 def _latex_cell(text: str) -> str:
-    for char in "\\&%$#_{}":
-        text = text.replace(char, "\\" + char)
-    return text.replace("~", "\\textasciitilde{}").replace("^", "\\textasciicircum{}")
+    return latex_text(text)
 
 
 def table_latex(header: Sequence[str], rows: Sequence[Sequence[str]], formulas: Sequence[int] = ()) -> str:
