@@ -16,9 +16,9 @@ import sympy
 
 from .errors import MissingValueError, ShapeError, SpecError, SymcountError
 from .graph import Input, Node, Row, Tensor, fold, input_names, order, rebuild
-from .layers.base import Layer
+from .layers.base import Layer, torch_spelled
 from .shapes import Shape
-from .target import Target, as_target
+from .target import KERAS, TORCH, Target, as_target
 from .values import as_size, bind
 
 __all__ = ["Row", "Model", "Sequential"]
@@ -42,7 +42,7 @@ class Model:
         outputs: Tensor | Sequence[Tensor],
         *,
         name: str | None = None,
-        framework: Target | str = "keras",
+        framework: Target | str | None = None,
         batch: Any = 1,
     ) -> None:
         self.inputs: tuple[Input, ...] = _as_tuple(inputs)
@@ -54,7 +54,7 @@ class Model:
         if not self.outputs or not all(isinstance(o, (Input, Node)) for o in self.outputs):
             raise SpecError("a model's outputs must be tensors made by calling layers")
         self.name = name
-        self.target: Target = as_target(framework)
+        self.target: Target = _target_of(self.outputs, framework)
         # Examples per forward pass: a factor of every compute cost (never of parameters), and a
         # symbol like any other (`batch="B"`).
         try:
@@ -298,7 +298,7 @@ class Sequential(Model):
     """
 
     def __init__(
-        self, *layers: Any, name: str | None = None, framework: Target | str = "keras", batch: Any = 1
+        self, *layers: Any, name: str | None = None, framework: Target | str | None = None, batch: Any = 1
     ) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
@@ -326,6 +326,24 @@ class Sequential(Model):
     def __repr__(self) -> str:
         inner = ", ".join([repr(self.input), *(row.layer.describe() for row in self.rows)])
         return f"Sequential({inner})"
+
+
+def _target_of(outputs: Sequence[Tensor], framework: Target | str | None) -> Target:
+    """The model's target: the one asked for, else PyTorch's when a layer is written in PyTorch's
+    spelling (`Conv2d(3, 16, 3)` reads channels first), else Keras'. A PyTorch spelling in a model
+    asked to count as Keras is refused: it would be read in the other layout."""
+    spelled = [t.layer for t in order(list(outputs)) if isinstance(t, Node) and torch_spelled(t.layer)]
+    if framework is None:
+        return TORCH if spelled else KERAS
+    target = as_target(framework)
+    if spelled and target.keras:
+        cls = type(spelled[0])
+        raise SpecError(
+            f"{cls.torch_class} is PyTorch's spelling (channels first, PyTorch's weights), but the "
+            "model was asked to count as Keras: drop framework='keras' (the model then counts as "
+            f"PyTorch) or use Keras' {cls.__name__}"
+        )
+    return target
 
 
 def _as_tuple(items: Any) -> tuple[Any, ...]:
