@@ -341,7 +341,11 @@ def formula(
     from .algebra import text
     from .render import cost_data
 
-    loaded, _, valued, values = load(spec, sets, defaults=defaults, batch=costs.batch)
+    loaded, model, valued, values = load(spec, sets, defaults=defaults, batch=costs.batch)
+    if not defaults and loaded.roots(model):  # in the names only the values use (`a` of `u: 2*a`)
+        given = parse_sets(sets)
+        roots = [name for name in loaded.roots(model) if name not in given]
+        valued = loaded.in_roots(model, roots, given).xreplace(values)
     measure = costs.measure
     total = in_form(measure.total(valued), form)
     if as_json:
@@ -422,10 +426,11 @@ def summary(
 
     if markdown + latex + as_json > 1:
         raise click.UsageError("choose one of --markdown, --latex and --json")
-    _, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
+    loaded, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
     shown = valued if values or not model.symbols else None
     measures = costs.measures
-    options: dict[str, Any] = {"measures": measures, "depth": 99 if expand else depth, "values": values}
+    named = {**loaded.root_values(model, parse_sets(sets), defaults=not no_defaults), **values}
+    options: dict[str, Any] = {"measures": measures, "depth": 99 if expand else depth, "values": named}
     if as_json:
         echo_json(summary_data(model, shown, measures[0]))
     elif markdown:

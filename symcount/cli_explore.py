@@ -64,15 +64,22 @@ def _values(
     """The spec, its symbolic model (on `batch` examples), and values where the `free` symbols
     stay free in every other value (`f: 2*k` with k free stays 2*k) and keep their own value only
     as the point (which `--set` may give only when `point_set`)."""
-    from .values import check_names
+    from .values import bind, check_names
 
     loaded, model, _, point = load(spec, sets, defaults, batch)
-    check_names(free, [s.name for s in model.symbols], option)
+    check_names(free, loaded.known_names(model), option)
     given = parse_sets(sets)
     if not point_set:
         for name in free:
             if name in given:
                 raise UserError(f"{name!r} is given by {option} and by --set: give it once")
+    # A name only the spec's values use (a family's coefficient) is varied through the values
+    # that depend on it: the model is re-expressed in it first.
+    roots = [name for name in free if name in loaded.roots(model)]
+    if roots:
+        model = loaded.in_roots(model, roots, given)
+        everything = bind({**(loaded.values if defaults else {}), **given})
+        point = {**point, **{name: everything[name] for name in roots if name in everything}}
     values = loaded.values_for(model, given, defaults=defaults, free=free)
     values.update({name: point[name] for name in free if name in point})
     return loaded, model, values

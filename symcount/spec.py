@@ -103,6 +103,47 @@ class Spec:
         """Names a `--set` may give: those the spec mentions (input, values or layers)."""
         return sorted({s.name for s in model.symbols} | set(self.values))
 
+    def roots(self, model: Model) -> list[str]:
+        """Names only the spec's values use, never the layers: a family's coefficients (`a` in
+        `values: {a: 2, u: 2*a}`). They are part of the spec's vocabulary like the model's own."""
+        used = {s.name for s in model.symbols}
+        return [name for name in self.values if name not in used]
+
+    def root_values(
+        self, model: Model, overrides: Mapping[str, Any], defaults: bool = True
+    ) -> dict[str, sympy.Expr]:
+        """The values of `roots` (the spec's, overridden by `overrides`), for saying which values
+        a count used: `a=2` beside `u=4`."""
+        roots = self.roots(model)
+        if not roots:
+            return {}
+        given = {**(self.values if defaults else {}), **overrides}
+        return {name: value for name, value in bind(given).items() if name in roots}
+
+    def in_roots(self, model: Model, roots: Sequence[str], overrides: Mapping[str, Any] = {}) -> Model:
+        """`model` re-expressed so that `roots` are its symbols: every value of the model's own
+        symbols that depends on one of them (`u: 2*a`) substituted, in their terms, unless
+        `overrides` gives that symbol; the other values are left to the caller.
+
+        Example:
+            >>> spec = parse_spec({"input": [8], "values": {"a": 2, "u": "2*a"}, "layers": [{"dense": "u"}]})
+            >>> spec.in_roots(spec.model(), ["a"]).params
+            18*a
+        """
+        every = self.roots(model)
+        roots = [name for name in roots if name in every]
+        if not every:
+            return model
+        used = {s.name for s in model.symbols}
+        derived = [name for name in self.values if name in used and name not in overrides]
+        free: dict[str, Any] = {name: name for name in (*used, *every)}  # every other symbol free
+        depends = bind({**free, **{name: self.values[name] for name in derived}})
+        given = {name: value for name, value in {**self.values, **overrides}.items() if name not in used}
+        given.update({name: name for name in (*used, *roots)})
+        bound = bind({**given, **{name: self.values[name] for name in derived}})
+        wanted = {symbol(name) for name in every}
+        return model.xreplace({name: bound[name] for name in derived if depends[name].free_symbols & wanted})
+
     def values_for(
         self,
         model: Model,
