@@ -388,8 +388,9 @@ def terminal_width() -> int:
     "--width",
     type=click.IntRange(min=0),
     metavar="N",
-    help="The most characters a line takes; longer formulas end in '...' (`symcount formula` prints "
-    "them whole). 0: no limit.  [default: the terminal's width, or 100 when not a terminal]",
+    help="The most characters a line takes: a formula or a name too long for its column wraps over "
+    "lines in its cell, never cut. 0: no limit (every cell on one line).  [default: the terminal's "
+    "width, or 100 when not a terminal]",
 )
 @click.option(
     "--depth",

@@ -176,14 +176,14 @@ _REGISTRY = (
         "activation elements",
     ),
     Cost(
-        "memory", "bytes", "Bytes", "bytes",
+        "memory", "bytes", "Memory (bytes)", "bytes",
         lambda row, c, batch: c.bytes * row.params,
         lambda c, per: f"parameter memory in bytes, {c.dtype} ({c.bytes} bytes each)",
         "bytes of the parameters",
         per_example=False,
     ),
     Cost(
-        "training_memory", "bytes", "Bytes", "bytes",
+        "training_memory", "bytes", "Training memory (bytes)", "bytes",
         lambda row, c, batch: c.bytes * (row.params + (1 + OPTIMIZER_STATES[c.optimizer]) * row.trainable),
         lambda c, per: _training_memory(c),
         "bytes of training state",
