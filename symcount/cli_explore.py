@@ -509,7 +509,13 @@ def compare(
             (label_a, model_a, {k: v for k, v in values_a.items() if k != x_name}),
             (label_b, model_b, {k: v for k, v in values_b.items() if k != x_name}),
         ]
-        plot_models(models, x_grid, log=log, path=plot_path, size=_size(size), measure=measure)
+        defaults: list[int | None] = []
+        for loaded in (spec_a, spec_b):
+            point = loaded.values.get(x_name)
+            defaults.append(int(str(point)) if str(point).isdigit() else None)
+        plot_models(
+            models, x_grid, log=log, path=plot_path, size=_size(size), measure=measure, defaults=defaults
+        )
         click.echo(f"wrote {plot_path}", err=True)
 
 
@@ -615,5 +621,9 @@ def plot(
         )
     else:
         click.echo(f"wrote {output} ({data.size[0]}x{data.size[1]}, {len(data.x)} points of {name})")
+        if data.skipped:
+            from .plot import skipped_note
+
+            click.echo(skipped_note(name, data.skipped, data.reason))
         if not data.measure.is_params:
             click.echo(data.convention)

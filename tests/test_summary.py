@@ -191,6 +191,6 @@ def test_notebook_formulas_break_only_when_they_must_and_trainable_says_equal_to
     assert trainable is not None and trainable.group(1) == "= Total"
     assert page.count("<br>") < total.count(" + ")  # lines of several terms, not one per term
     lines = wrap_cell(total, HTML_FORMULA_WIDTH, "formula")
-    assert 1 < len(lines) and all(len(line) <= HTML_FORMULA_WIDTH for line in lines)
+    assert len(lines) > 1 and all(len(line) <= HTML_FORMULA_WIDTH for line in lines)
     short = summary_html(load_spec("lesson-dense").model())
     assert "<br>" not in short.split("Total</th>")[1].split("</tr>")[0]  # a short total: one line
