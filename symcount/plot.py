@@ -138,7 +138,7 @@ _STYLES = ("-", "--", ":", "-.")
 
 
 def _draw(
-    axes: Any, xs: Sequence[int] | dict[str, Sequence[int]], series: dict[str, tuple[int, ...]]
+    axes: Any, xs: Sequence[int] | Mapping[str, Sequence[int]], series: dict[str, tuple[int, ...]]
 ) -> None:
     """One line per series (on shared x values, or each on its own); a series equal to one drawn
     before says so in its label and is dashed, with markers, over it."""
