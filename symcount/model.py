@@ -62,6 +62,9 @@ class Model:
         except SymcountError as error:
             raise error.with_context("model") from None
         self.rows: tuple[Row, ...] = fold(self.inputs, self.outputs, self.target)
+        # A spec's values, when a spec made this model (Spec.model): what `summary()` shows
+        # numbers at unless given others. The model itself stays symbolic.
+        self.defaults: dict[str, Any] = {}
 
     @property
     def framework(self) -> str:
@@ -217,10 +220,12 @@ class Model:
         dtype: str = "float32",
         optimizer: str = "adam",
         extras: bool = False,
+        batch: Any = None,
         **more: Any,
     ) -> sympy.Expr:
         """The total of one registered cost (any name of `symcount.costs.COSTS`: `params`, `flops`,
-        `kv_cache`, `active_params`...), with `values` substituted.
+        `kv_cache`, `active_params`...; `training-flops` as the command line spells it), with
+        `values` substituted, on `batch` examples when given (as `--batch`).
 
         Example:
             >>> from symcount import Dense, Input, Sequential, symbols
@@ -228,11 +233,16 @@ class Model:
             >>> model = Sequential(Input(n), Dense(h))
             >>> model.cost("flops"), model.cost("memory", dtype="bfloat16", h=10, n=4)
             (2*h*n, 100)
+            >>> model.cost("flops", batch=32, n=4, h=10)
+            2560
         """
         from .costs import Convention, Measure
 
-        model = self.subs(values, **more) if values or more else self
-        return Measure(name, Convention(dtype, optimizer, extras)).total(model)
+        if not isinstance(name, str):
+            raise SpecError(f"cost names one cost. Received: {name!r}")
+        model = self.with_batch(batch) if batch is not None else self
+        model = model.subs(values, **more) if values or more else model
+        return Measure(name.strip().replace("-", "_"), Convention(dtype, optimizer, extras)).total(model)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -272,13 +282,27 @@ class Model:
 
         return formula(self.cost(cost), form)
 
-    def summary(self, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Any:
-        """The per-layer table (symcount.render's `Summary`): prints as text, shows as HTML in
-        Jupyter; options: `cost` (a name or a list of them), `depth`, `width`, `dtype`,
-        `optimizer`, `extras`. Values substitute into the numbers; formulas stay general."""
-        from .display import summary_of
+    def summary(
+        self, values: Mapping[Any, Any] | None = None, /, *, print_fn: Any = None, **options: Any
+    ) -> None:
+        """Print the per-layer table, as Keras' `model.summary()` does, and return None; in
+        IPython or Jupyter, display it (HTML, formulas as math); with `print_fn`, hand it the
+        text instead. Values as a mapping or as keywords (`H=28`); options: `cost` (a name, a
+        comma-separated string or a list), `depth`, `width`, `dtype`, `optimizer`, `extras`,
+        `batch`. A spec's model shows numbers at the spec's values unless given others.
+        `symcount.summary(...)` returns the table as an object instead.
 
-        return summary_of(self, values, **options)
+        Example:
+            >>> from symcount import load_spec
+            >>> load_spec("lesson-dense").model().summary(h1=20, width=70)  # doctest: +ELLIPSIS
+            Model: lesson-dense
+            Input shape: (H, W)
+            Values: H=28, W=28, h1=20, h2=10
+            ...
+        """
+        from .display import show
+
+        show(self, values, print_fn, **options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name or ''!s}, {len(self.rows)} nodes)"

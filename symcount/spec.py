@@ -94,9 +94,10 @@ class Spec:
         check_reached(made, outputs, "the model", "list it under `outputs` to keep it as a side output")
         graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.target)
         if len(inputs) == 1 and not self.outputs and graph.is_chain:
-            return Sequential(
+            graph = Sequential(
                 *graph.inputs, *(row.layer for row in graph.rows), name=self.name, framework=self.target
             )
+        graph.defaults = dict(self.values)  # what `summary()` shows numbers at
         return graph
 
     def known_names(self, model: Model) -> list[str]:

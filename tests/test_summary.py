@@ -138,7 +138,7 @@ def test_human_units_are_the_exact_figure_rounded(value: int) -> None:
 
 
 def _zoo_tables() -> dict[str, Any]:
-    from symcount import examples
+    from symcount.spec import examples
 
     tables = {}
     for name in sorted(examples()):

@@ -7,6 +7,8 @@ import html
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -210,13 +212,13 @@ def summary_table(
     body = []
     for row, placed, level, copies, valued_copies in _expanded(model, target, depth):
         cells = [_layer_cell(row, level, copies), format_shape(placed.output_shape)]
-        cells.append(str(copies * first.row(model, row)))
+        cells.append(_formula_text(copies * first.row(model, row)))
         if numbers:
             shown = [valued_copies * measure.row(target, placed) for measure in measures]
             cells += [number(value) for value in shown]
             cells.append(share(shown[0], totals[first]))
         else:
-            cells += [str(copies * measure.row(model, row)) for measure in measures[1:]]
+            cells += [_formula_text(copies * measure.row(model, row)) for measure in measures[1:]]
         if graph:
             cells.append(", ".join(row.inputs) if level == 0 else "")
         body.append(tuple(cells))
@@ -226,9 +228,9 @@ def summary_table(
         lines += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
         if model.framework == "torch":
             lines.append(("Buffers (not parameters)", lambda m: m.buffers))
-    total_text = str(formula(first.total(model)))
+    total_text = _formula_text(formula(first.total(model)))
     for label, part in lines:
-        cells = [label, "", total_text if part is None else str(formula(part(model)))]
+        cells = [label, "", total_text if part is None else _formula_text(formula(part(model)))]
         if label == "Trainable" and cells[2] == total_text and total_text != "0":
             cells[2] = SAME_AS_TOTAL  # the same formula again would only be read twice
         if numbers:
@@ -238,7 +240,7 @@ def summary_table(
                 cells += [number(part(target))] + [""] * (len(measures) - 1)
             cells.append("")
         elif part is None:
-            cells += [str(formula(m.total(model))) for m in measures[1:]]
+            cells += [_formula_text(formula(m.total(model))) for m in measures[1:]]
         else:
             cells += [""] * (len(measures) - 1)
         if graph:
@@ -251,6 +253,12 @@ def summary_table(
     notes += [line for measure in measures for line in _convention_lines(measure, target)]
     title = f"Model: {model.name}" if model.name else "Model"
     return SummaryTable(title, tuple(notes), tuple(header), tuple(kinds), tuple(body), tuple(foot))
+
+
+def _formula_text(expr: sympy.Expr) -> str:
+    """A formula cell: its sympy text, or a whole number written as the number columns write it
+    (a model with every value substituted has numbers for formulas)."""
+    return number(expr) if expr.is_Integer else str(expr)
 
 
 def _values_line(values: Mapping[str, Any] | None, numbers: bool) -> str:
@@ -522,17 +530,22 @@ def latex_formula(expr: sympy.Expr, name: str = "N") -> str:
     return f"$\\displaystyle {name} = {sympy.latex(expr)}$"
 
 
+# What a summary call takes besides values: every other keyword is a value (`H=28`).
+SUMMARY_OPTIONS = ("cost", "depth", "width", "dtype", "optimizer", "extras", "batch")
+
+
 class Summary:
     """A model's summary as an object: `print()` gives the text table (at the terminal's width,
     or `width`), Jupyter shows the HTML (formulas as math), and `markdown()`, `latex()` and
     `data()` give the other forms. Formulas come from the model; numbers from `values` (or
-    from the model itself when it has no symbols).
+    from the model itself when it has no symbols). `symcount.summary(...)` returns one;
+    `model.summary(...)` prints it, as Keras' does.
 
     Example:
         >>> from symcount import Dense, Flatten, Input, Sequential, summary, symbols
         >>> H, W, h = symbols("H W h")
         >>> net = Sequential(Input(H, W), Flatten(), Dense(h), Dense(3), name="dense")
-        >>> table = net.summary({"H": 28, "W": 28, "h": 10}, cost=["params", "flops"])
+        >>> table = summary(net, H=28, W=28, h=10, cost="params,flops")
         >>> [row[-1] for row in table.table.body]  # each layer's share of the parameters
         ['0.0%', '99.6%', '0.4%']
         >>> print(summary(net).text(width=60).splitlines()[4])
@@ -550,15 +563,17 @@ class Summary:
         dtype: str = "float32",
         optimizer: str = "adam",
         extras: bool = False,
+        batch: Any = None,
     ) -> None:
         from ..costs import Convention
 
-        names = [cost] if isinstance(cost, str) else list(cost)
         convention = Convention(dtype, optimizer, extras)
+        if batch is not None:
+            model = model.with_batch(batch)
         self.model = model
         self.valued = model.subs(values) if values else (None if model.symbols else model)
         self.values = {str(k): v for k, v in (values or {}).items()}
-        self.measures = tuple(Measure(name, convention) for name in names)
+        self.measures = tuple(Measure(name, convention) for name in cost_names(cost))
         self.depth = depth
         self.width = width
         self.table = summary_table(model, self.valued, self.measures, depth, self.values)
@@ -597,6 +612,53 @@ class Summary:
         return self.text()
 
 
-def summary(model: Model, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Summary:
-    """`model.summary(values, ...)` as a function: the `Summary` of `model`."""
-    return Summary(model, values, **options)
+def cost_names(cost: Any) -> list[str]:
+    """Costs as the command line takes them: a name, a comma-separated string of names
+    ("params,flops"), or a list; `training-flops` or `training_flops`.
+
+    Example:
+        >>> cost_names("params, training-flops"), cost_names(["flops"])
+        (['params', 'training_flops'], ['flops'])
+    """
+    from ..errors import SpecError
+
+    items = cost.split(",") if isinstance(cost, str) else cost
+    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+        raise SpecError(
+            f"cost is a name, names separated by commas, or a list of names. Received: cost={cost!r}"
+        )
+    names = [item.strip().replace("-", "_") for item in items if item.strip()]
+    if not names:
+        raise SpecError(f"cost names at least one cost. Received: cost={cost!r}")
+    return names
+
+
+def summary(model: Any, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Summary:
+    """The `Summary` of a model, or of a spec by name or path (`summary("lesson-cnn")`, with the
+    spec's values): values as a mapping or as keywords (`H=28`), costs as a list or a comma
+    string, as the command line takes them.
+
+    Example:
+        >>> from symcount import summary
+        >>> print(summary("lesson-dense", h1=20, width=70).text().splitlines()[2])
+        Values: H=28, W=28, h1=20, h2=10
+    """
+    from ..errors import SpecError
+
+    settings = {k: v for k, v in options.items() if k in SUMMARY_OPTIONS}
+    given = {**(values or {}), **{k: v for k, v in options.items() if k not in SUMMARY_OPTIONS}}
+    if isinstance(model, (str, PathLike)):
+        from ..spec import load_spec
+
+        spec = load_spec(model if isinstance(model, str) else Path(model))
+        model = spec.model()
+    elif not isinstance(model, Model):
+        raise SpecError(f"summary takes a model, or a spec's name or path. Received: {type(model).__name__}")
+    defaults = getattr(model, "defaults", {})
+    if defaults:  # a spec's model: its values, overridden by those given, as `--set` does
+        from ..values import bind
+
+        known = [s.name for s in model.symbols]
+        bind(given, [*known, *defaults], "the values given", "the model")
+        given = {k: v for k, v in bind({**defaults, **given}).items() if k in known}
+    return Summary(model, given or None, **settings)
