@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .costs import COSTS, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
+from .costs import COSTS, DTYPE_ALIASES, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
 from .errors import SymcountError, one_line
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 # What --cost, --dtype and --optimizer accept: the cost registry's (which imports no sympy).
 COST_CHOICES = tuple(cost.option for cost in COSTS.values())
-DTYPE_CHOICES = tuple(DTYPE_BYTES)
+DTYPE_CHOICES = (*DTYPE_BYTES, *DTYPE_ALIASES)
 OPTIMIZER_CHOICES = tuple(OPTIMIZER_STATES)
 
 
@@ -232,7 +232,8 @@ _COST_OPTIONS = (
         type=OneOf(DTYPE_CHOICES),
         default="float32",
         show_default=True,
-        help="Memory: bytes per number.",
+        help="Memory: the numbers' type (bf16, fp16, fp8 and fp32 spell bfloat16, float16, float8 and "
+        "float32; int4 is half a byte, rounded up to whole bytes per tensor).",
     ),
     click.option(
         "--optimizer",
@@ -307,7 +308,10 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
         echo_json(data)
         return
     if not measure.is_params:
-        click.echo(f"{loaded.name}: {total:,} {measure.label}")
+        from .render import byte_units
+
+        rounded = f" ({byte_units(total)})" if measure.entry.unit == "bytes" and total >= 1000 else ""
+        click.echo(f"{loaded.name}: {total:,} {measure.label}{rounded}")
         click.echo(measure.describe(valued))
         return
     click.echo(

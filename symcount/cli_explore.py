@@ -210,7 +210,8 @@ def scaling(
     "--budget",
     required=True,
     metavar="EXPR",
-    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20.",
+    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20; bytes may "
+    "take a unit: 24GB (decimal), 80GiB (binary).",
 )
 @set_option
 @no_defaults_option
