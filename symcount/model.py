@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from .errors import MissingValueError, ShapeError, SpecError, SymcountError
+from .errors import ShapeError, SpecError, SymcountError, missing_values
 from .graph import Input, Node, Row, Tensor, fold, input_names, order, rebuild
 from .layers.base import Layer, torch_spelled
 from .shapes import Shape
@@ -376,8 +376,7 @@ def _as_tuple(items: Any) -> tuple[Any, ...]:
 
 def _as_int(expr: sympy.Expr, what: str) -> int:
     if expr.free_symbols:
-        names = ", ".join(sorted(s.name for s in expr.free_symbols))
-        raise MissingValueError(f"{what} still depends on {names}: give each a value")
+        raise missing_values(what, sorted(s.name for s in expr.free_symbols))
     if not expr.is_Integer:
         raise ShapeError(f"{what} is not a whole number: {expr}")
     return int(expr)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from .errors import SpecError, SymcountError, one_line, shown
+from .errors import ShapeError, SpecError, SymcountError, one_line, shown
 from .graph import Input, default_name, order
 from .layers import layer_class, layer_keys
 from .layers.base import Layer
@@ -79,6 +79,17 @@ class Spec:
                 ) from None
         scope: dict[str, Any] = dict(inputs)
         made: list[tuple[str, Any]] = []
+        try:
+            return self._fold(inputs, scope, made)
+        except ShapeError as error:
+            if not any(_leading_one(shape) for shape in shapes.values()):
+                raise
+            raise ShapeError(
+                f"{one_line(str(error))} (the input starts with 1: the batch axis is not part of "
+                "`input:`, which is one example's shape, e.g. [3, 224, 224] for PyTorch's (1, 3, 224, 224))"
+            ) from None
+
+    def _fold(self, inputs: dict[str, Input], scope: dict[str, Any], made: list[tuple[str, Any]]) -> Model:
         last = compile_entries(
             self.layers,
             scope,
@@ -170,6 +181,12 @@ class Spec:
 
 
 NODE_KEYS = ("inputs", "use")
+
+
+def _leading_one(shape: Any) -> bool:
+    """True for a shape written with a leading 1 and more axes after it: torchinfo's habit of
+    giving the batch too (`input: [1, 3, 224, 224]`)."""
+    return isinstance(shape, (list, tuple)) and len(shape) >= 3 and str(shape[0]).strip() == "1"
 
 
 def _lookup(scope: Mapping[str, Any], name: Any, where: str) -> Any:
@@ -399,7 +416,17 @@ def block_body(
 
     from .layers.repeat import Block  # the family loads when a spec repeats a block
 
-    block = Block.build(build, context)
+    try:
+        block = Block.build(build, context)
+    except SymcountError as error:
+        used = [name for name in names if f"={name!r}" in str(error)]
+        if used:  # an argument written where a layer takes a word (activation: act)
+            raise SpecError(
+                f"{what}: block {arguments['block']!r} uses its argument {used[0]!r} as a word "
+                f"({one_line(str(error)).rsplit('Received: ', 1)[-1]}); block arguments are sizes only "
+                "(numbers or expressions): write the word in the block's layers, or make two blocks"
+            ) from None
+        raise
     return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
 
 

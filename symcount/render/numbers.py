@@ -8,7 +8,7 @@ from typing import Any
 import sympy
 
 from ..costs import COSTS, PARAMS, Measure
-from ..errors import MissingValueError, ShapeError
+from ..errors import ShapeError, missing_values
 from ..model import Model
 from ..text import number
 
@@ -26,8 +26,7 @@ def to_json_value(value: sympy.Expr) -> int | str:
 def concrete(expr: sympy.Expr, measure: Measure = PARAMS) -> int:
     """`expr` as an int, or a one-line error naming the symbols that still need a value."""
     if expr.free_symbols:
-        names = ", ".join(sorted(s.name for s in expr.free_symbols))
-        raise MissingValueError(f"the {measure.label} still depend on {names}: give each a value with --set")
+        raise missing_values(f"the {measure.label}", sorted(s.name for s in expr.free_symbols))
     if not expr.is_Integer:
         raise ShapeError(f"the {measure.label} are not a whole number: {expr}")
     return int(expr)
