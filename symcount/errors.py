@@ -38,7 +38,7 @@ class MissingValueError(SymcountError):
     """A concrete number was asked for, but some symbols have no value."""
 
 
-def missing_values(what: str, names: list[str]) -> MissingValueError:
+def missing_values(what: str, names: list[str], verb: str = "depends") -> MissingValueError:
     """`what still depends on d, h`, saying each way to give the values.
 
     Example:
@@ -48,7 +48,7 @@ def missing_values(what: str, names: list[str]) -> MissingValueError:
     sets = " ".join(f"--set {name}=..." for name in names)
     keywords = ", ".join(f"{name}=..." for name in names)
     return MissingValueError(
-        f"{what} still depends on {', '.join(names)}: give each a value ({sets} on the command line, "
+        f"{what} still {verb} on {', '.join(names)}: give each a value ({sets} on the command line, "
         f"under `values:` in a spec, or count({keywords}) in Python)"
     )
 

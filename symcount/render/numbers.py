@@ -26,7 +26,7 @@ def to_json_value(value: sympy.Expr) -> int | str:
 def concrete(expr: sympy.Expr, measure: Measure = PARAMS) -> int:
     """`expr` as an int, or a one-line error naming the symbols that still need a value."""
     if expr.free_symbols:
-        raise missing_values(f"the {measure.label}", sorted(s.name for s in expr.free_symbols))
+        raise missing_values(f"the {measure.label}", sorted(s.name for s in expr.free_symbols), "depend")
     if not expr.is_Integer:
         raise ShapeError(f"the {measure.label} are not a whole number: {expr}")
     return int(expr)
