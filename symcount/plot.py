@@ -159,14 +159,20 @@ def skipped_note(name: str, skipped: Sequence[int], reason: str) -> str:
     return f"{len(skipped)} point(s) of {name} skipped, which the model refuses ({reason})"
 
 
-def _valid_axis(
-    model: Model, name: str, axis: Sequence[int], values: Values | None, measure: Measure
-) -> tuple[Sequence[int], tuple[int, ...], str]:
-    """The grid points where the model counts, the points it refuses, and why it refuses the
-    first of them: a plot draws what it can and says what it left out."""
+def _swept(
+    model: Model,
+    name: str,
+    axis: Sequence[int],
+    values: Values | None,
+    measure: Measure,
+    layers: bool = False,
+) -> tuple[Any, list[tuple[int, ...]], tuple[int, ...], str]:
+    """The sweep of `axis` and its rows; where the model refuses some points (heads that do not
+    divide d...), the sweep of the points it counts, the points it refused, and why it refused
+    the first of them: a plot draws what it can and says what it left out."""
     try:
-        list(sweep(model, {name: axis}, values, measure=measure).rows())
-        return axis, (), ""
+        result = sweep(model, {name: axis}, values, layers=layers, measure=measure)
+        return result, list(result.rows()), (), ""
     except SymcountError as error:
         if "at " not in str(error):  # not a refusal at a point: the plot cannot be drawn
             raise
@@ -181,7 +187,8 @@ def _valid_axis(
             reason = reason or f"at {name}={value}: {one_line(str(error))}"
     if not good:
         raise SymcountError(f"no point of the grid can be counted; {reason}")
-    return tuple(good), tuple(bad), reason
+    result = sweep(model, {name: tuple(good)}, values, layers=layers, measure=measure)
+    return result, list(result.rows()), tuple(bad), reason
 
 
 def _finish(
@@ -253,9 +260,7 @@ def plot_counts(
     name, axis = _axis(x)
     check_plot(axis, path)
     figure = _figure(size)
-    axis, skipped, reason = _valid_axis(model, name, axis, values, measure)
-    result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
-    rows = list(result.rows())
+    result, rows, skipped, reason = _swept(model, name, axis, values, measure, layers=y == "per-layer")
     xs = tuple(row[0] for row in rows)
     axes = figure.add_subplot()
     if y == "total":
@@ -337,11 +342,9 @@ def plot_models(
     xs_of: dict[str, tuple[int, ...]] = {}
     skipped_notes = []
     for label, model, values in models:
-        valid, skipped, reason = _valid_axis(model, name, axis, values, measure)
+        result, rows, skipped, reason = _swept(model, name, axis, values, measure)
         if skipped:
             skipped_notes.append(f"{label}: " + skipped_note(name, skipped, reason))
-        result = sweep(model, {name: valid}, values, measure=measure)
-        rows = list(result.rows())
         xs = tuple(row[0] for row in rows)
         xs_of[label] = xs
         series[label] = tuple(row[1] for row in rows)
