@@ -102,6 +102,7 @@ _LAYERS = (
     "Embedding",
     "PositionEmbedding",
     "ClassToken",
+    "RotaryEmbedding",
     "SimpleRNN",
     "LSTM",
     "GRU",

@@ -20,7 +20,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from sympy.printing.str import StrPrinter
 
 from .bounds import MAX_FACTOR_TERMS, MAX_FORMULA_TERMS, check_expandable
-from .errors import SymcountError
+from .errors import SymcountError, missing_values
 from .text import digits
 
 __all__ = [
@@ -419,8 +419,7 @@ def _neutral(
     swap = dict(zip(variables, arguments))
     for expr in exprs:
         if not expr.free_symbols <= set(variables):
-            names = ", ".join(sorted(s.name for s in expr.free_symbols - set(variables)))
-            raise SymcountError(f"the formula still depends on {names}: give each a value")
+            raise missing_values("the formula", sorted(s.name for s in expr.free_symbols - set(variables)))
     return arguments, [expr.xreplace(swap) for expr in exprs]
 
 

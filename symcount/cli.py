@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .costs import COSTS, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
+from .costs import COSTS, DTYPE_ALIASES, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
 from .errors import SymcountError, one_line
 
 if TYPE_CHECKING:
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# The exit status of a command whose reader closed the pipe: 128 + SIGPIPE, as the shell reports
+# a Unix tool ended by it.
+PIPE_CLOSED = 141
 
 
 class UserError(click.ClickException):
@@ -84,8 +89,11 @@ class Main(click.Group):
             name = ctx.invoked_subcommand or "symcount"
             if not _output_failed(error):
                 raise _internal(name, error) from None
+            if error.errno == errno.EPIPE:  # the reader has gone (`| head -1`): quiet, as Unix tools
+                raise click.exceptions.Exit(PIPE_CLOSED) from None
             reason = one_line(error.strerror or str(error))
             raise InternalError(f"{name}: cannot write the output: {reason}") from None
+
         except Exception as error:  # the last line of defence: any bug is one line, not a traceback
             raise _internal(ctx.invoked_subcommand or "symcount", error) from None
         finally:
@@ -93,6 +101,19 @@ class Main(click.Group):
             if closed:
                 sys.stdout.close()
                 sys.stdout = None  # type: ignore[assignment]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with its whole first paragraph (click cuts it to a line with '...')."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            first = (command.help or "").split("\n\n")[0]
+            rows.append((name, " ".join(first.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def _internal(name: str, error: BaseException) -> BaseException:
@@ -152,21 +173,26 @@ def echo_json(data: Any) -> None:
 
 
 SET_HELP = "Give a symbol a value or an expression, e.g. --set f=16 --set k=2*j (repeatable)."
-# The one rule for values, stated in every command's help: the spec's values fill every symbol a
-# command does not vary (--set's override them); formula varies every symbol unless --defaults.
+# The one rule for values, stated in each command's help in that command's terms: the spec's
+# values fill every symbol a command does not vary (--set's override them).
 VALUES_RULE = (
     "Values: the spec's values (overridden by --set's) fill every symbol this command does not vary; "
-    "--no-defaults keeps only --set's. formula varies every symbol (the general formula) unless "
-    "--defaults."
+    "--no-defaults keeps only --set's, leaving the others free.  [default: --defaults]"
 )
-no_defaults_option = click.option("--no-defaults/--defaults", "no_defaults", default=False, help=VALUES_RULE)
+FORMULA_VALUES_RULE = (
+    "formula varies every symbol (the general formula, with only --set's values) unless --defaults, "
+    "which substitutes the spec's values too.  [default: --no-defaults]"
+)
+no_defaults_option = click.option(
+    "--no-defaults/--defaults", "no_defaults", default=False, show_default=False, help=VALUES_RULE
+)
 spec_argument = click.argument("spec", metavar="SPEC")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=EXPR", help=SET_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 # What --cost, --dtype and --optimizer accept: the cost registry's (which imports no sympy).
 COST_CHOICES = tuple(cost.option for cost in COSTS.values())
-DTYPE_CHOICES = tuple(DTYPE_BYTES)
+DTYPE_CHOICES = (*DTYPE_BYTES, *DTYPE_ALIASES)
 OPTIMIZER_CHOICES = tuple(OPTIMIZER_STATES)
 
 
@@ -221,14 +247,14 @@ class Costs:
         return [Measure(cost, convention) for cost in dict.fromkeys(self.cost.split(","))]
 
 
+_COST_OPTIONS_HELP = "What to count: " + "; ".join(f"{c.option}, {c.help}" for c in COSTS.values()) + "."
 _COST_OPTIONS = (
     click.option(
         "--cost",
         type=OneOrMore(COST_CHOICES),
         default="params",
         show_default=True,
-        help="What to count: " + "; ".join(f"{c.option}, {c.help}" for c in COSTS.values()) + " "
-        "(summary takes several, comma-separated: params,flops,memory).",
+        help="What to count: " + "; ".join(f"{c.option}, {c.help}" for c in COSTS.values()) + ".",
     ),
     click.option(
         "--batch",
@@ -241,7 +267,8 @@ _COST_OPTIONS = (
         type=OneOf(DTYPE_CHOICES),
         default="float32",
         show_default=True,
-        help="Memory: bytes per number.",
+        help="Memory: the numbers' type (bf16, fp16, fp8 and fp32 spell bfloat16, float16, float8 and "
+        "float32; int4 is half a byte, rounded up to whole bytes per tensor).",
     ),
     click.option(
         "--optimizer",
@@ -260,8 +287,9 @@ _COST_OPTIONS = (
 )
 
 
-def cost_options(command: F) -> F:
-    """The cost options, handed to `command` as one `costs: Costs` argument."""
+def cost_options(command: F, several: bool = False) -> F:
+    """The cost options, handed to `command` as one `costs: Costs` argument; `several` for the
+    one command that takes several costs (summary), whose --cost help then says so."""
 
     @functools.wraps(command)
     def wrapper(
@@ -270,9 +298,20 @@ def cost_options(command: F) -> F:
         return command(*args, costs=Costs(cost, batch, dtype, optimizer, extras), **kwargs)
 
     decorated: Any = wrapper
-    for option in reversed(_COST_OPTIONS):  # click lists options in the order they are applied, reversed
+    options = list(_COST_OPTIONS)
+    if several:
+        first = _COST_OPTIONS_HELP + " Several, comma-separated, give a column each: params,flops,memory."
+        options[0] = click.option(
+            "--cost", type=OneOrMore(COST_CHOICES), default="params", show_default=True, help=first
+        )
+    for option in reversed(options):  # click lists options in the order they are applied, reversed
         decorated = option(decorated)
     return decorated
+
+
+def several_cost_options(command: F) -> F:
+    """`cost_options` for summary, which takes several costs."""
+    return cost_options(command, several=True)
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -316,7 +355,10 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
         echo_json(data)
         return
     if not measure.is_params:
-        click.echo(f"{loaded.name}: {total:,} {measure.label}")
+        from .render import byte_units
+
+        rounded = f" ({byte_units(total)})" if measure.entry.unit == "bytes" and total >= 1000 else ""
+        click.echo(f"{loaded.name}: {total:,} {measure.label}{rounded}")
         click.echo(measure.describe(valued))
         return
     click.echo(
@@ -330,12 +372,14 @@ def count(spec: str, sets: tuple[str, ...], as_json: bool, costs: Costs) -> None
 @main.command()
 @spec_argument
 @set_option
-@click.option("--defaults/--no-defaults", "defaults", default=False, help=VALUES_RULE)
+@click.option("--defaults/--no-defaults", "defaults", default=False, help=FORMULA_VALUES_RULE)
 @click.option(
     "--form",
     type=click.Choice(["expand", "factor", "simplify", "built"]),
     default="expand",
     show_default=True,
+    help="How to write the formula: expanded into terms, factored, simplified by sympy, or as "
+    "built (the layers' sum, unsimplified).",
 )
 @cost_options
 @click.option("--latex", is_flag=True, help="Print the formula as LaTeX.")
@@ -350,7 +394,11 @@ def formula(
     from .algebra import text
     from .render import cost_data
 
-    loaded, _, valued, values = load(spec, sets, defaults=defaults, batch=costs.batch)
+    loaded, model, valued, values = load(spec, sets, defaults=defaults, batch=costs.batch)
+    if not defaults and loaded.roots(model):  # in the names only the values use (`a` of `u: 2*a`)
+        given = parse_sets(sets)
+        roots = [name for name in loaded.roots(model) if name not in given]
+        valued = loaded.in_roots(model, roots, given).xreplace(values)
     measure = costs.measure
     total = in_form(measure.total(valued), form)
     if as_json:
@@ -388,13 +436,14 @@ def terminal_width() -> int:
 @spec_argument
 @set_option
 @no_defaults_option
-@cost_options
+@several_cost_options
 @click.option(
     "--width",
     type=click.IntRange(min=0),
     metavar="N",
-    help="The most characters a line takes; longer formulas end in '...' (`symcount formula` prints "
-    "them whole). 0: no limit.  [default: the terminal's width, or 100 when not a terminal]",
+    help="The most characters a line takes: a formula or a name too long for its column wraps over "
+    "lines in its cell, never cut. 0: no limit (every cell on one line).  [default: the terminal's "
+    "width, or 100 when not a terminal]",
 )
 @click.option(
     "--depth",
@@ -431,10 +480,11 @@ def summary(
 
     if markdown + latex + as_json > 1:
         raise click.UsageError("choose one of --markdown, --latex and --json")
-    _, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
+    loaded, model, valued, values = load(spec, sets, defaults=not no_defaults, batch=costs.batch)
     shown = valued if values or not model.symbols else None
     measures = costs.measures
-    options: dict[str, Any] = {"measures": measures, "depth": 99 if expand else depth, "values": values}
+    named = {**loaded.root_values(model, parse_sets(sets), defaults=not no_defaults), **values}
+    options: dict[str, Any] = {"measures": measures, "depth": 99 if expand else depth, "values": named}
     if as_json:
         echo_json(summary_data(model, shown, measures[0]))
     elif markdown:
@@ -456,9 +506,15 @@ def examples_command(as_json: bool) -> None:
     if as_json:
         echo_json(found)
         return
+    import textwrap
+
     width = max(len(name) for name in found)
-    for name, description in found.items():
-        click.echo(f"{name.ljust(width)}  {description}")
+    room = max(terminal_width() - width - 2, 30)
+    for name, description in found.items():  # each description wrapped beside its name
+        lines = textwrap.wrap(description, room, break_long_words=False) or [""]
+        click.echo(f"{name.ljust(width)}  {lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"{'':{width}}  {line}")
 
 
 @main.command()

@@ -64,15 +64,22 @@ def _values(
     """The spec, its symbolic model (on `batch` examples), and values where the `free` symbols
     stay free in every other value (`f: 2*k` with k free stays 2*k) and keep their own value only
     as the point (which `--set` may give only when `point_set`)."""
-    from .values import check_names
+    from .values import bind, check_names
 
     loaded, model, _, point = load(spec, sets, defaults, batch)
-    check_names(free, [s.name for s in model.symbols], option)
+    check_names(free, loaded.known_names(model), option)
     given = parse_sets(sets)
     if not point_set:
         for name in free:
             if name in given:
                 raise UserError(f"{name!r} is given by {option} and by --set: give it once")
+    # A name only the spec's values use (a family's coefficient) is varied through the values
+    # that depend on it: the model is re-expressed in it first.
+    roots = [name for name in free if name in loaded.roots(model)]
+    if roots:
+        model = loaded.in_roots(model, roots, given)
+        everything = bind({**(loaded.values if defaults else {}), **given})
+        point = {**point, **{name: everything[name] for name in roots if name in everything}}
     values = loaded.values_for(model, given, defaults=defaults, free=free)
     values.update({name: point[name] for name in free if name in point})
     return loaded, model, values
@@ -203,7 +210,8 @@ def scaling(
     "--budget",
     required=True,
     metavar="EXPR",
-    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20.",
+    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20; bytes may "
+    "take a unit: 24GB (decimal), 80GiB (binary).",
 )
 @set_option
 @no_defaults_option
@@ -507,7 +515,13 @@ def compare(
             (label_a, model_a, {k: v for k, v in values_a.items() if k != x_name}),
             (label_b, model_b, {k: v for k, v in values_b.items() if k != x_name}),
         ]
-        plot_models(models, x_grid, log=log, path=plot_path, size=_size(size), measure=measure)
+        defaults: list[int | None] = []
+        for loaded in (spec_a, spec_b):
+            point = loaded.values.get(x_name)
+            defaults.append(int(str(point)) if str(point).isdigit() else None)
+        plot_models(
+            models, x_grid, log=log, path=plot_path, size=_size(size), measure=measure, defaults=defaults
+        )
         click.echo(f"wrote {plot_path}", err=True)
 
 
@@ -613,5 +627,9 @@ def plot(
         )
     else:
         click.echo(f"wrote {output} ({data.size[0]}x{data.size[1]}, {len(data.x)} points of {name})")
+        if data.skipped:
+            from .plot import skipped_note
+
+            click.echo(skipped_note(name, data.skipped, data.reason))
         if not data.measure.is_params:
             click.echo(data.convention)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .errors import SpecError
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BIAS_FLOPS", "ACTIVATION_FLOPS", "SOFTMAX_FLOPS", "NORMALIZE_FLOPS", "MERGE_FLOPS", "activation_flops",
-    "Cost", "COSTS", "Measure", "PARAMS", "DTYPE_BYTES", "OPTIMIZER_STATES", "Convention", "row_cost",
+    "Cost", "COSTS", "Measure", "PARAMS", "DTYPE_BYTES", "DTYPE_ALIASES", "OPTIMIZER_STATES", "Convention", "row_cost",
     "total_cost", "cost_named",
 ]  # fmt: skip
 
@@ -53,7 +54,13 @@ SOFTMAX_FLOPS = 3
 NORMALIZE_FLOPS = 4
 MERGE_FLOPS = 1
 
-DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "int8": 1, "float64": 8}
+# Bytes per number; int4 is half a byte, exact until a tensor is stored (rounded up to whole
+# bytes per tensor, as frameworks pack two 4-bit numbers in a byte).
+DTYPE_BYTES: dict[str, int | Fraction] = {
+    "float32": 4, "bfloat16": 2, "float16": 2, "float8": 1, "int8": 1, "int4": Fraction(1, 2), "float64": 8,
+}  # fmt: skip
+# The short spellings people use (PyTorch's, Hugging Face's, accelerate's).
+DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "float8", "fp64": "float64"}
 OPTIMIZER_STATES = {"adam": 2, "sgd": 0, "momentum": 1}  # tensors kept per trainable parameter
 TRAINING_PASSES = 3  # forward + backward, the backward counted as two forwards
 
@@ -75,16 +82,46 @@ class Convention:
     extras: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.dtype, str) and self.dtype.lower() in DTYPE_ALIASES:
+            object.__setattr__(self, "dtype", DTYPE_ALIASES[self.dtype.lower()])
         if self.dtype not in DTYPE_BYTES:
-            raise SpecError(f"dtype must be one of {', '.join(DTYPE_BYTES)}. Received: dtype={self.dtype!r}")
+            known = ", ".join([*DTYPE_BYTES, *DTYPE_ALIASES])
+            raise SpecError(f"dtype must be one of {known}. Received: dtype={self.dtype!r}")
         if self.optimizer not in OPTIMIZER_STATES:
             raise SpecError(
                 f"optimizer must be one of {', '.join(OPTIMIZER_STATES)}. Received: optimizer={self.optimizer!r}"
             )
 
     @property
-    def bytes(self) -> int:
+    def bytes(self) -> int | Fraction:
         return DTYPE_BYTES[self.dtype]
+
+    @property
+    def bytes_words(self) -> str:
+        """`4 bytes each`, or `1/2 byte each, whole bytes per tensor` for a packed dtype."""
+        size = self.bytes
+        if isinstance(size, int):
+            return f"{size} byte{'s' if size != 1 else ''} each"
+        return f"{size} byte each, rounded up to whole bytes per tensor"
+
+    def stored(self, numbers: sympy.Expr) -> sympy.Expr:
+        """Bytes of one tensor of `numbers` values: exact for whole-byte dtypes; rounded up to
+        whole bytes for a packed one (int4: ceiling(numbers/2))."""
+        import sympy
+
+        size = self.bytes
+        if isinstance(size, int):
+            return size * numbers
+        return sympy.ceiling(sympy.Rational(size.numerator, size.denominator) * numbers)
+
+    def tensors(self, row: Row, kinds: tuple[str, ...], copies: int = 1) -> sympy.Expr:
+        """Bytes of a row's weights of `kinds`, `copies` of each (a gradient, optimizer states)."""
+        import sympy
+
+        if isinstance(self.bytes, int):
+            total = sympy.Add(*(w.size for w in row.weights if w.kind in kinds))
+            return self.bytes * copies * total
+        return sympy.Add(*(copies * self.stored(w.size) for w in row.weights if w.kind in kinds))
 
     @property
     def extras_words(self) -> str:
@@ -133,10 +170,14 @@ class Cost:
         return self.name.replace("_", "-")
 
 
+def _packed(convention: Convention) -> str:
+    return "" if isinstance(convention.bytes, int) else f" ({convention.bytes_words})"
+
+
 def _training_memory(convention: Convention) -> str:
     states = OPTIMIZER_STATES[convention.optimizer]
     return (
-        f"training memory in bytes, {convention.dtype}: parameters + a gradient and {states} "
+        f"training memory in bytes, {convention.dtype}{_packed(convention)}: parameters + a gradient and {states} "
         f"{convention.optimizer} state(s) per trainable parameter"
     )
 
@@ -176,24 +217,27 @@ _REGISTRY = (
         "activation elements",
     ),
     Cost(
-        "memory", "bytes", "Bytes", "bytes",
-        lambda row, c, batch: c.bytes * row.params,
-        lambda c, per: f"parameter memory in bytes, {c.dtype} ({c.bytes} bytes each)",
+        "memory", "bytes", "Memory (bytes)", "bytes",
+        lambda row, c, batch: c.tensors(row, ("trainable", "non_trainable")),
+        lambda c, per: f"parameter memory in bytes, {c.dtype} ({c.bytes_words})",
         "bytes of the parameters",
         per_example=False,
     ),
     Cost(
-        "training_memory", "bytes", "Bytes", "bytes",
-        lambda row, c, batch: c.bytes * (row.params + (1 + OPTIMIZER_STATES[c.optimizer]) * row.trainable),
+        "training_memory", "bytes", "Training memory (bytes)", "bytes",
+        lambda row, c, batch: (
+            c.tensors(row, ("trainable", "non_trainable"))
+            + c.tensors(row, ("trainable",), 1 + OPTIMIZER_STATES[c.optimizer])
+        ),
         lambda c, per: _training_memory(c),
         "bytes of training state",
         per_example=False,
     ),
     Cost(
         "kv_cache", "KV-cache bytes", "KV-cache bytes", "bytes",
-        lambda row, c, batch: c.bytes * batch * _kv_cache(row),
+        lambda row, c, batch: c.stored(batch * _kv_cache(row)),
         lambda c, per: (
-            f"KV-cache bytes, {c.dtype} ({c.bytes} bytes each): the keys and values every attention "
+            f"KV-cache bytes, {c.dtype} ({c.bytes_words}): the keys and values every attention "
             f"layer keeps for its tokens of context (2 x tokens x key/value heads x head size), {per}"
         ),
         "bytes of attention's KV cache",

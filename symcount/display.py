@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SUMMARY", "summary_of"]
+__all__ = ["SUMMARY", "summary_of", "show"]
 
 # (model, values, **options) -> a Summary (symcount.render.summary.Summary); set on import of
 # the package.
@@ -22,3 +22,22 @@ def summary_of(model: Any, values: Any = None, **options: Any) -> Any:
     if SUMMARY is None:  # pragma: no cover (set by importing the package)
         raise RuntimeError("model.summary() needs the symcount package imported")
     return SUMMARY(model, values, **options)
+
+
+def show(model: Any, values: Any, print_fn: Any = None, **options: Any) -> None:
+    """`model.summary()`: the Summary printed (or handed to `print_fn`), or displayed where
+    IPython runs (Jupyter then shows its HTML)."""
+    import sys
+
+    table = summary_of(model, values, **options)
+    if print_fn is not None:
+        print_fn(str(table))
+        return
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    if shell is not None:
+        from IPython.display import display
+
+        display(table)
+        return
+    print(table)

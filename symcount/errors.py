@@ -38,6 +38,21 @@ class MissingValueError(SymcountError):
     """A concrete number was asked for, but some symbols have no value."""
 
 
+def missing_values(what: str, names: list[str], verb: str = "depends") -> MissingValueError:
+    """`what still depends on d, h`, saying each way to give the values.
+
+    Example:
+        >>> print(missing_values("the total", ["d", "h"]))
+        the total still depends on d, h: give each a value (--set d=... --set h=... on the command line, under `values:` in a spec, or count(d=..., h=...) in Python)
+    """
+    sets = " ".join(f"--set {name}=..." for name in names)
+    keywords = ", ".join(f"{name}=..." for name in names)
+    return MissingValueError(
+        f"{what} still {verb} on {', '.join(names)}: give each a value ({sets} on the command line, "
+        f"under `values:` in a spec, or count({keywords}) in Python)"
+    )
+
+
 def one_line(text: str, limit: int = MESSAGE_LENGTH) -> str:
     """`text` as one printable line of at most `limit` characters: line breaks and other control
     characters escaped (a name holding "\\nTraceback" cannot fake a traceback), the rest cut.

@@ -14,11 +14,11 @@ from typing import Any
 
 import sympy
 
-from .errors import MissingValueError, ShapeError, SpecError, SymcountError
+from .errors import ShapeError, SpecError, SymcountError, missing_values
 from .graph import Input, Node, Row, Tensor, fold, input_names, order, rebuild
-from .layers.base import Layer
+from .layers.base import Layer, torch_spelled
 from .shapes import Shape
-from .target import Target, as_target
+from .target import KERAS, TORCH, Target, as_target
 from .values import as_size, bind
 
 __all__ = ["Row", "Model", "Sequential"]
@@ -42,7 +42,7 @@ class Model:
         outputs: Tensor | Sequence[Tensor],
         *,
         name: str | None = None,
-        framework: Target | str = "keras",
+        framework: Target | str | None = None,
         batch: Any = 1,
     ) -> None:
         self.inputs: tuple[Input, ...] = _as_tuple(inputs)
@@ -54,7 +54,7 @@ class Model:
         if not self.outputs or not all(isinstance(o, (Input, Node)) for o in self.outputs):
             raise SpecError("a model's outputs must be tensors made by calling layers")
         self.name = name
-        self.target: Target = as_target(framework)
+        self.target: Target = _target_of(self.outputs, framework)
         # Examples per forward pass: a factor of every compute cost (never of parameters), and a
         # symbol like any other (`batch="B"`).
         try:
@@ -62,6 +62,9 @@ class Model:
         except SymcountError as error:
             raise error.with_context("model") from None
         self.rows: tuple[Row, ...] = fold(self.inputs, self.outputs, self.target)
+        # A spec's values, when a spec made this model (Spec.model): what `summary()` shows
+        # numbers at unless given others. The model itself stays symbolic.
+        self.defaults: dict[str, Any] = {}
 
     @property
     def framework(self) -> str:
@@ -217,10 +220,12 @@ class Model:
         dtype: str = "float32",
         optimizer: str = "adam",
         extras: bool = False,
+        batch: Any = None,
         **more: Any,
     ) -> sympy.Expr:
         """The total of one registered cost (any name of `symcount.costs.COSTS`: `params`, `flops`,
-        `kv_cache`, `active_params`...), with `values` substituted.
+        `kv_cache`, `active_params`...; `training-flops` as the command line spells it), with
+        `values` substituted, on `batch` examples when given (as `--batch`).
 
         Example:
             >>> from symcount import Dense, Input, Sequential, symbols
@@ -228,11 +233,16 @@ class Model:
             >>> model = Sequential(Input(n), Dense(h))
             >>> model.cost("flops"), model.cost("memory", dtype="bfloat16", h=10, n=4)
             (2*h*n, 100)
+            >>> model.cost("flops", batch=32, n=4, h=10)
+            2560
         """
         from .costs import Convention, Measure
 
-        model = self.subs(values, **more) if values or more else self
-        return Measure(name, Convention(dtype, optimizer, extras)).total(model)
+        if not isinstance(name, str):
+            raise SpecError(f"cost names one cost. Received: {name!r}")
+        model = self.with_batch(batch) if batch is not None else self
+        model = model.subs(values, **more) if values or more else model
+        return Measure(name.strip().replace("-", "_"), Convention(dtype, optimizer, extras)).total(model)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -272,13 +282,27 @@ class Model:
 
         return formula(self.cost(cost), form)
 
-    def summary(self, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Any:
-        """The per-layer table (symcount.render's `Summary`): prints as text, shows as HTML in
-        Jupyter; options: `cost` (a name or a list of them), `depth`, `width`, `dtype`,
-        `optimizer`, `extras`. Values substitute into the numbers; formulas stay general."""
-        from .display import summary_of
+    def summary(
+        self, values: Mapping[Any, Any] | None = None, /, *, print_fn: Any = None, **options: Any
+    ) -> None:
+        """Print the per-layer table, as Keras' `model.summary()` does, and return None; in
+        IPython or Jupyter, display it (HTML, formulas as math); with `print_fn`, hand it the
+        text instead. Values as a mapping or as keywords (`H=28`); options: `cost` (a name, a
+        comma-separated string or a list), `depth`, `width`, `dtype`, `optimizer`, `extras`,
+        `batch`. A spec's model shows numbers at the spec's values unless given others.
+        `symcount.summary(...)` returns the table as an object instead.
 
-        return summary_of(self, values, **options)
+        Example:
+            >>> from symcount import load_spec
+            >>> load_spec("lesson-dense").model().summary(h1=20, width=70)  # doctest: +ELLIPSIS
+            Model: lesson-dense
+            Input shape: (H, W)
+            Values: H=28, W=28, h1=20, h2=10
+            ...
+        """
+        from .display import show
+
+        show(self, values, print_fn, **options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name or ''!s}, {len(self.rows)} nodes)"
@@ -298,7 +322,7 @@ class Sequential(Model):
     """
 
     def __init__(
-        self, *layers: Any, name: str | None = None, framework: Target | str = "keras", batch: Any = 1
+        self, *layers: Any, name: str | None = None, framework: Target | str | None = None, batch: Any = 1
     ) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
@@ -328,14 +352,31 @@ class Sequential(Model):
         return f"Sequential({inner})"
 
 
+def _target_of(outputs: Sequence[Tensor], framework: Target | str | None) -> Target:
+    """The model's target: the one asked for, else PyTorch's when a layer is written in PyTorch's
+    spelling (`Conv2d(3, 16, 3)` reads channels first), else Keras'. A PyTorch spelling in a model
+    asked to count as Keras is refused: it would be read in the other layout."""
+    spelled = [t.layer for t in order(list(outputs)) if isinstance(t, Node) and torch_spelled(t.layer)]
+    if framework is None:
+        return TORCH if spelled else KERAS
+    target = as_target(framework)
+    if spelled and target.keras:
+        cls = type(spelled[0])
+        raise SpecError(
+            f"{cls.torch_class} is PyTorch's spelling (channels first, PyTorch's weights), but the "
+            "model was asked to count as Keras: drop framework='keras' (the model then counts as "
+            f"PyTorch) or use Keras' {cls.__name__}"
+        )
+    return target
+
+
 def _as_tuple(items: Any) -> tuple[Any, ...]:
     return tuple(items) if isinstance(items, (list, tuple)) else (items,)
 
 
 def _as_int(expr: sympy.Expr, what: str) -> int:
     if expr.free_symbols:
-        names = ", ".join(sorted(s.name for s in expr.free_symbols))
-        raise MissingValueError(f"{what} still depends on {names}: give each a value")
+        raise missing_values(what, sorted(s.name for s in expr.free_symbols))
     if not expr.is_Integer:
         raise ShapeError(f"{what} is not a whole number: {expr}")
     return int(expr)

@@ -271,4 +271,9 @@ def parse_expression(text: str) -> sympy.Expr:
         raise ParseError(f"expression is longer than {MAX_LENGTH} characters ({len(text)})")
     if not text.strip():
         raise ParseError("expected an expression. Received: empty text")
+    if ".." in text:  # another language's range (1..64): say how symcount writes one
+        raise ParseError(
+            f"{text!r} is not an expression: a range of values is written start:stop[:step] (1:64, in "
+            "--grid and --x), not with '..'"
+        )
     return _Parser(text).parse()

@@ -8,14 +8,15 @@ global state and needs no display. Every function returns the data it plotted (e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .costs import PARAMS, Measure
-from .errors import SymcountError
+from .errors import SymcountError, one_line
 from .explore import Values, parse_grid, sweep
+from .explore.common import fix, named
 from .files import check_writable
 from .model import Model
 
@@ -83,6 +84,10 @@ class PlotData:
     other: tuple[str, ...] = ()
     default: int | None = None
     held: tuple[tuple[str, str], ...] = ()
+    # Grid points the model refuses (heads that do not divide d...): left out of the plot, with
+    # the first one's reason.
+    skipped: tuple[int, ...] = ()
+    reason: str = ""
 
 
 TOP = 8  # a per-layer plot draws the 8 largest layers and groups the rest as "other"
@@ -126,6 +131,83 @@ def _floats(values: Sequence[int]) -> list[float]:
             "plot a smaller range, or use sweep for exact numbers"
         ) from None
 
+# Rounded units for the y axis: 17.5B, not 17,500,000,000 (decimal prefixes, as the summary's).
+_SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
+_BYTE_SUFFIXES = ((10**12, " TB"), (10**9, " GB"), (10**6, " MB"), (10**3, " kB"))
+
+
+def rounded(value: float, unit: str = "") -> str:
+    """A tick label in rounded units: `rounded(17.5e9)` is '17.5B'; bytes take kB, MB, GB, TB
+    (decimal).
+
+    Example:
+        >>> rounded(17_500_000_000), rounded(1500), rounded(250), rounded(3e9, "bytes")
+        ('17.5B', '1.5K', '250', '3 GB')
+    """
+    for scale, suffix in _BYTE_SUFFIXES if unit == "bytes" else _SUFFIXES:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+# Line styles cycled over series, so a series drawn over another (a tied lm_head over
+# embed_tokens) still shows.
+_STYLES = ("-", "--", ":", "-.")
+
+
+def _draw(
+    axes: Any, xs: Sequence[int] | Mapping[str, Sequence[int]], series: dict[str, tuple[int, ...]]
+) -> None:
+    """One line per series (on shared x values, or each on its own); a series equal to one drawn
+    before says so in its label and is dashed, with markers, over it."""
+    drawn: dict[tuple[Any, ...], str] = {}
+    for k, (label, counts) in enumerate(series.items()):
+        x = tuple(xs[label] if isinstance(xs, Mapping) else xs)
+        same = drawn.get((x, counts))
+        style = _STYLES[k % len(_STYLES)] if same is None else "--"
+        axes.plot(
+            _floats(x), _floats(counts), linestyle=style, marker=None if same is None else "x",
+            label=_literal(label if same is None else f"{label} (= {same})"),
+        )  # fmt: skip
+        drawn.setdefault((x, counts), label)
+
+
+def skipped_note(name: str, skipped: Sequence[int], reason: str) -> str:
+    """What a plot left out, in one line: how many points, and why the first was refused."""
+    return f"{len(skipped)} point(s) of {name} skipped, which the model refuses ({reason})"
+
+
+def _swept(
+    model: Model,
+    name: str,
+    axis: Sequence[int],
+    values: Values | None,
+    measure: Measure,
+    layers: bool = False,
+) -> tuple[Any, list[tuple[int, ...]], tuple[int, ...], str]:
+    """The sweep of `axis` and its rows; where the model refuses some points (heads that do not
+    divide d...), the sweep of the points it counts, the points it refused, and why it refused
+    the first of them: a plot draws what it can and says what it left out."""
+    try:
+        result = sweep(model, {name: axis}, values, layers=layers, measure=measure)
+        return result, list(result.rows()), (), ""
+    except SymcountError as error:
+        if "at " not in str(error):  # not a refusal at a point: the plot cannot be drawn
+            raise
+    fixed = fix(model, named(values), [name])
+    good, bad, reason = [], [], ""
+    for value in axis:
+        try:
+            measure.total(fixed.subs({name: value}))
+            good.append(value)
+        except SymcountError as error:
+            bad.append(value)
+            reason = reason or f"at {name}={value}: {one_line(str(error))}"
+    if not good:
+        raise SymcountError(f"no point of the grid can be counted; {reason}")
+    result = sweep(model, {name: tuple(good)}, values, layers=layers, measure=measure)
+    return result, list(result.rows()), tuple(bad), reason
+
 
 def _finish(
     figure: Any,
@@ -137,7 +219,7 @@ def _finish(
     measure: Measure = PARAMS,
     convention: str = "",
     default: int | None = None,
-    held: Sequence[tuple[str, str]] = (),
+    notes: Sequence[str] = (),
 ) -> None:
     from matplotlib.ticker import FuncFormatter
 
@@ -145,11 +227,8 @@ def _finish(
         axes.axvline(
             default, color="0.4", linestyle=":", linewidth=1, label=f"default {x_name} = {default:,}"
         )
-    if held:
-        shown = ", ".join(f"{name}={value}" for name, value in held)
-        figure.text(
-            0.01, 0.005, _literal(f"held: {shown}"), fontsize="x-small", color="0.3", wrap=True, va="bottom"
-        )
+    if notes:  # what is held, what was left out: under the plot
+        figure.text(0.01, 0.005, _literal("\n".join(notes)), fontsize="x-small", color="0.3", wrap=True, va="bottom")
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
     if measure.is_params:
@@ -159,11 +238,10 @@ def _finish(
     if log:
         axes.set_xscale("log")
         axes.set_yscale("log")
-    else:
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: rounded(value, measure.entry.unit)))
     axes.legend(loc="upper left", fontsize="small")
     axes.grid(True, alpha=0.3)
-    figure.tight_layout(rect=(0, 0.03 if held else 0, 1, 1))
+    figure.tight_layout(rect=(0, 0.03 * len(notes), 1, 1))
     if path is not None:
         try:
             figure.savefig(path, dpi=DPI, format=image_format(path))
@@ -199,10 +277,9 @@ def plot_counts(
         image_format(path)  # refused before any work
     name, axis = _axis(x)
     check_plot(axis, path)
-    result = sweep(model, {name: axis}, values, layers=y == "per-layer", measure=measure)
-    rows = list(result.rows())
-    xs = tuple(row[0] for row in rows)
     figure = _figure(size)
+    result, rows, skipped, reason = _swept(model, name, axis, values, measure, layers=y == "per-layer")
+    xs = tuple(row[0] for row in rows)
     axes = figure.add_subplot()
     if y == "total":
         series = {"total": tuple(row[1] for row in rows)}
@@ -214,8 +291,7 @@ def plot_counts(
         series, other = _grouped(series)
         shown = {layer: counts for layer, counts in series.items() if any(counts)}
         if log:
-            for layer, counts in shown.items():
-                axes.plot(_floats(xs), _floats(counts), label=_literal(layer))
+            _draw(axes, xs, shown)
         else:
             bands = [_floats(counts) for counts in shown.values()]
             axes.stackplot(_floats(xs), *bands, labels=[_literal(layer) for layer in shown])
@@ -223,10 +299,27 @@ def plot_counts(
     if default is not None and not (xs and min(xs) <= default <= max(xs)):
         default = None
     title = model.name or "model"
-    _finish(figure, axes, name, log, title, path, measure, result.convention, default, held)
+    notes = ["held: " + ", ".join(f"{k}={v}" for k, v in held)] if held else []
+    if skipped:
+        notes.append(skipped_note(name, skipped, reason))
+    _finish(figure, axes, name, log, title, path, measure, result.convention, default, notes)
     saved = None if path is None else str(path)
     stacked = y == "per-layer" and not log
-    return PlotData(name, xs, series, stacked, saved, size, measure, result.convention, other, default, held)
+    return PlotData(
+        name,
+        xs,
+        series,
+        stacked,
+        saved,
+        size,
+        measure,
+        result.convention,
+        other,
+        default,
+        held,
+        skipped,
+        reason,
+    )
 
 
 def _grouped(series: dict[str, tuple[int, ...]]) -> tuple[dict[str, tuple[int, ...]], tuple[str, ...]]:
@@ -250,9 +343,11 @@ def plot_models(
     path: str | Path | None = None,
     size: tuple[int, int] = (800, 600),
     measure: Measure = PARAMS,
+    defaults: Sequence[int | None] = (),
 ) -> PlotData:
     """Several models' totals (of `measure`'s cost) against a symbol they share, on one axis:
-    (label, model, values)."""
+    (label, model, values). Each model's `defaults` (its spec's value of x) is marked, and the
+    values each holds the other symbols at are listed under the plot."""
     if path is not None:
         image_format(path)  # refused before any work
     name, axis = _axis(x)
@@ -262,14 +357,31 @@ def plot_models(
     series: dict[str, tuple[int, ...]] = {}
     xs: tuple[int, ...] = ()
     conventions: dict[str, None] = {}
+    held: list[tuple[str, str]] = []
+    xs_of: dict[str, tuple[int, ...]] = {}
+    skipped_notes = []
     for label, model, values in models:
-        result = sweep(model, {name: axis}, values, measure=measure)
-        rows = list(result.rows())
+        result, rows, skipped, reason = _swept(model, name, axis, values, measure)
+        if skipped:
+            skipped_notes.append(f"{label}: " + skipped_note(name, skipped, reason))
         xs = tuple(row[0] for row in rows)
+        xs_of[label] = xs
         series[label] = tuple(row[1] for row in rows)
         conventions[result.convention] = None
-        axes.plot(_floats(xs), _floats(series[label]), label=_literal(label))
+        shown = ", ".join(f"{k}={v}" for k, v in named(values).items() if k != name)
+        held.append((label, shown or "nothing else fixed"))
+    _draw(axes, xs_of, series)
+    for (label, _, _), default in zip(models, defaults):
+        if default is not None and min(xs_of[label]) <= default <= max(xs_of[label]):
+            axes.axvline(
+                default,
+                color="0.4",
+                linestyle=":",
+                linewidth=1,
+                label=f"{label}: default {name} = {default:,}",
+            )
     convention = "; ".join(conventions)
-    _finish(figure, axes, name, log, " vs ".join(series), path, measure, convention)
+    notes = [f"{label} holds {text}" for label, text in held] + skipped_notes
+    _finish(figure, axes, name, log, " vs ".join(series), path, measure, convention, None, notes)
     saved = None if path is None else str(path)
-    return PlotData(name, xs, series, False, saved, size, measure, convention)
+    return PlotData(name, xs, series, False, saved, size, measure, convention, held=tuple(held))

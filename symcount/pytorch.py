@@ -5,12 +5,16 @@ features. Each constructor goes through the spec's own path (`build_layer` under
 torch`), so Python and YAML accept the same arguments and refuse the same mistakes. Names that
 symcount's layers already use (`Embedding`, `LSTM`, `BatchNorm2d`...) stay those classes.
 
+A model holding a layer made by one of these constructors counts as PyTorch (channels first,
+PyTorch's weights): `framework="torch"` is implied, and `framework="keras"` is refused.
+
 Example:
     >>> from symcount import Conv2d, Flatten, Input, Linear, Sequential
-    >>> net = Sequential(Input(3, 32, 32), Conv2d(3, 16, 3, padding=1), Flatten(), Linear(16 * 32 * 32, 10),
-    ...                  framework="torch")
+    >>> net = Sequential(Input(3, 32, 32), Conv2d(3, 16, 3, padding=1), Flatten(), Linear(16 * 32 * 32, 10))
     >>> net.params, [row.kind for row in net.rows]  # 16*3*3*3 + 16 = 448; 16,384*10 + 10 = 163,850
     (164298, ['Conv2d', 'Flatten', 'Linear'])
+    >>> net.framework
+    'torch'
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from .layers import REGISTRY, Layer
 from .layers import __all__ as layer_names
+from .layers.base import mark_torch
 from .spec import build_layer
 from .target import TORCH
 
@@ -31,7 +36,7 @@ __all__ = sorted(
 def _constructor(torch_name: str, torch_class: str) -> Callable[..., Layer]:
     def make(*args: Any, **kwargs: Any) -> Layer:
         entry = {torch_name: list(args), **kwargs} if args else {torch_name: dict(kwargs)}
-        return build_layer(entry, TORCH)
+        return mark_torch(build_layer(entry, TORCH))
 
     make.__name__ = make.__qualname__ = torch_class
     make.__doc__ = f"PyTorch's nn.{torch_class}, in its argument order, as a symcount layer."

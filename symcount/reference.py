@@ -6,6 +6,7 @@ the formulas cannot disagree (a test regenerates the page and compares).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy
@@ -38,6 +39,10 @@ class Entry:
     torch: dict[str, sympy.Expr] | None  # None: no PyTorch counterpart, or not expressible there
     derivation: str
     torch_difference: str
+    # Every option the layer takes (its own; `name`, `trainable` and `tie` are every layer's), and
+    # PyTorch's spellings of them (under `framework: torch`).
+    options: tuple[str, ...] = ()
+    torch_options: tuple[tuple[str, str], ...] = ()
 
     @property
     def differs(self) -> bool:
@@ -45,6 +50,25 @@ class Entry:
             sympy.expand(self.torch[key] - self.keras[key]) != 0
             for key in ("total", "trainable", "non_trainable")
         )
+
+
+# Options every layer takes, said once in the reference's introduction; `channels_in` is written
+# as PyTorch's in_features/in_channels/num_features, so each layer's PyTorch spellings name it.
+COMMON_OPTIONS = ("name", "trainable", "tie", "channels_in")
+
+
+def _options(cls: type[Layer]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    fields = tuple(f.name for f in dataclasses.fields(cls) if f.name not in COMMON_OPTIONS)
+    aliases = tuple((theirs, ours) for theirs, ours in cls.aliases.items())
+    torch = tuple((theirs, ours) for theirs, ours in cls.torch_args.items() if theirs != ours)
+    return fields + tuple(a for a, _ in aliases), torch
+
+
+def _shown(value: object) -> str:
+    """An example argument as code shows it: a list of layers by their descriptions."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, Layer) for v in value):
+        return "[" + ", ".join(v.describe() for v in value) + "]"
+    return str(value)
 
 
 def _counts(model: Model) -> dict[str, sympy.Expr]:
@@ -76,7 +100,7 @@ def _entry(cls: type[Layer]) -> Entry:
         torch: dict[str, sympy.Expr] | None = _counts(model("torch"))
     except SymcountError:
         torch = None
-    arguments = ", ".join(f"{key}={value}" for key, value in cls.example_args.items())
+    arguments = ", ".join(f"{key}={_shown(value)}" for key, value in cls.example_args.items())
     if cls.torch_only:
         label = f"PyTorch's own spelling, `{cls.torch_name}`, for specs with `framework: torch`"
     elif cls.torch_name:
@@ -97,12 +121,18 @@ def _entry(cls: type[Layer]) -> Entry:
         torch=torch if cls.torch_name else None,
         derivation=cls.derivation,
         torch_difference=cls.torch_difference,
+        options=_options(cls)[0],
+        torch_options=_options(cls)[1],
     )
 
 
 def entries() -> list[Entry]:
-    """Every registered layer, in alphabetical order of its class name."""
-    return [_entry(cls) for cls in sorted(load_all().values(), key=lambda c: c.__name__)]
+    """Every layer a spec can name, in alphabetical order of its class name: the registered ones
+    and the mixture of experts (a block entry: `mixture_of_experts: {num_experts, top_k, block}`)."""
+    from .layers.moe import MixtureOfExperts
+
+    classes = [*load_all().values(), MixtureOfExperts]
+    return [_entry(cls) for cls in sorted(classes, key=lambda c: c.__name__)]
 
 
 def _math(expr: sympy.Expr) -> str:
@@ -122,8 +152,10 @@ def reference_markdown() -> str:
         "and compares, so it always says what symcount computes. Shapes exclude the batch axis and",
         "are Keras' (channels-last), except for PyTorch's own layers (channels-first, as `framework:",
         "torch` reads them); PyTorch's counts are on the input channels-first. Each formula is the",
-        "layer's on the example input shown, with the example arguments; every other option is in",
-        "the layer's docstring and the spec format.",
+        "layer's on the example input shown, with the example arguments. Each layer's options are",
+        "listed; every layer also takes `name`, `trainable` and `tie` (docs/spec.md), and under",
+        "`framework: torch` PyTorch's spellings, an input size among them (`in_features`,",
+        "`in_channels`) checked against the input.",
         "",
     ]
     for entry in entries():
@@ -138,6 +170,11 @@ def reference_markdown() -> str:
         lines.append(f"- Output shape: {_shape_math(entry.output_shape)}")
         if entry.derivation:
             lines.append(f"- Why: {entry.derivation}")
+        if entry.options:
+            lines.append("- Options: " + ", ".join(f"`{name}`" for name in entry.options))
+        if entry.torch_options:
+            spelled = ", ".join(f"`{theirs}` (`{ours}`)" for theirs, ours in entry.torch_options)
+            lines.append(f"- PyTorch's spellings (framework: torch): {spelled}")
         if entry.torch is not None:
             if entry.differs:
                 lines.append(f"- PyTorch counts {_math(entry.torch['total'])}")
@@ -209,6 +246,8 @@ def reference_data() -> list[dict[str, object]]:
             "torch": text(entry.torch),
             "derivation": entry.derivation,
             "torch_difference": entry.torch_difference,
+            "options": list(entry.options),
+            "torch_options": dict(entry.torch_options),
         }
         for entry in entries()
     ]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from .errors import SpecError, SymcountError, one_line, shown
+from .errors import ShapeError, SpecError, SymcountError, one_line, shown
 from .graph import Input, default_name, order
 from .layers import layer_class, layer_keys
 from .layers.base import Layer
@@ -79,6 +79,17 @@ class Spec:
                 ) from None
         scope: dict[str, Any] = dict(inputs)
         made: list[tuple[str, Any]] = []
+        try:
+            return self._fold(inputs, scope, made)
+        except ShapeError as error:
+            if not any(_leading_one(shape) for shape in shapes.values()):
+                raise
+            raise ShapeError(
+                f"{one_line(str(error))} (the input starts with 1: the batch axis is not part of "
+                "`input:`, which is one example's shape, e.g. [3, 224, 224] for PyTorch's (1, 3, 224, 224))"
+            ) from None
+
+    def _fold(self, inputs: dict[str, Input], scope: dict[str, Any], made: list[tuple[str, Any]]) -> Model:
         last = compile_entries(
             self.layers,
             scope,
@@ -94,14 +105,56 @@ class Spec:
         check_reached(made, outputs, "the model", "list it under `outputs` to keep it as a side output")
         graph = Model(list(inputs.values()), outputs, name=self.name, framework=self.target)
         if len(inputs) == 1 and not self.outputs and graph.is_chain:
-            return Sequential(
+            graph = Sequential(
                 *graph.inputs, *(row.layer for row in graph.rows), name=self.name, framework=self.target
             )
+        graph.defaults = dict(self.values)  # what `summary()` shows numbers at
         return graph
 
     def known_names(self, model: Model) -> list[str]:
         """Names a `--set` may give: those the spec mentions (input, values or layers)."""
         return sorted({s.name for s in model.symbols} | set(self.values))
+
+    def roots(self, model: Model) -> list[str]:
+        """Names only the spec's values use, never the layers: a family's coefficients (`a` in
+        `values: {a: 2, u: 2*a}`). They are part of the spec's vocabulary like the model's own."""
+        used = {s.name for s in model.symbols}
+        return [name for name in self.values if name not in used]
+
+    def root_values(
+        self, model: Model, overrides: Mapping[str, Any], defaults: bool = True
+    ) -> dict[str, sympy.Expr]:
+        """The values of `roots` (the spec's, overridden by `overrides`), for saying which values
+        a count used: `a=2` beside `u=4`."""
+        roots = self.roots(model)
+        if not roots:
+            return {}
+        given = {**(self.values if defaults else {}), **overrides}
+        return {name: value for name, value in bind(given).items() if name in roots}
+
+    def in_roots(self, model: Model, roots: Sequence[str], overrides: Mapping[str, Any] = {}) -> Model:
+        """`model` re-expressed so that `roots` are its symbols: every value of the model's own
+        symbols that depends on one of them (`u: 2*a`) substituted, in their terms, unless
+        `overrides` gives that symbol; the other values are left to the caller.
+
+        Example:
+            >>> spec = parse_spec({"input": [8], "values": {"a": 2, "u": "2*a"}, "layers": [{"dense": "u"}]})
+            >>> spec.in_roots(spec.model(), ["a"]).params
+            18*a
+        """
+        every = self.roots(model)
+        roots = [name for name in roots if name in every]
+        if not every:
+            return model
+        used = {s.name for s in model.symbols}
+        derived = [name for name in self.values if name in used and name not in overrides]
+        free: dict[str, Any] = {name: name for name in (*used, *every)}  # every other symbol free
+        depends = bind({**free, **{name: self.values[name] for name in derived}})
+        given = {name: value for name, value in {**self.values, **overrides}.items() if name not in used}
+        given.update({name: name for name in (*used, *roots)})
+        bound = bind({**given, **{name: self.values[name] for name in derived}})
+        wanted = {symbol(name) for name in every}
+        return model.xreplace({name: bound[name] for name in derived if depends[name].free_symbols & wanted})
 
     def values_for(
         self,
@@ -128,6 +181,12 @@ class Spec:
 
 
 NODE_KEYS = ("inputs", "use")
+
+
+def _leading_one(shape: Any) -> bool:
+    """True for a shape written with a leading 1 and more axes after it: torchinfo's habit of
+    giving the batch too (`input: [1, 3, 224, 224]`)."""
+    return isinstance(shape, (list, tuple)) and len(shape) >= 3 and str(shape[0]).strip() == "1"
 
 
 def _lookup(scope: Mapping[str, Any], name: Any, where: str) -> Any:
@@ -360,7 +419,17 @@ def block_body(
 
     from .layers.repeat import Block  # the family loads when a spec repeats a block
 
-    block = Block.build(build, context)
+    try:
+        block = Block.build(build, context)
+    except SymcountError as error:
+        used = [name for name in names if f"={name!r}" in str(error)]
+        if used:  # an argument written where a layer takes a word (activation: act)
+            raise SpecError(
+                f"{what}: block {arguments['block']!r} uses its argument {used[0]!r} as a word "
+                f"({one_line(str(error)).rsplit('Received: ', 1)[-1]}); block arguments are sizes only "
+                "(numbers or expressions): write the word in the block's layers, or make two blocks"
+            ) from None
+        raise
     return block.map_layers(lambda layer: layer.xreplace(mapping)) if mapping else block
 
 

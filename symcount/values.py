@@ -24,7 +24,7 @@ from .parse import parse_expression
 
 __all__ = [
     "in_users_terms", "symbol", "symbols", "as_expr", "check_label", "as_size", "as_sizes", "canonical", "check_names", "bind",
-    "suggest", "name_of",
+    "suggest", "name_of", "as_amount", "BYTE_UNITS",
 ]  # fmt: skip
 
 
@@ -238,3 +238,39 @@ def in_users_terms(
     found = type(error)(text[: match.start()] + said)
     found.__cause__ = error.__cause__
     return found
+
+
+# Units a budget of bytes may be written in: decimal (kB = 1000 bytes, as disks and most
+# counters) and binary (KiB = 1024, as memory tools and accelerate print). Case as written.
+BYTE_UNITS = {
+    "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15,
+    "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50,
+}  # fmt: skip
+_AMOUNT = re.compile(r"^\s*(?P<number>[^A-Za-z]*?)\s*(?P<unit>[A-Za-z]+)\s*$")
+MAX_AMOUNT = 100  # characters of an amount with a unit: `24GB`, `1.5 TiB`, `2**4 GiB`
+
+
+def as_amount(value: Any, what: str = "budget") -> tuple[sympy.Expr, str | None]:
+    """A number, or a number of bytes with a unit (`24GB`, `80GiB`, `1.5 TB`), exact, and the
+    unit if one was given. The number goes through the restricted parser; the unit must be one of
+    `BYTE_UNITS`.
+
+    Example:
+        >>> as_amount("24GB"), as_amount("80 GiB"), as_amount("1.5TB"), as_amount("2**20")
+        ((24000000000, 'GB'), (85899345920, 'GiB'), (1500000000000, 'TB'), (1048576, None))
+    """
+    if isinstance(value, str):
+        if len(value) > MAX_AMOUNT:
+            raise SymcountError(f"{what} is at most {MAX_AMOUNT} characters. Received: {len(value)}")
+        match = _AMOUNT.match(value)
+        if match is not None and match.group("number"):
+            unit = match.group("unit")
+            if unit not in BYTE_UNITS:
+                known = ", ".join(BYTE_UNITS)
+                raise SymcountError(
+                    f"{what}: unknown unit {unit!r}{suggest(unit, list(BYTE_UNITS))}; bytes are written "
+                    f"in {known}. Received: {what}={value!r}"
+                )
+            number = as_expr(match.group("number"), what)
+            return number * BYTE_UNITS[unit], unit
+    return as_expr(value, what), None

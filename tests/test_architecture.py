@@ -137,3 +137,40 @@ def test_no_import_cycles_outside_the_cli() -> None:
 def test_the_check_sees_imports_inside_functions() -> None:
     # A function-level import is an import: the check must see the one in cli's count command.
     assert "symcount.render" in GRAPH["symcount.cli"]
+
+
+def test_every_third_party_import_of_the_core_is_a_core_dependency() -> None:
+    # Issue 20 item 5: numpy, which every sweep uses, was only an extra: `pip install .` then gave
+    # "internal error ... No module named 'numpy'". What the package imports outside the optional
+    # paths (plots, importers, the testing kit) must be in pyproject's dependencies.
+    import re
+    import sys
+
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = {re.split(r"[<>=!~ \[]", item)[0].lower() for item in project["dependencies"]}
+    optional = {
+        "matplotlib",
+        "torch",
+        "keras",
+        "transformers",
+        "hypothesis",
+        "IPython",
+        "torchvision",
+        "timm",
+    }
+    modules = {"yaml": "pyyaml"}
+    found = set()
+    for path in (root / "symcount").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            found |= {name.split(".")[0] for name in names}
+    third_party = {
+        name for name in found - set(sys.stdlib_module_names) - {"symcount"} if name not in optional
+    }
+    assert {modules.get(name, name) for name in third_party} <= core, third_party
+    assert "numpy" in core

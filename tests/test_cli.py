@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from symcount import parse_expression, symbols
-from symcount.cli import VALUES_RULE, main
+from symcount.cli import FORMULA_VALUES_RULE, VALUES_RULE, main
 from symcount.spec import examples
 
 
@@ -238,7 +238,8 @@ def test_errors_speak_of_what_the_user_set(args: list[str], message: str) -> Non
 )
 def test_every_command_states_the_one_rule_for_values(command: str) -> None:
     code, output = run(command, "--help")
-    assert code == 0 and " ".join(output.split()).count(" ".join(VALUES_RULE.split())) == 1
+    rule = FORMULA_VALUES_RULE if command == "formula" else VALUES_RULE
+    assert code == 0 and " ".join(output.split()).count(" ".join(rule.split())) == 1
 
 
 def test_both_spellings_work_everywhere() -> None:
@@ -256,3 +257,37 @@ def test_every_example_explains_and_expands(name: str) -> None:
     for args in (["explain", name], ["summary", name, "--expand", "--width", "100"]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
+
+
+def test_help_and_output_read_as_unix_tools_do(tmp_path: Path) -> None:
+    # Issue 20 item 13.
+    import os
+    import re
+
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    code, listing = run("examples")
+    assert code == 0 and max(len(line) for line in listing.splitlines()) <= 100  # the width off a terminal
+    assert flat(listing).count("parameters") >= len(examples())  # wrapped, not cut
+    code, top = run("--help")
+    for name, command in main.commands.items():  # every command's whole first paragraph
+        assert flat(command.help.split("\n\n")[0]) in flat(top), name
+    assert not any(line.rstrip().endswith("...") for line in top.split("Commands:")[1].splitlines())
+    for name in ("count", "diff", "sweep", "solve", "plot", "formula"):
+        code, text = run(name, "--help")
+        assert "comma-separated" not in text, name  # only summary takes several costs
+        assert ("formula varies" in flat(text)) == (name == "formula"), name
+    assert "comma-separated" in flat(run("summary", "--help")[1])
+    assert "factored" in flat(run("formula", "--help")[1])  # --form has help
+    # A closed pipe ends the command quietly, with the status a Unix tool killed by SIGPIPE has.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "symcount", "sweep", "lesson-cnn", "--grid", "f=1:20000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert writer.stdout is not None
+    first = writer.stdout.readline()
+    writer.stdout.close()
+    _, errors = writer.communicate(timeout=120)
+    assert re.match(rb"\s*f\s+total", first) and errors == b"" and writer.returncode == 141

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from symcount import load_spec, parse_expression, symbols
 from symcount.cli import COST_CHOICES, DTYPE_CHOICES, OPTIMIZER_CHOICES, main
-from symcount.costs import COSTS, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
+from symcount.costs import COSTS, DTYPE_ALIASES, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
 
 COMMANDS = ["count", "formula", "summary", "diff", "scaling", "solve", "sweep", "compare", "explain", "plot"]
 (B,) = symbols("B")
@@ -55,7 +55,9 @@ def total(spec: str, *args: str) -> int:
 def test_the_cli_lists_are_the_library_lists() -> None:
     # cli.py cannot import symcount.costs (sympy) for --help, so it keeps its own copies.
     assert [name.replace("-", "_") for name in COST_CHOICES] == list(COSTS)
-    assert set(DTYPE_CHOICES) == set(DTYPE_BYTES) and set(OPTIMIZER_CHOICES) == set(OPTIMIZER_STATES)
+    assert set(DTYPE_CHOICES) == {*DTYPE_BYTES, *DTYPE_ALIASES} and set(OPTIMIZER_CHOICES) == set(
+        OPTIMIZER_STATES
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -83,7 +85,7 @@ def test_command_help_imports_no_sympy() -> None:
     ("args", "message"),
     [
         (["count", "lesson-cnn", "--cost", "watts"], "--cost must be one of params, macs, flops"),
-        (["summary", "lesson-cnn", "--dtype", "fp8"], "--dtype must be one of float32, bfloat16"),
+        (["summary", "lesson-cnn", "--dtype", "fp4"], "--dtype must be one of float32, bfloat16"),
         (["sweep", "lesson-cnn", "--grid", "f=1:2", "--optimizer", "lion"], "--optimizer must be one of"),
         (["count", "lesson-cnn", "--cost", "flops", "--batch", "0"], "Received: batch=0"),
         (["count", "lesson-cnn", "--cost", "flops", "--batch", "B"], "the FLOPs still depend on B"),
@@ -408,3 +410,49 @@ def test_training_flops_per_token_of_gpt2_are_6_n_plus_attention() -> None:
     assert n_prime.subs(values) == 85_056_000
     assert per_token.subs(values) == 6 * 84_934_656 + 113_246_208 + 231_584_256 == 854_438_400
     assert total("gpt2", "--cost", "training-flops") == 1024 * 854_438_400
+
+
+def test_memory_in_peoples_units() -> None:
+    # Issue 20 item 11: bytes with a rounded figure in both named bases; budgets with units;
+    # bf16, fp16, fp8, int4 (half a byte, exact until rounded up to whole bytes per tensor).
+    from symcount import build
+    from symcount.costs import Convention
+    from symcount.values import as_amount
+
+    model = build("lesson-cnn")
+    weights = [w.size for row in model.rows for w in row.weights]  # 90, 10, 900, 10, 23520, 3
+    nibbles = sum((int(size) + 1) // 2 for size in weights)
+    assert model.cost("memory", dtype="int4") == nibbles == 12_267
+    assert model.cost("memory", dtype="bf16") == model.cost("memory", dtype="bfloat16") == 2 * 24_533
+    assert model.cost("memory", dtype="fp8") == 24_533 and Convention("fp16").dtype == "float16"
+    runner = CliRunner()
+    result = runner.invoke(main, ["count", "llama2-7b", "--cost", "memory", "--dtype", "fp16"])
+    total = 2 * 6_738_415_616
+    assert result.exit_code == 0
+    assert f"{total:,} bytes ({total / 1e9:.2f} GB decimal, {total / 2**30:.2f} GiB binary)" in result.output
+    assert as_amount("24GB") == (24 * 10**9, "GB") and as_amount("80GiB") == (80 * 2**30, "GiB")
+    result = runner.invoke(
+        main,
+        [
+            "solve",
+            "llama2-7b",
+            "--for",
+            "L",
+            "--budget",
+            "80GiB",
+            "--cost",
+            "memory",
+            "--dtype",
+            "bf16",
+            "--json",
+        ],
+    )
+    found = json.loads(result.output)["value"]
+    per_layer = build("llama2-7b", {"L": 2}).cost("memory", dtype="bf16") - build("llama2-7b", {"L": 1}).cost(
+        "memory", dtype="bf16"
+    )
+    at = build("llama2-7b", {"L": found}).cost("memory", dtype="bf16")
+    assert at <= 80 * 2**30 < at + per_layer
+    for budget, fragment in [("80GiB", "memory budget"), ("80GiX", "unknown unit 'GiX'")]:
+        result = runner.invoke(main, ["solve", "llama2-7b", "--for", "L", "--budget", budget])
+        assert result.exit_code == 2 and fragment in result.output and len(result.output.splitlines()) == 1

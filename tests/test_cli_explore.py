@@ -293,3 +293,29 @@ def test_sweep_csv_header_is_what_csv_writes(header: list[str]) -> None:
     with contextlib.redirect_stdout(written):
         _SweepWriter(tuple(header), "csv", {}).write([[1]] * len(header))
     assert written.getvalue() == expected.getvalue() + ",".join("1" * len(header)) + "\n"
+
+
+FAMILY = "name: family\ninput: [n]\nvalues: {n: 8, a: 2, u: 2*a}\nlayers:\n  - dense: u\n  - dense: 3\n"
+
+
+def test_names_only_the_values_use_are_the_specs_vocabulary_everywhere(tmp_path: Path) -> None:
+    # Issue 20 item 2: `a` appears only in `values:` (u: 2*a). Dense u on n inputs and Dense 3:
+    # n*u + u + 3*u + 3 = 2*a*n + 8*a + 3, which is 24*a + 3 at n = 8.
+    spec = tmp_path / "family.yaml"
+    spec.write_text(FAMILY)
+    path = str(spec)
+    total = [count(path, u=2 * a) for a in (1, 2, 3)]  # through the layers' own symbol
+    assert total == [24 * a + 3 for a in (1, 2, 3)]
+    code, output = run("sweep", path, "--grid", "a=1:3", "--json")
+    assert code == 0 and [row["total"] for row in json.loads(output)["rows"]] == total
+    code, output = run("solve", path, "--for", "a", "--budget", str(total[1]), "--json")
+    assert code == 0 and json.loads(output)["value"] == 2
+    code, output = run("diff", path, "--wrt", "a", "--json")
+    assert code == 0 and json.loads(output)["derivative"] == "24" and json.loads(output)["point"] == {"a": 2}
+    assert run("formula", path) == (0, "2*a*n + 8*a + 3\n")
+    assert run("formula", path, "--set", "a=3") == (0, "6*n + 27\n")
+    assert run("formula", path, "--set", "u=3") == (0, "3*n + 15\n")  # u given: a plays no part
+    code, output = run("summary", path)
+    assert code == 0 and "Values: a=2, n=8, u=4" in output
+    code, output = run("plot", path, "--x", "a=1:3", "-o", str(tmp_path / "a.png"))
+    assert code == 0, output

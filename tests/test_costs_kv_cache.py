@@ -62,7 +62,9 @@ def test_kv_cache_on_the_command_line() -> None:
     )
     assert result.exit_code == 0, result.output
     first, convention = result.output.splitlines()
-    assert first == f"gpt2: {12 * 2 * 768 * 2:,} KV-cache bytes"
+    assert (
+        first == f"gpt2: {12 * 2 * 768 * 2:,} KV-cache bytes (36.86 kB decimal, 36.00 KiB binary)"
+    )  # 36,864 = 36 x 1024
     assert convention.startswith("KV-cache bytes, float16 (2 bytes each)")
     formula = CliRunner().invoke(main, ["formula", "gpt2", "--cost", "kv-cache", "--batch", "B"])
     assert formula.output.splitlines()[0] == "8*B*L*T*d"

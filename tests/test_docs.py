@@ -75,3 +75,45 @@ def test_the_pytest_example_in_testing_md_passes(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout + result.stderr
+
+
+SPEC_BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
+SPEC_EXAMPLES = SPEC_BLOCK.findall((ROOT / "docs" / "spec.md").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text", SPEC_EXAMPLES, ids=[f"spec.md example {k + 1}" for k in range(len(SPEC_EXAMPLES))]
+)
+def test_every_spec_example_builds_to_its_count(text: str) -> None:
+    # Issue 20 item 14: docs/spec.md shows every key of a spec in a whole spec, each built here;
+    # its `# count:` line is the count derived in the text beside it.
+    from symcount.spec import parse_spec
+    from symcount.yamlsafe import load_yaml
+
+    spec = parse_spec(load_yaml(text, "docs/spec.md"), "docs/spec.md")
+    model = spec.model()
+    expected = re.search(r"^# count: (\d+)$", text, re.MULTILINE)
+    assert expected is not None
+    assert model.count(spec.values_for(model, {})) == int(expected.group(1))
+
+
+def test_the_spec_reference_covers_every_key() -> None:
+    from symcount.spec import NODE_KEYS, TOP_LEVEL_KEYS
+
+    page = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
+    examples = "\n".join(SPEC_EXAMPLES)
+    layer_keys = (
+        "name",
+        "tie",
+        "trainable",
+        "repeat",
+        "block",
+        "args",
+        "with",
+        "context",
+        "mixture_of_experts",
+    )
+    for key in (*TOP_LEVEL_KEYS, *NODE_KEYS, *layer_keys):
+        assert f"`{key}`" in page and re.search(rf"\b{key}\b:", examples), key
+    for function in ("floor", "ceil", "min", "max"):
+        assert f"{function}(" in page

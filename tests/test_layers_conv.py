@@ -327,7 +327,7 @@ def numbers_tuple(value: Any) -> tuple[int, ...]:
 def test_oracles(c: Case) -> None:
     layer = c.cls(**c.args)
     shape = symbols(" ".join(c.cls.example_input))
-    known = {s.name for s in Sequential(Input(*shape), layer, framework="torch").symbols}
+    known = {s.name for s in Sequential(Input(*channels_first(shape)), layer, framework="torch").symbols}
     for sizes in c.sizes:
         values = {name: value for name, value in sizes.items() if name in known}
         a = {name: numbers(value, sizes) for name, value in c.args.items()}
@@ -494,7 +494,7 @@ def test_torch_spec() -> None:
     assert model.output_shape == oracle["output_shape"]
     # Keras refuses the same layers: strides with dilation (and groups on a transposed conv)...
     with pytest.raises(SpecError, match=r"layer 1 \(conv2d\).*dilation_rate=\(2, 2\)"):
-        Sequential(Input(6, 5, 4), *symbolic.layers_, framework="keras")
+        Sequential(Input(6, 5, C), *symbolic.layers_, framework="keras")
     # ... and PyTorch's spelling of a transposed convolution is for `framework: torch` specs.
     with pytest.raises(SpecError, match="conv_transpose2d"):
         parse_spec({"input": [6, 5, 4], "layers": [{"conv_transpose2d": [4, 2, 1]}]}).model()

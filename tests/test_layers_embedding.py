@@ -139,3 +139,28 @@ def test_spec_round_trips() -> None:
     bad = {"input": ["T"], "layers": [{"embedding": {"input_dim": "V", "units": 3}}]}
     with raises(SpecError, "'units'", "layer 1"):
         parse_spec(bad).model()
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(("kind", "head_dim"), [("Llama", 6), ("Gemma", 8), ("Gemma", 4)])
+def test_rotary_and_scaled_embeddings_hold_pytorchs_buffers(kind: str, head_dim: int) -> None:
+    # Issue 20 item 3: Hugging Face's decoders keep the rotary frequency tables (inv_freq and
+    # original_inv_freq, head_dim/2 each) and Gemma's sqrt(d) embedding scale as buffers.
+    from symcount import RotaryEmbedding
+
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    config = getattr(transformers, f"{kind}Config")(
+        hidden_size=16, intermediate_size=8, num_hidden_layers=1, num_attention_heads=2,
+        num_key_value_heads=1, vocab_size=11, head_dim=head_dim,
+    )  # fmt: skip
+    with torch().device("meta"):
+        module = getattr(transformers, f"{kind}ForCausalLM")(config)
+    theirs = {name: b.numel() for name, b in module.named_buffers()}
+    scaled = kind == "Gemma"
+    ours = Sequential(
+        Input(T), Embedding(V, 16, embed_scale=scaled), RotaryEmbedding(head_dim), framework="torch"
+    )
+    assert ours.buffers == sum(theirs.values()) and ours.params == 16 * V
+    assert ("model.embed_tokens.embed_scale" in theirs) == scaled
+    # Keras' rotary embedding and scaled embedding hold nothing.
+    assert Sequential(Input(T), Embedding(V, 16, embed_scale=True), RotaryEmbedding(head_dim)).buffers == 0

@@ -188,3 +188,28 @@ def test_a_python_model_in_pytorch_names_equals_the_module() -> None:
     )
     counts = {**ours.counts(), "output_shape": tuple(int(d) for d in ours.output_shape)}
     assert counts == torch_counts(module, torch().zeros(1, 3, 12, 10))
+
+
+@pytest.mark.frameworks
+def test_pytorch_constructors_make_the_model_count_as_pytorch() -> None:
+    # Issue 20 item 1: Conv2d(C, 16, 3) on Input(C, H, W) without framework="torch" was read
+    # channels last (144*W + 16, output (C - 2, H - 2, 16)); it now counts as PyTorch's module.
+    from symcount import Conv2d, Linear
+
+    (c, h, w, d, n) = symbols("C H W d h")
+    model = Sequential(Input(c, h, w), Conv2d(c, 16, 3))
+    assert model.framework == "torch"
+    assert model.output_shape == (16, h - 2, w - 2)
+    module = torch().nn.Conv2d(5, 16, 3)
+    assert model.count(C=5, H=9, W=9) == sum(p.numel() for p in module.parameters())
+    # The same layer once the model is substituted (a new model, refolded) stays PyTorch's.
+    assert model.subs(C=5).framework == "torch"
+    with raises(SpecError, "Conv2d is PyTorch's spelling", "framework='keras'", "Conv2D"):
+        Sequential(Input(c, h, w), Conv2d(c, 16, 3), framework="keras")
+    # in_features that disagree with the input: refused when the model is built, decided
+    # symbolically (C against C + 1) or not decidable before values come (d against 32).
+    with raises(ShapeError, "given 32", "write the same size"):
+        Sequential(Input(d), Linear(32, n))
+    with raises(ShapeError, "has C channels", "given C + 1"):
+        Sequential(Input(c, h, w), Conv2d(c + 1, 16, 3))
+    assert Sequential(Input(d), Linear(d, n)).params == d * n + n

@@ -1,5 +1,7 @@
 """Sequential models: the fold, totals, substitution and errors with context."""
 
+from pathlib import Path
+
 import pytest
 import sympy
 
@@ -170,7 +172,7 @@ def test_summary_object_prints_and_renders() -> None:
 
     model = load_spec("lesson-cnn").model()
     values = {"H": 28, "W": 28, "C": 1, "f": 10, "k": 3}
-    table = model.summary(values, cost=["params", "flops"], width=80)
+    table = symcount.summary(model, values, cost=["params", "flops"], width=80)
     text = str(table)
     assert all(len(line) <= 80 for line in text.splitlines())
     assert text.splitlines()[2] == "Values: H=28, W=28, C=1, f=10, k=3"
@@ -182,4 +184,45 @@ def test_summary_object_prints_and_renders() -> None:
     assert "Input shape: (H, W, C)" in page
     assert table.markdown().startswith("Values: H=28") and "{,}" in table.latex()
     assert table.data()["value_totals"]["total"] == 24_533
-    assert str(symcount.summary(model, values)) == str(model.summary(values))
+    printed: list[str] = []
+    assert model.summary(values, print_fn=printed.append) is None
+    assert printed == [str(symcount.summary(model, values))]
+
+
+def test_one_api_in_python_as_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 20 item 9: model.summary() printed nothing in a script; keywords raised TypeError;
+    # symcount.summary("lesson-cnn") raised AttributeError; cost("flops", batch=32) refused the
+    # batch; "params,flops" was refused; a spec's model ignored its values; a built model showed
+    # bare numbers as formulas.
+    from click.testing import CliRunner
+
+    import symcount
+    from symcount.cli import main
+
+    model = load_spec("lesson-cnn").model()
+    model.summary(H=32, cost="params,flops", width=100)  # a script: printed, as Keras does
+    printed = capsys.readouterr().out
+    cli = CliRunner().invoke(
+        main, ["summary", "lesson-cnn", "--set", "H=32", "--cost", "params,flops", "--width", "100"]
+    )
+    assert printed == cli.output  # the same table as the command line's
+    assert str(symcount.summary("lesson-cnn", H=32, cost=["params", "flops"], width=100)) + "\n" == cli.output
+    spec_path = Path(symcount.__file__).parent / "examples" / "lesson-cnn.yaml"
+    assert (
+        str(symcount.summary(spec_path, width=100)) + "\n"
+        == CliRunner().invoke(main, ["summary", "lesson-cnn", "--width", "100"]).output
+    )
+    values = {"H": 28, "W": 28, "C": 1, "f": 10, "k": 3}
+    assert model.cost("flops", batch=32, **values) == 32 * model.cost("flops", **values)
+    assert model.cost("training-flops", **values) == 3 * model.cost("flops", **values)
+    built = symcount.summary(symcount.build("lesson-cnn"))
+    assert built.table.foot[0][2] == built.table.foot[0][3] == "24,533"  # formula column as numbers are
+    for call, fragment in [
+        (lambda: model.summary(Q=3), "unknown name 'Q'"),
+        (lambda: symcount.summary(3), "a spec's name or path"),
+        (lambda: model.summary(cost="nope"), "cost='nope'"),
+        (lambda: symcount.summary("lesson-cn"), "did you mean 'lesson-cnn'"),
+    ]:
+        with pytest.raises(SymcountError, match=fragment) as info:
+            call()
+        assert "\n" not in str(info.value)

@@ -121,3 +121,44 @@ def test_big_models_show_their_largest_layers_and_the_rest_as_other(tmp_path: Pa
             assert min(counts[name] for name in kept) >= max(counts[name] for name in data.other)
     # The spec's point is marked, and the held values are listed.
     assert data.default == 64 and ("K", "1000") in data.held and all(name != "w" for name, _ in data.held)
+
+
+def test_plots_people_can_read(tmp_path: Path) -> None:
+    # Issue 20 item 8. y ticks in rounded units; a series drawn over another (llama's lm_head and
+    # embed_tokens, both V*d) says so; a grid the model partly refuses (heads must divide d) plots
+    # the points it can and says how many it skipped and why; compare marks each default and
+    # says what each model holds.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+
+    from symcount.plot import _draw, rounded
+
+    assert [rounded(v) for v in (17_500_000_000, 1500, 999, 2e12)] == ["17.5B", "1.5K", "999", "2T"]
+    assert rounded(12.5e9, "bytes") == "12.5 GB"
+
+    from matplotlib.figure import Figure
+
+    axes = Figure().add_subplot()
+    _draw(axes, (1, 2), {"embed_tokens": (3, 4), "lm_head": (3, 4), "norm": (1, 1)})
+    assert [line.get_label() for line in axes.get_lines()] == [
+        "embed_tokens",
+        "lm_head (= embed_tokens)",
+        "norm",
+    ]
+
+    model, values = lesson("gpt2")
+    values = {k: v for k, v in values.items() if k != "d"}
+    data = plot_counts(model, "d=60:132:12", values, path=tmp_path / "gpt2.png")
+    assert data.x == (60, 72, 84, 96, 108, 120, 132) and data.skipped == ()  # all multiples of 12
+    data = plot_counts(model, "d=64:256:32", values, path=tmp_path / "gpt2.png")
+    assert data.x == (96, 192) and data.skipped == (64, 128, 160, 224, 256)
+    assert "num_heads=12" in data.reason and data.series["total"] == tuple(
+        model.count({**values, "d": d}) for d in data.x
+    )
+
+    small, medium = (lesson(name) for name in ("gpt2", "gpt2-medium"))
+    models = [
+        (name, m, {k: v for k, v in vals.items() if k != "L"})
+        for name, (m, vals) in zip(("a", "b"), (small, medium))
+    ]
+    data = plot_models(models, "L=1:30", path=tmp_path / "c.png", defaults=[12, 24])
+    assert dict(data.held)["a"].startswith("V=50257") and "h=16" in dict(data.held)["b"]

@@ -58,3 +58,21 @@ def test_layers_command_in_latex_and_json() -> None:
         lstm["keras"]["total"] == "4*n*u + 4*u**2 + 4*u" and lstm["torch"]["total"] == "4*n*u + 4*u**2 + 8*u"
     )
     assert CliRunner().invoke(main, ["layers", "--latex", "--json"]).exit_code == 2
+
+
+def test_every_layer_and_every_option_is_listed() -> None:
+    # Issue 20 item 14: mixture_of_experts was missing from `symcount layers`, and options such as
+    # output_bias were documented nowhere but a docstring. Every option a spec may write is listed.
+    import dataclasses
+
+    from symcount.layers import load_all
+    from symcount.layers.moe import MixtureOfExperts
+    from symcount.reference import COMMON_OPTIONS, entries, reference_markdown
+
+    listed = {entry.key: entry for entry in entries()}
+    assert "mixture_of_experts" in listed and set(load_all()) <= set(listed)
+    for cls in [*load_all().values(), MixtureOfExperts]:
+        fields = {f.name for f in dataclasses.fields(cls)} - set(COMMON_OPTIONS)
+        assert fields <= set(listed[cls.kind].options), cls.__name__
+    page = reference_markdown()
+    assert "`output_bias`" in page and "`router_bias`" in page and "## MixtureOfExperts" in page

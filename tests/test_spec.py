@@ -150,9 +150,9 @@ def test_torch_spellings_under_framework_torch() -> None:
     }
     model = parse_spec(data).model()
     assert model.count(h=10) == 784 * 10 + 10 + 10 * 3
-    with pytest.raises(SymcountError, match="layer 2 .*has 10 channels.*given 5"):
+    with pytest.raises(SymcountError, match="layer 2 .*has h channels.*given 5: write the same size"):
         data["layers"][1]["linear"]["in_features"] = 5
-        parse_spec(data).model().subs(h=10)
+        parse_spec(data).model()  # refused when built, not when h gets a value
     with pytest.raises(
         SymcountError, match="'linear' is PyTorch's spelling: use it in a spec with `framework: torch`"
     ):
@@ -235,3 +235,41 @@ def test_a_spec_loads_only_the_families_it_uses() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "['base', 'conv', 'core']"
+
+
+def test_errors_say_how_to_fix(tmp_path: Path) -> None:
+    # Issue 20 item 12: each mistake's message names its fix.
+    from click.testing import CliRunner
+
+    from symcount.cli import main
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 2 and len(result.output.splitlines()) == 1, result.output
+        return result.output
+
+    missing = run("count", str(_write(tmp_path, "free.yaml", "input: [d]\nlayers: [{dense: h}]\n")))
+    assert (
+        "--set d=... --set h=..." in missing and "`values:`" in missing and "count(d=..., h=...)" in missing
+    )
+    batch = run(
+        "count",
+        str(
+            _write(
+                tmp_path,
+                "batch.yaml",
+                "framework: torch\ninput: [1, 3, 8, 8]\nlayers: [{conv2d: [3, 4, 3]}]\n",
+            )
+        ),
+    )
+    assert "the batch axis is not part of `input:`" in batch and "[3, 224, 224]" in batch
+    assert "written start:stop[:step] (1:64" in run("sweep", "lesson-cnn", "--grid", "f=1..64")
+    block = "input: [n]\nvalues: {n: 3}\nblocks:\n  mlp:\n    args: [w, act]\n    layers: [{dense: {units: w, activation: act}}]\nlayers: [{block: mlp, with: {w: 8, act: relu}}]\n"
+    words = run("count", str(_write(tmp_path, "block.yaml", block)))
+    assert "argument 'act' as a word" in words and "block arguments are sizes only" in words
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path

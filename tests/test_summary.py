@@ -10,6 +10,7 @@ After a deliberate change of the layout, regenerate the golden files with:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sympy
@@ -93,10 +94,13 @@ def test_several_costs_one_column_each() -> None:
     loaded = load_spec("lesson-cnn")
     measures = (PARAMS, Measure("flops"), Measure("memory"))
     table = summary_table(loaded.model(), build("lesson-cnn"), measures)
-    assert table.header[3:6] == ("Params", "FLOPs", "Bytes")
+    assert table.header[3:6] == ("Params", "FLOPs", "Memory (bytes)")
     total = dict(zip(table.header, table.foot[0]))
     valued = build("lesson-cnn")
-    assert [int(total[h].replace(",", "")) for h in ("Params", "FLOPs", "Bytes")] == [
+    # Every cost column is headed by its cost (memory and training memory were both "Bytes").
+    both = summary_table(loaded.model(), valued, (Measure("memory"), Measure("training_memory")))
+    assert len(set(both.header)) == len(both.header)
+    assert [int(total[h].replace(",", "")) for h in ("Params", "FLOPs", "Memory (bytes)")] == [
         int(m.total(valued)) for m in measures
     ]
     assert table.foot[1][3:6] == ("24.5K", "1.60 MFLOPs", "98.1 kB")  # 24,533; 1,599,360; 98,132
@@ -131,3 +135,62 @@ def test_human_units_are_the_exact_figure_rounded(value: int) -> None:
     flops, unit = human(value, "FLOPs").split(" ")
     scale = 10 ** (3 * PREFIXES.index(unit.removesuffix("FLOPs")))
     assert 1 <= float(flops) < 1000 and abs(float(flops) * scale - value) <= 0.005 * scale
+
+
+def _zoo_tables() -> dict[str, Any]:
+    from symcount.spec import examples
+
+    tables = {}
+    for name in sorted(examples()):
+        loaded = load_spec(name)
+        model = loaded.model()
+        tables[name] = summary_table(model, build(name), (PARAMS,), values=loaded.values)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def zoo_tables() -> dict[str, Any]:
+    return _zoo_tables()
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 160])
+def test_no_formula_is_cut_and_no_two_labels_are_alike(zoo_tables: dict[str, Any], width: int) -> None:
+    # Issue 20 item 6: at 80 columns `summary resnet-50` showed `layer2.0.downsam...` for two
+    # layers and `Total  49*C*...`. Now a cell too long for its column wraps over lines: its lines
+    # give the cell back whole, and no two layers' labels read alike.
+    import re
+
+    from symcount.render.summary import layout, render_text
+
+    def whole(lines: list[str]) -> str:
+        return re.sub(r"\s", "", "".join(lines))
+
+    for name, table in zoo_tables.items():
+        widths, rows = layout(table, width)
+        cells = [table.header, *table.body, *table.foot]
+        for original, laid in zip(cells, rows):
+            for text, lines, size in zip(original, laid, widths):
+                assert whole(lines) == re.sub(r"\s", "", text), (name, text)
+                assert all(len(line) <= size for line in lines), (name, lines, size)
+        labels = [" ".join(row[0]) for row in rows[1 : 1 + len(table.body)]]
+        assert len(set(labels)) == len(labels), name
+        assert max(len(line) for line in render_text(table, width).splitlines()) <= width, name
+
+
+def test_notebook_formulas_break_only_when_they_must_and_trainable_says_equal_total() -> None:
+    # Issue 20 item 7: in Jupyter each term sat on its own line and the total was printed twice.
+    import re
+
+    from symcount.render.summary import HTML_FORMULA_WIDTH, summary_html, wrap_cell
+
+    model = load_spec("resnet-50").model()
+    page = summary_html(model)
+    total = str(model.params)
+    assert len(total) > HTML_FORMULA_WIDTH  # long enough to break
+    trainable = re.search(r"<th[^>]*>Trainable</th><th[^>]*></th><th[^>]*>(.*?)</th>", page)
+    assert trainable is not None and trainable.group(1) == "= Total"
+    assert page.count("<br>") < total.count(" + ")  # lines of several terms, not one per term
+    lines = wrap_cell(total, HTML_FORMULA_WIDTH, "formula")
+    assert len(lines) > 1 and all(len(line) <= HTML_FORMULA_WIDTH for line in lines)
+    short = summary_html(load_spec("lesson-dense").model())
+    assert "<br>" not in short.split("Total</th>")[1].split("</tr>")[0]  # a short total: one line

@@ -147,6 +147,8 @@ def test_small_random_sizes_match_hugging_face(name: str, seed: int) -> None:
     ours = build(name, values)
     theirs = hugging_face(kind, **config)
     assert ours.params == total(theirs)
+    # The rotary embedding's frequency tables (inv_freq, original_inv_freq): buffers, not weights.
+    assert ours.buffers == sum(b.numel() for b in theirs.buffers()) > 0
     if name == "mixtral-8x7b":
         experts = sum(p.numel() for n, p in theirs.named_parameters() if ".experts." in n)
         active = total(theirs) - experts + experts // values["E"] * values["topk"]

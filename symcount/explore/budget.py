@@ -12,7 +12,7 @@ from .. import algebra
 from ..costs import PARAMS, Measure
 from ..errors import SpecError, SymcountError
 from ..model import Model
-from ..values import as_expr
+from ..values import as_amount
 from .common import Values, fix, named, symbol_of
 from .evaluate import Evaluator
 
@@ -80,9 +80,14 @@ def solve_budget(
     """
     given = {name: value for name, value in named(values).items() if name != wrt}
     variable = symbol_of(model, wrt)
-    limit = as_expr(budget, "budget")
+    limit, unit = as_amount(budget, "budget")
     if not (limit.is_number and limit.is_real):
         raise SpecError(f"the budget must be a number. Received: {budget!r}")
+    if unit is not None and measure.entry.unit != "bytes":
+        raise SpecError(
+            f"a budget in {unit} is a memory budget: give a cost in bytes (--cost memory, "
+            f"training-memory or kv-cache). Received: budget={budget!r} for {measure.label}"
+        )
     fixed = fix(model, given, [wrt])
     total = algebra.formula(measure.total(fixed), "expand")
     search = _search_limit(limit)

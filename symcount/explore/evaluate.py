@@ -10,7 +10,7 @@ import sympy
 
 from .. import algebra, rules
 from ..costs import PARAMS, Measure
-from ..errors import MissingValueError, SymcountError
+from ..errors import SymcountError, missing_values
 from ..graph import Row
 from ..model import Model
 from ..values import symbol
@@ -164,8 +164,7 @@ class Evaluator:
             outputs = [measure.total(folded), *(measure.rows(folded) if layers else [])]
         missing = set().union(*(e.free_symbols for e in outputs)) - set(variables)
         if missing:
-            listed = ", ".join(sorted(s.name for s in missing))
-            raise MissingValueError(f"the total still depends on {listed}: give each a value")
+            raise missing_values("the total", sorted(s.name for s in missing))
         checks: dict[sympy.Expr, None] = {}
         # A weight's leading axis that a layer notes as an amount (a repeat's `times`) may be 0:
         # its rule checks it.

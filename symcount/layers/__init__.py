@@ -50,8 +50,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
     ),
     "embedding": (
-        "Embedding PositionEmbedding ClassToken",
-        "embedding position_embedding class_token",
+        "Embedding PositionEmbedding ClassToken RotaryEmbedding",
+        "embedding position_embedding class_token rotary_embedding",
         "",
     ),
     "recurrent": (

@@ -24,7 +24,7 @@ from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms
 
-__all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case"]
+__all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case", "mark_torch", "torch_spelled"]
 
 # Keras' activation names (keras.activations); they cost no parameters, but a typo is an error.
 ACTIVATIONS = frozenset(
@@ -259,7 +259,13 @@ class Layer:
                 changes[item.name] = tuple(
                     v.xreplace(mapping) if isinstance(v, sympy.Expr) else v for v in value
                 )
-        return dataclasses.replace(self, **changes) if changes else self
+        if not changes:
+            return self
+        return (
+            mark_torch(dataclasses.replace(self, **changes))
+            if torch_spelled(self)
+            else dataclasses.replace(self, **changes)
+        )
 
     def check_channels(self, input_shape: Shape, target: Target) -> None:
         """Raise if the user stated `channels_in` and the input's channels (features) differ."""
@@ -274,6 +280,14 @@ class Layer:
                 f"the input {format_shape(input_shape)} has {input_shape[index]} channels/features "
                 f"on its {where}, but the layer was given {self.channels_in}"
             )
+        if sympy.expand(input_shape[index] - self.channels_in) != 0:
+            # Undecided until values come (d against 32): the formula would be in the input's
+            # terms while PyTorch's weight is in the stated ones, so say so now, not at count().
+            raise ShapeError(
+                f"the input {format_shape(input_shape)} has {input_shape[index]} channels/features "
+                f"on its {where}, but the layer was given {self.channels_in}: write the same size "
+                f"in both (the input's {input_shape[index]} as the layer's, or the layer's in the input)"
+            )
 
     def frozen(self, kind: str) -> str:
         """The kind a weight of this layer really has: a frozen layer trains nothing."""
@@ -285,6 +299,23 @@ class Layer:
     def describe(self) -> str:
         """A short, human description for tables: the class name and its main hyperparameters."""
         return type(self).__name__
+
+
+# Layers made by PyTorch's constructors (symcount.pytorch) carry this mark: a model holding one
+# counts as PyTorch. Not a field, so equality and the spec's view of a layer are unchanged.
+_TORCH_MARK = "_symcount_torch_spelling"
+
+
+def mark_torch(layer: Layer) -> Layer:
+    """`layer`, marked as written in PyTorch's spelling (`Conv2d(3, 16, 3)`)."""
+    object.__setattr__(layer, _TORCH_MARK, True)
+    return layer
+
+
+def torch_spelled(layer: Any) -> bool:
+    """True for a layer made by a PyTorch constructor (`Conv2d`, `Linear`). The PyTorch-only
+    classes (`BatchNorm2d`...) are symcount's own and follow the model's target, as before."""
+    return bool(getattr(layer, _TORCH_MARK, False))
 
 
 def check_flag(value: Any, what: str) -> None:

@@ -1,5 +1,6 @@
 """Embeddings: learned lookup tables from token ids (Embedding) or positions (PositionEmbedding),
-and a learned token prepended to a sequence (ClassToken)."""
+a learned token prepended to a sequence (ClassToken), and rotary position embeddings
+(RotaryEmbedding), which learn nothing but which PyTorch models keep as buffers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..shapes import Shape, product
 from ..target import Target
 from .base import Layer, Weight, require_rank
 
-__all__ = ["Embedding", "PositionEmbedding", "ClassToken"]
+__all__ = ["Embedding", "PositionEmbedding", "ClassToken", "RotaryEmbedding"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,9 @@ class Embedding(Layer):
 
     The input holds token ids, of any rank; each id becomes a vector, so (T,) gives (T, output_dim).
     With `lora_rank` r (Keras only) the table is frozen and two trainable factors, (input_dim, r)
-    and (r, output_dim), learn a low-rank update to it.
+    and (r, output_dim), learn a low-rank update to it. With `embed_scale` the vectors are scaled
+    by sqrt(output_dim), as Gemma's are: Hugging Face keeps that factor as a buffer of one number
+    (GemmaTextScaledWordEmbedding's `embed_scale`), so under PyTorch it counts one buffer.
 
     Example:
         >>> from symcount import Input, Sequential, symbols
@@ -37,6 +40,7 @@ class Embedding(Layer):
     output_dim: Any
     mask_zero: bool = False
     lora_rank: Any = None
+    embed_scale: bool = False
 
     sizes = ("input_dim", "output_dim", "lora_rank")
     example_args = {"input_dim": "V", "output_dim": "d"}
@@ -52,8 +56,9 @@ class Embedding(Layer):
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         table = (self.input_dim, self.output_dim)
+        scale = (self.weight("embed_scale", (), "buffer"),) if self.embed_scale and target.torch else ()
         if self.lora_rank is None:
-            return (self.weight("embeddings", table),)
+            return (self.weight("embeddings", table), *scale)
         if target.torch:
             raise SpecError(f"PyTorch's Embedding has no LoRA. Received: lora_rank={self.lora_rank}")
         return (
@@ -140,3 +145,52 @@ class ClassToken(Layer):
 
     def describe(self) -> str:
         return "ClassToken()"
+
+
+@dataclass(frozen=True)
+class RotaryEmbedding(Layer):
+    """Rotary position embeddings (RoPE): queries and keys rotated by their position, `dim` numbers
+    of each head (its width, or a part of it), with no learned weight.
+
+    It passes its (T, d) input on unchanged here: the rotation happens inside attention. Hugging
+    Face's decoders (LlamaRotaryEmbedding and its kin, one per model) keep the rotation's
+    frequencies as buffers: `inv_freq` and `original_inv_freq`, ceil(dim/2) numbers each, so under
+    PyTorch the layer counts 2*ceil(dim/2) buffers (dim for an even dim) and no parameter. Keras'
+    (keras_hub's RotaryEmbedding) holds nothing.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, d = symbols("T d")
+        >>> Sequential(Input(T, d), RotaryEmbedding(128), framework="torch").buffers
+        128
+    """
+
+    dim: Any
+
+    sizes = ("dim",)
+    example_args = {"dim": "r"}
+    example_input = ("T", "d")
+    derivation = "no weight: a rotation of r numbers per head by the position"
+    torch_difference = (
+        "Hugging Face's rotary embeddings keep inv_freq and original_inv_freq: 2*ceil(r/2) buffers"
+    )
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, at_least=1)
+        return input_shape
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        require_rank(self, input_shape, at_least=1)
+        if not target.torch:
+            return ()
+        half = sympy.ceiling(self.dim / 2)
+        return (
+            self.weight("inv_freq", (half,), "buffer"),
+            self.weight("original_inv_freq", (half,), "buffer"),
+        )
+
+    def activations(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return sympy.Integer(0)  # the input, passed on: nothing new is made
+
+    def describe(self) -> str:
+        return f"RotaryEmbedding({self.dim})"

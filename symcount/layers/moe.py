@@ -56,6 +56,11 @@ class MixtureOfExperts(Layer):
     registered = False  # specs write `mixture_of_experts: {num_experts: E, top_k: k, block: ...}`
     sizes = ("num_experts", "top_k")
     example_input = ("T", "d")
+    derivation = (
+        "E experts, each a copy of the block (here d*f + f*d), and a router of d*E weights scoring "
+        "them per token; a token runs k of them"
+    )
+    torch_difference = "Hugging Face's Mixtral holds the experts as fused tensors: the same count"
 
     def validate(self) -> None:
         check_flag(self.router_bias, "router_bias")
@@ -162,3 +167,15 @@ def _always_negative(expr: sympy.Expr) -> bool:
     except sympy.PolynomialError:
         return False
     return all(c.is_Rational and c <= 0 for c in coefficients) and any(c < 0 for c in coefficients)
+
+def _example() -> dict[str, Any]:
+    from .core import Dense
+
+    return {
+        "num_experts": "E",
+        "top_k": "k",
+        "body": [Dense("f", use_bias=False), Dense("d", use_bias=False)],
+    }
+
+
+MixtureOfExperts.example_args = _example()

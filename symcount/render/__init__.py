@@ -7,6 +7,7 @@ formulas, not sliced text.
 from .inference import inference_data, inference_rows, inference_text
 from .numbers import (
     all_costs,
+    byte_units,
     concrete,
     cost_data,
     cost_heading,
@@ -62,6 +63,7 @@ __all__ = [
     "inference_text",
     "summary_latex",
     "number",
+    "byte_units",
     "concrete",
     "all_costs",
     "cost_data",

@@ -8,13 +8,13 @@ from typing import Any
 import sympy
 
 from ..costs import COSTS, PARAMS, Measure
-from ..errors import MissingValueError, ShapeError
+from ..errors import ShapeError, missing_values
 from ..model import Model
 from ..text import number
 
 __all__ = [
     "number", "to_json_value", "concrete", "all_costs", "row_costs", "cost_data", "cost_heading", "decimal",
-    "exact_and_decimal", "json_number", "finite", "human", "share",
+    "exact_and_decimal", "json_number", "finite", "human", "share", "byte_units",
 ]  # fmt: skip
 
 
@@ -26,8 +26,7 @@ def to_json_value(value: sympy.Expr) -> int | str:
 def concrete(expr: sympy.Expr, measure: Measure = PARAMS) -> int:
     """`expr` as an int, or a one-line error naming the symbols that still need a value."""
     if expr.free_symbols:
-        names = ", ".join(sorted(s.name for s in expr.free_symbols))
-        raise MissingValueError(f"the {measure.label} still depend on {names}: give each a value with --set")
+        raise missing_values(f"the {measure.label}", sorted(s.name for s in expr.free_symbols), "depend")
     if not expr.is_Integer:
         raise ShapeError(f"the {measure.label} are not a whole number: {expr}")
     return int(expr)
@@ -129,6 +128,21 @@ def human(value: Any, unit: str = "parameters") -> str:
     if unit == "bytes":
         return f"{scaled:.1f} {PREFIXES[power].replace('K', 'k')}B"
     return f"{scaled:.1f}{COUNT_PREFIXES[power]}"
+
+
+def byte_units(value: int) -> str:
+    """A count of bytes rounded, in both bases, each named: decimal (GB = 10**9 bytes, as disks
+    and most counters) and binary (GiB = 2**30, as accelerate and memory tools print).
+
+    Example:
+        >>> byte_units(13_476_831_232), byte_units(1_500)
+        ('13.48 GB decimal, 12.55 GiB binary', '1.50 kB decimal, 1.46 KiB binary')
+    """
+    decimal = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
+    binary = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    power = min(max((len(str(abs(value))) - 1) // 3, 0), len(decimal) - 1)
+    power2 = min(max((abs(value).bit_length() - 1) // 10, 0), len(binary) - 1)
+    return f"{value / 1000**power:.2f} {decimal[power]} decimal, {value / 1024**power2:.2f} {binary[power2]} binary"
 
 
 def share(part: Any, total: Any) -> str:

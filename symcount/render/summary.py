@@ -7,6 +7,8 @@ import html
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import sympy
@@ -127,8 +129,10 @@ def _layer_cell(row: Any, indent: int = 0, times: Any = None) -> str:
     return cell + (f" [{'; '.join(marks)}]" if marks else "")
 
 
-# Each column's kind: how it is aligned, elided and rendered (formulas as math in LaTeX and HTML).
+# Each column's kind: how it is aligned, wrapped and rendered (formulas as math in LaTeX and HTML).
 TEXT, FORMULA, NUMBER, SHARE = "text", "formula", "number", "share"
+# The Trainable row's formula when it is the total's.
+SAME_AS_TOTAL = "= Total"
 
 
 @dataclass(frozen=True)
@@ -208,13 +212,13 @@ def summary_table(
     body = []
     for row, placed, level, copies, valued_copies in _expanded(model, target, depth):
         cells = [_layer_cell(row, level, copies), format_shape(placed.output_shape)]
-        cells.append(str(copies * first.row(model, row)))
+        cells.append(_formula_text(copies * first.row(model, row)))
         if numbers:
             shown = [valued_copies * measure.row(target, placed) for measure in measures]
             cells += [number(value) for value in shown]
             cells.append(share(shown[0], totals[first]))
         else:
-            cells += [str(copies * measure.row(model, row)) for measure in measures[1:]]
+            cells += [_formula_text(copies * measure.row(model, row)) for measure in measures[1:]]
         if graph:
             cells.append(", ".join(row.inputs) if level == 0 else "")
         body.append(tuple(cells))
@@ -224,8 +228,11 @@ def summary_table(
         lines += [("Trainable", lambda m: m.trainable), ("Non-trainable", lambda m: m.non_trainable)]
         if model.framework == "torch":
             lines.append(("Buffers (not parameters)", lambda m: m.buffers))
+    total_text = _formula_text(formula(first.total(model)))
     for label, part in lines:
-        cells = [label, "", str(formula(first.total(model) if part is None else part(model)))]
+        cells = [label, "", total_text if part is None else _formula_text(formula(part(model)))]
+        if label == "Trainable" and cells[2] == total_text and total_text != "0":
+            cells[2] = SAME_AS_TOTAL  # the same formula again would only be read twice
         if numbers:
             if part is None:
                 cells += [number(totals[m]) for m in measures]
@@ -233,7 +240,7 @@ def summary_table(
                 cells += [number(part(target))] + [""] * (len(measures) - 1)
             cells.append("")
         elif part is None:
-            cells += [str(formula(m.total(model))) for m in measures[1:]]
+            cells += [_formula_text(formula(m.total(model))) for m in measures[1:]]
         else:
             cells += [""] * (len(measures) - 1)
         if graph:
@@ -248,6 +255,12 @@ def summary_table(
     return SummaryTable(title, tuple(notes), tuple(header), tuple(kinds), tuple(body), tuple(foot))
 
 
+def _formula_text(expr: sympy.Expr) -> str:
+    """A formula cell: its sympy text, or a whole number written as the number columns write it
+    (a model with every value substituted has numbers for formulas)."""
+    return number(expr) if expr.is_Integer else str(expr)
+
+
 def _values_line(values: Mapping[str, Any] | None, numbers: bool) -> str:
     """Which values the numbers use: the header of every summary says it."""
     if not numbers:
@@ -257,14 +270,75 @@ def _values_line(values: Mapping[str, Any] | None, numbers: bool) -> str:
     return "Values: " + ", ".join(f"{name}={value}" for name, value in values.items())
 
 
-def _elide(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 3, 1)] + "..."
+def wrap_cell(text: str, width: int, kind: str) -> list[str]:
+    """A cell over lines of at most `width` characters, never cut: a formula breaks before a
+    `+` or `-` between terms (then after a `*` inside a long term), a name after `.`, `_`, a
+    space or `,`; only a piece with no such place is split inside. The pieces, joined, give the
+    cell back (a formula's line breaks stand for the spaces around its operators)."""
+    if len(text) <= width or width <= 0:
+        return [text]
+    if kind == FORMULA:
+        pieces = _pieces(text, (" + ", " - "), before=True)
+        pieces = [part for piece in pieces for part in _split_long(piece, width, ("*",))]
+    else:
+        pieces = _pieces(text, (".", "_", " ", ","), before=False)
+        pieces = [part for piece in pieces for part in _split_long(piece, width, ())]
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return [line.strip() if kind == FORMULA else line.rstrip() for line in lines]
+
+
+def _pieces(text: str, marks: tuple[str, ...], before: bool) -> list[str]:
+    """`text` split at each of `marks`: the mark starts the next piece (`before`) or ends this one."""
+    pieces, start, k = [], 0, 0
+    while k < len(text):
+        if "*" in marks and text.startswith("**", k):  # a power's ** is one operator, never split
+            k += 2
+            continue
+        mark = next((m for m in marks if text.startswith(m, k)), None)
+        if mark is None:
+            k += 1
+            continue
+        cut = k if before else k + len(mark)
+        if cut > start:
+            pieces.append(text[start:cut])
+            start = cut
+        k += len(mark)
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
+
+
+def _split_long(piece: str, width: int, marks: tuple[str, ...]) -> list[str]:
+    """A piece longer than `width`: split after `marks` where it can, else every `width` characters."""
+    if len(piece.strip()) <= width:
+        return [piece]
+    parts = _pieces(piece, marks, before=False) if marks else [piece]
+    out: list[str] = []
+    for part in parts:
+        while len(part) > width:
+            out.append(part[:width])
+            part = part[width:]
+        out.append(part)
+    return out
+
+
+def _floor(table: SummaryTable, column: int, least: int) -> int:
+    """How narrow a column may get: `least`, but never below a word of its heading or a number."""
+    word = max(len(w) for w in table.header[column].split())
+    if table.kinds[column] in (NUMBER, SHARE):
+        return max(word, *(len(r[column]) for r in (*table.body, *table.foot)))
+    return max(least, word)
 
 
 def _fit(table: SummaryTable, width: int | None) -> list[int]:
     """Column widths: each its widest cell; then, while the line is wider than `width`, columns
     narrowed in the order they matter least (what a layer is connected to, the formulas, the
-    layer's name, its output shape), each down to a floor, never below its heading."""
+    layer's name, its output shape), each down to a floor. A narrowed cell wraps over lines;
+    numbers are never narrowed."""
     rows = [table.header, *table.body, *table.foot]
     widths = [max(len(r[i]) for r in rows) for i in range(len(table.header))]
     if width is None or width <= 0:
@@ -272,15 +346,16 @@ def _fit(table: SummaryTable, width: int | None) -> list[int]:
     over = sum(widths) + 2 * (len(widths) - 1) - width
     connected = [i for i, h in enumerate(table.header) if h == "Connected to"]
     formulas = [i for i, k in enumerate(table.kinds) if k == FORMULA]
+    numbers = [i for i, k in enumerate(table.kinds) if k in (NUMBER, SHARE)]
     order = [
-        (connected, 14), (formulas, 16), ([0], 20), (formulas, 8), ([0], 12), ([1], 10), (connected, 8),
-        (formulas, 4), ([0], 8), ([1], 8), (connected, 4),
+        (numbers, 0), (connected, 14), (formulas, 24), ([0], 24), (formulas, 14), ([0], 18), ([1], 12),
+        (connected, 8), (formulas, 10), ([0], 14), ([1], 8), (connected, 4), (formulas, 4), ([0], 4), ([1], 4),
     ]  # fmt: skip
-    for columns, floor in order:
+    for columns, least in order:
         for i in sorted(columns, key=lambda i: -widths[i]):
             if over <= 0:
                 return widths
-            cut = min(over, widths[i] - floor)
+            cut = min(over, widths[i] - _floor(table, i, least))
             if cut > 0:
                 widths[i] -= cut
                 over -= cut
@@ -298,31 +373,50 @@ def summary_text(
     values: Mapping[str, Any] | None = None,
 ) -> str:
     """A table like Keras' `model.summary()`, every cell a formula (and a number when known),
-    at most `width` characters wide (long formulas elided with `...`: `symcount formula` prints
-    them whole); the notes under the title say which values and conventions the numbers use."""
+    at most `width` characters wide where it can be (0 or None: no limit): a formula or a name
+    too long for its column wraps over lines inside its cell, never cut; the notes under the
+    title say which values and conventions the numbers use."""
     table = summary_table(model, valued, measures or (measure,), depth, values)
     return render_text(table, width)
 
 
-def render_text(table: SummaryTable, width: int | None = None) -> str:
+def layout(table: SummaryTable, width: int | None = None) -> tuple[list[int], list[list[list[str]]]]:
+    """The column widths and, for the header, each body row and each foot row, its cells as
+    lines (what `render_text` prints, as data)."""
     widths = _fit(table, width)
+    rows = [table.header, *table.body, *table.foot]
+    kinds = [[TEXT if cells is table.header else kind for kind in table.kinds] for cells in rows]
+    return widths, [
+        [wrap_cell(cell, size, kind) for cell, size, kind in zip(cells, widths, row_kinds)]
+        for cells, row_kinds in zip(rows, kinds)
+    ]
 
-    def line(cells: Sequence[str]) -> str:
-        parts = []
-        for cell, size, kind in zip(cells, widths, table.kinds):
-            cell = _elide(cell, size)
-            parts.append(cell.rjust(size) if kind in (NUMBER, SHARE) else cell.ljust(size))
-        return "  ".join(parts).rstrip()
+
+def render_text(table: SummaryTable, width: int | None = None) -> str:
+    widths, rows = layout(table, width)
+
+    def lines(cells: list[list[str]]) -> list[str]:
+        height = max(len(cell) for cell in cells)
+        out = []
+        for k in range(height):
+            parts = []
+            for cell, size, kind in zip(cells, widths, table.kinds):
+                text = cell[k] if k < len(cell) else ""
+                parts.append(text.rjust(size) if kind in (NUMBER, SHARE) else text.ljust(size))
+            out.append("  ".join(parts).rstrip())
+        return out
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     notes = [table.title, *table.notes]
-    if width:  # prose wraps at the width (words kept whole); the table's cells are elided instead
+    if width:  # prose wraps at the width (words kept whole)
         notes = [
             part for note in notes for part in textwrap.wrap(note, max(width, 20), break_long_words=False)
         ]
-    lines = [*notes, rule, line(table.header), rule, *(line(cells) for cells in table.body)]
-    lines += [rule, *(line(cells) for cells in table.foot)]
-    return "\n".join(lines)
+    header, body, foot = rows[0], rows[1 : 1 + len(table.body)], rows[1 + len(table.body) :]
+    out = [*notes, rule, *lines(header), rule]
+    out += [line for cells in body for line in lines(cells)]
+    out += [rule, *(line for cells in foot for line in lines(cells))]
+    return "\n".join(out)
 
 
 def _convention_lines(measure: Measure, model: Model | None) -> list[str]:
@@ -394,9 +488,10 @@ def summary_html(
 
     def cell(text: str, kind: str, tag: str) -> str:
         style = ' style="text-align:right"' if kind in (NUMBER, SHARE) else ' style="text-align:left"'
-        formula = _latex(text) if kind == FORMULA and text else None
-        if formula is not None:
-            return f"<{tag}{style}>{html.escape(f'${formula}$')}</{tag}>"
+        if kind == FORMULA and text and text != SAME_AS_TOTAL:
+            shown = _formula_html(text)
+            if shown is not None:
+                return f"<{tag}{style}>{shown}</{tag}>"
         return f"<{tag}{style}{_NOT_MATH}>{html.escape(text)}</{tag}>"
 
     def line(cells: Sequence[str], tag: str) -> str:
@@ -414,6 +509,22 @@ def summary_html(
 # Text cells (names, shapes, notes) are marked for MathJax to leave alone, version 2's class and
 # version 3's: a name holding `$\href{...}{x}$` or `\(...\)` shows as it is written.
 _NOT_MATH = ' class="tex2jax_ignore mathjax_ignore"'
+HTML_FORMULA_WIDTH = 60  # characters of a formula's text on one line of a notebook's table
+
+
+def _formula_html(text: str) -> str | None:
+    """A formula as math on as few lines as it needs: whole when short, else broken before a
+    `+` or `-` between terms, each line kept whole (MathJax then never breaks it term by term);
+    None when a line does not parse (the cell is then shown as text)."""
+    lines = []
+    for line in wrap_cell(text, HTML_FORMULA_WIDTH, FORMULA):
+        sign = line[:2] if line[:2] in ("+ ", "- ") and line != text else ""
+        formula = _latex(line[len(sign) :])
+        if formula is None:
+            return None
+        math = html.escape(f"${formula}$")
+        lines.append(f'<span style="white-space:nowrap">{html.escape(sign)}{math}</span>')
+    return "<br>".join(lines)
 
 
 def _latex(text: str) -> str | None:
@@ -432,17 +543,22 @@ def latex_formula(expr: sympy.Expr, name: str = "N") -> str:
     return f"$\\displaystyle {name} = {sympy.latex(expr)}$"
 
 
+# What a summary call takes besides values: every other keyword is a value (`H=28`).
+SUMMARY_OPTIONS = ("cost", "depth", "width", "dtype", "optimizer", "extras", "batch")
+
+
 class Summary:
     """A model's summary as an object: `print()` gives the text table (at the terminal's width,
     or `width`), Jupyter shows the HTML (formulas as math), and `markdown()`, `latex()` and
     `data()` give the other forms. Formulas come from the model; numbers from `values` (or
-    from the model itself when it has no symbols).
+    from the model itself when it has no symbols). `symcount.summary(...)` returns one;
+    `model.summary(...)` prints it, as Keras' does.
 
     Example:
         >>> from symcount import Dense, Flatten, Input, Sequential, summary, symbols
         >>> H, W, h = symbols("H W h")
         >>> net = Sequential(Input(H, W), Flatten(), Dense(h), Dense(3), name="dense")
-        >>> table = net.summary({"H": 28, "W": 28, "h": 10}, cost=["params", "flops"])
+        >>> table = summary(net, H=28, W=28, h=10, cost="params,flops")
         >>> [row[-1] for row in table.table.body]  # each layer's share of the parameters
         ['0.0%', '99.6%', '0.4%']
         >>> print(summary(net).text(width=60).splitlines()[4])
@@ -460,15 +576,17 @@ class Summary:
         dtype: str = "float32",
         optimizer: str = "adam",
         extras: bool = False,
+        batch: Any = None,
     ) -> None:
         from ..costs import Convention
 
-        names = [cost] if isinstance(cost, str) else list(cost)
         convention = Convention(dtype, optimizer, extras)
+        if batch is not None:
+            model = model.with_batch(batch)
         self.model = model
         self.valued = model.subs(values) if values else (None if model.symbols else model)
         self.values = {str(k): v for k, v in (values or {}).items()}
-        self.measures = tuple(Measure(name, convention) for name in names)
+        self.measures = tuple(Measure(name, convention) for name in cost_names(cost))
         self.depth = depth
         self.width = width
         self.table = summary_table(model, self.valued, self.measures, depth, self.values)
@@ -507,6 +625,53 @@ class Summary:
         return self.text()
 
 
-def summary(model: Model, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Summary:
-    """`model.summary(values, ...)` as a function: the `Summary` of `model`."""
-    return Summary(model, values, **options)
+def cost_names(cost: Any) -> list[str]:
+    """Costs as the command line takes them: a name, a comma-separated string of names
+    ("params,flops"), or a list; `training-flops` or `training_flops`.
+
+    Example:
+        >>> cost_names("params, training-flops"), cost_names(["flops"])
+        (['params', 'training_flops'], ['flops'])
+    """
+    from ..errors import SpecError
+
+    items = cost.split(",") if isinstance(cost, str) else cost
+    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+        raise SpecError(
+            f"cost is a name, names separated by commas, or a list of names. Received: cost={cost!r}"
+        )
+    names = [item.strip().replace("-", "_") for item in items if item.strip()]
+    if not names:
+        raise SpecError(f"cost names at least one cost. Received: cost={cost!r}")
+    return names
+
+
+def summary(model: Any, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Summary:
+    """The `Summary` of a model, or of a spec by name or path (`summary("lesson-cnn")`, with the
+    spec's values): values as a mapping or as keywords (`H=28`), costs as a list or a comma
+    string, as the command line takes them.
+
+    Example:
+        >>> from symcount import summary
+        >>> print(summary("lesson-dense", h1=20, width=70).text().splitlines()[2])
+        Values: H=28, W=28, h1=20, h2=10
+    """
+    from ..errors import SpecError
+
+    settings = {k: v for k, v in options.items() if k in SUMMARY_OPTIONS}
+    given = {**(values or {}), **{k: v for k, v in options.items() if k not in SUMMARY_OPTIONS}}
+    if isinstance(model, (str, PathLike)):
+        from ..spec import load_spec
+
+        spec = load_spec(model if isinstance(model, str) else Path(model))
+        model = spec.model()
+    elif not isinstance(model, Model):
+        raise SpecError(f"summary takes a model, or a spec's name or path. Received: {type(model).__name__}")
+    defaults = getattr(model, "defaults", {})
+    if defaults:  # a spec's model: its values, overridden by those given, as `--set` does
+        from ..values import bind
+
+        known = [s.name for s in model.symbols]
+        bind(given, [*known, *defaults], "the values given", "the model")
+        given = {k: v for k, v in bind({**defaults, **given}).items() if k in known}
+    return Summary(model, given or None, **settings)
