@@ -131,6 +131,7 @@ def _floats(values: Sequence[int]) -> list[float]:
             "plot a smaller range, or use sweep for exact numbers"
         ) from None
 
+
 # Rounded units for the y axis: 17.5B, not 17,500,000,000 (decimal prefixes, as the summary's).
 _SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 _BYTE_SUFFIXES = ((10**12, " TB"), (10**9, " GB"), (10**6, " MB"), (10**3, " kB"))
@@ -228,7 +229,9 @@ def _finish(
             default, color="0.4", linestyle=":", linewidth=1, label=f"default {x_name} = {default:,}"
         )
     if notes:  # what is held, what was left out: under the plot
-        figure.text(0.01, 0.005, _literal("\n".join(notes)), fontsize="x-small", color="0.3", wrap=True, va="bottom")
+        figure.text(
+            0.01, 0.005, _literal("\n".join(notes)), fontsize="x-small", color="0.3", wrap=True, va="bottom"
+        )
     axes.set_xlabel(x_name)
     axes.set_ylabel(measure.label)
     if measure.is_params:

@@ -168,6 +168,7 @@ def _always_negative(expr: sympy.Expr) -> bool:
         return False
     return all(c.is_Rational and c <= 0 for c in coefficients) and any(c < 0 for c in coefficients)
 
+
 def _example() -> dict[str, Any]:
     from .core import Dense
 
