@@ -1,104 +1,185 @@
-"""A spec from a Keras factory: its layers in graph order, each with the arguments its config
-holds, lifted to the sizes across builds as for PyTorch (`lift`), and verified against Keras'
-`count_params()` at the user's sizes and at fresh ones.
+"""A spec from a Keras factory: its layer calls in graph order, each read as the symcount layer of
+its class (`keras_layers.describe`), lifted to the sizes across builds as for PyTorch (`Lifter`),
+and verified against Keras' `count_params()` and, for compute, against PyTorch's
+`FlopCounterMode` on the same model (on Keras' torch backend a Keras model is a torch Module), at
+the user's sizes and at fresh ones.
 
-Keras models are built on Keras' meta device (torch backend): no weights. Layers without weights
-that keep their input's shape (Dropout, Activation) are passed through. Repeated blocks are not
-detected yet: a model whose layers change in number with the sizes is refused.
+Keras models are built on Keras' meta device (torch backend): no weights. A layer called twice
+(a shared layer) is one entry and then `use` entries. A model whose layers change in number with
+the sizes (a loop over blocks) is refused: symcount reads Keras' layers, not the loop that made them.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..spec import parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
 from .frameworks import build, framework_of, require
+from .keras_layers import describe
 from .points import draw, verification_points
 
-__all__ = ["from_keras"]
+__all__ = ["from_keras", "keras_macs"]
 
-ARGS = {
-    "Dense": ("dense", ("units", "use_bias")),
-    "EinsumDense": None,
-    "Embedding": ("embedding", ("input_dim", "output_dim")),
-    "LayerNormalization": ("layer_normalization", ("center", "scale")),
-    "BatchNormalization": ("batch_normalization", ("center", "scale")),
-    "Conv1D": ("conv1d", ("filters", "kernel_size", "strides", "padding", "use_bias")),
-    "Conv2D": ("conv2d", ("filters", "kernel_size", "strides", "padding", "use_bias")),
-    "MaxPooling2D": ("max_pooling2d", ("pool_size", "strides", "padding")),
-    "AveragePooling2D": ("average_pooling2d", ("pool_size", "strides", "padding")),
-    "GlobalAveragePooling1D": ("global_average_pooling1d", ()),
-    "GlobalAveragePooling2D": ("global_average_pooling2d", ()),
-    "GlobalMaxPooling2D": ("global_max_pooling2d", ()),
-    "Flatten": ("flatten", ()),
-    "Add": ("add", ()),
-    "Multiply": ("multiply", ()),
-    "Concatenate": ("concatenate", ()),
-    "MultiHeadAttention": ("multi_head_attention", ("num_heads", "key_dim", "use_bias")),
-}
-DEFAULTS = {("conv2d", "strides"): 1, ("conv2d", "padding"): "valid", ("conv1d", "strides"): 1,
-            ("conv1d", "padding"): "valid", ("batch_normalization", "center"): True,
-            ("batch_normalization", "scale"): True}  # fmt: skip
+MERGES = frozenset({"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"})
 
 
-def _plain(value: Any) -> Any:
-    """A square window's side for (k, k); other values as they are."""
-    if isinstance(value, (list, tuple)):
-        return value[0] if len(set(value)) == 1 else list(value)
-    return value
+@dataclass
+class _Entry:
+    key: str  # a spec key, or "use" for a shared layer's later call
+    args: dict[str, Any]
+    name: str
+    inputs: list[str]
+    params: int
+    path: str  # the comment: the Keras class and layer name
+    node: Any = field(default=None, repr=False)
 
 
-def _read(model: Any) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
-    """The entries of a built Keras model (graph order), and its input shape (without the batch)."""
+@dataclass
+class _Reading:
+    entries: list[_Entry]
+    inputs: dict[str, tuple[int, ...]]  # input name -> shape without the batch
+
+
+def _graph(model: Any) -> Any:
+    """The functional graph behind `model` (a Sequential keeps one once it has an Input)."""
+    graph = getattr(model, "_functional", model) if type(model).__name__ == "Sequential" else model
+    if graph is None or not hasattr(graph, "_nodes_by_depth"):
+        raise ReadError(
+            f"{model.name}: a model with no graph yet (a Sequential without keras.Input, or a subclassed "
+            "Model); start it with keras.Input(shape=...)"
+        )
+    return graph
+
+
+def _nodes(graph: Any) -> list[Any]:
+    """The graph's calls, each after those it reads, otherwise in the order the layers were made."""
+    nodes = [n for depth in graph._nodes_by_depth.values() for n in depth if not n.is_input]
+    index = {id(op): i for i, op in enumerate(graph.operations)}
+    nodes.sort(key=lambda n: (index.get(id(n.operation), -1), n.operation._inbound_nodes.index(n)))
+    inside = {id(n) for n in nodes}
+    placed: list[Any] = []
+    seen: set[int] = set()
+
+    def place(node: Any) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent in node.parent_nodes:
+            if id(parent) in inside:
+                place(parent)
+        placed.append(node)
+
+    for node in nodes:
+        place(node)
+    return placed
+
+
+def _read(model: Any) -> _Reading:
+    """The entries of a built Keras model, in graph order, and its inputs' shapes."""
     keras = require("keras")
-    if len(model.inputs) != 1:
-        raise ReadError("from_keras reads models with one input so far")
-    source: dict[int, str] = {id(model.inputs[0]): "input"}  # id(tensor) -> entry name
-    entries: list[dict[str, Any]] = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
+    graph = _graph(model)
+    one = len(graph.inputs) == 1
+    source: dict[int, str] = {}  # id(tensor) -> the name of the entry (or input) it comes from
+    inputs: dict[str, tuple[int, ...]] = {}
+    for tensor in graph.inputs:
+        name = "input" if one else tensor._keras_history.operation.name
+        source[id(tensor)] = name
+        inputs[name] = tuple(int(s) if s is not None else 0 for s in tensor.shape[1:])
+        if 0 in inputs[name]:
+            raise ReadError(
+                f"input {name!r}: an axis of unknown size ({tuple(tensor.shape[1:])}); give keras.Input its shape"
+            )
+    entries: list[_Entry] = []
+    first_call: dict[int, str] = {}  # id(layer) -> its first entry's name
+    nodes = _nodes(graph)
+    inside = {id(n) for n in nodes}
+    for node in nodes:
+        layer = node.operation
+        calls = [id(n) for n in layer._inbound_nodes if id(n) in inside]
+        call = calls.index(id(node))
+        tensors = node.input_tensors
+        found = [source.get(id(t)) for t in tensors]
+        if None in found:
+            raise ReadError(f"{layer.name}: reads a tensor made outside the model's layers")
+        sources = [s for s in found if s is not None]
+        if isinstance(layer, keras.Model):
+            raise ReadError(
+                f"{layer.name}: a model used as a layer is not read yet; build its layers into the outer model"
+            )
+        if not isinstance(layer, keras.layers.Layer):
+            raise ReadError(
+                f"{layer.name}: the operation {type(layer).__name__} between layers is not read; "
+                "use its layer (keras.layers.Add, Multiply, Concatenate, Reshape...) instead"
+            )
+        if len(node.output_tensors) != 1:
+            raise ReadError(
+                f"{layer.name}: a layer with {len(node.output_tensors)} outputs is not read (return_state)"
+            )
+        weights = layer.count_params()
+        if call > 0 and id(layer) in first_call:
+            name = f"{layer.name}_call{call + 1}"
+            entries.append(
+                _Entry(
+                    "use", {}, name, _unique(sources), 0, f"{type(layer).__name__} {layer.name}, again", node
+                )
+            )
+            source[id(node.output_tensors[0])] = name
             continue
-        if len(layer._inbound_nodes) != 1:
-            raise ReadError(f"{layer.name}: a layer called more than once is not read yet")
-        node = layer._inbound_nodes[0]
-        inputs = list(dict.fromkeys(source.get(id(t), "?") for t in node.input_tensors))
-        if "?" in inputs:
-            raise ReadError(f"{layer.name}: reads a tensor made outside Keras layers")
-        kind = type(layer).__name__
-        known = ARGS.get(kind)
-        if known is None:
-            weights = layer.count_params()
-            same = [tuple(t.shape) for t in node.input_tensors] == [
-                tuple(t.shape) for t in node.output_tensors
-            ]
-            if weights == 0 and same and len(inputs) == 1:  # Dropout, Activation, ReLU...
-                for t in node.output_tensors:
-                    source[id(t)] = inputs[0]
+        described = describe(layer)
+        if described is None:
+            same = [tuple(t.shape) for t in tensors] == [tuple(t.shape) for t in node.output_tensors]
+            if weights == 0 and same and len(set(sources)) == 1:  # Dropout, ReLU(max_value=...)...
+                source[id(node.output_tensors[0])] = sources[0]
                 continue
             raise ReadError(
-                f"{layer.name}: no symcount layer for the Keras layer {kind} ({weights:,} weights)"
+                f"{layer.name}: no symcount layer for the Keras layer {type(layer).__name__} ({weights:,} weights); "
+                "`symcount layers` lists those read"
             )
-        key, names = known
-        config = layer.get_config()
-        args = {name: _plain(config[name]) for name in names if name in config}
-        entries.append({"key": key, "args": args, "name": layer.name, "inputs": inputs,
-                        "params": layer.count_params(), "path": f"{kind} {layer.name}"})  # fmt: skip
-        for t in node.output_tensors:
-            source[id(t)] = layer.name
-    return entries, tuple(int(s) for s in model.inputs[0].shape[1:])
+        key, args = described
+        reads = sources if key in MERGES else _unique(sources)
+        entries.append(
+            _Entry(key, args, layer.name, reads, weights, f"{type(layer).__name__} {layer.name}", node)
+        )
+        first_call[id(layer)] = layer.name
+        source[id(node.output_tensors[0])] = layer.name
+    return _Reading(entries, inputs)
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _layout(reading: _Reading) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(e.key, e.name, tuple(e.inputs)) for e in reading.entries]
+
+
+def _lift(lifter: Lifter, values: Sequence[Any], where: str) -> Any:
+    """Lift an argument's values, element by element for lists and nested entries."""
+    first = values[0]
+    if isinstance(first, dict) and all(isinstance(v, dict) and v.keys() == first.keys() for v in values):
+        return {k: _lift(lifter, [v[k] for v in values], f"{where}.{k}") for k in first}
+    if isinstance(first, list) and all(isinstance(v, list) and len(v) == len(first) for v in values):
+        return [_lift(lifter, [v[i] for v in values], f"{where}[{i}]") for i in range(len(first))]
+    return lifter.lift(values, where)
 
 
 def from_keras(
     factory: Callable[..., Any], /, *, seed: int = 0, name: str | None = None, **sizes: int
 ) -> Imported:
-    """The spec of the Keras model `factory(**sizes)`, its numbers lifted to the sizes and its
-    count verified against Keras' `count_params()` at the sizes given and at fresh ones."""
+    """The spec of the Keras model `factory(**sizes)`, its numbers lifted to the sizes, verified
+    against Keras' `count_params()` and PyTorch's FlopCounterMode (MACs) at the sizes given and at
+    fresh ones."""
     require("keras")
     names = list(sizes)
+    for key, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
     rng = random.Random(seed)
     points = [tuple(sizes[n] for n in names)]
     while len(points) < len(monomials(len(names), DEGREE)) + 3:
@@ -107,37 +188,49 @@ def from_keras(
             points.append(point)
     readings = []
     for point in points:
-        model = build(factory, dict(zip(names, point)))
-        if framework_of(model) != "keras":
-            raise ReadError("from_keras needs a Keras model; use from_torch for a torch.nn.Module")
+        model = _build(factory, dict(zip(names, point)), point is points[0])
         readings.append(_read(model))
-    layouts = [[(e["key"], e["name"], tuple(e["inputs"])) for e in entries] for entries, _ in readings]
-    for layout, point in zip(layouts[1:], points[1:]):
-        if layout != layouts[0]:
+    first = readings[0]
+    for reading, point in zip(readings[1:], points[1:]):
+        if _layout(reading) != _layout(first):
+            at = sizes_text(dict(zip(names, point)))
             raise ReadError(
-                f"the model's layers change with the sizes (at {sizes_text(dict(zip(names, point)))}); "
-                "repeated Keras blocks are not read yet"
+                f"the model's layers change with the sizes ({len(first.entries)} layers at "
+                f"{sizes_text(sizes)}, {len(reading.entries)} at {at}); symcount reads Keras layers, not the loop "
+                "that made them: keep the number of blocks fixed (not a size), or import one block and write "
+                "a `repeat` of it in the spec"
             )
     lifter = Lifter(names, points)
     layers = []
     comments = {}
-    for position, entry in enumerate(readings[0][0]):
-        args = {}
-        for arg in entry["args"]:
-            value = lifter.lift([r[0][position]["args"][arg] for r in readings], f"{entry['name']}: {arg}")
-            if not is_default(entry["key"], arg, value) and DEFAULTS.get((entry["key"], arg)) != value:
-                args[arg] = value
-        item: dict[str, Any] = {entry["key"]: args, "name": entry["name"]}
-        previous = readings[0][0][position - 1]["name"] if position else "input"
-        if entry["inputs"] != [previous]:
-            item["inputs"] = entry["inputs"]
+    for position, entry in enumerate(first.entries):
+        item: dict[str, Any]
+        if entry.key == "use":
+            item = {"use": _used(first, entry)}
+        else:
+            args = {}
+            for arg in entry.args:
+                value = _lift(
+                    lifter, [r.entries[position].args[arg] for r in readings], f"{entry.name}: {arg}"
+                )
+                if not is_default(entry.key, arg, value):
+                    args[arg] = value
+            item = {entry.key: args}
+        item["name"] = entry.name
+        previous = first.entries[position - 1].name if position else next(iter(first.inputs))
+        if entry.inputs != [previous] or entry.key == "use":
+            item["inputs"] = entry.inputs
         layers.append(item)
-        comments[entry["name"]] = entry["path"]
-    shape = [
-        lifter.lift([r[1][i] for r in readings], f"the input's axis {i + 1}")
-        for i in range(len(readings[0][1]))
-    ]
+        comments[entry.name] = entry.path
+    shapes = {
+        key: [
+            lifter.lift([r.inputs[key][i] for r in readings], f"input {key!r}, axis {i + 1}")
+            for i in range(len(shape))
+        ]
+        for key, shape in first.inputs.items()
+    }
     title = name or str(getattr(factory, "__name__", "imported"))
+    shape: Any = shapes["input"] if list(shapes) == ["input"] else shapes
     data = {"name": title, "framework": "keras", "input": shape, "values": dict(sizes), "layers": layers}
     spec = parse_spec(data, "imported spec")
     checked = _verify(spec, factory, sizes, rng)
@@ -145,25 +238,122 @@ def from_keras(
     return Imported(spec, text, dict(sizes), checked)
 
 
+def _used(reading: _Reading, entry: _Entry) -> str:
+    """The name of the entry a `use` entry calls again: the same layer's first call."""
+    layer = entry.node.operation
+    return next(e.name for e in reading.entries if e.key != "use" and e.node.operation is layer)
+
+
+def _build(factory: Callable[..., Any], point: Mapping[str, int], users: bool) -> Any:
+    try:
+        model = build(factory, point)
+    except Exception as error:
+        if isinstance(error, ReadError) or not users:
+            raise
+        raise ReadError(
+            f"the factory fails at {sizes_text(point)}: {type(error).__name__}: {error}"
+        ) from None
+    if framework_of(model) != "keras":
+        raise ReadError("from_keras needs a Keras model; use from_torch for a torch.nn.Module")
+    return model
+
+
+def keras_macs(model: Any) -> list[tuple[Any, int]]:
+    """Each call's MACs in a forward pass of a built Keras model (batch 1), in graph order, as
+    PyTorch's FlopCounterMode counts them (its FLOPs halved): on Keras' torch backend a layer is a
+    torch Module. The graph is run call by call on the meta device, as Keras' functional model runs
+    it; a layer without weights that cannot run on meta (UpSampling converts a tensor to NumPy) runs
+    on the CPU, on zeros of its input's shape (at most `CPU_ELEMENTS` of them)."""
+    torch = require("torch")
+    keras = require("keras")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    graph = _graph(model)
+    dtypes = {"int32": torch.int32, "int64": torch.int64}
+
+    def zeros(tensor: Any, device: str) -> Any:
+        shape = (1, *(int(s) for s in tensor.shape[1:]))
+        return torch.zeros(shape, dtype=dtypes.get(str(tensor.dtype), torch.float32), device=device)
+
+    values = {id(t): zeros(t, "meta") for t in graph.inputs}
+    found = []
+    for node in _nodes(graph):
+        with FlopCounterMode(display=False) as mode, torch.no_grad():
+            try:
+                with keras.device("meta"):
+                    args, kwargs = node.arguments.fill_in(values)
+                    outputs = node.operation(*args, **kwargs)
+            except Exception as error:
+                elements = sum(math.prod(int(s) for s in t.shape[1:]) for t in node.input_tensors)
+                if node.operation.count_params() or elements > CPU_ELEMENTS:
+                    raise ReadError(
+                        f"{node.operation.name}: FlopCounterMode cannot run it on the meta device "
+                        f"({type(error).__name__}: {str(error).strip().splitlines()[0]})"
+                    ) from None
+                with keras.device("cpu"):
+                    args, kwargs = node.arguments.fill_in(
+                        {id(t): zeros(t, "cpu") for t in node.input_tensors}
+                    )
+                    outputs = node.operation(*args, **kwargs)
+        for tensor in node.output_tensors:
+            values[id(tensor)] = zeros(tensor, "meta")
+        del outputs
+        found.append((node, int(mode.get_total_flops()) // 2))
+    return found
+
+
+CPU_ELEMENTS = 10**7  # the largest input of a layer run on the CPU because it cannot run on meta
+
+
 def _verify(
     spec: Any, factory: Callable[..., Any], sizes: Mapping[str, int], rng: random.Random
 ) -> tuple[dict[str, int], ...]:
     model = spec.model()
     points = verification_points(sizes, rng, CHECKS)
+    known = {s.name for s in model.symbols}
     for point in points:
         built = build(factory, point)
-        valued = model.subs({k: v for k, v in point.items() if k in {s.name for s in model.symbols}})
+        valued = model.subs({k: v for k, v in point.items() if k in known})
         mine, theirs = int(valued.params), built.count_params()
         if mine != theirs:
-            entries, _ = _read(built)
+            entries = _read(built).entries
             rows = {row.name: int(row.params) for row in valued.rows}
-            first = next((e for e in entries if rows.get(e["name"]) != e["params"]), None)
+            first = next((e for e in entries if e.key != "use" and rows.get(e.name) != e.params), None)
             where = (
-                f"; first layer that differs: {first['name']} ({rows.get(first['name'])} against {first['params']:,})"
+                f"; first layer that differs: {first.name} ({rows.get(first.name)} against {first.params:,})"
                 if first
                 else ""
             )
             raise ReadError(
                 f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, Keras {theirs:,}{where}"
             )
+        _check_macs(valued, built, point)
     return tuple(points[1:])
+
+
+RECURRENT = frozenset({"lstm", "gru", "simple_rnn", "bidirectional"})
+
+
+def _check_macs(valued: Any, built: Any, point: Mapping[str, int]) -> None:
+    """The spec's MACs against FlopCounterMode's, call by call; a difference names the first call.
+
+    Keras' torch backend runs a recurrent layer's first step twice when it loops in Python (once
+    "to determine the cell output shape", keras/src/backend/torch/rnn.py), so FlopCounterMode counts
+    T + 1 steps of T there: a recurrent layer matches at T steps or at exactly that one more."""
+    from ..costs import Measure
+
+    measure = Measure("macs")
+    rows = {row.name: int(measure.row(valued, row)) for row in valued.rows}
+    entries = {id(e.node): e for e in _read(built).entries}
+    measured = keras_macs(built)
+    for node, theirs in measured:
+        entry = entries.get(id(node))
+        name = entry.name if entry else node.operation.name
+        mine = rows.get(name, 0)
+        steps = int(node.input_tensors[0].shape[1]) if entry and entry.key in RECURRENT else 0
+        if theirs == mine or (steps and theirs * steps == mine * (steps + 1)):
+            continue
+        raise ReadError(
+            f"the imported spec computes {int(valued.macs):,} MACs at {sizes_text(point)}, FlopCounterMode counts "
+            f"{sum(n for _, n in measured):,}; first layer that differs: {name} ({mine:,} against {theirs:,})"
+        )
