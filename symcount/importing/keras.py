@@ -38,6 +38,7 @@ class _Entry:
     params: int
     path: str  # the comment: the Keras class and layer name
     node: Any = field(default=None, repr=False)
+    row: str = ""  # a `use` of `x` whose name nothing reads is the model's row `x#2`, `x#3`...
 
 
 @dataclass
@@ -97,6 +98,7 @@ def _read(model: Any) -> _Reading:
             )
     entries: list[_Entry] = []
     first_call: dict[int, str] = {}  # id(layer) -> its first entry's name
+    uses: dict[int, int] = {}  # id(layer) -> its calls so far
     nodes = _nodes(graph)
     inside = {id(n) for n in nodes}
     for node in nodes:
@@ -129,6 +131,8 @@ def _read(model: Any) -> _Reading:
                     "use", {}, name, _unique(sources), 0, f"{type(layer).__name__} {layer.name}, again", node
                 )
             )
+            uses[id(layer)] = uses.get(id(layer), 1) + 1
+            entries[-1].row = f"{first_call[id(layer)]}#{uses[id(layer)]}"
             source[id(node.output_tensors[0])] = name
             continue
         described = describe(layer)
@@ -351,7 +355,7 @@ def _check_macs(valued: Any, built: Any, point: Mapping[str, int]) -> None:
     for node, theirs in measured:
         entry = entries.get(id(node))
         name = entry.name if entry else node.operation.name
-        mine = rows.get(name, 0)
+        mine = rows[name] if name in rows else rows.get(entry.row if entry else "", 0)
         steps = int(node.input_tensors[0].shape[1]) if entry and entry.key in RECURRENT else 0
         if theirs == mine or (steps and theirs * steps == mine * (steps + 1)):
             continue
