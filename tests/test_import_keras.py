@@ -100,6 +100,18 @@ def volumes(D: int, f: int) -> Any:
     return k.Model(x, k.layers.Dense(1)(k.layers.GlobalAveragePooling3D()(h)))
 
 
+def residual_stack(d: int, L: int) -> Any:
+    """L pre-norm residual MLP blocks made by a Python loop: one `repeat` whose `times` is L."""
+    k = keras()
+    x = k.Input(shape=(d,))
+    h = k.layers.Dense(d, name="stem")(x)
+    for _ in range(L):
+        y = k.layers.LayerNormalization()(h)
+        y = k.layers.Dense(2 * d, activation="relu")(y)
+        h = k.layers.Add()([h, k.layers.Dense(d)(y)])
+    return k.Model(x, k.layers.Dense(1, name="head")(h))
+
+
 CORPUS = [
     (mobilenet_v2, {"n": 2, "classes": 10}),
     (lstm_classifier, {"T": 12, "V": 100, "d": 16, "u": 8}),
@@ -107,6 +119,7 @@ CORPUS = [
     (depthwise_separable, {"S": 8, "f": 4}),
     (sequences, {"T": 8, "u": 4}),
     (volumes, {"D": 4, "f": 2}),
+    (residual_stack, {"d": 8, "L": 3}),
 ]
 
 
@@ -192,11 +205,22 @@ def test_the_macs_check_catches_a_spec_that_lost_a_call() -> None:
         importer._check_macs(broken, built, {"d": 8, "h": 3})
 
 
-def blocks_by_size(d: int, L: int) -> Any:
+def test_a_loop_of_alike_blocks_is_one_repeat() -> None:
+    keras()
+    imported = _imported(residual_stack, (("d", 8), ("L", 3)))
+    text = imported.to_yaml()
+    assert "  - repeat: {times: L, block: block}\n    name: blocks\n" in text
+    assert "      inputs: [input, dense_1]\n" in text  # the residual add reads the block's input
+    d, L = symcount.symbols("d L")
+    # A block: LayerNorm 2d, d -> 2d dense 2d*d + 2d, 2d -> d dense 2d*d + d; stem d*d + d; head d + 1.
+    assert sympy_expand(imported.model().params) == sympy_expand(L * (4 * d * d + 5 * d) + d * d + 2 * d + 1)
+
+
+def growing_blocks(d: int, L: int) -> Any:
     k = keras()
     x = h = k.Input(shape=(d,))
-    for _ in range(L):
-        h = k.layers.Dense(d)(h)
+    for i in range(L):
+        h = k.layers.Dense(d * (i + 1))(h)  # each block wider than the last: not alike
     return k.Model(x, h)
 
 
@@ -209,7 +233,11 @@ def with_prelu(d: int) -> Any:
 @pytest.mark.parametrize(
     ("factory", "sizes", "message"),
     [
-        (blocks_by_size, {"d": 4, "L": 2}, "the model's layers change with the sizes .* write a `repeat`"),
+        (
+            growing_blocks,
+            {"d": 4, "L": 2},
+            "the model's layers change with the sizes .* not as one run of alike",
+        ),
         (with_prelu, {"d": 4}, "p_re_lu: no symcount layer for the Keras layer PReLU \\(4 weights\\)"),
     ],
 )

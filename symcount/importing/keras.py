@@ -21,6 +21,7 @@ from ..spec import parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
 from .frameworks import build, framework_of, require
+from .keras_blocks import Run, runs
 from .keras_layers import describe
 from .points import draw, verification_points
 
@@ -197,37 +198,22 @@ def from_keras(
         users = users or model
         readings.append(_read(model))
     first = readings[0]
-    for reading, point in zip(readings[1:], points[1:]):
-        if _layout(reading) != _layout(first):
-            at = sizes_text(dict(zip(names, point)))
-            raise ReadError(
-                f"the model's layers change with the sizes ({len(first.entries)} layers at "
-                f"{sizes_text(sizes)}, {len(reading.entries)} at {at}); symcount reads Keras layers, not the loop "
-                "that made them: keep the number of blocks fixed (not a size), or import one block and write "
-                "a `repeat` of it in the spec"
-            )
     lifter = Lifter(names, points)
-    layers = []
-    comments = {}
-    for position, entry in enumerate(first.entries):
-        item: dict[str, Any]
-        if entry.key == "use":
-            item = {"use": _used(first, entry)}
-        else:
-            args = {}
-            for arg in entry.args:
-                value = _lift(
-                    lifter, [r.entries[position].args[arg] for r in readings], f"{entry.name}: {arg}"
-                )
-                if not is_default(entry.key, arg, value):
-                    args[arg] = value
-            item = {entry.key: args}
-        item["name"] = entry.name
-        previous = first.entries[position - 1].name if position else next(iter(first.inputs))
-        if entry.inputs != [previous] or entry.key == "use":
-            item["inputs"] = entry.inputs
-        layers.append(item)
-        comments[entry.name] = entry.path
+    comments: dict[str, str] = {}
+    blocks: dict[str, list[dict[str, Any]]] = {}
+    changed = next((i for i, r in enumerate(readings) if _layout(r) != _layout(first)), None)
+    if changed is None:
+        layers = _items(readings, [list(range(len(first.entries)))] * len(readings), lifter, {}, comments, "")
+    else:
+        run = runs([r.entries for r in readings])
+        if run is None or not run.counts[0]:
+            at = sizes_text(dict(zip(names, points[changed])))
+            raise ReadError(
+                f"the model's layers change with the sizes ({len(first.entries)} layers at {sizes_text(sizes)}, "
+                f"{len(readings[changed].entries)} at {at}) but not as one run of alike blocks; keep the number "
+                "of blocks fixed (not a size), or import one block and write a `repeat` of it in the spec"
+            )
+        layers, blocks = _repeated(readings, run, names, points, lifter, comments)
     shapes = {
         key: [
             lifter.lift([r.inputs[key][i] for r in readings], f"input {key!r}, axis {i + 1}")
@@ -238,10 +224,101 @@ def from_keras(
     title = name or str(getattr(factory, "__name__", "imported"))
     shape: Any = shapes["input"] if list(shapes) == ["input"] else shapes
     data = {"name": title, "framework": "keras", "input": shape, "values": dict(sizes), "layers": layers}
+    if blocks:
+        data["blocks"] = blocks
     spec = parse_spec(data, "imported spec")
     checked = _verify(spec, factory, sizes, rng, users)
     text = spec_yaml(data, comments, sizes, checked, str(getattr(factory, "__name__", "factory")))
     return Imported(spec, text, dict(sizes), checked)
+
+
+def _items(
+    readings: Sequence[_Reading],
+    positions: Sequence[Sequence[int]],
+    lifter: Lifter,
+    renamed: Mapping[str, str],
+    comments: dict[str, str],
+    scope: str,
+    previous: str | None = None,
+) -> list[dict[str, Any]]:
+    """Spec entries for the calls at `positions[i]` of each reading `i` (the same calls at every
+    build), their arguments lifted, their inputs `renamed` where they leave the group."""
+    first = readings[0]
+    items: list[dict[str, Any]] = []
+    for n, position in enumerate(positions[0]):
+        entry = first.entries[position]
+        item: dict[str, Any]
+        if entry.key == "use":
+            item = {"use": _used(first, entry)}
+        else:
+            args = {}
+            for arg in entry.args:
+                values = [r.entries[p[n]].args[arg] for r, p in zip(readings, positions)]
+                value = _lift(lifter, values, f"{entry.name}: {arg}")
+                if not is_default(entry.key, arg, value):
+                    args[arg] = value
+            item = {entry.key: args}
+        item["name"] = entry.name
+        inputs = [renamed.get(s, s) for s in entry.inputs]
+        before = items[-1]["name"] if items else (previous or next(iter(first.inputs)))
+        if inputs != [before] or entry.key == "use":
+            item["inputs"] = inputs
+        items.append(item)
+        comments[scope + entry.name] = entry.path
+    return items
+
+
+BLOCK, BLOCKS = "block", "blocks"  # the repeated block's name in `blocks:`, and its repeat's
+
+
+def _repeated(
+    readings: Sequence[_Reading],
+    run: Run,
+    names: Sequence[str],
+    points: Sequence[tuple[int, ...]],
+    lifter: Lifter,
+    comments: dict[str, str],
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The spec's layers and its block for models whose calls are a prefix, `run` and a suffix."""
+    first = readings[0]
+    start, period, count = run.start, run.period, run.counts[0]
+    block = first.entries[start : start + period]
+    inside = {e.name for e in block}
+    before = first.entries[start - 1].name if start else next(iter(first.inputs))
+    for entry in block:
+        for source in entry.inputs:
+            if source not in inside and source != before:
+                raise ReadError(f"{entry.name}: a repeated block that reads {source}, outside the block")
+    last = first.entries[start + period * count - 1].name
+    body = {e.name for e in first.entries[start : start + period * count]}
+    for entry in first.entries[len(first.entries) - run.suffix :]:
+        for source in entry.inputs:
+            if source in body and source != last:
+                raise ReadError(f"{entry.name}: reads {source}, inside a repeated block (not its output)")
+    prefix = _items(readings, [list(range(start))] * len(readings), lifter, {}, comments, "")
+    times = lifter.lift(list(run.counts), "the repeated blocks (how many)")
+    full = [i for i, c in enumerate(run.counts) if c]  # builds with a block to read its arguments
+    inner = Lifter(list(names), [points[i] for i in full])
+    block_items = _items(
+        [readings[i] for i in full],
+        [list(range(start, start + period))] * len(full),
+        inner,
+        {before: "input"},
+        comments,
+        f"{BLOCK}.",
+        previous="input",
+    )
+    repeat: dict[str, Any] = {"repeat": {"times": times, "block": BLOCK}, "name": BLOCKS}
+    suffix_items = _items(
+        readings,
+        [[len(r.entries) - run.suffix + j for j in range(run.suffix)] for r in readings],
+        lifter,
+        {last: BLOCKS},
+        comments,
+        "",
+        previous=BLOCKS,
+    )
+    return [*prefix, repeat, *suffix_items], {BLOCK: block_items}
 
 
 def _used(reading: _Reading, entry: _Entry) -> str:
@@ -351,15 +428,22 @@ def _check_macs(valued: Any, built: Any, point: Mapping[str, int]) -> None:
     measure = Measure("macs")
     rows = {row.name: int(measure.row(valued, row)) for row in valued.rows}
     entries = {id(e.node): e for e in _read(built).entries}
-    measured = keras_macs(built)
-    for node, theirs in measured:
+    measured = []  # (name, the spec's MACs for it or None where no row is its own, FlopCounterMode's)
+    for node, theirs in keras_macs(built):
         entry = entries.get(id(node))
         name = entry.name if entry else node.operation.name
-        mine = rows[name] if name in rows else rows.get(entry.row if entry else "", 0)
+        row = name if name in rows else (entry.row if entry and entry.row in rows else None)
+        mine = rows[row] if row is not None else (None if entry and BLOCKS in rows else 0)
         steps = int(node.input_tensors[0].shape[1]) if entry and entry.key in RECURRENT else 0
-        if theirs == mine or (steps and theirs * steps == mine * (steps + 1)):
-            continue
-        raise ReadError(
-            f"the imported spec computes {int(valued.macs):,} MACs at {sizes_text(point)}, FlopCounterMode counts "
-            f"{sum(n for _, n in measured):,}; first layer that differs: {name} ({mine:,} against {theirs:,})"
-        )
+        if mine is not None and steps and theirs * steps == mine * (steps + 1):
+            theirs = mine  # the step Keras' torch backend runs twice
+        measured.append((name, mine, theirs))
+    total = sum(theirs for _, _, theirs in measured)
+    if total == int(valued.macs):
+        return
+    first = next((m for m in measured if m[1] is not None and m[1] != m[2]), None)
+    where = f"; first layer that differs: {first[0]} ({first[1]:,} against {first[2]:,})" if first else ""
+    raise ReadError(
+        f"the imported spec computes {int(valued.macs):,} MACs at {sizes_text(point)}, FlopCounterMode counts "
+        f"{total:,}{where}"
+    )
