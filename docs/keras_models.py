@@ -28,3 +28,16 @@ def shared(d: int) -> Any:
     x = keras.Input(shape=(d,))
     layer = keras.layers.Dense(d, activation="relu", name="shared")
     return keras.Model(x, keras.layers.Dense(1, name="out")(layer(layer(x))))
+
+
+def residual_stack(d: int, L: int) -> Any:
+    """L pre-norm residual MLP blocks, made by a loop."""
+    import keras
+
+    x = keras.Input(shape=(d,))
+    h = keras.layers.Dense(d, name="stem")(x)
+    for _ in range(L):
+        y = keras.layers.LayerNormalization()(h)
+        y = keras.layers.Dense(2 * d, activation="relu")(y)
+        h = keras.layers.Add()([h, keras.layers.Dense(d)(y)])
+    return keras.Model(x, keras.layers.Dense(1, name="head")(h))

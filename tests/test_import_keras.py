@@ -112,6 +112,21 @@ def residual_stack(d: int, L: int) -> Any:
     return k.Model(x, k.layers.Dense(1, name="head")(h))
 
 
+def two_heads(d: int) -> Any:
+    """Two outputs, one of them not the last layer: the spec lists `outputs`."""
+    k = keras()
+    x = k.Input(shape=(d,))
+    h = k.layers.Dense(d, name="trunk")(x)
+    return k.Model(x, [k.layers.Dense(3, name="a")(h), k.layers.Dense(2, name="b")(h)])
+
+
+def two_inputs(d: int, e: int) -> Any:
+    """Two inputs: the spec's `input` maps their names to shapes."""
+    k = keras()
+    x, y = k.Input(shape=(d,), name="left"), k.Input(shape=(e,), name="right")
+    return k.Model([x, y], k.layers.Concatenate()([k.layers.Dense(4)(x), k.layers.Dense(4)(y)]))
+
+
 CORPUS = [
     (mobilenet_v2, {"n": 2, "classes": 10}),
     (lstm_classifier, {"T": 12, "V": 100, "d": 16, "u": 8}),
@@ -120,6 +135,8 @@ CORPUS = [
     (sequences, {"T": 8, "u": 4}),
     (volumes, {"D": 4, "f": 2}),
     (residual_stack, {"d": 8, "L": 3}),
+    (two_heads, {"d": 8}),
+    (two_inputs, {"d": 3, "e": 5}),
 ]
 
 

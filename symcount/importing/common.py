@@ -151,6 +151,8 @@ def spec_yaml(
 
     lines.append("layers:")
     entries(data["layers"], "  ", "")
+    if "outputs" in data:
+        lines.append(f"outputs: {_scalar(list(data['outputs']))}")
     if "blocks" in data:
         lines.append("blocks:")
         for block, items in data["blocks"].items():

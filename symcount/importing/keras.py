@@ -5,8 +5,8 @@ and verified against Keras' `count_params()` and, for compute, against PyTorch's
 the user's sizes and at fresh ones.
 
 Keras models are built on Keras' meta device (torch backend): no weights. A layer called twice
-(a shared layer) is one entry and then `use` entries. A model whose layers change in number with
-the sizes (a loop over blocks) is refused: symcount reads Keras' layers, not the loop that made them.
+(a shared layer) is one entry and then `use` entries. Where a loop made alike blocks whose number
+changes with the sizes, they become one `repeat` (`keras_blocks`); other changes are refused.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class _Entry:
 class _Reading:
     entries: list[_Entry]
     inputs: dict[str, tuple[int, ...]]  # input name -> shape without the batch
+    outputs: list[str] = field(default_factory=list)  # the entries (or inputs) the model returns
 
 
 def _graph(model: Any) -> Any:
@@ -153,7 +154,7 @@ def _read(model: Any) -> _Reading:
         )
         first_call[id(layer)] = layer.name
         source[id(node.output_tensors[0])] = layer.name
-    return _Reading(entries, inputs)
+    return _Reading(entries, inputs, [source.get(id(t), "?") for t in graph.outputs])
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -224,6 +225,9 @@ def from_keras(
     title = name or str(getattr(factory, "__name__", "imported"))
     shape: Any = shapes["input"] if list(shapes) == ["input"] else shapes
     data = {"name": title, "framework": "keras", "input": shape, "values": dict(sizes), "layers": layers}
+    outputs = [BLOCKS if blocks and o == _last_block_entry(first, layers) else o for o in first.outputs]
+    if outputs != [layers[-1]["name"]]:
+        data["outputs"] = outputs
     if blocks:
         data["blocks"] = blocks
     spec = parse_spec(data, "imported spec")
@@ -261,7 +265,8 @@ def _items(
         item["name"] = entry.name
         inputs = [renamed.get(s, s) for s in entry.inputs]
         before = items[-1]["name"] if items else (previous or next(iter(first.inputs)))
-        if inputs != [before] or entry.key == "use":
+        several = len(first.inputs) > 1 and set(inputs) & set(first.inputs)  # named: no default input
+        if inputs != [before] or entry.key == "use" or several:
             item["inputs"] = inputs
         items.append(item)
         comments[scope + entry.name] = entry.path
@@ -319,6 +324,13 @@ def _repeated(
         previous=BLOCKS,
     )
     return [*prefix, repeat, *suffix_items], {BLOCK: block_items}
+
+
+def _last_block_entry(reading: _Reading, layers: list[dict[str, Any]]) -> str:
+    """The name, at the user's sizes, of the last call in the repeated blocks (the repeat's output)."""
+    names = [item["name"] for item in layers]
+    after = len(layers) - 1 - names.index(BLOCKS)  # entries after the repeat
+    return reading.entries[len(reading.entries) - after - 1].name
 
 
 def _used(reading: _Reading, entry: _Entry) -> str:
