@@ -15,6 +15,7 @@ import symcount
 from symcount.errors import SymcountError
 from symcount.importing import keras as importer
 from symcount.importing.frameworks import build
+from symcount.importing.keras_verify import check_macs
 from symcount.spec import parse_spec
 from symcount.yamlsafe import load_yaml
 from tests.frameworks import keras
@@ -156,7 +157,7 @@ def _agrees(imported: Any, factory: Any, point: dict[str, int]) -> None:
 
 def _extra_steps(built: Any) -> int:
     """The one step more Keras' torch backend runs in a recurrent layer looping in Python (see
-    `keras._check_macs`): 0 for the corpus' LSTMs and GRUs (their own kernels), one step of n*u +
+    `keras_verify.check_macs`): 0 for the corpus' LSTMs and GRUs (their own kernels), one step of n*u +
     u*u for the SimpleRNN (no bias: the same)."""
     k = keras()
     return sum(
@@ -219,7 +220,7 @@ def test_the_macs_check_catches_a_spec_that_lost_a_call() -> None:
     built = build(shared_layer, {"d": 8, "h": 3})
     assert int(broken.params) == built.count_params()
     with pytest.raises(SymcountError, match="first layer that differs: shared_call2 \\(0 against 64\\)"):
-        importer._check_macs(broken, built, {"d": 8, "h": 3})
+        check_macs(broken, built, {"d": 8, "h": 3})
 
 
 def test_a_loop_of_alike_blocks_is_one_repeat() -> None:
