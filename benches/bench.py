@@ -1,7 +1,7 @@
 """Benchmarks: ratios measured in one run, printed (never asserted: timing is not a test).
 
     python benches/bench.py            # everything (a few minutes)
-    python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch
+    python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch, import
 
 Every time is CPU time (user + system) of a whole process, or of a call in this one, the best of a
 few runs: on a machine shared with other work, wall-clock times swing by 2x with the load, CPU
@@ -20,6 +20,10 @@ bytecode is compiled first, as an install does.
    (goal: under 5 s).
 5. Folding: the time per layer to fold a Dense stack of growing depth stays flat.
 6. symcount against PyTorch: counting a CNN from its formula versus instantiating it in torch.
+7. Import: `symcount import` and `from_torch` on a few factories of docs/models.py, against one
+   meta build plus forward of the same factory (goal: 10x at most) and against torchinfo.summary
+   of the same model built on meta (goal: faster; skipped without torchinfo, `pip install
+   --no-deps torchinfo`, which CI does not install).
 """
 
 from __future__ import annotations
@@ -365,6 +369,97 @@ def against_torch() -> None:
     print(f"  substituting into the ready formula alone: {substitute * 1e6:.0f} us")
 
 
+IMPORT_CASES = (  # factory in docs/models.py, sizes, the input's sizes (--input), an example input
+    ("mlp", {"d": 784, "h": 64, "k": 10}, None, ("float", ("d",))),
+    ("cnn", {"C": 3, "H": 32, "W": 32, "f": 16}, ("C", "H", "W"), ("float", ("C", "H", "W"))),
+    ("llama", {"d": 256, "L": 2, "f": 688, "V": 1000}, None, ("long", (8,))),
+)
+STUB = """
+import sys, types
+sys.modules["torchvision._meta_registrations"] = types.ModuleType("torchvision._meta_registrations")
+"""  # the CUDA torchvision wheel's C ops do not load beside the CPU torch; transformers imports it
+CLI = STUB + "from symcount.cli import main; main()"
+FORWARD = (
+    STUB
+    + """
+import torch
+from symcount.importing.frameworks import build, load_factory
+model = build(load_factory("docs/models.py:{name}"), {sizes})
+with torch.no_grad():
+    model(torch.zeros((1, *{shape}), dtype=torch.{dtype}, device="meta"))
+"""
+)
+
+
+def importing() -> None:
+    """7. `symcount import` and `from_torch` against one meta build plus forward of the same factory
+    (goal: 10x at most) and against torchinfo.summary of the same model (goal: faster)."""
+    try:
+        import torch
+    except ImportError:
+        print("torch not installed: skipping the import section")
+        return
+    import types
+
+    sys.modules.setdefault(
+        "torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations")
+    )
+    from symcount import from_keras, from_torch
+    from symcount.importing.frameworks import build, load_factory
+
+    try:
+        import torchinfo
+    except ImportError:
+        torchinfo = None
+        print("  torchinfo not installed (pip install --no-deps torchinfo): skipping that ratio")
+    print("7. import: symcount import / from_torch against one meta build + forward, and torchinfo.summary")
+    for name, sizes, inputs, (dtype, axes) in IMPORT_CASES:
+        factory = load_factory(f"docs/models.py:{name}")
+        shape = tuple(sizes[a] if isinstance(a, str) else a for a in axes)
+
+        def forward(factory=factory, sizes=sizes, shape=shape, dtype=dtype) -> object:
+            model = build(factory, sizes)
+            with torch.no_grad():
+                return model(torch.zeros((1, *shape), dtype=getattr(torch, dtype), device="meta"))
+
+        def imported(factory=factory, sizes=sizes, inputs=inputs) -> object:
+            return from_torch(factory, input=inputs, **sizes)
+
+        def summary(factory=factory, sizes=sizes, shape=shape, dtype=dtype) -> object:
+            model = build(factory, sizes)
+            data = [torch.zeros((1, *shape), dtype=getattr(torch, dtype), device="meta")]
+            return torchinfo.summary(model, input_data=data, device="meta", verbose=0)
+
+        actions = [forward, imported] + ([summary] if torchinfo else [])
+        times = interleaved(3, *actions)
+        line = f"  {name:6s} from_torch {times[1]:6.2f} s = {times[1] / times[0]:6.1f}x a build + forward ({times[0] * 1000:.0f} ms)"
+        if torchinfo:
+            line += f", {times[1] / times[2]:6.1f}x torchinfo.summary ({times[2] * 1000:.0f} ms)"
+        print(line)
+        args = [f"--size={k}={v}" for k, v in sizes.items()] + (
+            [f"--input={','.join(inputs)}"] if inputs else []
+        )
+        script = FORWARD.format(name=name, sizes=sizes, shape=shape, dtype=dtype)
+        cli, bare = interleaved(
+            2, run_python("-c", CLI, "import", f"docs/models.py:{name}", *args), run_python("-c", script)
+        )
+        print(
+            f"         symcount import {cli:6.2f} s = {cli / bare:6.1f}x a process that builds and runs it once ({bare:.2f} s)"
+        )
+    keras_sizes = {"d": 20, "h": 32}
+    factory = load_factory("docs/models.py:keras_classifier")
+
+    def keras_forward() -> object:
+        model = build(factory, keras_sizes)
+        with torch.no_grad():
+            return model(torch.zeros((1, keras_sizes["d"]), device="meta"))
+
+    first, second = interleaved(3, keras_forward, lambda: from_keras(factory, **keras_sizes))
+    print(
+        f"  keras_classifier from_keras {second:6.2f} s = {second / first:6.1f}x a build + forward ({first * 1000:.0f} ms)"
+    )
+
+
 SECTIONS = {
     "startup": startup,
     "sweep": sweeps,
@@ -372,6 +467,7 @@ SECTIONS = {
     "formula": formula,
     "fold": linearity,
     "torch": against_torch,
+    "import": importing,
 }
 
 if __name__ == "__main__":

@@ -15,6 +15,13 @@ def mlp(d: int, h: int, k: int) -> Any:
     return nn.Sequential(nn.Linear(d, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, k))
 
 
+def wide(d: int, h: int) -> Any:
+    """(d*h)**2 + 2*d*h + 1 parameters: a count of degree 4 (docs/import.md, on `infer`)."""
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(d * h, d * h), nn.Linear(d * h, 1))
+
+
 def cnn(C: int, H: int, W: int, f: int) -> Any:
     from torch import nn
 

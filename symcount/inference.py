@@ -145,6 +145,7 @@ def infer_counts(
 
     found: dict[str, sympy.Expr] = {}
     degrees: dict[str, int] = {}
+    undetermined: list[int] = []  # degrees whose points could not tell (too few, or too special)
     keys = [TOTAL, *(f"group:{g}" for g in first[1]), *([BUFFERS] if first[2] is not None else [])]
     for degree in range(max_degree + 1):
         pending = [k for k in keys if k not in found]
@@ -154,6 +155,8 @@ def infer_counts(
         common = [k for k in pending if all(_value(oracle.seen[p], k) is not None for p in points)]
         columns = {k: [_value(oracle.seen[p], k) or 0 for p in points] for k in common}
         for key, result in fit(points, columns, degree).items():
+            if key == TOTAL and not result.determined:
+                undetermined.append(degree)
             if result.coefficients is not None:
                 found[key] = _expression(result.coefficients, names)
                 degrees[key] = degree
@@ -172,6 +175,13 @@ def infer_counts(
                     del found[key]
     if TOTAL not in found:
         rules = _rules(sizes)
+        if undetermined and rules:
+            raise InferenceError(
+                f"the sizes infer may draw are too few for a polynomial of degree {undetermined[-1]} in "
+                f"{', '.join(names)}: keeping {rules} as at your sizes, each quotient takes only a few values, "
+                f"so the {len(points)} points drawn lie on too few lines to tell the terms apart; "
+                f"give sizes where none divides another, e.g. {_suggest(sizes)}"
+            )
         raise InferenceError(
             f"the parameter count is not a polynomial of total degree <= {max_degree} in "
             f"{', '.join(names)} ({oracle.builds} builds{', keeping ' + rules if rules else ''}); "
@@ -199,6 +209,21 @@ def _value(measured: Measured, key: str) -> int | None:
     if key == BUFFERS:
         return buffers
     return groups.get(key.removeprefix("group:"))
+
+
+def _suggest(sizes: Mapping[str, int]) -> str:
+    """Sizes near `sizes` where no size divides another (each divisor moved up a little)."""
+    suggested = dict(sizes)
+    for _ in range(len(suggested)):
+        rules = divides(suggested)
+        if not rules:
+            break
+        divisor = next(iter(rules.values()))[0]
+        value = suggested[divisor] + 1
+        while any(v % value == 0 or value % v == 0 for k, v in suggested.items() if k != divisor and v > 1):
+            value += 1
+        suggested[divisor] = value
+    return ", ".join(f"{k}={v}" for k, v in suggested.items())
 
 
 def _rules(sizes: Mapping[str, int]) -> str:

@@ -172,9 +172,15 @@ def _smallest(plan: _Plan, point: Mapping[str, int], name: str) -> int | None:
 
 
 def _framework_counts(model: Any, framework: str) -> tuple[dict[str, int], dict[str, int]]:
-    """The framework's totals by cost, and its parameters per top-level submodule or layer."""
+    """The framework's totals by cost, and its parameters per part: per top-level submodule or
+    layer, and (PyTorch) per module path at every depth, a shared parameter in its first owner."""
     total, groups, buffers = frameworks.counts(model)
     if framework == "torch":
+        for name, param in model.named_parameters():  # shared parameters once, first owner
+            parts = name.split(".")[:-1]
+            for depth in range(2, len(parts) + 1):
+                path = ".".join(parts[:depth])
+                groups[path] = groups.get(path, 0) + param.numel()
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     else:
         trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
@@ -184,13 +190,27 @@ def _framework_counts(model: Any, framework: str) -> tuple[dict[str, int], dict[
     return totals, groups
 
 
+def _paired(name: str, groups: Mapping[str, int]) -> str | None:
+    """The model's part a spec layer stands for: the same name, or the module path an imported
+    spec's name was made from (`model.layers` -> `model_layers`; a Sequential's `0` -> `dense_0`)."""
+    if name in groups:
+        return name
+    paths = {path.replace(".", "_"): path for path in groups}
+    if name in paths:
+        return paths[name]
+    _, _, rest = name.partition("_")  # a kind before a Sequential's index: dense_0 -> 0
+    return paths.get(rest) if rest[:1].isdigit() else None
+
+
 def _first_difference(rows: Sequence[tuple[str, int]], groups: Mapping[str, int], framework: str) -> str:
-    """Which layer differs: by name where the spec's layers and the model's parts share names,
-    else in order among the layers with parameters."""
-    named = [(name, mine, groups[name]) for name, mine in rows if name in groups]
-    for name, mine, theirs in named:
-        if mine != theirs:
-            return f"first layer that differs: {name!r} has {mine:,} parameters in the spec, {theirs:,} in {framework}"
+    """Which layer differs: by name or module path where the spec's layers and the model's parts
+    pair up, else in order among the layers with parameters."""
+    named = [(name, mine, part) for name, mine in rows if (part := _paired(name, groups)) is not None]
+    for name, mine, part in named:
+        if mine != groups[part]:
+            where = f"{framework}'s {part!r}" if part != name else framework
+            return f"first layer that differs: {name!r} has {mine:,} parameters in the spec, {groups[part]:,} in {where}"
+    groups = {k: v for k, v in groups.items() if "." not in k}
     unmatched = [(name, mine) for name, mine in rows if name not in groups and mine]
     others = [(name, n) for name, n in groups.items() if name not in dict(rows) and n]
     if unmatched and len(unmatched) == len(others):
@@ -218,12 +238,47 @@ def _call(factory: Callable[..., Any], point: Mapping[str, int]) -> Any:
     return frameworks.build(factory, {name: value for name, value in point.items() if name in parameters})
 
 
+@dataclasses.dataclass
+class _Refusals:
+    """Draws the factory itself refused (it raised while building): skipped, up to `bound`."""
+
+    bound: int
+    count: int = 0
+    tried: int = 0
+    example: str = ""
+
+    def error(self) -> SpecError:
+        return SpecError(
+            f"the factory refused {self.count} of {self.tried} drawn sizes (more than {self.bound} are not "
+            f"skipped), e.g. {self.example}; bound the sizes (assert_matches(..., d=(16, 64))) or give the spec "
+            "values that keep the factory's rules (its own divisibilities are kept)"
+        )
+
+
+def _build(factory: Callable[..., Any], point: dict[str, int], refusals: _Refusals) -> Any:
+    """The factory at `point`; an exception it raises is a refused draw (None), not a failure."""
+    refusals.tried += 1
+    try:
+        return _call(factory, point)
+    except SymcountError:
+        raise
+    except Exception as error:
+        refusals.count += 1
+        sizes = ", ".join(f"{name}={value}" for name, value in sorted(point.items()))
+        refusals.example = f"{sizes}: {type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+        return None
+
+
 def _check(
-    plan: _Plan, factory: Callable[..., Any], framework: str, costs: Sequence[str], point: dict[str, int]
-) -> None:
+    plan: _Plan, factory: Callable[..., Any], framework: str, costs: Sequence[str], point: dict[str, int],
+    refusals: _Refusals | None = None,
+) -> None:  # fmt: skip
     model = plan.valued(point)
     assert model is not None  # values() only draws points the spec builds with
-    built = _call(factory, point)
+    refusals = refusals or _Refusals(0)
+    built = _build(factory, point, refusals)
+    if built is None:  # skipped; too many refusals are an error once hypothesis is done
+        frameworks.require("hypothesis").reject()
     if frameworks.framework_of(built) != framework:
         raise SpecError(
             f"the factory built a {frameworks.framework_of(built)} model; framework={framework!r} was asked"
@@ -275,6 +330,8 @@ def assert_matches(
     plan = _plan(loaded, bounds)
     strategy = _strategy(plan)
 
+    refusals = _Refusals(bound=2 * examples)
+
     @hypothesis.settings(
         max_examples=examples,
         deadline=None,
@@ -286,6 +343,13 @@ def assert_matches(
     )
     @hypothesis.given(strategy)
     def matches(point: dict[str, int]) -> None:
-        _check(plan, factory, framework, costs, point)
+        _check(plan, factory, framework, costs, point, refusals)
 
-    matches()
+    try:
+        matches()
+    except hypothesis.errors.Unsatisfiable:
+        if refusals.count:
+            raise refusals.error() from None
+        raise
+    if refusals.count > refusals.bound:
+        raise refusals.error()

@@ -98,6 +98,10 @@ def is_default(key: str, argument: str, value: Any) -> bool:
 
 
 def _scalar(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return _flow(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
@@ -125,7 +129,7 @@ def spec_yaml(
     lines += [
         f"name: {data['name']}",
         f"framework: {data['framework']}",
-        f"input: [{', '.join(_scalar(s) for s in data['input'])}]",
+        f"input: {_scalar(list(data['input']) if isinstance(data['input'], (list, tuple)) else data['input'])}",
     ]
     if sizes:
         lines.append(f"values: {_flow(sizes)}")
@@ -134,7 +138,8 @@ def spec_yaml(
         for item in items:
             key = next(iter(item))
             comment = comments.get(f"{scope}{item['name']}", "")
-            lines.append(f"{indent}- {key}: {_flow(item[key])}" + (f"  # {comment}" if comment else ""))
+            value = item[key] if key == "use" else _flow(item[key])  # `use` names the layer called again
+            lines.append(f"{indent}- {key}: {value}" + (f"  # {comment}" if comment else ""))
             lines.append(f"{indent}  name: {item['name']}")
             for extra in ("inputs", "tie"):
                 if extra in item:
@@ -146,6 +151,8 @@ def spec_yaml(
 
     lines.append("layers:")
     entries(data["layers"], "  ", "")
+    if "outputs" in data:
+        lines.append(f"outputs: {_scalar(list(data['outputs']))}")
     if "blocks" in data:
         lines.append("blocks:")
         for block, items in data["blocks"].items():
