@@ -196,6 +196,22 @@ def scaling(
     _show(result, "json" if as_json else "markdown" if markdown else "latex" if latex else "text", "scaling")
 
 
+# Units a budget of bytes may carry: binary (KiB = 2**10) and decimal (kB = 10**3).
+BYTE_UNITS = {
+    "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
+    "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "B": 1,
+}  # fmt: skip
+
+
+def with_unit(budget: str) -> str:
+    """A budget's expression with a unit of bytes multiplied out: `80GiB` -> `80*1073741824`."""
+    text = budget.strip()
+    for unit, size in BYTE_UNITS.items():
+        if text.endswith(unit) and text[: -len(unit)].strip():
+            return f"({text[: -len(unit)].strip()})*{size}"
+    return budget
+
+
 @main.command()
 @spec_argument
 @click.option("--for", "wrt", required=True, metavar="NAME", help="The symbol to solve for.")
@@ -203,7 +219,8 @@ def scaling(
     "--budget",
     required=True,
     metavar="EXPR",
-    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20.",
+    help="The most parameters (or --cost: FLOPs, bytes...) allowed, e.g. 1e6 or 2**20; bytes may "
+    "carry a unit: 80GiB (2**30 bytes a GiB), 80GB (10**9).",
 )
 @set_option
 @no_defaults_option
@@ -224,7 +241,7 @@ def solve(
     _, model, values = _values(
         spec, sets, not no_defaults, [wrt], "--for", point_set=False, batch=costs.batch
     )
-    result = solve_budget(model, wrt, budget, values, costs.measure)
+    result = solve_budget(model, wrt, with_unit(budget), values, costs.measure)
     click.echo(json.dumps(budget_data(result), indent=2, allow_nan=False) if as_json else budget_text(result))
     if result.status in ("none", "beyond"):  # no largest value found: say so in the exit code too
         raise click.exceptions.Exit(1)

@@ -128,12 +128,25 @@ def test_count_states_the_cost_and_its_convention() -> None:
         ("lesson-cnn", ["--cost", "activations"], 7_840 + 7_840 + 7_840 + 3),
         ("lesson-cnn", ["--cost", "memory"], 24_533 * 4),
         ("lesson-cnn", ["--cost", "memory", "--dtype", "bfloat16"], 24_533 * 2),
-        ("lesson-cnn", ["--cost", "training-memory"], 4 * 24_533 * (1 + 1 + 2)),
-        ("lesson-cnn", ["--cost", "training-memory", "--optimizer", "sgd"], 4 * 24_533 * 2),
+        # Autograd keeps the 784 input pixels (conv1's input), conv1's and conv2's ReLU outputs
+        # (7,840 each; conv2's input and the flattened dense input are conv1's and conv2's
+        # outputs, kept already) and the softmax's 3 outputs: 16,467 numbers.
+        ("lesson-cnn", ["--cost", "activation-memory"], 4 * (784 + 2 * 7_840 + 3)),
+        ("lesson-cnn", ["--cost", "activation-memory", "--batch", "8"], 8 * 4 * 16_467),
+        ("lesson-cnn", ["--cost", "training-memory"], 4 * 24_533 * (1 + 1 + 2) + 4 * 16_467),
+        ("lesson-cnn", ["--cost", "training-memory", "--optimizer", "sgd"], 4 * 24_533 * 2 + 4 * 16_467),
         (
             "lesson-cnn",
             ["--cost", "training-memory", "--optimizer", "momentum", "--dtype", "int8"],
-            24_533 * 3,
+            24_533 * 3 + 16_467,
+        ),
+        # Mixed precision: 2 bytes a weight, 2 + 4 + 4 + 8 more per trainable one (Adam), 2 an activation.
+        ("lesson-cnn", ["--cost", "training-memory", "--precision", "mixed"], 20 * 24_533 + 2 * 16_467),
+        # ZeRO-3 over 5 data-parallel ranks divides all 20 bytes of every parameter.
+        (
+            "lesson-cnn",
+            ["--cost", "training-memory", "--precision", "mixed", "--zero", "3", "--dp", "5"],
+            20 * 24_533 // 5 + 2 * 16_467,
         ),
         ("lesson-dense", ["--cost", "macs"], 784 * 10 + 10 * 10 + 10 * 3),
         ("lesson-dense", ["--cost", "flops", "--batch", "32"], 32 * 2 * 7_970),
@@ -150,7 +163,7 @@ def test_count_json_carries_every_cost() -> None:
     assert found["total"] == 1_599_360 and found["trainable"] == 24_533
     assert found["costs"] == {
         "params": 24_533, "macs": 799_680, "flops": 1_599_360, "training_flops": 4_798_080,
-        "activations": 23_523, "memory": 98_132, "training_memory": 392_528,
+        "activations": 23_523, "memory": 98_132, "activation_memory": 65_868, "training_memory": 458_396,
         "kv_cache": 0,  # no attention layer: nothing is cached
         "active_params": 24_533,  # no mixture of experts: every parameter is active
     }  # fmt: skip
@@ -206,13 +219,14 @@ def test_summary_shows_the_cost_column_and_its_convention() -> None:
 def test_summary_json_carries_every_cost_per_layer() -> None:
     found = data("summary", "lesson-cnn", "--cost", "training-memory", "--optimizer", "sgd")
     assert found["cost"] == "training_memory" and "sgd" in found["convention"]
-    assert found["value_totals"]["total"] == 4 * 2 * 24_533
+    assert found["value_totals"]["total"] == 4 * 2 * 24_533 + 65_868
     assert found["value_costs"]["flops"] == 1_599_360 and found["costs"]["activations"] == "3*H*W*f + 3"
     conv = found["layers"][0]
     assert conv["costs"]["macs"] == "C*H*W*f*k**2"
     assert conv["value"]["costs"] == {
         "params": 100, "macs": 70_560, "flops": 141_120, "training_flops": 423_360,
-        "activations": 7_840, "memory": 400, "training_memory": 800, "kv_cache": 0,
+        "activations": 7_840, "memory": 400, "activation_memory": 34_496, "training_memory": 35_296,
+        "kv_cache": 0,
         "active_params": 100,
     }  # fmt: skip
     for layer in found["layers"]:  # the layers add up to the totals, cost by cost

@@ -30,7 +30,7 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
+from .base import Layer, Saved, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
 
 __all__ = ["MultiHeadAttention", "GroupQueryAttention", "TransformerEncoder"]
 
@@ -76,6 +76,36 @@ def attention_inputs(layer: Layer, argument: Any) -> tuple[Shape, Shape, Shape]:
             f"value {format_shape(value)}"
         )
     return query, value, key
+
+
+def kept_by_attention(
+    steps: sympy.Expr,
+    sources: sympy.Expr,
+    d: sympy.Expr,
+    attended: sympy.Expr,
+    heads: sympy.Expr,
+    dropout: float,
+    attention: str,
+) -> tuple[tuple[sympy.Expr, str], ...]:
+    """What PyTorch's multi-head attention keeps besides its input, for T queries of d features
+    attending to S' keys (S source positions) in h heads: the projected queries, keys and values
+    (one tensor, 3*T*d, in self-attention), the heads' output for out_proj's gradient (T*d), and
+    what the kernel keeps. Eager (need_weights=True, nn.MultiheadAttention's default): the scaled
+    queries (T*d) and the probabilities (h*T*S'), with dropout also its noise and the dropped
+    probabilities. SDPA (need_weights=False, as nn.TransformerEncoderLayer calls it): without
+    dropout the fused kernel's log-sum-exp per query and head (h*T, float32); with dropout the
+    math kernel, which scales queries and keys (2*T*d) and keeps the eager probabilities, noise
+    and dropped probabilities. Tensors of h*T*S' numbers are "scores": what selective
+    recomputation recomputes."""
+    projected = steps * d + 2 * sources * d
+    scores = heads * steps * attended
+    dropped = ((scores, "scores"), (scores, "scores")) if dropout > 0 else ()
+    if attention == "sdpa" and dropout == 0:
+        kernel: tuple[tuple[sympy.Expr, str], ...] = ((heads * steps, "stat"),)
+    else:
+        scaled = 2 * steps * d if attention == "sdpa" else steps * d
+        kernel = ((scaled, "float"), (scores, "scores"), *dropped)
+    return ((projected, "float"), *kernel, (steps * d, "float"))
 
 
 @dataclass(frozen=True)
@@ -301,6 +331,14 @@ class MultiHeadAttention(Layer):
         # (PyTorch's bias_k/bias_v are parameters and its zero attention a constant: not cached).
         _, sources, _, _, _, k, v, _, _ = self.head_sizes(input_shape, target)
         return sources * self.num_heads * (k + v)
+
+    def saved(self, input_shape: Any, target: Target, attention: str = "eager") -> Saved:
+        # PyTorch's nn.MultiheadAttention (see kept_by_attention), its queries from the first
+        # input and keys and values from the last.
+        steps, sources, d, _, _, _, _, _, attended = self.head_sizes(input_shape, target)
+        extra = kept_by_attention(steps, sources, d, attended, self.num_heads, self.dropout, attention)
+        many = len(input_shape) if input_shape and isinstance(input_shape[0], tuple) else 1
+        return Saved(("float",) * many, extra=extra, weights_only=(True,) * many)
 
     def describe(self) -> str:
         size = f", key_dim={self.key_dim}" if self.key_dim is not None else ""
@@ -543,6 +581,25 @@ class TransformerEncoder(Layer):
     def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
         self.check_framework(input_shape, target)
         return self.attention().kv_cache(input_shape, target)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # As nn.TransformerEncoderLayer keeps it in training: its self-attention through SDPA
+        # (it asks for no weights) with dropout p; a noise tensor after the attention, after the
+        # activation and after the feed-forward when p > 0; each LayerNorm its input and two
+        # numbers per position; linear1 its input; the activation its output (relu) or input
+        # (gelu); linear2 its input (the dropped activations, or gelu's output, or relu's, kept
+        # already). Where the norms sit moves which tensor is kept, not how many.
+        self.check_framework(input_shape, target)
+        steps, d = input_shape
+        f, p = self.intermediate_dim, self.dropout
+        noise = p > 0
+        extra = list(kept_by_attention(steps, steps, d, steps, self.num_heads, p, "sdpa"))
+        norms = [(steps * d, "float"), (2 * steps, "stat")] * 2
+        activated = [(steps * f, "float")]
+        into_linear2 = [(steps * f, "float")] if noise or self.activation != "relu" else []
+        dropouts = [(steps * d, "float"), (steps * f, "float"), (steps * d, "float")] if noise else []
+        extra += [*norms, (steps * d, "float"), *activated, *into_linear2, *dropouts]
+        return Saved(("float",), extra=tuple(extra))
 
     def describe(self) -> str:
         return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"

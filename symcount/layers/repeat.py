@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 
 from ..errors import ShapeError, SpecError, SymcountError
-from ..graph import Input, Over, Parts, Row, distinct_layers, fold, rebuild
+from ..graph import Input, Over, Parts, Row, Saved, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
 from ..target import Target, as_target
 from ..values import as_expr
@@ -77,6 +77,16 @@ class Block:
         renamed = {id(self.entry): entry, **{id(old): new for old, new in zip(self.context, extra)}}
         new = rebuild((self.exit,), change, lambda item: renamed[id(item)])
         return Block(entry, new[id(self.exit)], extra)
+
+
+def entry_kind(rows: tuple[Row, ...]) -> str | None:
+    """The kind a block's rows keep its entry (its input) as, or None when none keeps it."""
+    for row in rows:
+        kinds = row.saved().inputs
+        for name, kind in zip(row.inputs, kinds):
+            if name == "input" and kind is not None:
+                return kind
+    return None
 
 
 def split(argument: Any) -> tuple[Shape, tuple[Shape, ...]]:
@@ -205,6 +215,16 @@ class Repeat(Layer):
 
     def parts(self, input_shape: Any, target: Target) -> Parts:
         return self._plan(input_shape, target)[1]
+
+    def saved(self, argument: Any, target: Target, attention: str = "eager") -> Saved:
+        """What the graph around the block sees: whether a copy keeps its input and its output
+        (the bytes themselves are the parts' rows', added up by the cost)."""
+        parts = self.parts(argument, target)
+        if not parts:
+            return Saved(view=True)
+        entry = entry_kind(parts[0][1])
+        exit_rows = parts[-1][1]
+        return Saved((entry,), bool(exit_rows) and exit_rows[-1].saved().output)
 
     def output_shape(self, argument: Any, target: Target) -> Shape:
         input_shape, _ = split(argument)
