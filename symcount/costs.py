@@ -207,7 +207,7 @@ def _activation_memory(row: Row, c: Convention) -> sympy.Expr:
     """Bytes autograd keeps for one example at this node. A repeated block adds up its copies,
     each storage once: when a copy keeps its input and the copy before keeps its output (or,
     for the first, the node before), that input is not counted again. Under full recomputation
-    a block keeps only its input (the checkpoint's), and one copy's activations are kept again
+    a block keeps only its input (the checkpoint's), and one copy's other activations are kept again
     while its backward runs: the largest copy's are added once."""
     import sympy
 
@@ -224,7 +224,8 @@ def _activation_memory(row: Row, c: Convention) -> sympy.Expr:
         inputs, copies = [], []
         for times, rows in parts:
             entry = product(_entry_shape(rows, row.input_shape)) * c.activation_bytes
-            inner = sympy.Add(*(_activation_memory(r, plain) for r in rows))
+            # A copy recomputed in the backward pass keeps all but its input, the checkpoint's.
+            inner = sympy.Add(*(_activation_memory(r, plain) for r in rows)) - _entry_bytes(rows, plain)
             inputs.append(times.total(entry) if isinstance(times, Over) else times * entry)
             copies.append(
                 inner.xreplace({times.index: times.count - 1}) if isinstance(times, Over) else inner

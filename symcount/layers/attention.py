@@ -108,6 +108,33 @@ def kept_by_attention(
     return ((projected, "float"), *kernel, (steps * d, "float"))
 
 
+def kept_by_hugging_face(
+    projected: tuple[sympy.Expr, ...],
+    repeated: tuple[sympy.Expr, ...],
+    scores: sympy.Expr,
+    rows: sympy.Expr,
+    dropout: float,
+    attention: str,
+    fused: bool = True,
+) -> tuple[tuple[sympy.Expr, str], ...]:
+    """What Hugging Face's attention keeps besides its input, from the sizes of the queries, keys,
+    values and output (`projected`: as projected; `repeated`: as each query head sees them, the
+    key/value heads repeated for grouped-query attention), the scores (h*T*S') and the rows of
+    scores (h*T). Eager: the queries, keys and values as the batched products read them (copies
+    of the heads' views, for a batch of more than one), the probabilities (with dropout also its
+    noise and the dropped probabilities) and the heads' output. SDPA without dropout: the
+    queries, keys and values, the output and a log-sum-exp per row (float32); when the queries,
+    keys and values are views of one fused projection (GPT-2's c_attn), that projection and
+    contiguous copies of the queries and keys."""
+    q, k, v, out = projected
+    if attention == "sdpa" and dropout == 0:
+        inputs = (q + k + v, repeated[0] + repeated[1]) if fused else (q, k, v)
+        return (*((size, "float") for size in inputs), (out, "float"), (rows, "stat"))
+    noise = ((scores, "scores"), (scores, "scores")) if dropout > 0 else ()
+    copies = tuple((size, "float") for size in repeated[:3])
+    return (*copies, (scores, "scores"), *noise, (out, "float"))
+
+
 @dataclass(frozen=True)
 class MultiHeadAttention(Layer):
     """Multi-head attention: self-attention on one input (T, d), or cross-attention when called on
@@ -333,10 +360,18 @@ class MultiHeadAttention(Layer):
         return sources * self.num_heads * (k + v)
 
     def saved(self, input_shape: Any, target: Target, attention: str = "eager") -> Saved:
-        # PyTorch's nn.MultiheadAttention (see kept_by_attention), its queries from the first
-        # input and keys and values from the last.
-        steps, sources, d, _, _, _, _, _, attended = self.head_sizes(input_shape, target)
-        extra = kept_by_attention(steps, sources, d, attended, self.num_heads, self.dropout, attention)
+        # Under PyTorch's spelling, nn.MultiheadAttention (see kept_by_attention), its queries
+        # from the first input and keys and values from the last; under Keras', what Hugging
+        # Face's attention (GPT-2's, BERT's) keeps (see kept_by_hugging_face).
+        steps, sources, d, _, _, k, v, _, attended = self.head_sizes(input_shape, target)
+        h = self.num_heads
+        if target.torch:
+            extra = kept_by_attention(steps, sources, d, attended, h, self.dropout, attention)
+        else:
+            sizes = (steps * h * k, sources * h * k, sources * h * v, steps * h * v)
+            extra = kept_by_hugging_face(
+                sizes, sizes, h * steps * attended, h * steps, self.dropout, attention
+            )
         many = len(input_shape) if input_shape and isinstance(input_shape[0], tuple) else 1
         return Saved(("float",) * many, extra=extra, weights_only=(True,) * many)
 
@@ -474,6 +509,22 @@ class GroupQueryAttention(Layer):
         _, value, _ = attention_inputs(self, input_shape)
         tokens = value[0] if self.sliding_window is None else sympy.Min(value[0], self.sliding_window - 1)
         return 2 * tokens * self.num_key_value_heads * self.head_dim
+
+    def saved(self, input_shape: Any, target: Target, attention: str = "eager") -> Saved:
+        # Hugging Face's LlamaAttention (Mistral's, Qwen2's): the input (for the projections'
+        # gradients), then, eager, the rotated queries, the key/value heads repeated for each
+        # query head, the probabilities and the heads' output; SDPA, the rotated queries and
+        # keys, the values as projected, the output and a log-sum-exp per query and head.
+        query, value, _ = attention_inputs(self, input_shape)
+        steps, sources = query[0], value[0]
+        hd, h, kv = self.head_dim, self.num_query_heads, self.num_key_value_heads
+        projected = (steps * h * hd, sources * kv * hd, sources * kv * hd, steps * h * hd)
+        repeated = (steps * h * hd, sources * h * hd, sources * h * hd, steps * h * hd)
+        extra = kept_by_hugging_face(
+            projected, repeated, h * steps * sources, h * steps, self.dropout, attention, fused=False
+        )
+        many = len(input_shape) if input_shape and isinstance(input_shape[0], tuple) else 1
+        return Saved(("float",) * many, extra=extra, weights_only=(True,) * many)
 
     def describe(self) -> str:
         return f"GroupQueryAttention({self.num_query_heads} heads, {self.num_key_value_heads} key/value)"
