@@ -99,7 +99,6 @@ class Convention:
     zero: int = 0
     tp: Any = 1
     pp: Any = 1
-    tokens: Any = None  # inference memory: tokens of context the KV cache holds (None: the input's)
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPE_BYTES:
@@ -274,6 +273,9 @@ class Cost:
     describe: Callable[[Convention, str], str]
     help: str  # for the command line's --help
     per_example: bool = True  # scales with the batch
+    # A term of the whole model that no one row holds (inference memory's largest activation),
+    # added to the rows' sum in the total; None for the costs that are a sum over rows.
+    whole: Callable[[Any, Convention], sympy.Expr] | None = None
 
     @property
     def option(self) -> str:
@@ -309,6 +311,38 @@ def _training_memory_row(row: Row, c: Convention, batch: Any) -> sympy.Expr:
     return _model_states(row, c) + (kept / tp if tp != 1 else kept)
 
 
+def _held(row: Row) -> sympy.Expr:
+    """Elements one node holds at once in a forward pass: its inputs and its output (for a
+    repeated block, its largest node's)."""
+    import sympy
+
+    from .shapes import product
+
+    parts = row.parts()
+    if parts is None:
+        return sympy.Add(*(product(s) for s in row.input_shapes or (row.input_shape,))) + product(
+            row.output_shape
+        )
+    held = [_held(inner) for _, rows in parts for inner in rows]
+    return sympy.Max(*held) if held else sympy.Integer(0)
+
+
+def _largest_activation(model: Any, c: Convention) -> sympy.Expr:
+    """Bytes of the largest activation a forward pass holds at once: the node whose inputs and
+    output are the most numbers, for the model's batch (what inference holds beyond weights and
+    cache; a residual stream held across a block beside it is not counted)."""
+    import sympy
+
+    held = [_held(row) for row in model.rows]
+    return model.batch * c.activation_bytes * (sympy.Max(*held) if held else 0)
+
+
+def _inference_memory_row(row: Row, c: Convention, batch: Any) -> sympy.Expr:
+    weights = (MIXED_WEIGHT if c.precision == "mixed" else c.bytes) * row.params
+    tokens = row.measure(lambda layer, x, target: layer.kv_cache(x, target))
+    return weights + c.activation_bytes * batch * tokens
+
+
 def _parallel_words(c: Convention) -> str:
     if not c.parallel:
         return ""
@@ -317,7 +351,7 @@ def _parallel_words(c: Convention) -> str:
 
 
 def _kept_words(c: Convention) -> str:
-    recompute = {"none": "", "full": ", each repeated block recomputed (its input kept, one copy's activations at once)",
+    recompute = {"none": "", "full": ", each repeated block recomputed (its input kept, one copy's other activations at once)",
                  "selective": ", attention scores recomputed"}[c.recompute]  # fmt: skip
     return (
         f"bytes autograd keeps for the backward pass ({_precision_words(c)} activations, int64 indices, "
@@ -407,6 +441,17 @@ _REGISTRY = (
         "bytes of attention's KV cache",
     ),
     Cost(
+        "inference_memory", "bytes", "Bytes", "bytes",
+        _inference_memory_row,
+        lambda c, per: (
+            f"inference memory in bytes, {_precision_words(c)}: the weights, the KV cache of the "
+            f"input's tokens of context, and the largest activation a forward pass holds at once "
+            f"(one layer's inputs and output), {per}"
+        ),
+        "bytes to serve: weights, KV cache and the largest activation",
+        whole=_largest_activation,
+    ),
+    Cost(
         "active_params", "active parameters", "Active params", "parameters",
         lambda row, c, batch: _active_params(row),
         lambda c, per: (
@@ -443,7 +488,8 @@ def total_cost(model: Any, cost: str, convention: Convention = Convention()) -> 
     import sympy
 
     entry = cost_named(cost)
-    return sympy.Add(*(entry.row(row, convention, model.batch) for row in model.rows))
+    rows = sympy.Add(*(entry.row(row, convention, model.batch) for row in model.rows))
+    return rows + entry.whole(model, convention) if entry.whole is not None else rows
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,8 @@ def test_count_json_carries_every_cost() -> None:
     assert found["costs"] == {
         "params": 24_533, "macs": 799_680, "flops": 1_599_360, "training_flops": 4_798_080,
         "activations": 23_523, "memory": 98_132, "activation_memory": 65_868, "training_memory": 458_396,
+        # The weights and the largest activation: conv2's 7,840 inputs and 7,840 outputs.
+        "inference_memory": 98_132 + 4 * 2 * 7_840,
         "kv_cache": 0,  # no attention layer: nothing is cached
         "active_params": 24_533,  # no mixture of experts: every parameter is active
     }  # fmt: skip
@@ -226,13 +228,18 @@ def test_summary_json_carries_every_cost_per_layer() -> None:
     assert conv["value"]["costs"] == {
         "params": 100, "macs": 70_560, "flops": 141_120, "training_flops": 423_360,
         "activations": 7_840, "memory": 400, "activation_memory": 34_496, "training_memory": 35_296,
+        "inference_memory": 400,
         "kv_cache": 0,
         "active_params": 100,
     }  # fmt: skip
     for layer in found["layers"]:  # the layers add up to the totals, cost by cost
         assert all(isinstance(value, int) for value in layer["value"]["costs"].values())
-    for cost in COSTS:
-        assert sum(layer["value"]["costs"][cost] for layer in found["layers"]) == found["value_costs"][cost]
+    for cost in COSTS:  # inference memory adds the largest activation, which no one layer holds
+        held = 4 * 2 * 7_840 if cost == "inference_memory" else 0  # conv2's input and output
+        assert (
+            sum(layer["value"]["costs"][cost] for layer in found["layers"]) + held
+            == found["value_costs"][cost]
+        )
 
 
 # --- The explorer -----------------------------------------------------------------------------

@@ -228,3 +228,19 @@ def test_hugging_face_llama(
     sizes = {"T": steps, "L": depth, "d": d, "h": heads, "kv": kv, "f": f, "V": vocab}
     model = build("llama2-7b", sizes).with_batch(batch)
     assert kept(model, attention=kernel) + 2 * steps * (d // heads) * 4 == measured
+
+
+def test_inference_memory_is_weights_cache_and_the_largest_activation() -> None:
+    # gpt2 at small sizes, float16, a batch of 3: the weights (2 bytes each, the head tied), the
+    # KV cache (2*L*T*d numbers a sequence) and the largest layer's inputs and output at once:
+    # the MLP's first layer, T*d inputs and T*4d outputs (the head's T*V logits are fewer).
+    from symcount import build
+
+    sizes = {"T": 16, "L": 2, "d": 24, "h": 2, "V": 50}
+    model = build("gpt2", sizes).with_batch(3)
+    convention = Convention(dtype="float16")
+    weights = 2 * int(model.params)
+    cache = 2 * 3 * 2 * 2 * 16 * 24
+    largest = 2 * 3 * (16 * 24 + 16 * 4 * 24)
+    assert Measure("inference_memory", convention).total(model) == weights + cache + largest
+    assert Measure("kv_cache", convention).total(model) == cache
