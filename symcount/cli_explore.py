@@ -207,8 +207,9 @@ def with_unit(budget: str) -> str:
     """A budget's expression with a unit of bytes multiplied out: `80GiB` -> `80*1073741824`."""
     text = budget.strip()
     for unit, size in BYTE_UNITS.items():
-        if text.endswith(unit) and text[: -len(unit)].strip():
-            return f"({text[: -len(unit)].strip()})*{size}"
+        amount = text[: -len(unit)].strip()
+        if text.endswith(unit) and amount and not any(c.isalpha() and c not in "eE" for c in amount):
+            return f"({amount})*{size}"
     return budget
 
 

@@ -429,3 +429,39 @@ def test_training_flops_per_token_of_gpt2_are_6_n_plus_attention() -> None:
     assert n_prime.subs(values) == 85_056_000
     assert per_token.subs(values) == 6 * 84_934_656 + 113_246_208 + 231_584_256 == 854_438_400
     assert total("gpt2", "--cost", "training-flops") == 1024 * 854_438_400
+
+
+def test_memory_options_and_budgets_in_bytes() -> None:
+    # A parallel degree may be a symbol that --set gives; a budget may carry a unit of bytes.
+    options = ["--cost", "training-memory", "--precision", "mixed", "--zero", "3"]
+    assert total("lesson-cnn", *options, "--dp", "G", "--set", "G=5") == total(
+        "lesson-cnn", *options, "--dp", "5"
+    )
+    found = data(
+        "solve", "lesson-cnn", "--for", "B", "--batch", "B", "--budget", "1MiB", "--cost", "activation-memory"
+    )
+    # 65,868 bytes an example (test_count_every_cost): 15 fit in 1,048,576 bytes, 16 do not.
+    assert (found["value"], found["total"]) == (15, 15 * 65_868)
+    assert (
+        data(
+            "solve",
+            "lesson-cnn",
+            "--for",
+            "B",
+            "--batch",
+            "B",
+            "--budget",
+            "1e6B",
+            "--cost",
+            "activation-memory",
+        )["value"]
+        == 10**6 // 65_868
+    )
+    for args, message in [
+        (["--zero", "5"], "--zero"),
+        (["--attention", "flash"], "--attention must be one of eager, sdpa. Received: 'flash'"),
+        (["--dp", "x-1"], "--dp must be a positive whole number or a symbol's name. Received: 'x-1'"),
+        (["--recompute", "some"], "--recompute must be one of none, full, selective"),
+    ]:
+        code, output = run("count", "lesson-cnn", "--cost", "training-memory", *args)
+        assert code == 2 and message in output and len(output.strip().splitlines()) == 1
