@@ -244,3 +244,55 @@ def test_inference_memory_is_weights_cache_and_the_largest_activation() -> None:
     largest = 2 * 3 * (16 * 24 + 16 * 4 * 24)
     assert Measure("inference_memory", convention).total(model) == weights + cache + largest
     assert Measure("kv_cache", convention).total(model) == cache
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("lenet-5", {}),
+        ("lenet-5", {"H": 28, "W": 36, "C": 3, "f1": 4, "f2": 8, "k": 3, "d1": 32, "d2": 16, "K": 5}),
+        ("resnet-18", {"w": 4, "n1": 1, "n2": 2, "n3": 1, "n4": 2, "K": 10, "C": 1, "H": 32, "W": 32}),
+        ("resnet-50", {"w": 4, "n1": 2, "n2": 1, "n3": 1, "n4": 1, "K": 5, "C": 3, "H": 40, "W": 24}),
+    ],
+)
+def test_zoo_torch_twins(name: str, overrides: dict[str, int]) -> None:
+    # The zoo's PyTorch twins (tests/test_zoo_cnn.py) in training mode, a batch of 2. LeNet-5's
+    # spec ends in a softmax its twin leaves to the loss: the twin gets one. ResNet's in-place
+    # ReLUs keep their result in the BatchNorm's output storage: one storage, as symcount counts.
+    torch = need_torch()
+    from symcount import build
+    from tests.test_zoo_cnn import lenet_twin, resnet_twin, sizes
+
+    values = sizes(name, overrides)
+    if name == "lenet-5":
+        twin = torch.nn.Sequential(lenet_twin(**values), torch.nn.Softmax(-1))
+    else:
+        depths = [values[f"n{stage}"] for stage in range(1, 5)]
+        twin = resnet_twin(name == "resnet-50", depths, values["w"], values["K"], values["C"])
+    model = build(name, overrides).with_batch(2)
+    batch_norms = [m for m in twin.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    # BatchNorm's 2 statistics per channel are one pair per batch: symcount counts them per example.
+    overcount = sum(2 * m.num_features * 4 for m in batch_norms)
+    measured = saved_bytes(twin, torch.randn(2, values["C"], values["H"], values["W"]))
+    assert kept(model) - overcount == measured
+
+
+@pytest.mark.parametrize(("batch", "steps", "vocab", "d"), [(2, 5, 30, 8), (3, 4, 11, 6)])
+def test_frozen_layers_keep_only_what_their_inputs_gradients_need(
+    batch: int, steps: int, vocab: int, d: int
+) -> None:
+    # A frozen embedding keeps no ids; the trainable Linear after it keeps its input; a frozen
+    # Linear keeps nothing (its input's gradient needs only its weight); a ReLU on a tensor that
+    # needs no gradient keeps nothing.
+    torch = need_torch()
+    nn = torch.nn
+    net = nn.Sequential(
+        nn.Embedding(vocab, d), nn.ReLU(), nn.Linear(d, d), nn.GELU(), nn.Linear(d, d), nn.Linear(d, 2)
+    )
+    for index in (0, 4):
+        net[index].requires_grad_(False)
+    model = Sequential(
+        Input(steps), Embedding(vocab, d, trainable=False), Activation("relu"), Dense(d), Activation("gelu"),
+        Dense(d, trainable=False), Dense(2), framework="torch", batch=batch,
+    )  # fmt: skip
+    assert kept(model) == saved_bytes(net, torch.randint(0, vocab, (batch, steps)))
