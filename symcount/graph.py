@@ -213,10 +213,15 @@ class Row:
     shared_with: str | None = None  # a later call of a layer: its weights are the first call's
     tied_to: str | None = None  # this node's first weight is that layer's first weight
     # For the backward pass: whether autograd records this node (an input needs a gradient, or
-    # the layer has trainable weights), and, per input, whether an earlier node of the same graph
-    # already keeps that input's storage (it is counted there).
+    # the layer has trainable weights), and the ledger of its graph's kept storages.
     records: bool = True
-    kept_before: tuple[bool, ...] = ()
+    ledger: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def kept_before(self) -> tuple[bool, ...]:
+        """Per input, whether an earlier node of the same graph keeps that input's storage
+        already (it is counted there); worked out for the whole graph on first asking."""
+        return self.ledger.kept_before(self.position) if self.ledger is not None else ()
 
     @property
     def argument(self) -> Any:
@@ -241,18 +246,19 @@ class Row:
             totals.append(times.total(inner) if isinstance(times, Over) else times * inner)
         return sympy.Add(*totals)
 
-    def saved(self, attention: str = "eager") -> Saved:
+    def saved(self, attention: str = "eager", kept_before: tuple[bool, ...] | None = None) -> Saved:
         """What this node keeps for the backward pass (see `Saved`), as its graph decided: nothing
         when autograd does not record it, inputs an earlier node keeps or a frozen layer's
         weight-only inputs dropped. `attention` is the attention kernel ("eager" or "sdpa")."""
         if not self.records:
             return Saved()
         saved: Saved = self.layer.saved(self.argument, self.target, attention)
+        before = self.kept_before if kept_before is None else kept_before
         frozen = not self.layer.trainable
         kinds = tuple(
             None
             if kind is None
-            or (k < len(self.kept_before) and self.kept_before[k])
+            or (k < len(before) and before[k])
             or (frozen and k < len(saved.weights_only) and saved.weights_only[k])
             else kind
             for k, kind in enumerate(saved.inputs)
@@ -446,11 +452,10 @@ def fold(
     calls: Counter[int] = Counter()
     first_call: dict[int, Row] = {}
     rows: list[Row] = []
-    # For the backward pass: each tensor's storage (a view shares its input's), the storages some
-    # node keeps, and which tensors need a gradient (a block's entry does; a model's input not).
-    storage: dict[int, int] = {id(i): id(i) for i in inputs}
-    kept: set[int] = set()
+    # For the backward pass: which tensors need a gradient (a block's entry does; a model's input
+    # not), and the ledger that finds, when first asked, which storages earlier nodes keep.
     grads: dict[int, bool] = {id(i): i.shape is None for i in inputs}
+    ledger = Ledger()
     for position, node in enumerate(nodes, start=1):
         layer = node.layer
         calls[id(layer)] += 1
@@ -472,30 +477,52 @@ def fold(
             raise error.with_context(f"layer {position} ({name}), input shape {shown}") from None
         trains = any(w.kind == "trainable" for w in (shared.weights if shared is not None else weights))
         records = trains or any(grads[id(t)] for t in node.inputs)
-        kept_before = tuple(storage[id(t)] in kept for t in node.inputs)
         row = Row(
             position, name, layer, in_shapes[0], output_shape, weights, target,
             inputs=tuple(tensor_names[id(t)] for t in node.inputs), input_shapes=in_shapes,
             shared_with=shared.name if shared is not None else None,
-            records=records, kept_before=kept_before,
+            records=records, ledger=ledger,
         )  # fmt: skip
         grads[id(node)] = records
-        try:
-            saved = row.saved()
-        except SymcountError as error:
-            shown = ", ".join(format_shape(s) for s in in_shapes)
-            raise error.with_context(f"layer {position} ({name}), input shape {shown}") from None
-        storage[id(node)] = storage[id(node.inputs[0])] if saved.view else id(node)
-        if records:
-            kept.update(storage[id(t)] for k, t in enumerate(node.inputs) if saved.keeps_input(k))
-            if saved.output:
-                kept.add(storage[id(node)])
         first_call.setdefault(id(layer), row)
         rows.append(row)
         tensor_names[id(node)] = name
         shape_of[id(node)] = output_shape
     _unique([r.name for r in rows] + list(names), "node")
-    return _tie(tuple(rows))
+    placed = _tie(tuple(rows))
+    ledger.rows = placed
+    return placed
+
+
+class Ledger:
+    """Which storages the nodes of one folded graph keep, worked out once, when a cost first asks:
+    each node's inputs are kept already when an earlier node keeps their storage (as its output,
+    or as an input of its own); a view (`Saved.view`) shares its input's storage."""
+
+    def __init__(self) -> None:
+        self.rows: tuple[Row, ...] = ()
+        self._kept: list[tuple[bool, ...]] | None = None
+
+    def kept_before(self, position: int) -> tuple[bool, ...]:
+        if self._kept is None:
+            self._kept = self._work_out()
+        return self._kept[position - 1]
+
+    def _work_out(self) -> list[tuple[bool, ...]]:
+        storage: dict[str, str] = {}
+        kept: set[str] = set()
+        found: list[tuple[bool, ...]] = []
+        for row in self.rows:
+            sources = [storage.get(name, name) for name in row.inputs]
+            before = tuple(source in kept for source in sources)
+            found.append(before)
+            saved = row.saved(kept_before=before)
+            storage[row.name] = sources[0] if saved.view and sources else row.name
+            if row.records:
+                kept.update(source for k, source in enumerate(sources) if saved.keeps_input(k))
+                if saved.output:
+                    kept.add(storage[row.name])
+        return found
 
 
 def _tie(rows: tuple[Row, ...]) -> tuple[Row, ...]:

@@ -219,12 +219,22 @@ class Repeat(Layer):
     def saved(self, argument: Any, target: Target, attention: str = "eager") -> Saved:
         """What the graph around the block sees: whether a copy keeps its input and its output
         (the bytes themselves are the parts' rows', added up by the cost)."""
-        parts = self.parts(argument, target)
-        if not parts:
-            return Saved(view=True)
-        entry = entry_kind(parts[0][1])
-        exit_rows = parts[-1][1]
-        return Saved((entry,), bool(exit_rows) and exit_rows[-1].saved().output)
+        # Kept per instance: every fold of the graph around asks, and the block's own fold (which
+        # output_shape and weights made already, noting its rules) is the costly part; without
+        # this a block nested in a block is folded again at every level.
+        memo: dict[Any, Saved] = self.__dict__.setdefault("_saved_memo", {})
+        key = (argument, target)
+        if key not in memo:
+            parts = self.parts(argument, target)
+            if not parts:
+                memo[key] = Saved(view=True)
+            else:
+                exit_rows = parts[-1][1]
+                kept = bool(exit_rows) and exit_rows[-1].saved().output
+                memo[key] = Saved((entry_kind(parts[0][1]),), kept)
+            if len(memo) > 64:  # a sweep folds many sizes: keep the latest few
+                memo.pop(next(iter(memo)))
+        return memo[key]
 
     def output_shape(self, argument: Any, target: Target) -> Shape:
         input_shape, _ = split(argument)
