@@ -10,7 +10,9 @@ them in every output:
 - a training step costs 3 forward passes (the backward pass is about twice the forward), which
   gives the rule of thumb C = 6 N per token for a transformer;
 - memory is bytes: parameters x the dtype's size; training memory adds a gradient per trainable
-  parameter and the optimizer's state (Adam: 2 per trainable parameter; SGD: none);
+  parameter, the optimizer's state (Adam: 2 per trainable parameter; SGD: none) and the
+  activation memory, the bytes autograd keeps for the backward pass as PyTorch keeps them;
+  `--precision mixed` is DeepSpeed's 20 bytes a parameter with Adam, ZeRO divides per device;
 - active parameters are those one token uses: a mixture of experts' idle experts are not;
 - the KV cache is the keys and values attention layers keep for the tokens of context, in bytes;
 - everything but parameters and memory is for the model's `batch` examples (default 1).
@@ -61,8 +63,9 @@ PRECISIONS = ("pure", "mixed")
 ZERO_STAGES = (0, 1, 2, 3)
 # Mixed precision (DeepSpeed's estimators' convention): per parameter, 16-bit weights (2 bytes);
 # per trainable parameter, 16-bit gradients (2), float32 gradients (4), float32 master weights (4)
-# and each optimizer state in float32 (4): 20 bytes with Adam, of which ZeRO-1 and ZeRO-2
-# partition the 16 of float32 (master, gradients, states) and ZeRO-3 the 16-bit weights too.
+# and each optimizer state in float32 (4): 20 bytes with Adam, of which ZeRO-1 partitions the 16
+# of float32 (gradients, master weights, states), ZeRO-2 the 16-bit gradients too (DeepSpeed's
+# 2 + 18/N) and ZeRO-3 the 16-bit weights too.
 MIXED_WEIGHT = 2
 MIXED_GRADIENTS = 2 + 4
 MIXED_MASTER = 4
