@@ -104,6 +104,12 @@ def test_korthikanti_falls_out_of_the_gpt2_spec() -> None:
     # (+16sb); and the Q, K, V copies are the three the batched products read.
     differences = a * s**2 * b + 2 * s * b * h + 2 * 2 * 4 * s * b
     assert sympy.expand(ours - sum(terms.values()) - differences) == 0
+    # Selective recomputation (their Table 2, second row: 34sbh): the scores, their noise and the
+    # dropped scores are recomputed; the same two differences remain.
+    selective = Measure("activation_memory", Convention(precision="mixed", recompute="selective")).total(
+        block
+    )
+    assert sympy.expand(selective - 34 * s * b * h - 2 * s * b * h - 16 * s * b) == 0
 
 
 def test_llama_2_7b_fits_with_zero_3() -> None:
