@@ -137,10 +137,14 @@ class Convention:
             return INDEX_BYTES
         if kind == "mask":
             return MASK_BYTES
-        if kind == "stat":
+        if kind in ("stat", "float32"):
             return max(STAT_BYTES, self.activation_bytes)
-        if kind == "scores" and self.recompute == "selective":
+        if kind.startswith("scores") and self.recompute == "selective":
             return 0
+        if kind == "scores32":
+            return max(STAT_BYTES, self.activation_bytes)
+        if kind == "scores_cast":  # a 16-bit copy of float32 scores; none when they are float32
+            return self.activation_bytes if self.activation_bytes < STAT_BYTES else 0
         return self.activation_bytes
 
     def degree(self, name: str) -> sympy.Expr:

@@ -59,10 +59,13 @@ class Weight:
         return f"{self.name}{format_shape(self.shape)}"
 
 
-# What a tensor autograd keeps is stored as, besides the floating-point numbers `--dtype` sizes:
-# "index" is int64 (max-pool indices, embedding ids), "mask" a bool, "stat" a normalization's
-# statistic (float32 when the dtype is 16-bit, as PyTorch accumulates them).
-SAVED_KINDS = ("float", "index", "mask", "stat")
+# What a tensor autograd keeps is stored as, besides the floating-point numbers `--dtype` sizes
+# ("float"): "index" is int64 (max-pool indices, embedding ids), "mask" a bool, "stat" a
+# normalization's statistic and "float32" a tensor upcast to float32 (float32 when the dtype is
+# 16-bit); "scores" are attention's scores (recomputed under selective recomputation), "scores32"
+# scores a softmax makes in float32 and "scores_cast" their copy in a 16-bit dtype (none in
+# float32).
+SAVED_KINDS = ("float", "index", "mask", "stat", "float32", "scores", "scores32", "scores_cast")
 
 
 @dataclass(frozen=True)

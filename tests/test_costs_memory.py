@@ -296,3 +296,24 @@ def test_frozen_layers_keep_only_what_their_inputs_gradients_need(
         Dense(d, trainable=False), Dense(2), framework="torch", batch=batch,
     )  # fmt: skip
     assert kept(model) == saved_bytes(net, torch.randint(0, vocab, (batch, steps)))
+
+
+@pytest.mark.parametrize("kernel", ["eager", "sdpa"])
+def test_hugging_face_llama_in_bfloat16_is_mixed_precision(kernel: str) -> None:
+    # Llama in bfloat16 keeps 16-bit activations but upcasts its RMSNorm's input and its softmax
+    # to float32: `--precision mixed`, plus the rotary cosines and sines (2 bytes each).
+    transformers = _hugging_face()
+    import torch
+
+    from symcount import build
+
+    batch, steps, depth, d, heads, kv, f, vocab = 2, 16, 2, 24, 4, 2, 40, 50
+    config = transformers.LlamaConfig(  # type: ignore[attr-defined]
+        hidden_size=d, intermediate_size=f, num_hidden_layers=depth, num_attention_heads=heads,
+        num_key_value_heads=kv, vocab_size=vocab, max_position_embeddings=64, attn_implementation=kernel,
+    )  # fmt: skip
+    net = transformers.LlamaForCausalLM(config).to(torch.bfloat16)  # type: ignore[attr-defined]
+    measured = saved_bytes(net, torch.randint(0, vocab, (batch, steps)), call=lambda m, x: m(x).logits)
+    sizes = {"T": steps, "L": depth, "d": d, "h": heads, "kv": kv, "f": f, "V": vocab}
+    model = build("llama2-7b", sizes).with_batch(batch)
+    assert kept(model, attention=kernel, precision="mixed") + 2 * steps * (d // heads) * 2 == measured

@@ -120,7 +120,8 @@ def kept_by_hugging_face(
     """What Hugging Face's attention keeps besides its input, from the sizes of the queries, keys,
     values and output (`projected`: as projected; `repeated`: as each query head sees them, the
     key/value heads repeated for grouped-query attention), the scores (h*T*S') and the rows of
-    scores (h*T). Eager: the queries, keys and values as the batched products read them (copies
+    scores (h*T). `fused` is GPT-2's (one projection for q, k, v); Llama's (not fused) also
+    takes its softmax in float32. Eager: the queries, keys and values as the batched products read them (copies
     of the heads' views, for a batch of more than one), the probabilities (with dropout also its
     noise and the dropped probabilities) and the heads' output. SDPA without dropout: the
     queries, keys and values, the output and a log-sum-exp per row (float32); when the queries,
@@ -132,7 +133,10 @@ def kept_by_hugging_face(
         return (*((size, "float") for size in inputs), (out, "float"), (rows, "stat"))
     noise = ((scores, "scores"), (scores, "scores")) if dropout > 0 else ()
     copies = tuple((size, "float") for size in repeated[:3])
-    return (*copies, (scores, "scores"), *noise, (out, "float"))
+    if fused:
+        return (*copies, (scores, "scores"), *noise, (out, "float"))
+    # Llama's softmax runs in float32 and its probabilities are cast back to the dtype.
+    return (*copies, (scores, "scores32"), (scores, "scores_cast"), *noise, (out, "float"))
 
 
 @dataclass(frozen=True)

@@ -547,8 +547,9 @@ class RMSNormalization(Layer):
         return normalize_flops(input_shape, True, False)
 
     def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
-        # torch.nn.RMSNorm and Llama's RMSNorm, written out: the input (for its square), an
-        # inverse root mean square per row, and the normalized input (for the scale's gradient).
+        # Llama's RMSNorm (Hugging Face's, written out; torch.nn.RMSNorm keeps as much in
+        # float32): the input upcast to float32 (for its square), an inverse root mean square per
+        # row, and the normalized input in the dtype (for the scale's gradient).
         axes = axis_indices(self.axis, input_shape)
         rows = product([n for i, n in enumerate(input_shape) if i not in axes])
-        return Saved(("float",), extra=((product(input_shape), "float"), (rows, "stat")))
+        return Saved(("float32",), extra=((product(input_shape), "float"), (rows, "stat")))
