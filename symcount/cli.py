@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .costs import COSTS, DTYPE_ALIASES, DTYPE_BYTES, OPTIMIZER_STATES, Convention, Measure
+from .costs import (
+    ATTENTION_KERNELS,
+    COSTS,
+    DTYPE_ALIASES,
+    DTYPE_BYTES,
+    OPTIMIZER_STATES,
+    PRECISIONS,
+    RECOMPUTE,
+    Convention,
+    Measure,
+)
 from .errors import SymcountError, one_line
 
 if TYPE_CHECKING:
@@ -230,6 +240,11 @@ class Costs:
     dtype: str = "float32"
     optimizer: str = "adam"
     extras: bool = False
+    memory: tuple[Any, ...] = ()  # --attention, --recompute, --precision, --dp, --zero, --tp, --pp
+
+    @property
+    def convention(self) -> Convention:
+        return Convention(self.dtype, self.optimizer, self.extras, *self.memory)
 
     @property
     def measure(self) -> Measure:
@@ -238,12 +253,12 @@ class Costs:
             raise UserError(
                 f"this command counts one cost at a time (summary takes several). Received: --cost {self.cost}"
             )
-        return Measure(self.cost, Convention(self.dtype, self.optimizer, self.extras))
+        return Measure(self.cost, self.convention)
 
     @property
     def measures(self) -> list[Measure]:
         """Every cost asked for, in order: `--cost params,flops,memory`."""
-        convention = Convention(self.dtype, self.optimizer, self.extras)
+        convention = self.convention
         return [Measure(cost, convention) for cost in dict.fromkeys(self.cost.split(","))]
 
 
@@ -278,6 +293,41 @@ _COST_OPTIONS = (
         help="Training memory: adam keeps 2 numbers per trainable parameter, momentum 1, sgd 0.",
     ),
     click.option(
+        "--attention",
+        type=OneOf(ATTENTION_KERNELS),
+        default="eager",
+        show_default=True,
+        help="Activation memory: what attention keeps, PyTorch's eager attention or its SDPA kernel.",
+    ),
+    click.option(
+        "--recompute",
+        type=OneOf(RECOMPUTE),
+        default="none",
+        show_default=True,
+        help="Activation memory: full recomputes each repeated block (activation checkpointing), "
+        "selective only attention's scores.",
+    ),
+    click.option(
+        "--precision",
+        type=OneOf(PRECISIONS),
+        default="pure",
+        show_default=True,
+        help="Training memory: pure keeps every number in --dtype; mixed keeps 16-bit weights and "
+        "activations with float32 master weights, gradients and optimizer states.",
+    ),
+    click.option(
+        "--dp", default="1", metavar="N", help="Data-parallel ranks ZeRO divides over.  [default: 1]"
+    ),
+    click.option(
+        "--zero",
+        type=click.IntRange(0, 3),
+        default=0,
+        show_default=True,
+        help="ZeRO stage: 1 divides optimizer states over --dp, 2 gradients too, 3 weights too.",
+    ),
+    click.option("--tp", default="1", metavar="N", help="Tensor-parallel degree.  [default: 1]"),
+    click.option("--pp", default="1", metavar="N", help="Pipeline-parallel stages.  [default: 1]"),
+    click.option(
         "--extras/--no-extras",
         default=False,
         show_default=True,
@@ -287,15 +337,51 @@ _COST_OPTIONS = (
 )
 
 
+def _degree(value: str, option: str) -> Any:
+    """A parallel degree as given: a whole number, or a symbol's name that --set gives."""
+    text = value.strip()
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    if text.isidentifier():
+        return text
+    raise UserError(f"{option} must be a positive whole number or a symbol's name. Received: {value!r}")
+
+
 def cost_options(command: F, several: bool = False) -> F:
     """The cost options, handed to `command` as one `costs: Costs` argument; `several` for the
     one command that takes several costs (summary), whose --cost help then says so."""
 
     @functools.wraps(command)
     def wrapper(
-        *args: Any, cost: str, batch: str | None, dtype: str, optimizer: str, extras: bool, **kwargs: Any
+        *args: Any,
+        cost: str,
+        batch: str | None,
+        dtype: str,
+        optimizer: str,
+        extras: bool,
+        attention: str,
+        recompute: str,
+        precision: str,
+        dp: str,
+        zero: int,
+        tp: str,
+        pp: str,
+        **kwargs: Any,
     ) -> Any:
-        return command(*args, costs=Costs(cost, batch, dtype, optimizer, extras), **kwargs)
+        degrees = [_degree(value, name) for name, value in (("--dp", dp), ("--tp", tp), ("--pp", pp))]
+        # A degree named by a symbol takes --set's value for it (the spec knows no such symbol).
+        sets = kwargs.get("sets", ())
+        for k, degree in enumerate(degrees):
+            given = [
+                item for item in sets if isinstance(degree, str) and item.split("=")[0].strip() == degree
+            ]
+            if given:
+                degrees[k] = _degree(given[-1].split("=", 1)[1], f"--set {degree}")
+                sets = tuple(item for item in sets if item not in given)
+        if "sets" in kwargs:
+            kwargs["sets"] = sets
+        memory = (attention, recompute, precision, degrees[0], zero, *degrees[1:])
+        return command(*args, costs=Costs(cost, batch, dtype, optimizer, extras, memory), **kwargs)
 
     decorated: Any = wrapper
     options = list(_COST_OPTIONS)

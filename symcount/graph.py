@@ -28,7 +28,7 @@ from .values import as_size, check_size, in_users_terms
 
 __all__ = [
     "Weight", "Input", "Node", "Tensor", "Row", "GraphLayer", "Parts", "call", "order", "fold", "rebuild",
-    "input_names", "PARAMETER_KINDS", "argument_of", "Over",
+    "input_names", "PARAMETER_KINDS", "argument_of", "Over", "Saved", "SAVED_KINDS",
 ]  # fmt: skip
 
 # Weight kinds that are parameters; "buffer" (PyTorch state) and "tied" (another layer's weight,
@@ -57,6 +57,38 @@ class Weight:
 
     def __str__(self) -> str:
         return f"{self.name}{format_shape(self.shape)}"
+
+
+# What a tensor autograd keeps is stored as, besides the floating-point numbers `--dtype` sizes
+# ("float"): "index" is int64 (max-pool indices, embedding ids), "mask" a bool, "stat" a
+# normalization's statistic and "float32" a tensor upcast to float32 (float32 when the dtype is
+# 16-bit); "scores" are attention's scores (recomputed under selective recomputation), "scores32"
+# scores a softmax makes in float32 and "scores_cast" their copy in a 16-bit dtype (none in
+# float32).
+SAVED_KINDS = ("float", "index", "mask", "stat", "float32", "scores", "scores32", "scores_cast")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What one call of a layer keeps for the backward pass of a training step, per example, as
+    PyTorch's implementation keeps it (read with `torch.autograd.graph.saved_tensors_hooks`).
+
+    `inputs` says, per input tensor, the kind it is kept as (None: not kept); `output` whether the
+    output is kept; `extra` the new tensors kept, each (elements, kind). `weights_only` marks the
+    inputs kept only for the weights' gradients (a Linear's input): a frozen layer keeps them not.
+    `view` says the output shares the input's storage (a reshape, dropout of rate 0), so a later
+    layer keeping it keeps the input's storage. Storages are counted once per graph: the fold
+    notes, for each input, whether an earlier node already keeps it (`Row.kept_before`).
+    """
+
+    inputs: tuple[str | None, ...] = ()
+    output: bool = False
+    extra: tuple[tuple[sympy.Expr, str], ...] = ()
+    weights_only: tuple[bool, ...] = ()
+    view: bool = False
+
+    def keeps_input(self, index: int) -> str | None:
+        return self.inputs[index] if index < len(self.inputs) else None
 
 
 class Input:
@@ -143,6 +175,8 @@ class GraphLayer(Protocol):
 
     def check_channels(self, input_shape: Shape, target: Target) -> None: ...
 
+    def saved(self, input_shape: Any, target: Target) -> Saved: ...
+
 
 _serials = itertools.count()
 
@@ -181,6 +215,16 @@ class Row:
     input_shapes: tuple[Shape, ...] = ()
     shared_with: str | None = None  # a later call of a layer: its weights are the first call's
     tied_to: str | None = None  # this node's first weight is that layer's first weight
+    # For the backward pass: whether autograd records this node (an input needs a gradient, or
+    # the layer has trainable weights), and the ledger of its graph's kept storages.
+    records: bool = True
+    ledger: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def kept_before(self) -> tuple[bool, ...]:
+        """Per input, whether an earlier node of the same graph keeps that input's storage
+        already (it is counted there); worked out for the whole graph on first asking."""
+        return self.ledger.kept_before(self.position) if self.ledger is not None else ()
 
     @property
     def argument(self) -> Any:
@@ -204,6 +248,25 @@ class Row:
             inner = sympy.Add(*(row.measure(quantity) for row in rows))
             totals.append(times.total(inner) if isinstance(times, Over) else times * inner)
         return sympy.Add(*totals)
+
+    def saved(self, attention: str = "eager", kept_before: tuple[bool, ...] | None = None) -> Saved:
+        """What this node keeps for the backward pass (see `Saved`), as its graph decided: nothing
+        when autograd does not record it, inputs an earlier node keeps or a frozen layer's
+        weight-only inputs dropped. `attention` is the attention kernel ("eager" or "sdpa")."""
+        if not self.records:
+            return Saved()
+        saved: Saved = self.layer.saved(self.argument, self.target, attention)
+        before = self.kept_before if kept_before is None else kept_before
+        frozen = not self.layer.trainable
+        kinds = tuple(
+            None
+            if kind is None
+            or (k < len(before) and before[k])
+            or (frozen and k < len(saved.weights_only) and saved.weights_only[k])
+            else kind
+            for k, kind in enumerate(saved.inputs)
+        )
+        return replace(saved, inputs=kinds)
 
     @property
     def macs(self) -> sympy.Expr:
@@ -392,6 +455,10 @@ def fold(
     calls: Counter[int] = Counter()
     first_call: dict[int, Row] = {}
     rows: list[Row] = []
+    # For the backward pass: which tensors need a gradient (a block's entry does; a model's input
+    # not), and the ledger that finds, when first asked, which storages earlier nodes keep.
+    grads: dict[int, bool] = {id(i): i.shape is None for i in inputs}
+    ledger = Ledger()
     for position, node in enumerate(nodes, start=1):
         layer = node.layer
         calls[id(layer)] += 1
@@ -411,17 +478,54 @@ def fold(
         except SymcountError as error:
             shown = ", ".join(format_shape(s) for s in in_shapes)
             raise error.with_context(f"layer {position} ({name}), input shape {shown}") from None
+        trains = any(w.kind == "trainable" for w in (shared.weights if shared is not None else weights))
+        records = trains or any(grads[id(t)] for t in node.inputs)
         row = Row(
             position, name, layer, in_shapes[0], output_shape, weights, target,
             inputs=tuple(tensor_names[id(t)] for t in node.inputs), input_shapes=in_shapes,
             shared_with=shared.name if shared is not None else None,
+            records=records, ledger=ledger,
         )  # fmt: skip
+        grads[id(node)] = records
         first_call.setdefault(id(layer), row)
         rows.append(row)
         tensor_names[id(node)] = name
         shape_of[id(node)] = output_shape
     _unique([r.name for r in rows] + list(names), "node")
-    return _tie(tuple(rows))
+    placed = _tie(tuple(rows))
+    ledger.rows = placed
+    return placed
+
+
+class Ledger:
+    """Which storages the nodes of one folded graph keep, worked out once, when a cost first asks:
+    each node's inputs are kept already when an earlier node keeps their storage (as its output,
+    or as an input of its own); a view (`Saved.view`) shares its input's storage."""
+
+    def __init__(self) -> None:
+        self.rows: tuple[Row, ...] = ()
+        self._kept: list[tuple[bool, ...]] | None = None
+
+    def kept_before(self, position: int) -> tuple[bool, ...]:
+        if self._kept is None:
+            self._kept = self._work_out()
+        return self._kept[position - 1]
+
+    def _work_out(self) -> list[tuple[bool, ...]]:
+        storage: dict[str, str] = {}
+        kept: set[str] = set()
+        found: list[tuple[bool, ...]] = []
+        for row in self.rows:
+            sources = [storage.get(name, name) for name in row.inputs]
+            before = tuple(source in kept for source in sources)
+            found.append(before)
+            saved = row.saved(kept_before=before)
+            storage[row.name] = sources[0] if saved.view and sources else row.name
+            if row.records:
+                kept.update(source for k, source in enumerate(sources) if saved.keeps_input(k))
+                if saved.output:
+                    kept.add(storage[row.name])
+        return found
 
 
 def _tie(rows: tuple[Row, ...]) -> tuple[Row, ...]:

@@ -264,9 +264,15 @@ class Model:
         """Elements every layer outputs, per example."""
         return self.cost("activations")
 
+    def activation_memory(self, dtype: str = "float32") -> sympy.Expr:
+        """Bytes autograd keeps for the backward pass of a training step (per example, or per
+        batch for a batched model), as PyTorch keeps them (docs/costs.md)."""
+        return self.cost("activation_memory", dtype=dtype)
+
     def memory(self, dtype: str = "float32", optimizer: str | None = None) -> sympy.Expr:
         """Bytes of the parameters in `dtype`; with an `optimizer` ("adam", "momentum", "sgd"),
-        of training: parameters, a gradient and the optimizer's states per trainable one."""
+        of a training step: parameters, a gradient and the optimizer's states per trainable one,
+        and the activations autograd keeps."""
         if optimizer is None:
             return self.cost("memory", dtype=dtype)
         return self.cost("training_memory", dtype=dtype, optimizer=optimizer)

@@ -243,10 +243,10 @@ def in_users_terms(
 # Units a budget of bytes may be written in: decimal (kB = 1000 bytes, as disks and most
 # counters) and binary (KiB = 1024, as memory tools and accelerate print). Case as written.
 BYTE_UNITS = {
-    "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15,
+    "B": 1, "kB": 10**3, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15,
     "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50,
 }  # fmt: skip
-_AMOUNT = re.compile(r"^\s*(?P<number>[^A-Za-z]*?)\s*(?P<unit>[A-Za-z]+)\s*$")
+_AMOUNT = re.compile(r"^\s*(?P<number>[^A-Za-z]*?(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>[A-Za-z]+)\s*$")
 MAX_AMOUNT = 100  # characters of an amount with a unit: `24GB`, `1.5 TiB`, `2**4 GiB`
 
 
@@ -258,6 +258,8 @@ def as_amount(value: Any, what: str = "budget") -> tuple[sympy.Expr, str | None]
     Example:
         >>> as_amount("24GB"), as_amount("80 GiB"), as_amount("1.5TB"), as_amount("2**20")
         ((24000000000, 'GB'), (85899345920, 'GiB'), (1500000000000, 'TB'), (1048576, None))
+        >>> as_amount("1e6B"), as_amount("1e6")
+        ((1000000, 'B'), (1000000, None))
     """
     if isinstance(value, str):
         if len(value) > MAX_AMOUNT:

@@ -130,12 +130,25 @@ def test_count_states_the_cost_and_its_convention() -> None:
         ("lesson-cnn", ["--cost", "activations"], 7_840 + 7_840 + 7_840 + 3),
         ("lesson-cnn", ["--cost", "memory"], 24_533 * 4),
         ("lesson-cnn", ["--cost", "memory", "--dtype", "bfloat16"], 24_533 * 2),
-        ("lesson-cnn", ["--cost", "training-memory"], 4 * 24_533 * (1 + 1 + 2)),
-        ("lesson-cnn", ["--cost", "training-memory", "--optimizer", "sgd"], 4 * 24_533 * 2),
+        # Autograd keeps the 784 input pixels (conv1's input), conv1's and conv2's ReLU outputs
+        # (7,840 each; conv2's input and the flattened dense input are conv1's and conv2's
+        # outputs, kept already) and the softmax's 3 outputs: 16,467 numbers.
+        ("lesson-cnn", ["--cost", "activation-memory"], 4 * (784 + 2 * 7_840 + 3)),
+        ("lesson-cnn", ["--cost", "activation-memory", "--batch", "8"], 8 * 4 * 16_467),
+        ("lesson-cnn", ["--cost", "training-memory"], 4 * 24_533 * (1 + 1 + 2) + 4 * 16_467),
+        ("lesson-cnn", ["--cost", "training-memory", "--optimizer", "sgd"], 4 * 24_533 * 2 + 4 * 16_467),
         (
             "lesson-cnn",
             ["--cost", "training-memory", "--optimizer", "momentum", "--dtype", "int8"],
-            24_533 * 3,
+            24_533 * 3 + 16_467,
+        ),
+        # Mixed precision: 2 bytes a weight, 2 + 4 + 4 + 8 more per trainable one (Adam), 2 an activation.
+        ("lesson-cnn", ["--cost", "training-memory", "--precision", "mixed"], 20 * 24_533 + 2 * 16_467),
+        # ZeRO-3 over 5 data-parallel ranks divides all 20 bytes of every parameter.
+        (
+            "lesson-cnn",
+            ["--cost", "training-memory", "--precision", "mixed", "--zero", "3", "--dp", "5"],
+            20 * 24_533 // 5 + 2 * 16_467,
         ),
         ("lesson-dense", ["--cost", "macs"], 784 * 10 + 10 * 10 + 10 * 3),
         ("lesson-dense", ["--cost", "flops", "--batch", "32"], 32 * 2 * 7_970),
@@ -152,7 +165,9 @@ def test_count_json_carries_every_cost() -> None:
     assert found["total"] == 1_599_360 and found["trainable"] == 24_533
     assert found["costs"] == {
         "params": 24_533, "macs": 799_680, "flops": 1_599_360, "training_flops": 4_798_080,
-        "activations": 23_523, "memory": 98_132, "training_memory": 392_528,
+        "activations": 23_523, "memory": 98_132, "activation_memory": 65_868, "training_memory": 458_396,
+        # The weights and the largest activation: conv2's 7,840 inputs and 7,840 outputs.
+        "inference_memory": 98_132 + 4 * 2 * 7_840,
         "kv_cache": 0,  # no attention layer: nothing is cached
         "active_params": 24_533,  # no mixture of experts: every parameter is active
     }  # fmt: skip
@@ -208,19 +223,25 @@ def test_summary_shows_the_cost_column_and_its_convention() -> None:
 def test_summary_json_carries_every_cost_per_layer() -> None:
     found = data("summary", "lesson-cnn", "--cost", "training-memory", "--optimizer", "sgd")
     assert found["cost"] == "training_memory" and "sgd" in found["convention"]
-    assert found["value_totals"]["total"] == 4 * 2 * 24_533
+    assert found["value_totals"]["total"] == 4 * 2 * 24_533 + 65_868
     assert found["value_costs"]["flops"] == 1_599_360 and found["costs"]["activations"] == "3*H*W*f + 3"
     conv = found["layers"][0]
     assert conv["costs"]["macs"] == "C*H*W*f*k**2"
     assert conv["value"]["costs"] == {
         "params": 100, "macs": 70_560, "flops": 141_120, "training_flops": 423_360,
-        "activations": 7_840, "memory": 400, "training_memory": 800, "kv_cache": 0,
+        "activations": 7_840, "memory": 400, "activation_memory": 34_496, "training_memory": 35_296,
+        "inference_memory": 400,
+        "kv_cache": 0,
         "active_params": 100,
     }  # fmt: skip
     for layer in found["layers"]:  # the layers add up to the totals, cost by cost
         assert all(isinstance(value, int) for value in layer["value"]["costs"].values())
-    for cost in COSTS:
-        assert sum(layer["value"]["costs"][cost] for layer in found["layers"]) == found["value_costs"][cost]
+    for cost in COSTS:  # inference memory adds the largest activation, which no one layer holds
+        held = 4 * 2 * 7_840 if cost == "inference_memory" else 0  # conv2's input and output
+        assert (
+            sum(layer["value"]["costs"][cost] for layer in found["layers"]) + held
+            == found["value_costs"][cost]
+        )
 
 
 # --- The explorer -----------------------------------------------------------------------------
@@ -456,3 +477,39 @@ def test_memory_in_peoples_units() -> None:
     for budget, fragment in [("80GiB", "memory budget"), ("80GiX", "unknown unit 'GiX'")]:
         result = runner.invoke(main, ["solve", "llama2-7b", "--for", "L", "--budget", budget])
         assert result.exit_code == 2 and fragment in result.output and len(result.output.splitlines()) == 1
+
+
+def test_memory_options_and_budgets_in_bytes() -> None:
+    # A parallel degree may be a symbol that --set gives; a budget may carry a unit of bytes.
+    options = ["--cost", "training-memory", "--precision", "mixed", "--zero", "3"]
+    assert total("lesson-cnn", *options, "--dp", "G", "--set", "G=5") == total(
+        "lesson-cnn", *options, "--dp", "5"
+    )
+    found = data(
+        "solve", "lesson-cnn", "--for", "B", "--batch", "B", "--budget", "1MiB", "--cost", "activation-memory"
+    )
+    # 65,868 bytes an example (test_count_every_cost): 15 fit in 1,048,576 bytes, 16 do not.
+    assert (found["value"], found["total"]) == (15, 15 * 65_868)
+    assert (
+        data(
+            "solve",
+            "lesson-cnn",
+            "--for",
+            "B",
+            "--batch",
+            "B",
+            "--budget",
+            "1e6B",
+            "--cost",
+            "activation-memory",
+        )["value"]
+        == 10**6 // 65_868
+    )
+    for args, message in [
+        (["--zero", "5"], "--zero"),
+        (["--attention", "flash"], "--attention must be one of eager, sdpa. Received: 'flash'"),
+        (["--dp", "x-1"], "--dp must be a positive whole number or a symbol's name. Received: 'x-1'"),
+        (["--recompute", "some"], "--recompute must be one of none, full, selective"),
+    ]:
+        code, output = run("count", "lesson-cnn", "--cost", "training-memory", *args)
+        assert code == 2 and message in output and len(output.strip().splitlines()) == 1

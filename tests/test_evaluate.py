@@ -104,7 +104,12 @@ def repeat_stacks(draw: Any) -> Model:
 
 models = st.one_of(dense_stacks(), conv_stacks(), attention_stacks(), repeat_stacks())
 axes = st.lists(st.integers(1, 12), min_size=1, max_size=6, unique=True)
-measures = st.sampled_from([PARAMS, Measure("flops"), Measure("activations")])
+measures = st.sampled_from(
+    [
+        PARAMS, Measure("flops"), Measure("activations"), Measure("activation_memory"),
+        Measure("training_memory"), Measure("inference_memory"),
+    ]
+)  # fmt: skip
 
 
 def exact(model: Model, measure: Measure, point: dict[str, int]) -> tuple[int, ...] | None:

@@ -206,7 +206,7 @@ HOSTILE_CASES = [
     (
         ["count", "lesson-cnn", "--wrong"],
         2,
-        "No such option '--wrong'. Did you mean '--json'? (see symcount count --help)",
+        "No such option '--wrong'. (Did you mean one of: '--json', '--zero'?) (see symcount count --help)",
     ),
 ]
 

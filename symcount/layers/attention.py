@@ -30,7 +30,7 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
+from .base import Layer, Saved, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
 
 __all__ = ["MultiHeadAttention", "GroupQueryAttention", "TransformerEncoder"]
 
@@ -76,6 +76,67 @@ def attention_inputs(layer: Layer, argument: Any) -> tuple[Shape, Shape, Shape]:
             f"value {format_shape(value)}"
         )
     return query, value, key
+
+
+def kept_by_attention(
+    steps: sympy.Expr,
+    sources: sympy.Expr,
+    d: sympy.Expr,
+    attended: sympy.Expr,
+    heads: sympy.Expr,
+    dropout: float,
+    attention: str,
+) -> tuple[tuple[sympy.Expr, str], ...]:
+    """What PyTorch's multi-head attention keeps besides its input, for T queries of d features
+    attending to S' keys (S source positions) in h heads: the projected queries, keys and values
+    (one tensor, 3*T*d, in self-attention), the heads' output for out_proj's gradient (T*d), and
+    what the kernel keeps. Eager (need_weights=True, nn.MultiheadAttention's default): the scaled
+    queries (T*d) and the probabilities (h*T*S'), with dropout also its noise and the dropped
+    probabilities. SDPA (need_weights=False, as nn.TransformerEncoderLayer calls it): without
+    dropout the fused kernel's log-sum-exp per query and head (h*T, float32); with dropout the
+    math kernel, which scales queries and keys (2*T*d) and keeps the eager probabilities, noise
+    and dropped probabilities. Tensors of h*T*S' numbers are "scores": what selective
+    recomputation recomputes."""
+    projected = steps * d + 2 * sources * d
+    scores = heads * steps * attended
+    dropped = ((scores, "scores"), (scores, "scores")) if dropout > 0 else ()
+    if attention == "sdpa" and dropout == 0:
+        kernel: tuple[tuple[sympy.Expr, str], ...] = ((heads * steps, "stat"),)
+    else:
+        scaled = 2 * steps * d if attention == "sdpa" else steps * d
+        kernel = ((scaled, "float"), (scores, "scores"), *dropped)
+    return ((projected, "float"), *kernel, (steps * d, "float"))
+
+
+def kept_by_hugging_face(
+    projected: tuple[sympy.Expr, ...],
+    repeated: tuple[sympy.Expr, ...],
+    scores: sympy.Expr,
+    rows: sympy.Expr,
+    dropout: float,
+    attention: str,
+    fused: bool = True,
+) -> tuple[tuple[sympy.Expr, str], ...]:
+    """What Hugging Face's attention keeps besides its input, from the sizes of the queries, keys,
+    values and output (`projected`: as projected; `repeated`: as each query head sees them, the
+    key/value heads repeated for grouped-query attention), the scores (h*T*S') and the rows of
+    scores (h*T). `fused` is GPT-2's (one projection for q, k, v); Llama's (not fused) also
+    takes its softmax in float32. Eager: the queries, keys and values as the batched products read them (copies
+    of the heads' views, for a batch of more than one), the probabilities (with dropout also its
+    noise and the dropped probabilities) and the heads' output. SDPA without dropout: the
+    queries, keys and values, the output and a log-sum-exp per row (float32); when the queries,
+    keys and values are views of one fused projection (GPT-2's c_attn), that projection and
+    contiguous copies of the queries and keys."""
+    q, k, v, out = projected
+    if attention == "sdpa" and dropout == 0:
+        inputs = (q + k + v, repeated[0] + repeated[1]) if fused else (q, k, v)
+        return (*((size, "float") for size in inputs), (out, "float"), (rows, "stat"))
+    noise = ((scores, "scores"), (scores, "scores")) if dropout > 0 else ()
+    copies = tuple((size, "float") for size in repeated[:3])
+    if fused:
+        return (*copies, (scores, "scores"), *noise, (out, "float"))
+    # Llama's softmax runs in float32 and its probabilities are cast back to the dtype.
+    return (*copies, (scores, "scores32"), (scores, "scores_cast"), *noise, (out, "float"))
 
 
 @dataclass(frozen=True)
@@ -302,6 +363,22 @@ class MultiHeadAttention(Layer):
         _, sources, _, _, _, k, v, _, _ = self.head_sizes(input_shape, target)
         return sources * self.num_heads * (k + v)
 
+    def saved(self, input_shape: Any, target: Target, attention: str = "eager") -> Saved:
+        # Under PyTorch's spelling, nn.MultiheadAttention (see kept_by_attention), its queries
+        # from the first input and keys and values from the last; under Keras', what Hugging
+        # Face's attention (GPT-2's, BERT's) keeps (see kept_by_hugging_face).
+        steps, sources, d, _, _, k, v, _, attended = self.head_sizes(input_shape, target)
+        h = self.num_heads
+        if target.torch:
+            extra = kept_by_attention(steps, sources, d, attended, h, self.dropout, attention)
+        else:
+            sizes = (steps * h * k, sources * h * k, sources * h * v, steps * h * v)
+            extra = kept_by_hugging_face(
+                sizes, sizes, h * steps * attended, h * steps, self.dropout, attention
+            )
+        many = len(input_shape) if input_shape and isinstance(input_shape[0], tuple) else 1
+        return Saved(("float",) * many, extra=extra, weights_only=(True,) * many)
+
     def describe(self) -> str:
         size = f", key_dim={self.key_dim}" if self.key_dim is not None else ""
         return f"MultiHeadAttention({self.num_heads} heads{size})"
@@ -437,6 +514,22 @@ class GroupQueryAttention(Layer):
         tokens = value[0] if self.sliding_window is None else sympy.Min(value[0], self.sliding_window - 1)
         return 2 * tokens * self.num_key_value_heads * self.head_dim
 
+    def saved(self, input_shape: Any, target: Target, attention: str = "eager") -> Saved:
+        # Hugging Face's LlamaAttention (Mistral's, Qwen2's): the input (for the projections'
+        # gradients), then, eager, the rotated queries, the key/value heads repeated for each
+        # query head, the probabilities and the heads' output; SDPA, the rotated queries and
+        # keys, the values as projected, the output and a log-sum-exp per query and head.
+        query, value, _ = attention_inputs(self, input_shape)
+        steps, sources = query[0], value[0]
+        hd, h, kv = self.head_dim, self.num_query_heads, self.num_key_value_heads
+        projected = (steps * h * hd, sources * kv * hd, sources * kv * hd, steps * h * hd)
+        repeated = (steps * h * hd, sources * h * hd, sources * h * hd, steps * h * hd)
+        extra = kept_by_hugging_face(
+            projected, repeated, h * steps * sources, h * steps, self.dropout, attention, fused=False
+        )
+        many = len(input_shape) if input_shape and isinstance(input_shape[0], tuple) else 1
+        return Saved(("float",) * many, extra=extra, weights_only=(True,) * many)
+
     def describe(self) -> str:
         return f"GroupQueryAttention({self.num_query_heads} heads, {self.num_key_value_heads} key/value)"
 
@@ -543,6 +636,25 @@ class TransformerEncoder(Layer):
     def kv_cache(self, input_shape: Shape, target: Target) -> sympy.Expr:
         self.check_framework(input_shape, target)
         return self.attention().kv_cache(input_shape, target)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # As nn.TransformerEncoderLayer keeps it in training: its self-attention through SDPA
+        # (it asks for no weights) with dropout p; a noise tensor after the attention, after the
+        # activation and after the feed-forward when p > 0; each LayerNorm its input and two
+        # numbers per position; linear1 its input; the activation its output (relu) or input
+        # (gelu); linear2 its input (the dropped activations, or gelu's output, or relu's, kept
+        # already). Where the norms sit moves which tensor is kept, not how many.
+        self.check_framework(input_shape, target)
+        steps, d = input_shape
+        f, p = self.intermediate_dim, self.dropout
+        noise = p > 0
+        extra = list(kept_by_attention(steps, steps, d, steps, self.num_heads, p, "sdpa"))
+        norms = [(steps * d, "float"), (2 * steps, "stat")] * 2
+        activated = [(steps * f, "float")]
+        into_linear2 = [(steps * f, "float")] if noise or self.activation != "relu" else []
+        dropouts = [(steps * d, "float"), (steps * f, "float"), (steps * d, "float")] if noise else []
+        extra += [*norms, (steps * d, "float"), *activated, *into_linear2, *dropouts]
+        return Saved(("float",), extra=tuple(extra))
 
     def describe(self) -> str:
         return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"

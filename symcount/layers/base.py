@@ -19,12 +19,14 @@ import sympy
 
 from .. import rules
 from ..errors import ShapeError, SpecError, SymcountError
-from ..graph import Node, Parts, Weight, call
+from ..graph import Node, Parts, Saved, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms
 
-__all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case", "mark_torch", "torch_spelled"]
+__all__ = [
+    "Layer", "Weight", "Saved", "REGISTRY", "ACTIVATIONS", "snake_case", "mark_torch", "torch_spelled", "activation_saved",
+]  # fmt: skip
 
 # Keras' activation names (keras.activations); they cost no parameters, but a typo is an error.
 ACTIVATIONS = frozenset(
@@ -36,6 +38,24 @@ ACTIVATIONS = frozenset(
         "tanh_shrink", "threshold",
     }
 )  # fmt: skip
+
+# What PyTorch's activation functions keep for their gradient: these their output, every other
+# one its input (gelu, silu, leaky_relu, elu, hard_tanh...); softsign and log_sigmoid one more
+# tensor of the same size (the denominator; the buffer of log_sigmoid's forward).
+KEEP_OUTPUT = frozenset({"relu", "sigmoid", "tanh", "softmax", "log_softmax", "exponential"})
+KEEP_TWO = frozenset({"softsign", "log_sigmoid"})
+
+
+def activation_saved(
+    activation: str | None, elements: sympy.Expr
+) -> tuple[bool, bool, tuple[tuple[sympy.Expr, str], ...]]:
+    """(keeps its input, keeps its output, extra tensors) of an activation on `elements` numbers."""
+    if activation in (None, "linear"):
+        return False, False, ()
+    if activation in KEEP_OUTPUT:
+        return False, True, ()
+    return True, False, ((elements, "float"),) if activation in KEEP_TWO else ()
+
 
 # The example input of a layer of spatial rank 1, 2 or 3 in the generated reference (Keras'
 # layout, channels last; the reference's PyTorch notes say where PyTorch differs).
@@ -219,6 +239,17 @@ class Layer:
         """Parameters a token leaves idle in one forward pass: the experts a router did not pick
         in a mixture of experts; nothing for other layers."""
         return sympy.Integer(0)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        """What one call keeps for the backward pass of a training step, per example, as PyTorch's
+        implementation keeps it (see `Saved`). The default is conservative: a layer with weights
+        keeps its inputs (a product needs them for its weights' gradient); one without keeps
+        nothing (reshapes, additions, concatenations). `attention` is "eager" or "sdpa" (what an
+        attention layer's kernel keeps)."""
+        several = self.merges or (input_shape and isinstance(input_shape[0], tuple))
+        if not self.weights(input_shape, target):
+            return Saved()
+        return Saved(inputs=("float",) * (len(input_shape) if several else 1))
 
     def parts(self, input_shape: Shape, target: Target) -> Parts | None:
         """For a layer made of others (a repeated block): (multiplier, rows) pairs whose

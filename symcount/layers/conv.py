@@ -33,7 +33,7 @@ from ..shapes import Padding, Shape, conv_length, format_shape, product, transpo
 from ..target import Target
 from ..text import dims, many
 from ..values import as_expr
-from .base import Layer, Weight, check_activation, check_divisible, require_rank
+from .base import Layer, Saved, Weight, activation_saved, check_activation, check_divisible, require_rank
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D",
@@ -184,6 +184,13 @@ class _Convolution(Layer):
         outputs = product(self.output_shape(input_shape, target))
         bias = BIAS_FLOPS * outputs if self.use_bias else sympy.Integer(0)
         return bias + activation_flops(self.activation, outputs)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # The input (PyTorch's convolution backward takes it whether or not the kernel trains),
+        # and the activation's input or output.
+        outputs = product(self.output_shape(input_shape, target))
+        before, after, extra = activation_saved(self.activation, outputs)
+        return Saved(("float",), after, ((outputs, "float"),) * before + extra)
 
 
 @dataclass(frozen=True)

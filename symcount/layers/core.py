@@ -12,7 +12,7 @@ from ..graph import Input
 from ..shapes import Shape, product
 from ..target import Target
 from ..text import dims, in_sum, many
-from .base import Layer, Weight, check_activation, require_rank
+from .base import Layer, Saved, Weight, activation_saved, check_activation, require_rank
 
 __all__ = ["Input", "Dense", "Flatten", "Activation"]
 
@@ -61,6 +61,13 @@ class Dense(Layer):
         bias = BIAS_FLOPS * outputs if self.use_bias else sympy.Integer(0)
         return bias + activation_flops(self.activation, outputs)
 
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # The input, for the kernel's gradient (a frozen kernel needs it not); the activation's
+        # input (the product, a new tensor) or output, as the function needs.
+        outputs = product(self.output_shape(input_shape, target))
+        before, after, extra = activation_saved(self.activation, outputs)
+        return Saved(("float",), after, ((outputs, "float"),) * before + extra, weights_only=(True,))
+
     def explain(self, input_shape: Shape, target: Target) -> str | None:
         if not self.trainable:
             return None
@@ -81,6 +88,9 @@ class Flatten(Layer):
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         return (product(input_shape),)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        return Saved(view=True)  # a view of its input
 
     def explain(self, input_shape: Shape, target: Target) -> str | None:
         return f"it only reshapes {dims(input_shape)} into {in_sum(product(input_shape))}"
@@ -103,3 +113,7 @@ class Activation(Layer):
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # The function once per element of the input (which is the output: same shape).
         return activation_flops(self.activation, product(input_shape))
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        before, after, extra = activation_saved(self.activation, product(input_shape))
+        return Saved(("float",) if before else (), after, extra, view=self.activation == "linear")

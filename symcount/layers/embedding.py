@@ -13,7 +13,7 @@ from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
 from ..target import Target
-from .base import Layer, Weight, require_rank
+from .base import Layer, Saved, Weight, require_rank
 
 __all__ = ["Embedding", "PositionEmbedding", "ClassToken", "RotaryEmbedding"]
 
@@ -67,6 +67,10 @@ class Embedding(Layer):
             self.weight("lora_embeddings_b", (self.lora_rank, self.output_dim)),
         )
 
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # The ids, int64, for the table's gradient (a frozen table keeps nothing).
+        return Saved(("index",), weights_only=(True,))
+
     def describe(self) -> str:
         return f"Embedding({self.input_dim}, {self.output_dim})"
 
@@ -107,6 +111,11 @@ class PositionEmbedding(Layer):
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         require_rank(self, input_shape, at_least=2)
         return (self.weight("embeddings", (self.sequence_length, input_shape[-1])),)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # Adding a learned table keeps nothing (the position ids are one (T,) tensor for the
+        # whole batch, not counted).
+        return Saved()
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # One add per element: the position's vector joins the token's.

@@ -29,7 +29,7 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Weight, as_float, check_divisible, require_rank
+from .base import Layer, Saved, Weight, as_float, check_divisible, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
@@ -149,6 +149,13 @@ class _BatchNorm(Layer):
         # (renormalization only changes training).
         self.channel_axis(input_shape, target)
         return normalize_flops(input_shape, *self.scale_and_shift())
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # Training mode: the input, and the batch's mean and inverse deviation per channel (the
+        # same for every example of the batch: counted per example, an overcount of 2*C*(B-1)
+        # numbers, stated in docs/costs.md).
+        channels = input_shape[self.channel_axis(input_shape, target)]
+        return Saved(("float",), extra=((2 * channels, "stat"),))
 
 
 @dataclass(frozen=True)
@@ -314,6 +321,12 @@ class LayerNormalization(Layer):
             input_shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling
         )
 
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # The input, and a mean and an inverse deviation for each row it normalizes.
+        axes = axis_indices(self.axis, input_shape)
+        rows = product([n for i, n in enumerate(input_shape) if i not in axes])
+        return Saved(("float",), extra=((2 * rows, "stat"),))
+
 
 @dataclass(frozen=True)
 class LayerNorm(Layer):
@@ -366,6 +379,12 @@ class LayerNorm(Layer):
         self.output_shape(input_shape, target)
         on = self.elementwise_affine
         return normalize_flops(input_shape, on, on and self.bias)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # The input, and a mean and an inverse deviation for each row it normalizes.
+        self.output_shape(input_shape, target)
+        rows = product(input_shape[: len(input_shape) - len(self.normalized_shape)])
+        return Saved(("float",), extra=((2 * rows, "stat"),))
 
     def describe(self) -> str:
         return f"LayerNorm({', '.join(str(s) for s in self.normalized_shape)})"
@@ -526,3 +545,11 @@ class RMSNormalization(Layer):
         # Divided by the root mean square (counted as a standardisation), then scaled.
         axis_indices(self.axis, input_shape)
         return normalize_flops(input_shape, True, False)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # Llama's RMSNorm (Hugging Face's, written out; torch.nn.RMSNorm keeps as much in
+        # float32): the input upcast to float32 (for its square), an inverse root mean square per
+        # row, and the normalized input in the dtype (for the scale's gradient).
+        axes = axis_indices(self.axis, input_shape)
+        rows = product([n for i, n in enumerate(input_shape) if i not in axes])
+        return Saved(("float32",), extra=((product(input_shape), "float"), (rows, "stat")))

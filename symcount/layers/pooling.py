@@ -16,7 +16,7 @@ from .. import rules
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
-from .base import Layer, check_choice, require_rank
+from .base import Layer, Saved, check_choice, require_rank
 from .conv import check_fits, window
 from .reshaping import as_amount
 
@@ -90,6 +90,11 @@ class _Pooling(Layer):
         outputs = product(self.output_shape(input_shape, target))
         per_output = product(self.pool_size) + (1 if self.averages else 0)
         return per_output * outputs
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # Both keep their input; max pooling also the int64 index of each output's maximum.
+        outputs = product(self.output_shape(input_shape, target))
+        return Saved(("float",), extra=() if self.averages else ((outputs, "index"),))
 
     def describe(self) -> str:
         return f"{type(self).__name__}({window(self.pool_size)})"

@@ -29,7 +29,7 @@ from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
 from ..errors import SpecError
 from ..shapes import Shape, certainly_differ, product
 from ..target import Target
-from .base import Layer, Weight, as_float, check_activation, check_choice, check_flag, require_rank
+from .base import Layer, Saved, Weight, as_float, check_activation, check_choice, check_flag, require_rank
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 
@@ -151,6 +151,26 @@ class _Recurrent(Layer):
         per_step = block * (features + self.units) + (self.num_layers - 1) * block * (self.width + self.units)
         return steps * self.directions * per_step
 
+    # Numbers PyTorch's native cell (RNN.cpp; not oneDNN's or cuDNN's fused kernels, whose work
+    # buffers are outside the model) keeps per step and direction, in units: an LSTM its 4u gates
+    # (activated in place), the previous h and c, and tanh(c); a GRU its 3u recurrent gates, the
+    # previous h and three u-sized intermediates. A simple RNN keeps its states h_0 .. h_T, one
+    # more than its steps (`kept_states`).
+    kept_per_step: ClassVar[int] = 1
+    kept_states: ClassVar[int] = 1
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # The input (projected for every step at once, kept for the input kernel's gradient); per
+        # step and direction the cell's numbers; each layer above the first keeps the sequence
+        # of the one below (a new tensor).
+        require_rank(self, input_shape, rank=2)
+        steps = input_shape[0]
+        per_layer = self.directions * (steps * self.kept_per_step + self.kept_states) * self.units
+        below = (self.num_layers - 1) * steps * self.width
+        return Saved(
+            ("float",), extra=((self.num_layers * per_layer + below, "float"),), weights_only=(True,)
+        )
+
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Per step, direction and layer: each of the g*u gate units sums its two products and adds
         # its bias (or two), then the gate nonlinearities and the state update (`state_flops`).
@@ -223,6 +243,8 @@ class LSTM(_Recurrent):
     use_cudnn: Any = field(default="auto", kw_only=True)
 
     gates = 4
+    kept_per_step = 7
+    kept_states = 0
     derivation = "4 gates, each an n x u input kernel, a u x u recurrent kernel and u biases"
     torch_difference = "PyTorch keeps two bias vectors (b_ih, b_hh): 8u biases instead of 4u"
     torch_name = "lstm"
@@ -254,6 +276,8 @@ class GRU(_Recurrent):
     use_cudnn: Any = field(default="auto", kw_only=True)
 
     gates = 3
+    kept_per_step = 7
+    kept_states = 0
     derivation = (
         "3 gates, each an n x u input kernel, a u x u recurrent kernel and u biases, "
         "plus u more for the recurrent product with reset_after (the default)"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpecError
-from ..shapes import Shape
+from ..shapes import Shape, product
 from ..target import Target
 from ..values import as_expr
-from .base import Layer, as_float, require_rank
+from .base import Layer, Saved, as_float, require_rank
 
 __all__ = [
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
@@ -72,6 +72,13 @@ class Dropout(_Noise):
         self._set("noise_shape", as_noise_shape(self.noise_shape))
         check_seed(self.seed)
 
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # PyTorch's CPU dropout multiplies by a float noise tensor of the input's size (scaled by
+        # 1/(1 - rate)) and keeps it; rate 0 returns the input itself.
+        if self.rate == 0:
+            return Saved(view=True)
+        return Saved(extra=((product(input_shape), "float"),))
+
 
 @dataclass(frozen=True)
 class _SpatialDropout(_Noise):
@@ -91,6 +98,13 @@ class _SpatialDropout(_Noise):
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=self.rank + 1)
         return input_shape
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        # One noise number per channel, broadcast over the positions.
+        if self.rate == 0:
+            return Saved(view=True)
+        _, channels = target.split(self.output_shape(input_shape, target))
+        return Saved(extra=((channels, "float"),))
 
 
 class SpatialDropout1D(_SpatialDropout):

@@ -19,7 +19,7 @@ import sympy
 
 from .. import rules
 from ..errors import ShapeError, SpecError, SymcountError
-from ..graph import Input, Over, Parts, Row, distinct_layers, fold, rebuild
+from ..graph import Input, Over, Parts, Row, Saved, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
 from ..target import Target, as_target
 from ..values import as_expr
@@ -78,6 +78,16 @@ class Block:
         renamed = {id(self.entry): entry, **{id(old): new for old, new in zip(self.context, extra)}}
         new = rebuild((self.exit,), change, lambda item: renamed[id(item)])
         return Block(entry, new[id(self.exit)], extra)
+
+
+def entry_kind(rows: tuple[Row, ...]) -> str | None:
+    """The kind a block's rows keep its entry (its input) as, or None when none keeps it."""
+    for row in rows:
+        kinds = row.saved().inputs
+        for name, kind in zip(row.inputs, kinds):
+            if name == "input" and kind is not None:
+                return kind
+    return None
 
 
 def split(argument: Any) -> tuple[Shape, tuple[Shape, ...]]:
@@ -215,6 +225,26 @@ class Repeat(Layer):
 
     def parts(self, input_shape: Any, target: Target) -> Parts:
         return self._plan(input_shape, target)[1]
+
+    def saved(self, argument: Any, target: Target, attention: str = "eager") -> Saved:
+        """What the graph around the block sees: whether a copy keeps its input and its output
+        (the bytes themselves are the parts' rows', added up by the cost)."""
+        # Kept per instance: every fold of the graph around asks, and the block's own fold (which
+        # output_shape and weights made already, noting its rules) is the costly part; without
+        # this a block nested in a block is folded again at every level.
+        memo: dict[Any, Saved] = self.__dict__.setdefault("_saved_memo", {})
+        key = (argument, target)
+        if key not in memo:
+            parts = self.parts(argument, target)
+            if not parts:
+                memo[key] = Saved(view=True)
+            else:
+                exit_rows = parts[-1][1]
+                kept = bool(exit_rows) and exit_rows[-1].saved().output
+                memo[key] = Saved((entry_kind(parts[0][1]),), kept)
+            if len(memo) > 64:  # a sweep folds many sizes: keep the latest few
+                memo.pop(next(iter(memo)))
+        return memo[key]
 
     def output_shape(self, argument: Any, target: Target) -> Shape:
         input_shape, _ = split(argument)

@@ -20,7 +20,7 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, check_choice, require_rank
+from .base import Layer, Saved, check_choice, require_rank
 
 __all__ = [
     "Reshape", "Permute", "RepeatVector",
@@ -149,6 +149,9 @@ class Reshape(Layer):
             )
         self._set("target_shape", tuple(dims))
 
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        return Saved(view=True)
+
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         total = product(input_shape)
         known = product([d for d in self.target_shape if d != -1])
@@ -202,6 +205,9 @@ class Permute(Layer):
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=len(self.dims))
         return tuple(input_shape[d - 1] for d in self.dims)
+
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        return Saved(view=True)
 
     def describe(self) -> str:
         return f"Permute({self.dims})"
