@@ -201,5 +201,8 @@ class RotaryEmbedding(Layer):
     def activations(self, input_shape: Shape, target: Target) -> sympy.Expr:
         return sympy.Integer(0)  # the input, passed on: nothing new is made
 
+    def saved(self, input_shape: Shape, target: Target, attention: str = "eager") -> Saved:
+        return Saved(view=True)  # the input passed on: its storage, kept by whoever keeps it
+
     def describe(self) -> str:
         return f"RotaryEmbedding({self.dim})"
