@@ -14,6 +14,7 @@ from typing import Any
 
 import sympy
 
+from . import rules
 from .errors import MissingValueError, ShapeError, SpecError, SymcountError
 from .graph import Input, Node, Row, Tensor, fold, input_names, order, rebuild
 from .layers.base import Layer
@@ -167,15 +168,18 @@ class Model:
         positions = {id(row.layer): row for row in reversed(self.rows)}
 
         def new_layer(layer: Layer) -> Layer:
+            row = positions[id(layer)]
+            where = f"layer {row.position} ({row.name})"
             try:
-                return layer.xreplace(mapping)
+                with rules.context(lambda text, _: f"{where}: {text}"):
+                    return layer.xreplace(mapping)
             except SymcountError as error:
-                row = positions[id(layer)]
-                raise error.with_context(f"layer {row.position} ({row.name})") from None
+                raise error.with_context(where) from None
 
         def new_input(item: Input) -> Input:
             try:
-                return item.xreplace(mapping)
+                with rules.context(lambda text, _: f"input: {text}"):
+                    return item.xreplace(mapping)
             except SymcountError as error:
                 raise error.with_context("input") from None
 

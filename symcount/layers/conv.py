@@ -53,7 +53,23 @@ def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, what: str) -> N
                 f"would have size {length}"
             )
         if not length.is_number:
-            rules.note("positive", length)
+            rules.note(
+                "positive",
+                length,
+                says=lambda v, axis=axis, length=length: (
+                    f"{what} does not fit: spatial axis {axis} of {format_shape(input_shape, v)} "
+                    f"would have size {v(length)}"
+                ),
+            )
+
+
+def _shown(value: Any, v: Any) -> str:
+    """`repr(value)` with each expression in it a rule's placeholder (symcount.rules)."""
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(v(item) for item in value)
+        inner = f"{inner}," if isinstance(value, tuple) and len(value) == 1 else inner
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    return v(value)
 
 
 def window(values: tuple[sympy.Expr, ...]) -> str:
@@ -71,7 +87,11 @@ def as_amounts(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
         if amount.is_integer is False or amount.is_nonnegative is False:
             raise SpecError(f"expected a non-negative integer. Received: {what}={value!r}")
         if not (amount.is_integer and amount.is_nonnegative):
-            rules.note("amount", amount)
+            rules.note(
+                "amount",
+                amount,
+                says=lambda v: f"expected a non-negative integer. Received: {what}={_shown(value, v)}",
+            )
     return amounts
 
 

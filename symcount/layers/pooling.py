@@ -65,7 +65,14 @@ class _Pooling(Layer):
         padding = tuple(as_amount(value, "padding") for value in amounts)
         for p, k in zip(padding, self.pool_size):
             if not (2 * p - k).is_number:
-                rules.note("not_positive", 2 * p - k)
+                rules.note(
+                    "not_positive",
+                    2 * p - k,
+                    says=lambda v: (
+                        "padding must be at most half the pool size, as PyTorch requires. Received: "
+                        f"padding={'x'.join(map(v, padding))}, pool_size={'x'.join(map(v, self.pool_size))}"
+                    ),
+                )
         if any((2 * p - k).is_positive for p, k in zip(padding, self.pool_size)):
             raise SpecError(
                 "padding must be at most half the pool size, as PyTorch requires. Received: "
