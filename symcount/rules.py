@@ -11,7 +11,7 @@ The kinds, each a condition on the values of `exprs` at a point:
 
 - `size`: a positive integer; `amount`: a non-negative integer;
 - `divides`: exprs[1] divides exprs[0] (a non-zero divisor, a whole quotient);
-- `equal`: exprs[0] == exprs[1];
+- `equal`: exprs[0] == exprs[1]; `broadcast`: equal, or either is 1 (an elementwise merge's axis);
 - `positive`: exprs[0] >= 1 (a window's output length); `not_positive`: exprs[0] <= 0;
 - `undecided`: no condition can be written: every point is checked by folding the model.
 
@@ -31,7 +31,7 @@ from typing import Any
 
 __all__ = ["Rule", "KINDS", "note", "noting", "context", "Said", "OPEN", "CLOSE"]
 
-KINDS = ("size", "amount", "divides", "equal", "positive", "not_positive", "undecided")
+KINDS = ("size", "amount", "divides", "equal", "broadcast", "positive", "not_positive", "undecided")
 
 
 @dataclass(frozen=True)

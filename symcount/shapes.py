@@ -105,12 +105,13 @@ def transposed_conv_length(
     return (size - 1) * stride + dilated - 2 * pad + output_padding
 
 
-def certainly_differ(first: sympy.Expr, second: sympy.Expr) -> bool:
+def certainly_differ(first: sympy.Expr, second: sympy.Expr, says: Any = None) -> bool:
     """True when two sizes are certainly unequal; False when equal or not yet decidable (symbols
-    whose values come later: the check runs again on the substituted model)."""
+    whose values come later: the check runs again on the substituted model). `says`: what the
+    caller raises where they differ (see symcount.rules), when it raises."""
     zero = sympy.expand(first - second).is_zero
     if zero is None:
-        rules.note("equal", first, second)
+        rules.note("equal", first, second, says=says)
     return zero is False
 
 

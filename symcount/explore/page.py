@@ -17,7 +17,7 @@ import sympy
 
 from .. import rules
 from ..costs import COSTS, Convention, Measure
-from ..errors import SpecError
+from ..errors import SpecError, SymcountError
 from ..model import Model
 from ..values import symbol
 
@@ -70,7 +70,7 @@ class PageModel:
     rows: tuple[PageRow, ...]
     costs: tuple[PageCost, ...]
     rules: tuple[rules.Rule, ...]  # in the fold's order; each with what it says where it fails
-    checks: tuple[sympy.Expr, ...]  # every output and weight size: a positive integer
+    checks: tuple[sympy.Expr, ...]  # every output size: a positive integer
     convention: Convention
 
     @property
@@ -111,21 +111,50 @@ def page_model(
         page_costs.append(PageCost(measure.cost, measure.label, total, tuple(measure.rows(folded))))
     checks: dict[sympy.Expr, None] = {}
     for row in folded.rows:
-        for dim in (*row.output_shape, *(d for w in row.weights for d in w.shape)):
+        for dim in row.output_shape:  # (a repeated block's weights may be empty: no copies)
             if dim.free_symbols:
                 checks[dim] = None
-    noted = tuple(rule for rule in notebook if rule.kind != "undecided")
+    # A rule with nothing to say is a shortcut of the explorer's (a block that may keep its shape),
+    # not a refusal: only those whose check raises are the page's.
+    # A rule in a repeated block's copy index (DenseNet's i-th copy) holds for every copy: the page
+    # leaves those to the sizes it checks.
+    known = set(model.symbols)
+    noted = tuple(
+        rule
+        for rule in notebook
+        if rule.kind != "undecided"
+        and rule.says is not None
+        and all(sympy.sympify(e).free_symbols <= known for e in (*rule.exprs, *rule.says.values))
+    )
     rows = tuple(
         PageRow(
             row.name,
             row.kind,
-            tuple(Weight(w.name, tuple(w.shape), w.kind) for w in row.weights),
+            ()
+            if row.parts() is not None
+            else tuple(Weight(w.name, tuple(w.shape), w.kind) for w in row.weights),
             row.parts() is not None,
         )
         for row in folded.rows
     )
-    sliders = tuple(_slider(n, point, noted) for n in names)
+    sliders = tuple(_within_bounds(model, _slider(n, point, noted), point) for n in names)
     return PageModel(name, description, sliders, rows, tuple(page_costs), noted, tuple(checks), convention)
+
+
+def _within_bounds(model: Model, slider: Slider, point: Mapping[str, int]) -> Slider:
+    """The slider, its top lowered until the model folds there (the others at their values): a
+    bound on the work (a block unrolled copy by copy, at most 1,000 layers) is no rule a page can
+    check, so the slider stays below it."""
+    high = slider.high
+    for _ in range(8):
+        try:
+            model.xreplace(
+                {**{n: sympy.Integer(v) for n, v in point.items()}, slider.name: sympy.Integer(high)}
+            )
+            break
+        except SymcountError:
+            high = slider.value + (high - slider.value) // 2 // slider.step * slider.step
+    return Slider(slider.name, slider.value, slider.low, max(high, slider.value), slider.step)
 
 
 def _slider(name: str, point: Mapping[str, int], noted: Sequence[rules.Rule]) -> Slider:

@@ -17,7 +17,7 @@ from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
 from .base import Layer, check_choice, require_rank
-from .conv import check_fits, window
+from .conv import as_written, check_fits, window
 from .reshaping import as_amount
 
 __all__ = [
@@ -87,7 +87,13 @@ class _Pooling(Layer):
         lengths = tuple(
             pool_length(n, p, s, pad) for n, p, s, pad in zip(spatial, self.pool_size, self.strides, paddings)
         )
-        check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
+        padding = self.padding
+
+        def said(show: Any) -> str:
+            shown = as_written(padding, show) if isinstance(padding, tuple) else repr(padding)
+            return f"pool {window(self.pool_size, show)} with padding {shown}"
+
+        check_fits(self, lengths, input_shape, said)
         return target.join(lengths, channels)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:

@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy
 
+from .. import rules
 from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Input, Over, Parts, Row, distinct_layers, fold, rebuild
 from ..shapes import Shape, certainly_differ, format_shape
@@ -125,6 +126,12 @@ class Repeat(Layer):
         times = as_expr(self.times, "times")
         if times.is_integer is False or times.is_negative or (times.is_number and not times.is_integer):
             raise SpecError(f"expected a whole number of times, 0 or more. Received: times={times}")
+        if not times.is_number:
+            rules.note(
+                "amount",
+                times,
+                says=lambda v: f"expected a whole number of times, 0 or more. Received: times={v(times)}",
+            )
         self._set("times", times)
         self._set("body", Block.build(self.body))
         # Called on its input and the block's context tensors (an instance's own count).

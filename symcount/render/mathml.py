@@ -7,8 +7,8 @@ subscript 1); every text is escaped, so a name is data, never markup.
 Example:
     >>> import sympy
     >>> f, k = sympy.symbols("f k", positive=True, integer=True)
-    >>> mathml(f * k**2 + f)
-    '<math display="block"><mrow><mi data-symbol="f">f</mi><mo>&#x2062;</mo><msup><mi data-symbol="k">k</mi><mn>2</mn></msup><mo>+</mo><mi data-symbol="f">f</mi></mrow></math>'
+    >>> mathml(f * k + 2 * f, "inline")
+    '<math display="inline"><mrow><mi data-symbol="f">f</mi><mo>&#x2062;</mo><mi data-symbol="k">k</mi><mo>+</mo><mn>2</mn><mo>&#x2062;</mo><mi data-symbol="f">f</mi></mrow></math>'
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ const HOLDS = {
   amount: ([v]) => whole(v) && v >= 0n,
   divides: ([v, d]) => whole(v) && whole(d) && d !== 0n && v % d === 0n,
   equal: ([a, b]) => same(a, b),
+  broadcast: ([a, b]) => same(a, b) || same(a, 1n) || same(b, 1n),
   positive: ([v]) => atLeast(v, 1n),
   not_positive: ([v]) => atMost(v, 0n),
 };
@@ -121,7 +122,7 @@ class Explorer {
       const [kind, exprs, quoted] = rules[i];
       let ok = false;
       try { ok = HOLDS[kind](exprs(x)); } catch (e) { ok = false; }
-      if (!ok) return { error: this.message(i, quoted) };
+      if (!ok) return { error: this.message(i, quoted, x) };
     }
     try {
       for (const size of this.engine.sizes(x)) {
@@ -137,12 +138,12 @@ class Explorer {
     }
   }
 
-  message(i, quoted) {
+  message(i, quoted, x) {
     const pieces = this.data.said[i];
     if (!pieces) return "the model refuses these values";
     return pieces.map((p) => {
       if (typeof p === "string") return p;
-      try { return shown(quoted[p]()); } catch (e) { return "?"; }
+      try { return shown(quoted[p](x)); } catch (e) { return "?"; }
     }).join("");
   }
 

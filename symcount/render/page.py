@@ -74,7 +74,7 @@ def _engine(page: PageModel) -> str:
     for rule in page.rules:
         exprs = ", ".join(js_code(e, names) for e in rule.exprs)
         said = rule.says.values if rule.says is not None else ()
-        quoted = ", ".join(f"() => {js_code(v, names)}" for v in said)
+        quoted = ", ".join(f"(x) => {js_code(v, names)}" for v in said)
         checks.append(f"[{json.dumps(rule.kind)}, (x) => [{exprs}], [{quoted}]]")
     lines.append("rules: [" + ",\n".join(checks) + "]")
     sizes = ", ".join(js_code(e, names) for e in page.checks)
