@@ -403,12 +403,14 @@ def fold(
         in_shapes = tuple(shape_of[id(t)] for t in node.inputs)
         shared = first_call.get(id(layer))
         where = f"layer {position} ({name}), input shape"
+
+        def wrap(
+            text: str, v: Callable[[Any], str], where: str = where, shapes: tuple[Shape, ...] = in_shapes
+        ) -> str:
+            return f"{where} {', '.join(format_shape(s, v) for s in shapes)}: {text}"
+
         try:
-            with rules.context(
-                lambda text, v, where=where, shapes=in_shapes: (
-                    f"{where} {', '.join(format_shape(s, v) for s in shapes)}: {text}"
-                )
-            ):
+            with rules.context(wrap):
                 output_shape, weights = _place(layer, in_shapes, target)
             if shared is not None:
                 if not _same_shapes(shared.weights, weights):

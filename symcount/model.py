@@ -284,6 +284,15 @@ class Model:
 
         return summary_of(self, values, **options)
 
+    def page(self, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Any:
+        """The explorer page (symcount.render.page's `Page`): one self-contained HTML file (`.html`,
+        `.save(path)`) with a slider per symbol, each given its first value in `values`; shown
+        inline in Jupyter. Options: `cost` (a name or a list), `compare` and `compare_values` (a
+        second model beside it), `dtype`, `optimizer`, `extras`, `description`."""
+        from .display import page_of
+
+        return page_of(self, values, **options)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name or ''!s}, {len(self.rows)} nodes)"
 

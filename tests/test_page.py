@@ -73,20 +73,28 @@ def _page_file(tmp: Path, spec: str, **options: Any) -> tuple[str, Any]:
     return path.as_uri(), (loaded, model)
 
 
-def _count(loaded: Any, model: Any, point: dict[str, int], cost: str) -> dict[str, Any]:
-    """What `symcount count --json --cost COST --set ...` computes (the command's own steps: the
-    spec's values, --set's over them, substituted into the symbolic model), or its error line."""
+def _counts(loaded: Any, model: Any, point: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """What `symcount count --json --cost COST --set ...` computes for each cost (the command's own
+    steps: the spec's values, --set's over them, substituted into the symbolic model), or its
+    error line."""
     try:
         values = loaded.values_for(model, {k: str(v) for k, v in point.items()}, defaults=True)
         valued = model.xreplace(values)
-        measure = Measure(cost)
         valued.counts()
-        return {
-            "total": str(int(measure.total(valued))),
-            "layers": [[row.name, str(int(measure.row(valued, row)))] for row in valued.rows],
-        }
+        found = {}
+        for cost in COSTS:
+            measure = Measure(cost)
+            found[cost] = {
+                "total": str(int(measure.total(valued))),
+                "layers": [[row.name, str(int(measure.row(valued, row)))] for row in valued.rows],
+            }
+        return found
     except SymcountError as error:
-        return {"error": one_line(str(error))}
+        return {cost: {"error": one_line(str(error))} for cost in COSTS}
+
+
+def _count(loaded: Any, model: Any, point: dict[str, int], cost: str) -> dict[str, Any]:
+    return _counts(loaded, model, point)[cost]
 
 
 def _cli(spec: str, point: dict[str, int], cost: str) -> dict[str, Any]:
@@ -155,20 +163,19 @@ def test_the_page_counts_what_count_counts(browser: Any, tmp_path: Path, spec: s
     sliders = _sliders(browser)
     rng = random.Random(spec)
     # POINTS valid points (count gives numbers there) and a few it refuses (the error line).
-    valid: list[dict[str, int]] = []
-    refused: list[dict[str, int]] = []
+    valid: list[tuple[dict[str, int], dict[str, Any]]] = []
+    refused: list[tuple[dict[str, int], dict[str, Any]]] = []
     for _ in range(20 * POINTS):
         point = {s["name"]: _grid(s, rng) for s in sliders}
-        if "error" in _count(loaded, model, point, "params"):
-            refused.append(point)
-        else:
-            valid.append(point)
+        counted = _counts(loaded, model, point)
+        (refused if "error" in counted["params"] else valid).append((point, counted))
         if len(valid) == POINTS:
             break
     assert len(valid) == POINTS, f"{spec}: only {len(valid)} valid points"
-    points = valid + refused[:5]
+    chosen = valid + refused[:5]
+    points = [point for point, _ in chosen]
     shown = browser.execute_script(SET_AND_READ, points, list(COSTS), "a")
-    expected = [_count(loaded, model, p, cost) for cost in COSTS for p in points]
+    expected = [counted[cost] for cost in COSTS for _, counted in chosen]
     for point, got, want in zip(points * len(COSTS), shown, expected):
         assert got == want, f"{spec} at {point}"
     # The in-process count above is the command's: check it against the command itself, twice.

@@ -56,14 +56,14 @@ def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, said: Callable[
                 f"would have size {length}"
             )
         if not length.is_number:
-            rules.note(
-                "positive",
-                length,
-                says=lambda v, axis=axis, length=length: (
+
+            def says(v: Callable[[Any], str], axis: int = axis, length: sympy.Expr = length) -> str:
+                return (
                     f"{said(v)} does not fit: spatial axis {axis} of {format_shape(input_shape, v)} "
                     f"would have size {v(length)}"
-                ),
-            )
+                )
+
+            rules.note("positive", length, says=says)
 
 
 def as_written(value: Any, v: Any) -> str:

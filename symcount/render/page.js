@@ -186,7 +186,7 @@ class Explorer {
       row.dataset.value = String(v);
       row.querySelector(".count").textContent = sep(v);
       const pct = total > 0n ? Number((v * 100000n) / total) / 1000 : 0;
-      row.querySelector(".fill").style.width = `${Math.max(0, Math.min(100, pct))}%`;
+      row.querySelector(".fill").style.width = `${(Math.max(0, Math.min(100, pct)) * 1.2).toFixed(1)}px`;
       row.querySelector(".pct").textContent = `${pct.toFixed(1)}%`;
     });
     this.explain(at.x, cost, info, total, rows);

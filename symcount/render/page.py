@@ -118,7 +118,7 @@ def _data(page: PageModel) -> dict[str, Any]:
     }
 
 
-def _formulas(page: PageModel) -> str:
+def _formulas(page: PageModel) -> tuple[str, str]:
     """The total's formula and the layers' table: one row per layer, each formula once per cost
     (the runtime shows the chosen cost's)."""
     totals = []
@@ -144,10 +144,10 @@ def _formulas(page: PageModel) -> str:
             "<td class=bar><span class=fill></span><span class=pct></span></td></tr>"
         )
     return (
-        f"<div class=totalformula>{''.join(totals)}</div>"
+        f"<div class=totalformula>{''.join(totals)}</div>",
         "<table class=layers><thead><tr><th>layer</th><th>type</th><th>formula</th>"
         "<th class=count>count</th><th>share</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table>",
     )
 
 
@@ -165,6 +165,7 @@ def _panel(page: PageModel, key: str) -> str:
             f'value="{s.value}"></label>'
         )
     data = _json(_data(page))
+    total_formula, table = _formulas(page)
     engine = _engine(page)
     return (
         f'<section class=model data-model="{key}">'
@@ -172,10 +173,10 @@ def _panel(page: PageModel, key: str) -> str:
         f"<div class=inputs>{''.join(inputs)}</div>"
         f'<p class=totalline><span class=label></span> <span id="total{suffix}" class=total data-value=""></span>'
         f" <span class=human></span></p>"
-        f'<p id="error{suffix}" class=error role=alert></p>'
-        f"{_formulas(page)}"
+        f'<p id="error{suffix}" class=error role=alert></p>{total_formula}'
         f"<div class=plotbox><label>plot against <select class=against></select></label>"
         f"<div class=plot></div></div>"
+        f"{table}"
         f"<div class=explain><h2>Where the count comes from</h2><ol class=words></ol><p class=sum></p></div>"
         f'<script type="application/json" class=data>{data}</script>'
         f"<script>SYMCOUNT_MODELS.push({{key: {json.dumps(key)}, engine: {engine}}});</script>"
