@@ -14,7 +14,7 @@ Example:
     >>> import sympy
     >>> d, h = sympy.symbols("d h", positive=True, integer=True)
     >>> js_code(sympy.floor(d / 2) + 3 * h**2, ("d", "h"))
-    '(fdiv(x[0], 2n) + 3n*x[1]**2n)'
+    '(3n*(x[1]**2n) + fdiv(x[0], 2n))'
     >>> js_code(d / h, ("d", "h"))
     'Q(x[0], x[1])'
 """
