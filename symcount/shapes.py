@@ -105,13 +105,12 @@ def transposed_conv_length(
     return (size - 1) * stride + dilated - 2 * pad + output_padding
 
 
-def certainly_differ(first: sympy.Expr, second: sympy.Expr, says: Any = None) -> bool:
+def certainly_differ(first: sympy.Expr, second: sympy.Expr) -> bool:
     """True when two sizes are certainly unequal; False when equal or not yet decidable (symbols
-    whose values come later: the check runs again on the substituted model). `says`: what the
-    caller raises where they differ (see symcount.rules), when it raises."""
+    whose values come later: the check runs again on the substituted model)."""
     zero = sympy.expand(first - second).is_zero
     if zero is None:
-        rules.note("equal", first, second, says=says)
+        rules.note("equal", first, second)
     return zero is False
 
 

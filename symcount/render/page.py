@@ -145,9 +145,9 @@ def _formulas(page: PageModel) -> tuple[str, str]:
         )
     return (
         f"<div class=totalformula>{''.join(totals)}</div>",
-        "<table class=layers><thead><tr><th>layer</th><th>type</th><th>formula</th>"
+        "<div class=tablebox><table class=layers><thead><tr><th>layer</th><th>type</th><th>formula</th>"
         "<th class=count>count</th><th>share</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>",
+        f"<tbody>{''.join(rows)}</tbody></table></div>",
     )
 
 
