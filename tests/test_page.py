@@ -190,6 +190,7 @@ def test_the_page_counts_what_count_counts(browser: Any, tmp_path_factory: Any, 
         if len(valid) == POINTS or (late and len(valid) >= LEAST):
             break
     assert len(valid) >= LEAST, f"{spec}: only {len(valid)} valid points"
+    print(f"{spec}: {len(valid)} valid points, {len(refused[:5])} refused")  # shown with pytest -s
     chosen = valid + refused[:5]
     points = [point for point, _ in chosen]
     shown = browser.execute_script(SET_AND_READ, points, list(COSTS), "a")
