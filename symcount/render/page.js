@@ -240,7 +240,7 @@ class Explorer {
     const slider = this.data.sliders[index];
     if (!this.x || index < 0) { box.replaceChildren(); return; }
     const count = Math.floor((slider.high - slider.low) / slider.step) + 1;
-    const stride = Math.max(1, Math.ceil(count / 48)) * slider.step;
+    const stride = Math.max(1, Math.ceil(count / 32)) * slider.step;
     const xs = [];
     for (let v = slider.low; v <= slider.high; v += stride) xs.push(v);
     const current = Number(this.x[index]);
