@@ -276,3 +276,16 @@ def test_hostile_names_stay_text(browser: Any, tmp_path: Path) -> None:
     assert layers == cells == words == names
     # Only the page's own two scripts run, and the data script is JSON, not code.
     assert browser.execute_script("return document.scripts.length") == 4
+
+
+def test_a_symbol_lights_up_in_every_formula(browser: Any, tmp_path_factory: Any) -> None:
+    url, _ = _example_page(tmp_path_factory.mktemp("pages"), "lesson-cnn")
+    browser.get(url)
+    lit, everywhere = browser.execute_script(
+        """
+        document.querySelector('label.symbol[data-symbol="k"]').dispatchEvent(new MouseEvent("mouseenter"));
+        const all = document.querySelectorAll('mi[data-symbol="k"]');
+        return [[...document.querySelectorAll("mi.hl")].map((e) => e.dataset.symbol), all.length];
+        """
+    )
+    assert everywhere > 0 and lit == ["k"] * everywhere

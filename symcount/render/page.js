@@ -84,6 +84,11 @@ class Explorer {
     }
     this.against.value = this.pickAgainst();
     this.against.addEventListener("change", () => this.draw());
+    // A symbol in a formula and its slider light up together.
+    for (const mi of root.querySelectorAll("mi[data-symbol]")) {
+      mi.addEventListener("mouseenter", () => this.highlight(mi.dataset.symbol));
+      mi.addEventListener("mouseleave", () => this.highlight(null));
+    }
     for (const label of root.querySelectorAll("label.symbol")) {
       const name = label.dataset.symbol;
       const range = label.querySelector("input[type=range]");
