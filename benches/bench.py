@@ -1,7 +1,7 @@
 """Benchmarks: ratios measured in one run, printed (never asserted: timing is not a test).
 
     python benches/bench.py            # everything (a few minutes)
-    python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch, import
+    python benches/bench.py sweep      # one section: startup, sweep, explore, formula, fold, torch, import, page
 
 Every time is CPU time (user + system) of a whole process, or of a call in this one, the best of a
 few runs: on a machine shared with other work, wall-clock times swing by 2x with the load, CPU
@@ -24,6 +24,12 @@ bytecode is compiled first, as an install does.
    meta build plus forward of the same factory (goal: 10x at most) and against torchinfo.summary
    of the same model built on meta (goal: faster; skipped without torchinfo, `pip install
    --no-deps torchinfo`, which CI does not install).
+
+8. The explorer page (`symcount page`): each example's page size (goal: llama2-7b under 1 MB), and
+   in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium) the wall time
+   of a slider move's full recompute (rules, every cost row, the DOM, the explanation) and of
+   the plot drawn a frame later, median of 40 moves (goal: under 16 ms, one frame, for the
+   largest zoo model). Browser times are wall-clock: the page runs in the browser, not here.
 """
 
 from __future__ import annotations
@@ -460,6 +466,66 @@ def importing() -> None:
     )
 
 
+# Move one slider back and forth; time the update a move runs, then the plot it schedules.
+MOVES = """
+const e = window.symcount.explorers[0];
+const range = document.querySelector('section[data-model="a"] input[type=range]');
+const box = document.querySelector(`input[data-box="${CSS.escape(range.name)}"]`);
+const start = Number(range.value), step = Number(range.step);
+const update = [], draw = [];
+for (let i = 0; i < 40; i++) {
+  range.value = String(start + (i % 2) * step);
+  box.value = range.value;
+  let t = performance.now();
+  e.update();
+  update.push(performance.now() - t);
+  t = performance.now();
+  e.draw();
+  draw.push(performance.now() - t);
+}
+const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+return [median(update), median(draw), e.rows.length, e.engine.rules.length];
+"""
+
+
+def page() -> None:
+    from symcount.render.page import page as make_page
+    from symcount.spec import examples, load_spec
+
+    print("8. the explorer page: size, and a slider move in headless Chromium")
+    paths = {}
+    for name in sorted(examples()):
+        spec = load_spec(name)
+        model = spec.model()
+        html = make_page(model, spec.values_for(model, {}, defaults=True), description=spec.description).html
+        paths[name] = WORK / f"{name}.html"
+        paths[name].write_text(html, encoding="utf-8")
+    sizes = {name: path.stat().st_size for name, path in paths.items()}
+    largest = max(sizes, key=sizes.__getitem__)
+    print(f"  llama2-7b page: {sizes['llama2-7b']:,} bytes (goal: under 1,000,000)")
+    print(f"  largest page: {largest}, {sizes[largest]:,} bytes")
+    try:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from test_page import _browser  # the test's browser: Debian's chromium and chromedriver
+
+        driver, _ = _browser()
+    except Exception as error:  # pytest's skip, or no selenium
+        print(f"  no browser: {error}")
+        return
+    try:
+        worst = ("", 0.0)
+        for name, path in paths.items():
+            driver.get(path.as_uri())
+            update, draw, rows, rules = driver.execute_script(MOVES)
+            worst = max(worst, (name, update), key=lambda w: w[1])
+            print(
+                f"  {name:24s} {rows:3d} rows {rules:3d} rules: a move {update:6.2f} ms, its plot {draw:6.2f} ms"
+            )
+        print(f"  slowest move: {worst[0]}, {worst[1]:.2f} ms (goal: under 16 ms)")
+    finally:
+        driver.quit()
+
+
 SECTIONS = {
     "startup": startup,
     "sweep": sweeps,
@@ -468,6 +534,7 @@ SECTIONS = {
     "fold": linearity,
     "torch": against_torch,
     "import": importing,
+    "page": page,
 }
 
 if __name__ == "__main__":

@@ -160,6 +160,13 @@ def _summary(model: Any, values: Any = None, **options: Any) -> Any:
 display.SUMMARY = _summary
 
 
+def _page(model: Any, values: Any = None, **options: Any) -> Any:
+    return import_module("symcount.render.page").page(model, values, **options)
+
+
+display.PAGE = _page
+
+
 def _model_html(model: Any) -> str:
     return import_module("symcount.render").summary_html(model)  # type: ignore[no-any-return]
 

@@ -633,3 +633,62 @@ def plot(
             click.echo(skipped_note(name, data.skipped, data.reason))
         if not data.measure.is_params:
             click.echo(data.convention)
+
+
+@main.command(name="page")
+@spec_argument
+@set_option
+@cost_options
+@click.option(
+    "--compare", "other", metavar="B", help="A second spec, side by side, with the ratio of the totals."
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="The HTML file to write.  [default: the spec's name .html]"
+)
+@reports_errors
+def page_command(
+    spec: str, sets: tuple[str, ...], other: str | None, output: str | None, costs: Costs
+) -> None:
+    """One self-contained HTML file to explore SPEC in a browser, offline: a slider and a number
+    box per symbol (the spec's values first), the total and every layer's count exact as they move,
+    the formulas, the rules checked, a plot and the explanation.
+
+    --cost params,flops,... chooses the costs offered (the first is shown first); every cost the
+    spec has by default. A --set value goes to whichever spec knows the name.
+    """
+    from .files import check_writable, write_text
+    from .render.page import page
+    from .spec import load_spec
+
+    loaded = load_spec(spec)
+    path = check_writable(
+        output or f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', loaded.name) or 'model'}.html", "page"
+    )
+    given = parse_sets(sets)
+    models = []
+    for source in (loaded, None if other is None else load_spec(other)):
+        if source is None:
+            continue
+        model = batched(source.model(), costs.batch)
+        known = set(source.known_names(model))
+        mine = {k: v for k, v in given.items() if k in known}
+        values = source.values_for(model, mine, defaults=True)
+        models.append((source, model, values))
+    unknown = {k: v for k, v in given.items() if not any(k in s.known_names(m) for s, m, _ in models)}
+    if unknown:  # refused in the words of --set everywhere
+        models[0][0].values_for(models[0][1], unknown, defaults=True)
+    (first, model, values), *rest = models
+    result = page(
+        model,
+        values,
+        cost=None if costs.cost == "params" else costs.cost.split(","),
+        compare=rest[0][1] if rest else None,
+        compare_values=rest[0][2] if rest else None,
+        dtype=costs.dtype,
+        optimizer=costs.optimizer,
+        extras=costs.extras,
+        description=first.description,
+        compare_description=rest[0][0].description if rest else "",
+    )
+    write_text(path, result.html, "page")
+    click.echo(f"wrote {path} ({len(result.html.encode()):,} bytes)")

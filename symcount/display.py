@@ -10,11 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SUMMARY", "summary_of", "show"]
+__all__ = ["SUMMARY", "PAGE", "summary_of", "show", "page_of"]
 
 # (model, values, **options) -> a Summary (symcount.render.summary.Summary); set on import of
 # the package.
 SUMMARY: Callable[..., Any] | None = None
+
+
+# (model, values, **options) -> an explorer Page (symcount.render.page.Page); set on import too.
+PAGE: Callable[..., Any] | None = None
+
+
+def page_of(model: Any, values: Any = None, **options: Any) -> Any:
+    """The model's explorer page, through the hook the package set."""
+    if PAGE is None:  # pragma: no cover (set by importing the package)
+        raise RuntimeError("model.page() needs the symcount package imported")
+    return PAGE(model, values, **options)
 
 
 def summary_of(model: Any, values: Any = None, **options: Any) -> Any:

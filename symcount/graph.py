@@ -21,10 +21,11 @@ from typing import Any, Protocol, TypeAlias
 
 import sympy
 
+from . import rules
 from .errors import ShapeError, SpecError, SymcountError
 from .shapes import Shape, certainly_differ, format_shape, product, sum_over
 from .target import Target
-from .values import as_size, check_size, in_users_terms
+from .values import as_size, check_size, in_users_terms, users_terms_said
 
 __all__ = [
     "Weight", "Input", "Node", "Tensor", "Row", "GraphLayer", "Parts", "call", "order", "fold", "rebuild",
@@ -108,7 +109,8 @@ class Input:
         if not shape:
             raise ShapeError("Input needs at least one axis, e.g. Input(784) or Input(H, W, C)")
         try:
-            sizes = tuple(as_size(dim, f"shape[{i}]") for i, dim in enumerate(shape))
+            with rules.context(lambda text, _: f"Input: {text}"):
+                sizes = tuple(as_size(dim, f"shape[{i}]") for i, dim in enumerate(shape))
         except SymcountError as error:
             raise error.with_context("Input") from None
         object.__setattr__(self, "shape", sizes)
@@ -132,10 +134,11 @@ class Input:
     def xreplace(self, mapping: Mapping[sympy.Symbol, sympy.Expr]) -> Input:
         if self.shape is None:
             return Input.placeholder(self.name)
+        written = {f"shape[{i}]": dim for i, dim in enumerate(self.shape)}
         try:
-            return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
+            with rules.context(lambda text, v: users_terms_said(text, written, mapping, v)):
+                return Input(*(dim.xreplace(mapping) for dim in self.shape), name=self.name)
         except SymcountError as error:
-            written = {f"shape[{i}]": dim for i, dim in enumerate(self.shape)}
             raise in_users_terms(error, written, dict(mapping)) from None
 
 
@@ -466,8 +469,16 @@ def fold(
         name = node.name or (layer_name if calls[id(layer)] == 1 else f"{layer_name}#{calls[id(layer)]}")
         in_shapes = tuple(shape_of[id(t)] for t in node.inputs)
         shared = first_call.get(id(layer))
+        where = f"layer {position} ({name}), input shape"
+
+        def wrap(
+            text: str, v: Callable[[Any], str], where: str = where, shapes: tuple[Shape, ...] = in_shapes
+        ) -> str:
+            return f"{where} {', '.join(format_shape(s, v) for s in shapes)}: {text}"
+
         try:
-            output_shape, weights = _place(layer, in_shapes, target)
+            with rules.context(wrap):
+                output_shape, weights = _place(layer, in_shapes, target)
             if shared is not None:
                 if not _same_shapes(shared.weights, weights):
                     raise ShapeError(

@@ -14,6 +14,7 @@ from typing import Any
 
 import sympy
 
+from . import rules
 from .errors import ShapeError, SpecError, SymcountError, missing_values
 from .graph import Input, Node, Row, Tensor, fold, input_names, order, rebuild
 from .layers.base import Layer, torch_spelled
@@ -170,15 +171,18 @@ class Model:
         positions = {id(row.layer): row for row in reversed(self.rows)}
 
         def new_layer(layer: Layer) -> Layer:
+            row = positions[id(layer)]
+            where = f"layer {row.position} ({row.name})"
             try:
-                return layer.xreplace(mapping)
+                with rules.context(lambda text, _: f"{where}: {text}"):
+                    return layer.xreplace(mapping)
             except SymcountError as error:
-                row = positions[id(layer)]
-                raise error.with_context(f"layer {row.position} ({row.name})") from None
+                raise error.with_context(where) from None
 
         def new_input(item: Input) -> Input:
             try:
-                return item.xreplace(mapping)
+                with rules.context(lambda text, _: f"input: {text}"):
+                    return item.xreplace(mapping)
             except SymcountError as error:
                 raise error.with_context("input") from None
 
@@ -309,6 +313,15 @@ class Model:
         from .display import show
 
         show(self, values, print_fn, **options)
+
+    def page(self, values: Mapping[Any, Any] | None = None, /, **options: Any) -> Any:
+        """The explorer page (symcount.render.page's `Page`): one self-contained HTML file (`.html`,
+        `.save(path)`) with a slider per symbol, each given its first value in `values`; shown
+        inline in Jupyter. Options: `cost` (a name or a list), `compare` and `compare_values` (a
+        second model beside it), `dtype`, `optimizer`, `extras`, `description`."""
+        from .display import page_of
+
+        return page_of(self, values, **options)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name or ''!s}, {len(self.rows)} nodes)"

@@ -9,8 +9,8 @@ can: with stride 1 the floor of an integer disappears, and `same` with stride 1 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeAlias
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 import sympy
 
@@ -119,9 +119,10 @@ def product(values: Sequence[sympy.Expr]) -> sympy.Expr:
     return sympy.Mul(*values) if values else sympy.Integer(1)
 
 
-def format_shape(shape: Sequence[sympy.Expr]) -> str:
-    """`(H, W, 10)`: a shape as people write it; a 1-tuple keeps its comma like Python's."""
-    inner = ", ".join(str(dim) for dim in shape)
+def format_shape(shape: Sequence[sympy.Expr], show: Callable[[Any], str] = str) -> str:
+    """`(H, W, 10)`: a shape as people write it; a 1-tuple keeps its comma like Python's. (`show`
+    writes each size: a rule's placeholder for its value, see symcount.rules.)"""
+    inner = ", ".join(show(dim) for dim in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -23,7 +23,7 @@ from .names import canonical, symbol, symbols
 from .parse import parse_expression
 
 __all__ = [
-    "in_users_terms", "symbol", "symbols", "as_expr", "check_label", "as_size", "as_sizes", "canonical", "check_names", "bind",
+    "in_users_terms", "users_terms_said", "symbol", "symbols", "as_expr", "check_label", "as_size", "as_sizes", "canonical", "check_names", "bind",
     "suggest", "name_of", "as_amount", "BYTE_UNITS",
 ]  # fmt: skip
 
@@ -82,8 +82,8 @@ def check_size(expr: sympy.Expr, what: str) -> None:
             raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
     elif expr.is_positive is False or expr.is_integer is False:
         raise SymcountError(f"expected a positive integer. Received: {what}={expr}")
-    elif not (expr.is_positive and expr.is_integer):
-        rules.note("size", expr)
+    else:  # a symbol is positive by assumption only: a value given later is checked again
+        rules.note("size", expr, says=lambda v: f"expected a positive integer. Received: {what}={v(expr)}")
 
 
 def as_sizes(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
@@ -198,6 +198,32 @@ def bind(
         check_names(named, known, where, owner)
     mapping = {symbol(name): as_expr(value, name) for name, value in named.items()}
     return {key.name: value for key, value in resolve(mapping).items()}
+
+
+class _Shown(Mapping[sympy.Symbol, sympy.Expr]):
+    """A mapping whose values are placeholders for the values of `mapping`'s (symcount.rules)."""
+
+    def __init__(self, mapping: Mapping[sympy.Symbol, sympy.Expr], value: Callable[[Any], str]) -> None:
+        self.mapping, self.value = mapping, value
+
+    def __getitem__(self, key: sympy.Symbol) -> sympy.Expr:
+        return sympy.Symbol(self.value(self.mapping[key]))
+
+    def __iter__(self) -> Iterator[sympy.Symbol]:
+        return iter(self.mapping)
+
+    def __len__(self) -> int:
+        return len(self.mapping)
+
+
+def users_terms_said(
+    text: str,
+    written: Mapping[str, Any],
+    mapping: Mapping[sympy.Symbol, sympy.Expr],
+    value: Callable[[Any], str],
+) -> str:
+    """`in_users_terms` on a rule's message, whose values are placeholders (symcount.rules)."""
+    return str(in_users_terms(SymcountError(text), written, _Shown(mapping, value)))
 
 
 RECEIVED = re.compile(r"Received: ([\w\[\]]+)=(.*)$")

@@ -126,6 +126,9 @@ def _holds(kind: str, values: list[Any]) -> Any:
         return nonzero & (value % safe == 0).astype(bool)
     if kind == "equal":
         return (values[0] == values[1]).astype(bool)
+    if kind == "broadcast":
+        first, second = values
+        return ((first == second) | (first == 1) | (second == 1)).astype(bool)
     if kind == "positive":
         return (values[0] >= 1).astype(bool)
     if kind == "not_positive":

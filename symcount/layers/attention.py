@@ -47,7 +47,15 @@ def head_size(features: sympy.Expr, heads: sympy.Expr, why: str) -> sympy.Expr:
             f"Received: {features} features, num_heads={heads}"
         )
     if not remainder.is_number:
-        rules.note("divides", features, heads)
+        rules.note(
+            "divides",
+            features,
+            heads,
+            says=lambda v: (
+                f"{why}, so expected the input's last axis to be divisible by num_heads. "
+                f"Received: {v(features)} features, num_heads={v(heads)}"
+            ),
+        )
     return features / heads
 
 

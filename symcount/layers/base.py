@@ -22,7 +22,7 @@ from ..errors import ShapeError, SpecError, SymcountError
 from ..graph import Node, Parts, Saved, Weight, call
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
-from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms
+from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms, users_terms_said
 
 __all__ = [
     "Layer", "Weight", "Saved", "REGISTRY", "ACTIVATIONS", "snake_case", "mark_torch", "torch_spelled", "activation_saved",
@@ -164,6 +164,10 @@ class Layer:
             REGISTRY[cls.kind] = cls
 
     def __post_init__(self) -> None:
+        with rules.context(lambda text, _: f"{type(self).__name__}: {text}"):
+            self._checked()
+
+    def _checked(self) -> None:
         try:
             if self.name is not None:
                 check_label(self.name)
@@ -274,11 +278,12 @@ class Layer:
     def xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         """This layer with symbols replaced; the new values are checked as if given at first, and
         a refusal names the values the user gave (`n3=0`), not what the layer made of them."""
-        try:
-            return self._xreplace(mapping)
-        except SymcountError as error:
-            written = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
-            raise in_users_terms(error, written, mapping) from None
+        written = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+        with rules.context(lambda text, v: users_terms_said(text, written, mapping, v)):
+            try:
+                return self._xreplace(mapping)
+            except SymcountError as error:
+                raise in_users_terms(error, written, mapping) from None
 
     def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
         changes = {}
@@ -364,7 +369,14 @@ def check_divisible(
     if remainder.is_number and remainder != 0:
         raise error(f"{what} must be divisible by {by}. Received: {what}={value}, {by}={divisor}")
     if not remainder.is_number:
-        rules.note("divides", value, divisor)
+        rules.note(
+            "divides",
+            value,
+            divisor,
+            says=lambda v: (
+                f"{what} must be divisible by {by}. Received: {what}={v(value)}, {by}={v(divisor)}"
+            ),
+        )
 
 
 def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str]) -> None:

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -44,8 +45,10 @@ __all__ = [
 ]  # fmt: skip
 
 
-def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, what: str) -> None:
-    """Raise when a window does not fit: a concrete output length below 1."""
+def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, said: Callable[[Any], str]) -> None:
+    """Raise when a window does not fit: a concrete output length below 1. `said(show)` names the
+    window, each size written by `show` (str, or a rule's placeholder)."""
+    what = said(str)
     for axis, length in enumerate(lengths):
         if (length.is_number and length < 1) or length.is_positive is False:
             raise ShapeError(
@@ -53,12 +56,28 @@ def check_fits(layer: Layer, lengths: Shape, input_shape: Shape, what: str) -> N
                 f"would have size {length}"
             )
         if not length.is_number:
-            rules.note("positive", length)
+
+            def says(v: Callable[[Any], str], axis: int = axis, length: sympy.Expr = length) -> str:
+                return (
+                    f"{said(v)} does not fit: spatial axis {axis} of {format_shape(input_shape, v)} "
+                    f"would have size {v(length)}"
+                )
+
+            rules.note("positive", length, says=says)
 
 
-def window(values: tuple[sympy.Expr, ...]) -> str:
+def as_written(value: Any, v: Any) -> str:
+    """`repr(value)` with each expression in it a rule's placeholder (symcount.rules)."""
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(v(item) for item in value)
+        inner = f"{inner}," if isinstance(value, tuple) and len(value) == 1 else inner
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    return v(value)
+
+
+def window(values: tuple[sympy.Expr, ...], show: Callable[[Any], str] = str) -> str:
     """`3x3`: a kernel or pool size as people write it."""
-    return "x".join(str(v) for v in values)
+    return "x".join(show(v) for v in values)
 
 
 def as_amounts(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
@@ -71,7 +90,11 @@ def as_amounts(value: Any, rank: int, what: str) -> tuple[sympy.Expr, ...]:
         if amount.is_integer is False or amount.is_nonnegative is False:
             raise SpecError(f"expected a non-negative integer. Received: {what}={value!r}")
         if not (amount.is_integer and amount.is_nonnegative):
-            rules.note("amount", amount)
+            rules.note(
+                "amount",
+                amount,
+                says=lambda v: f"expected a non-negative integer. Received: {what}={as_written(value, v)}",
+            )
     return amounts
 
 
@@ -162,12 +185,15 @@ class _Convolution(Layer):
             for n, k, s, d, p in zip(spatial, self.kernel_size, self.strides, self.dilation_rate, self.pads())
         )
         check_fits(
-            self, lengths, input_shape, f"kernel {window(self.kernel_size)} with {self.padding_text()}"
+            self,
+            lengths,
+            input_shape,
+            lambda show: f"kernel {window(self.kernel_size, show)} with {self.padding_text(show)}",
         )
         return lengths
 
-    def padding_text(self) -> str:
-        shown = format_shape(self.padding) if isinstance(self.padding, tuple) else repr(self.padding)
+    def padding_text(self, show: Callable[[Any], str] = str) -> str:
+        shown = format_shape(self.padding, show) if isinstance(self.padding, tuple) else repr(self.padding)
         return f"padding {shown}"
 
     def describe(self) -> str:
@@ -333,7 +359,10 @@ class _Transposed(_Convolution):
             )
         )
         check_fits(
-            self, lengths, input_shape, f"kernel {window(self.kernel_size)} with {self.padding_text()}"
+            self,
+            lengths,
+            input_shape,
+            lambda show: f"kernel {window(self.kernel_size, show)} with {self.padding_text(show)}",
         )
         return target.join(lengths, self.filters)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sympy
 
+from .. import rules
 from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
@@ -101,7 +102,17 @@ class PositionEmbedding(Layer):
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=2)
         length = input_shape[-2]
-        if (length - self.sequence_length).is_positive:
+        excess = length - self.sequence_length
+        if not excess.is_number:
+            rules.note(
+                "not_positive",
+                excess,
+                says=lambda v: (
+                    f"the input has {v(length)} positions, more than the table's. Received: "
+                    f"sequence_length={v(self.sequence_length)}"
+                ),
+            )
+        if excess.is_positive:
             raise SpecError(
                 f"the input has {length} positions, more than the table's. Received: "
                 f"sequence_length={self.sequence_length}"

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..costs import MERGE_FLOPS
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
@@ -25,8 +26,8 @@ from .base import Layer, Saved
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
 
 
-def shapes_text(shapes: tuple[Shape, ...]) -> str:
-    return " and ".join(format_shape(s) for s in shapes)
+def shapes_text(shapes: tuple[Shape, ...], show: Any = str) -> str:
+    return " and ".join(format_shape(s, show) for s in shapes)
 
 
 class _Elementwise(Layer):
@@ -54,6 +55,15 @@ class _Elementwise(Layer):
         for axis in range(rank):
             sizes = [s[axis] for s in shapes if s[axis] != 1] or [sympy.Integer(1)]
             for size in sizes[1:]:
+                if not (size - sizes[0]).is_number:  # equal where the values come, or 1 (broadcast)
+
+                    def says(v: Any, axis: int = axis, size: Any = size, first: Any = sizes[0]) -> str:
+                        return (
+                            f"{type(self).__name__} needs inputs of one shape. Received: "
+                            f"{shapes_text(shapes, v)} (axis {axis}: {v(first)} vs {v(size)})"
+                        )
+
+                    rules.note("broadcast", sizes[0], size, says=says)
                 if certainly_differ(size, sizes[0]):
                     raise ShapeError(
                         f"{type(self).__name__} needs inputs of one shape. Received: {shapes_text(shapes)} "

@@ -17,7 +17,7 @@ from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
 from .base import Layer, Saved, check_choice, require_rank
-from .conv import check_fits, window
+from .conv import as_written, check_fits, window
 from .reshaping import as_amount
 
 __all__ = [
@@ -65,7 +65,14 @@ class _Pooling(Layer):
         padding = tuple(as_amount(value, "padding") for value in amounts)
         for p, k in zip(padding, self.pool_size):
             if not (2 * p - k).is_number:
-                rules.note("not_positive", 2 * p - k)
+                rules.note(
+                    "not_positive",
+                    2 * p - k,
+                    says=lambda v: (
+                        "padding must be at most half the pool size, as PyTorch requires. Received: "
+                        f"padding={'x'.join(map(v, padding))}, pool_size={'x'.join(map(v, self.pool_size))}"
+                    ),
+                )
         if any((2 * p - k).is_positive for p, k in zip(padding, self.pool_size)):
             raise SpecError(
                 "padding must be at most half the pool size, as PyTorch requires. Received: "
@@ -80,7 +87,13 @@ class _Pooling(Layer):
         lengths = tuple(
             pool_length(n, p, s, pad) for n, p, s, pad in zip(spatial, self.pool_size, self.strides, paddings)
         )
-        check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
+        padding = self.padding
+
+        def said(show: Any) -> str:
+            shown = as_written(padding, show) if isinstance(padding, tuple) else repr(padding)
+            return f"pool {window(self.pool_size, show)} with padding {shown}"
+
+        check_fits(self, lengths, input_shape, said)
         return target.join(lengths, channels)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:

@@ -136,6 +136,12 @@ class Repeat(Layer):
         times = as_expr(self.times, "times")
         if times.is_integer is False or times.is_negative or (times.is_number and not times.is_integer):
             raise SpecError(f"expected a whole number of times, 0 or more. Received: times={times}")
+        if not times.is_number:
+            rules.note(
+                "amount",
+                times,
+                says=lambda v: f"expected a whole number of times, 0 or more. Received: times={v(times)}",
+            )
         self._set("times", times)
         if not times.is_Integer:  # n - 3: checked at each point (and a weight axis of 0 is fine)
             rules.note("amount", times)

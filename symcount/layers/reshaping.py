@@ -62,7 +62,9 @@ def as_amount(value: Any, what: str) -> sympy.Expr:
     if bad:
         raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
     if not expr.is_number:
-        rules.note("amount", expr)
+        rules.note(
+            "amount", expr, says=lambda v: f"expected a non-negative integer. Received: {what}={v(expr)}"
+        )
     return expr
 
 
