@@ -174,3 +174,83 @@ def keras_residual(d: int) -> Any:
     x = keras.Input(shape=(d,))
     y = keras.layers.Add()([x, keras.layers.Dense(d)(keras.layers.LayerNormalization()(x))])
     return keras.Model(x, keras.layers.Dense(1)(y))
+
+
+def trailing_residual(d: int) -> Any:
+    # `return y + self.b(y)`: the add is the last operation of forward, after every module.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(d, d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            y = self.a(x)
+            return y + self.b(y)
+
+    return Model()
+
+
+def inplace_residual(d: int) -> Any:
+    # torchvision's `out += identity`: an in-place add returns the tensor it changed.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b, self.head = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, 2)
+
+        def forward(self, x: Any) -> Any:
+            identity = self.a(x)
+            out = self.b(identity).relu()
+            out += identity
+            return self.head(out)
+
+    return Model()
+
+
+def two_branches(d: int, h: int) -> Any:
+    # Two branches on one input joined by torch.cat: Linear(d, h) and Linear(d, 2h) side by side.
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.left, self.right, self.head = nn.Linear(d, h), nn.Linear(d, 2 * h), nn.Linear(3 * h, 1)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(torch.cat([self.left(x), self.right(x)], dim=1))
+
+    return Model()
+
+
+def shared_layer(d: int) -> Any:
+    # One Linear called twice: its weights once, its products twice.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared, self.head = nn.Linear(d, d), nn.Linear(d, 3)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.shared(self.shared(x).tanh()))
+
+    return Model()
+
+
+def first_token(T: int, d: int) -> Any:
+    # A (T, d) input, projected, then its first token read (BERT's pooler `hidden[:, 0]`).
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.proj, self.pool = nn.Linear(d, d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            return self.pool(self.proj(x)[:, 0])
+
+    return Model()

@@ -98,6 +98,8 @@ def is_default(key: str, argument: str, value: Any) -> bool:
 
 
 def _scalar(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
@@ -134,7 +136,8 @@ def spec_yaml(
         for item in items:
             key = next(iter(item))
             comment = comments.get(f"{scope}{item['name']}", "")
-            lines.append(f"{indent}- {key}: {_flow(item[key])}" + (f"  # {comment}" if comment else ""))
+            value = item[key] if isinstance(item[key], str) else _flow(item[key])  # `use: name`
+            lines.append(f"{indent}- {key}: {value}" + (f"  # {comment}" if comment else ""))
             lines.append(f"{indent}  name: {item['name']}")
             for extra in ("inputs", "tie"):
                 if extra in item:

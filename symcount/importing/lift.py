@@ -25,11 +25,12 @@ from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, siz
 from .fit import monomials
 from .frameworks import build, framework_of, require
 from .points import draw, verification_points
-from .trace import Entry, ForwardError, Reading, read
+from .trace import Entry, ForwardError, Reading, flop_count, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
 
 SEQUENCE = "tokens"  # the spec's symbol for a sequence's length (the example's length is arbitrary)
+TOKENS = 8  # the example's length
 
 
 def channels(shape: Sequence[Any]) -> list[Any]:
@@ -44,7 +45,7 @@ def channels(shape: Sequence[Any]) -> list[Any]:
 
 def _example(
     model: Any, input_sizes: Sequence[int] | None
-) -> Callable[[Any], tuple[tuple[Any, ...], tuple[int, ...]]]:
+) -> Callable[[Any], tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]]:
     """The example input: the given shape (channels-first, as PyTorch takes it), else token ids
     for a model that starts with an embedding, else a vector of the first Linear's width."""
     torch = require("torch")
@@ -59,7 +60,7 @@ def _example(
     if input_sizes is not None:
         shape, dtype = tuple(input_sizes), torch.float32
     elif type(first).__name__ == "Embedding":
-        shape, dtype = (8,), torch.long
+        shape, dtype = (TOKENS,), torch.long
     elif first is not None and hasattr(first, "in_features"):
         shape, dtype = (first.in_features,), torch.float32
     else:
@@ -69,9 +70,9 @@ def _example(
 
     device = next((p.device for p in model.parameters()), "meta")  # a model built on the CPU too
 
-    def make(mode: Any) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    def make(mode: Any) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
         tensor = torch.zeros((1, *shape), dtype=dtype, device=device)
-        return (mode.from_tensor(tensor),), shape
+        return (mode.from_tensor(tensor),), {}, shape
 
     return make
 
@@ -340,9 +341,10 @@ def _spec_data(
     names_at: dict[int, str] = {}  # entry index (first reading) -> spec name
     first = readings[0]
     item_names: list[str] = []
+    taken: set[str] = set()
     for item in structures[0]:
         if item.entry is not None:
-            entry_name = _name(item.entry.path, item.entry.key)
+            entry_name = _unique(_name(item.entry.path, item.entry.key), taken)
             names_at[first.entries.index(item.entry)] = entry_name
             item_names.append(entry_name)
         else:
@@ -396,8 +398,24 @@ def _input_shape(
 
 def _args(entries: list[Entry], lifter: Lifter, where: str) -> dict[str, Any]:
     key = entries[0].key
-    lifted = {k: lifter.lift([e.args[k] for e in entries], f"{where}: {k}") for k in entries[0].args}
+    lifted: dict[str, Any] = {}
+    for k, first in entries[0].args.items():
+        values = [e.args[k] for e in entries]
+        if isinstance(first, list) and all(isinstance(v, list) and len(v) == len(first) for v in values):
+            lifted[k] = [lifter.lift([v[i] for v in values], f"{where}: {k}[{i}]") for i in range(len(first))]
+        else:
+            lifted[k] = lifter.lift(values, f"{where}: {k}")
     return {k: v for k, v in lifted.items() if not is_default(key, k, v)}
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name_2`, `name_3`... where a module called again already took it."""
+    found, n = name, 1
+    while found in taken:
+        n += 1
+        found = f"{name}_{n}"
+    taken.add(found)
+    return found
 
 
 def _entry(
@@ -405,7 +423,11 @@ def _entry(
     block: list[int] | None, comments: dict[str, str],
 ) -> dict[str, Any]:  # fmt: skip
     entry = entries[0]
-    out: dict[str, Any] = {entry.key: _args(entries, lifter, entry.path), "name": name}
+    out: dict[str, Any]
+    if entry.use is not None:
+        out = {"use": names_at.get(entry.use, "?"), "name": name}
+    else:
+        out = {entry.key: _args(entries, lifter, entry.path), "name": name}
     index = reading.entries.index(entry)
     sources = []
     for s in entry.sources:
@@ -450,7 +472,11 @@ def _block(
     first = readings[0]
     indices = structures[0][position].blocks[0]  # type: ignore[index]
     prefix = f"{container}.{start}"
-    names_at = {i: _name(_relative(first.entries[i].path, prefix), first.entries[i].key) for i in indices}
+    taken: set[str] = set()
+    names_at = {
+        i: _unique(_name(_relative(first.entries[i].path, prefix), first.entries[i].key), taken)
+        for i in indices
+    }
     # A block's last entry is its output; a block reads only its input (the entry before it).
     out = []
     block_input = first.entries[indices[0]].sources[0] if first.entries[indices[0]].sources else -1
@@ -483,19 +509,68 @@ def _verify(
         except Exception:  # sizes the factory refuses are no evidence either way
             continue
         theirs = sum(p.numel() for p in built.parameters())
-        valued = model.subs({k: v for k, v in point.items() if symbol(k) in model.symbols})
+        values = {k: v for k, v in point.items() if symbol(k) in model.symbols}
+        if symbol(SEQUENCE) in model.symbols:
+            values[SEQUENCE] = TOKENS
+        valued = model.subs(values)
         mine = int(valued.params)
+        example = _example(built, None if input_names is None else [point[n] for n in input_names])
         if mine != theirs:
-            reading = read(
-                built, _example(built, None if input_names is None else [point[n] for n in input_names])
-            )
             raise ReadError(
                 f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, PyTorch {theirs:,}"
-                + _differs(valued, reading)
+                + _differs(valued, read(built, example))
             )
+        _check_flops(valued, built, example, point)
         if point != dict(sizes):
             checked.append(point)
     return tuple(checked)
+
+
+def _check_flops(valued: Model, built: Any, example: Any, point: Mapping[str, int]) -> None:
+    """The spec's MACs against FlopCounterMode's FLOPs (2 per MAC) on the same forward pass; a
+    difference names the first module whose operations differ (read at these sizes, its entries
+    concrete, each against FlopCounterMode's count for its module)."""
+    theirs = flop_count(built, example)
+    mine = int(valued.macs)
+    if 2 * mine == theirs:
+        return
+    where = ""
+    reading = read(built, example)
+    concrete = parse_spec(_spec_data([reading], Lifter([], [()]), {}, None, "check")[0], "imported spec")
+    # FlopCounterMode names modules by path under the root's class name ("Model.proj"); "Global"
+    # is the whole pass.
+    counts = {
+        k.partition(".")[2]: sum(v.values())
+        for k, v in _module_flops(built, example).items()
+        if k != "Global"
+    }
+    for entry, row in zip(reading.entries, concrete.model().rows):
+        path = _module(entry.path)
+        if (path in counts or "#" not in entry.path) and 2 * int(row.macs) != counts.get(path, 0):
+            where = (
+                f"; first module whose operations differ: {path or 'the model'} ({entry.kind or entry.key}: "
+                f"{2 * int(row.macs):,} FLOPs in the spec, {counts.get(path, 0):,} in PyTorch)"
+            )
+            break
+    raise ReadError(
+        f"the imported spec counts {2 * mine:,} FLOPs at {sizes_text(point)}, PyTorch's FlopCounterMode "
+        f"{theirs:,}" + where
+    )
+
+
+def _module_flops(model: Any, example: Any) -> dict[str, dict[Any, int]]:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .trace import _forward
+
+    counter = FlopCounterMode(display=False)
+
+    def run(args: Any, kwargs: Any) -> None:
+        with counter:
+            model(*args, **kwargs)
+
+    _forward(model, example, run)
+    return counter.get_flop_counts()
 
 
 def _differs(model: Model, reading: Reading) -> str:
