@@ -242,11 +242,11 @@ def test_a_wrong_reading_is_caught_by_the_verification(monkeypatch: pytest.Monke
 
     describe = torch_layers.describe
 
-    def wrong(module: object, path: str) -> object:
-        found = describe(module, path)
+    def wrong(module: object, path: str, shapes: object = None) -> object:
+        found = describe(module, path, shapes)  # type: ignore[arg-type]
         if path == "2" and found is not None:
-            key, args = found
-            return key, {**args, "units": module.out_features + 1}  # type: ignore[attr-defined]
+            key, args = found[0]
+            return [(key, {**args, "units": module.out_features + 1})]  # type: ignore[attr-defined]
         return found
 
     monkeypatch.setattr(torch_layers, "describe", wrong)

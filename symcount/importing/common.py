@@ -59,11 +59,26 @@ class Lifter:
             )
         result = fit(self.points, {"v": list(values)}, DEGREE)["v"]
         if result.coefficients is None:
+            ratio = self.ratio(values)
+            if ratio is not None:
+                return ratio
             raise ReadError(
                 f"{where}: no polynomial of degree <= {DEGREE} in {', '.join(self.names)} gives its values "
                 f"({values[0]} at {sizes_text(dict(zip(self.names, self.points[0])))}); make it a size of its own"
             )
         return self.expression(result.coefficients)
+
+    def ratio(self, values: Sequence[int]) -> Any:
+        """A ratio of sizes (a head's width d/h, a patch grid (S/p)**2...): the values times one size
+        (or its square) fitted by a polynomial, then divided by it. The sizes drawn keep the
+        divisibility the user's sizes show (points.draw), so the ratio is whole at every build."""
+        for index, size in enumerate(self.symbols):
+            for power in (1, 2):
+                scaled = [v * p[index] ** power for v, p in zip(values, self.points)]
+                result = fit(self.points, {"v": scaled}, DEGREE)["v"]
+                if result.coefficients is not None:
+                    return sympy.factor(self.expression(result.coefficients) / size**power)
+        return None
 
     def expression(self, coefficients: Mapping[Exponents, Fraction]) -> Any:
         terms = [

@@ -24,13 +24,11 @@ from ..spec import Spec, parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
 from .frameworks import build, framework_of, require
+from .inputs import SEQUENCE, TOKENS, Inputs
 from .points import draw, verification_points
-from .trace import Entry, ForwardError, Reading, flop_count, read
+from .trace import Entry, ForwardError, Reading, child_index, flop_count, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
-
-SEQUENCE = "tokens"  # the spec's symbol for a sequence's length (the example's length is arbitrary)
-TOKENS = 8  # the example's length
 
 
 def channels(shape: Sequence[Any]) -> list[Any]:
@@ -43,48 +41,17 @@ def channels(shape: Sequence[Any]) -> list[Any]:
 # One reading per build --------------------------------------------------------------------------
 
 
-def _example(
-    model: Any, input_sizes: Sequence[int] | None
-) -> Callable[[Any], tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]]:
-    """The example input: the given shape (channels-first, as PyTorch takes it), else token ids
-    for a model that starts with an embedding, else a vector of the first Linear's width."""
-    torch = require("torch")
-    first = next(
-        (
-            m
-            for m in model.modules()
-            if next(m.children(), None) is None and any(True for _ in m.parameters())
-        ),
-        None,
-    )
-    if input_sizes is not None:
-        shape, dtype = tuple(input_sizes), torch.float32
-    elif type(first).__name__ == "Embedding":
-        shape, dtype = (TOKENS,), torch.long
-    elif first is not None and hasattr(first, "in_features"):
-        shape, dtype = (first.in_features,), torch.float32
-    else:
-        raise ReadError(
-            f"cannot guess the input of a model starting with {type(first).__name__}; give its shape (input=... / --input C,H,W)"
-        )
-
-    device = next((p.device for p in model.parameters()), "meta")  # a model built on the CPU too
-
-    def make(mode: Any) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
-        tensor = torch.zeros((1, *shape), dtype=dtype, device=device)
-        return (mode.from_tensor(tensor),), {}, shape
-
-    return make
+def _example(model: Any, input_sizes: Sequence[int] | None) -> Callable[[Any], Any]:
+    """The example of a model already built: the given shape, else guessed from the model."""
+    given = None if input_sizes is None else [str(n) for n in input_sizes]
+    return Inputs.parse(given, {}).example(model, {})
 
 
-def _reading(
-    factory: Callable[..., Any], sizes: Mapping[str, int], input_names: Sequence[str] | None
-) -> tuple[Reading, int]:
+def _reading(factory: Callable[..., Any], sizes: Mapping[str, int], inputs: Inputs) -> tuple[Reading, int]:
     model = build(factory, sizes)
     if framework_of(model) != "torch":
         raise ReadError("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
-    shape = None if input_names is None else [sizes[n] for n in input_names]
-    return read(model, _example(model, shape)), sum(p.numel() for p in model.parameters())
+    return read(model, inputs.example(model, sizes)), sum(p.numel() for p in model.parameters())
 
 
 # Blocks and structure ---------------------------------------------------------------------------
@@ -115,7 +82,7 @@ def _blocks(reading: Reading, container: str, i: int) -> tuple[list[list[int]], 
     entries = reading.entries
     blocks: list[list[int]] = []
     while i < len(entries) and _under(entries[i].path, container):
-        index = int(_module(entries[i].path)[len(container) + 1 :].split(".")[0] or -1)
+        index = child_index(_module(entries[i].path)[len(container) + 1 :].split(".")[0])
         if index < 0:
             raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
         while len(blocks) <= index:
@@ -159,7 +126,11 @@ def _first_differs(reading: Reading, repeated: set[str]) -> frozenset[str]:
         if container is None:
             i += 1
             continue
-        blocks, i = _blocks(reading, container, i)
+        try:
+            blocks, i = _blocks(reading, container, i)
+        except ReadError:  # no repeat (a Sequential with a ReLU between layers): plain layers
+            i += 1
+            continue
         if len(blocks) > 1 and _signature(reading, container, blocks[0]) != _signature(
             reading, container, blocks[1]
         ):
@@ -250,7 +221,7 @@ def from_torch(
     factory: Callable[..., Any],
     /,
     *,
-    input: Sequence[str] | None = None,
+    input: Sequence[str | int] | None = None,
     seed: int = 0,
     name: str | None = None,
     **sizes: int,
@@ -267,22 +238,20 @@ def from_torch(
     for key, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
-    for key in input or ():
-        if key not in sizes:
-            raise ReadError(f"the input names {key!r}, which is not one of the sizes ({', '.join(names)})")
+    inputs = Inputs.parse(input, sizes)
     rng = random.Random(seed)
     needed = len(monomials(len(names), DEGREE)) + 3
 
     def at(point: tuple[int, ...]) -> Reading:
-        return _reading(factory, dict(zip(names, point)), input)[0]
+        return _reading(factory, dict(zip(names, point)), inputs)[0]
 
     points, readings = _sample(at, sizes, rng, needed, _keeps_its_first_block)
     lifter = Lifter(names, points)
     spec_data, comments = _spec_data(
-        readings, lifter, sizes, input, name or str(getattr(factory, "__name__", "imported"))
+        readings, lifter, sizes, inputs, name or str(getattr(factory, "__name__", "imported"))
     )
     spec = parse_spec(spec_data, "imported spec")
-    checked = _verify(spec, factory, sizes, rng, input)
+    checked = _verify(spec, factory, sizes, rng, inputs)
     return Imported(
         spec,
         spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory")),
@@ -303,7 +272,7 @@ def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: st
     require("torch")
     reading = read(model, _example(model, input))
     lifter = Lifter([], [()])
-    data, comments = _spec_data([reading], lifter, {}, None, name)
+    data, comments = _spec_data([reading], lifter, {}, Inputs(()), name)
     spec = parse_spec(data, "imported spec")
     total = sum(p.numel() for p in model.parameters())
     mine = int(spec.model().params)
@@ -316,7 +285,7 @@ def _spec_data(
     readings: list[Reading],
     lifter: Lifter,
     sizes: Mapping[str, int],
-    input_names: Sequence[str] | None,
+    inputs: Inputs,
     name: str,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     lengths: dict[str, set[int]] = {}
@@ -369,7 +338,7 @@ def _spec_data(
         if source != previous - 1 and position > 0:
             entry["inputs"] = [names_at.get(source, "input") if source >= 0 else "input"]
         top.append(entry)
-    input_shape = _input_shape(first, lifter, readings, input_names)
+    input_shape = _input_shape(first, lifter, readings, inputs)
     data: dict[str, Any] = {
         "name": name,
         "framework": "torch",
@@ -382,11 +351,10 @@ def _spec_data(
     return data, comments
 
 
-def _input_shape(
-    first: Reading, lifter: Lifter, readings: list[Reading], input_names: Sequence[str] | None
-) -> list[Any]:
-    if input_names is not None:
-        return channels([symbol(n) for n in input_names])
+def _input_shape(first: Reading, lifter: Lifter, readings: list[Reading], inputs: Inputs) -> list[Any]:
+    given = inputs.spec_input()
+    if given is not None:
+        return channels(given)
     if first.entries and first.entries[0].key == "embedding":
         return [SEQUENCE]
     shape = [
@@ -471,7 +439,8 @@ def _block(
         per_build.append([reading.entries[i] for i in blocks[0]])
     first = readings[0]
     indices = structures[0][position].blocks[0]  # type: ignore[index]
-    prefix = f"{container}.{start}"
+    child = _module(first.entries[indices[0]].path)[len(container) + 1 :].split(".")[0]
+    prefix = f"{container}.{child}"
     taken: set[str] = set()
     names_at = {
         i: _unique(_name(_relative(first.entries[i].path, prefix), first.entries[i].key), taken)
@@ -497,7 +466,7 @@ def _verify(
     factory: Callable[..., Any],
     sizes: Mapping[str, int],
     rng: random.Random,
-    input_names: Sequence[str] | None,
+    inputs: Inputs,
 ) -> tuple[dict[str, int], ...]:
     """The spec's count against PyTorch's at the user's sizes and at fresh ones."""
     model = spec.model()
@@ -514,7 +483,7 @@ def _verify(
             values[SEQUENCE] = TOKENS
         valued = model.subs(values)
         mine = int(valued.params)
-        example = _example(built, None if input_names is None else [point[n] for n in input_names])
+        example = inputs.example(built, point)
         if mine != theirs:
             raise ReadError(
                 f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, PyTorch {theirs:,}"
@@ -536,7 +505,9 @@ def _check_flops(valued: Model, built: Any, example: Any, point: Mapping[str, in
         return
     where = ""
     reading = read(built, example)
-    concrete = parse_spec(_spec_data([reading], Lifter([], [()]), {}, None, "check")[0], "imported spec")
+    concrete = parse_spec(
+        _spec_data([reading], Lifter([], [()]), {}, Inputs(()), "check")[0], "imported spec"
+    )
     # FlopCounterMode names modules by path under the root's class name ("Model.proj"); "Global"
     # is the whole pass.
     counts = {

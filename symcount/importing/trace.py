@@ -204,20 +204,23 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
         outs = tensors(out)
         if not outs:
             return
-        described = torch_layers.describe(module, path)
+        described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
         if described is None:  # no parameters: its operations were traced (activation, dropout...)
             return
-        key, args_ = described
-        entry = Entry(key, args_, path, shape=_shape(outs[0]),
-                      params=sum(p.numel() for p in module.parameters()), modules=(path,),
-                      kind=type(module).__name__)  # fmt: skip
-        if path in first_call:  # a module called again: the same layer, used again
-            entry.use, entry.params = first_call[path], 0
-        else:
-            first_call[path] = len(entries)
-        entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
-        entry.input_shapes = [_shape(t) for t in inputs]  # type: ignore[attr-defined]
-        entries.append(entry)
+        for k, (key, args_) in enumerate(described):
+            main = key not in ("permute", "reshape")  # the layer holding the parameters
+            entry = Entry(key, args_, path, shape=_shape(outs[0]), kind=type(module).__name__,
+                          params=sum(p.numel() for p in module.parameters()) if main else 0,
+                          modules=(path,) if main else ())  # fmt: skip
+            if main and path in first_call:  # a module called again: the same layer, used again
+                entry.use, entry.params = first_call[path], 0
+            elif main:
+                first_call[path] = len(entries)
+            if k == 0:
+                entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
+            else:  # a layer between permutes (LayerNorm2d): reads the entry before it
+                entry.sources, entry.sources_raw = [len(entries) - 1], None  # type: ignore[attr-defined]
+            entries.append(entry)
         for t in outs:
             producers[id(t)] = (_Node("entry", path, entry=len(entries) - 1, shape=_shape(t)), t)
 
@@ -260,6 +263,8 @@ class _Linker:
         leaves = list(self.entries)
         for entry in leaves:
             raw = entry.sources_raw  # type: ignore[attr-defined]
+            if raw is None:
+                continue
             found = self.resolve(raw[0], entry) if raw else -1
             if found != -2:  # -2: the entry became an attention, its source set there
                 entry.sources = [max(found, -1)]  # positions (a constant) count as the input
@@ -270,9 +275,9 @@ class _Linker:
         order = self.order()
         _tie(order, model)
         containers = {
-            name: len(list(m.children()))
+            name: len(children)
             for name, m in model.named_modules()
-            if name and list(m.children()) and all(c.isdigit() for c, _ in m.named_children())
+            if name and (children := [c for c, _ in m.named_children()]) and _numbered(children)
         }
         return Reading(order, self.input_shape, containers)
 
@@ -368,7 +373,10 @@ class _Linker:
         if not parents or parents[0] is None or node.extra is None:
             return None
         before = node.extra["shapes"][0]
-        if before == node.shape or (node.shape and node.shape[0] != before[0]):
+        moved = _permutation(node, len(before)) if op in PERMUTES else None
+        if moved == list(range(len(before))):
+            moved = None  # transpose(1, 1)
+        if (before == node.shape and moved is None) or (node.shape and node.shape[0] != before[0]):
             return None  # the same shape, or the batch axis itself reshaped (an attention's own)
         source = self.resolve(parents[0], reader)
         if source < -1:
@@ -382,11 +390,10 @@ class _Linker:
             key, args = "flatten", {}
         elif op in RESHAPES or op == "flatten":
             key, args = "reshape", {"target_shape": list(node.shape[1:])}
-        elif op in PERMUTES and sorted(node.shape) == sorted(before):
-            dims = _permutation(node, len(before))
-            if dims is None or dims[0] != 0:
-                return None
-            key, args = "permute", {"dims": [d for d in dims[1:]]}
+        elif moved is not None:
+            if moved[0] != 0:
+                return None  # the batch axis moved: an attention's own reshaping
+            key, args = "permute", {"dims": list(moved[1:])}
         elif op in POOLS and node.shape[2:] == (1,) * (len(node.shape) - 2):
             key, args = f"global_average_pooling{len(node.shape) - 2}d", {"keepdims": True}
         else:
@@ -480,6 +487,18 @@ def _param_behind(node: _Node | None) -> _Node | None:
     while node is not None and node.kind == "op" and len(node.parents) == 1:
         node = node.parents[0]
     return node if node is not None and node.kind == "param" else None
+
+
+def child_index(name: str) -> int:
+    """A container's child's number: `3` of `3`, or of `encoder_layer_3` (torchvision's names)."""
+    digits = len(name) - len(name.rstrip("0123456789"))
+    return int(name[len(name) - digits :]) if digits else -1
+
+
+def _numbered(children: list[str]) -> bool:
+    """Children numbered 0..n-1 under one prefix: a container of blocks."""
+    prefixes = {c.rstrip("0123456789") for c in children}
+    return len(prefixes) == 1 and [child_index(c) for c in children] == list(range(len(children)))
 
 
 def _arg(node: _Node, position: int, name: str, default: Any) -> Any:
