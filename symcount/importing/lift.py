@@ -346,6 +346,10 @@ def _spec_data(
         "values": dict(sizes),
         "layers": top,
     }
+    for items in [top, *list(blocks.values())]:  # a mixture's expert: a block of its own
+        for item in items:
+            if "expert" in item:
+                blocks[item["mixture_of_experts"]["block"]] = item.pop("expert")
     if blocks:
         data["blocks"] = blocks
     return data, comments
@@ -396,6 +400,16 @@ def _entry(
         out = {"use": names_at.get(entry.use, "?"), "name": name}
     else:
         out = {entry.key: _args(entries, lifter, entry.path), "name": name}
+    if entry.key == "mixture_of_experts":  # the expert, a SwiGLU, as a block of its own
+        args = out[entry.key]
+        units, width = args.pop("expert_units"), args.pop("expert_output")
+        args["block"] = f"{name}_expert"
+        out["expert"] = [
+            {"dense": {"units": units, "activation": "silu", "use_bias": False}, "name": "gate"},
+            {"dense": {"units": units, "use_bias": False}, "name": "up", "inputs": ["input"]},
+            {"multiply": {}, "name": "multiply", "inputs": ["gate", "up"]},
+            {"dense": {"units": width, "use_bias": False}, "name": "down"},
+        ]
     index = reading.entries.index(entry)
     sources = []
     for s in entry.sources:

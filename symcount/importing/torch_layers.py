@@ -15,9 +15,12 @@ from typing import Any
 
 from ..errors import SymcountError
 
-__all__ = ["describe", "is_leaf", "atomic_paths"]
+__all__ = ["describe", "is_leaf", "atomic_paths", "dense_experts"]
 
-ATOMIC = ("MultiheadAttention",)  # modules with their own parameters and children, read as one
+# Modules with their own parameters or children, read as one: PyTorch's attention, and Mixtral's
+# sparse mixture of experts (a router and experts stored as 3-D weights).
+ATOMIC = ("MultiheadAttention", "MixtralSparseMoeBlock")
+MOE = ("MixtralSparseMoeBlock",)
 
 Described = list[tuple[str, dict[str, Any]]]
 
@@ -120,8 +123,15 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
         adaptive = {f"AdaptiveAvgPool{rank}d": "average", f"AdaptiveMaxPool{rank}d": "max"}
         if kind in adaptive:
             size = module.output_size
-            if all(s == 1 for s in (size if isinstance(size, (tuple, list)) else (size,))):
+            sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * rank
+            if all(s == 1 for s in sizes):
                 return [(f"global_{adaptive[kind]}_pooling{rank}d", {"keepdims": True})]
+            spatial = shapes[0][2:] if shapes else ()
+            if len(spatial) == rank and all(s is not None and n % s == 0 for n, s in zip(spatial, sizes)):
+                # An input whose size is a multiple of the output's: windows of that ratio, no overlap.
+                window = _one([n // s for n, s in zip(spatial, sizes)], "window", path)
+                key = "average_pooling" if adaptive[kind] == "average" else "max_pooling"
+                return [(f"{key}{rank}d", {"pool_size": window, "strides": window})]
             raise SymcountError(
                 f"{path}: {kind}(output_size={size}); symcount pools adaptively to size 1 only so far "
                 "(give the model an input whose pooled size needs no adaptation, or ask for the layer)"
@@ -130,6 +140,16 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
         return [_recurrent(module, path)]
     if isinstance(module, nn.Flatten) and module.start_dim == 1 and module.end_dim == -1:
         return [("flatten", {})]
+    if kind in MOE:
+        experts, router = module.experts, module.gate
+        if tuple(experts.down_proj.shape[1:]) != (experts.hidden_dim, experts.intermediate_dim):
+            raise SymcountError(f"{path}: experts whose weights are not (E, d, f); symcount cannot read them")
+        return [
+            ("mixture_of_experts", {
+                "num_experts": router.num_experts, "top_k": router.top_k,
+                "expert_units": experts.intermediate_dim, "expert_output": experts.hidden_dim,
+            })
+        ]  # fmt: skip
     if kind == "MultiheadAttention":
         if not module._qkv_same_embed_dim or module.bias_k is not None:
             raise SymcountError(f"{path}: a MultiheadAttention with other key/value widths or bias_kv")
@@ -164,3 +184,28 @@ def _recurrent(module: Any, path: str) -> tuple[str, dict[str, Any]]:
     if key == "simple_rnn":
         args["activation"] = module.nonlinearity
     return key, args
+
+
+def dense_experts(model: Any) -> list[tuple[Any, Any]]:
+    """Mixtral's sparse blocks, each with a stand-in forward for meta tensors: the real one picks
+    experts from the data (`nonzero`), which shapes alone cannot. The stand-in makes, with the
+    block's own weights, what routing costs per token: the router's scores, then `top_k` experts'
+    SwiGLU (gate and up, the product, down), so FlopCounterMode counts the same products."""
+    import torch.nn.functional as F
+
+    found = []
+    for module in model.modules():
+        if type(module).__name__ not in MOE:
+            continue
+
+        def forward(hidden: Any, module: Any = module) -> Any:
+            tokens = hidden.reshape(-1, hidden.shape[-1])
+            F.linear(tokens, module.gate.weight)
+            out = tokens
+            for k in range(module.gate.top_k):
+                gate, up = F.linear(tokens, module.experts.gate_up_proj[k]).chunk(2, dim=-1)
+                out = F.linear(module.experts.act_fn(gate) * up, module.experts.down_proj[k])
+            return out.reshape(hidden.shape)
+
+        found.append((module, forward))
+    return found

@@ -103,6 +103,9 @@ def _forward(model: Any, example: Callable[[Any], Any], run: Callable[[Any, Any]
     from torch._subclasses.fake_tensor import FakeTensorMode
 
     model.eval()  # BatchNorm on a batch of one; no count depends on the mode
+    stand_ins = torch_layers.dense_experts(model)
+    for module, forward in stand_ins:
+        module.forward = forward
     try:
         mode = FakeTensorMode(allow_non_fake_inputs=True)
         with mode, torch.no_grad():
@@ -119,6 +122,9 @@ def _forward(model: Any, example: Callable[[Any], Any], run: Callable[[Any, Any]
         raise ForwardError(
             f"the forward pass on the example input failed: {type(error).__name__}: {error}"
         ) from None
+    finally:
+        for module, _ in stand_ins:
+            del module.forward
     return input_shape
 
 
@@ -340,6 +346,10 @@ class _Linker:
                     f"{param.path}: a parameter added to the data ({param.shape}) that is no position "
                     "embedding; symcount cannot place it yet"
                 )
+            if -3 in sources and param is not None and merged == "multiply":
+                scaled = self.scale(node, param, next(s for s in sources if s != -3))
+                if scaled is not None:
+                    return scaled
             if -3 in sources and param is not None:
                 raise SymcountError(
                     f"{param.path}: a parameter beside submodules, used by {op}; symcount cannot place it yet"
@@ -403,6 +413,29 @@ class _Linker:
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
+    def scale(self, node: _Node, param: _Node, source: int) -> int | None:
+        """A learned per-channel scale (ConvNeXt's, CaiT's `layer_scale * x`): a layer_scale entry,
+        between permutes where the channels are axis 1 (a (C, 1, 1) parameter on (C, H, W))."""
+        shape = param.shape
+        while len(shape) > 1 and shape[0] == 1:
+            shape = shape[1:]
+        if source < -1:
+            return None
+        rank = len(node.shape) - 1
+        scale = _param_entry("layer_scale", {}, param, node, [source])
+        if shape == node.shape[-1:]:
+            return self.add(scale, node)
+        if rank > 1 and shape == (node.shape[1],) + (1,) * (rank - 1):
+            moved = (*node.shape[:1], *node.shape[2:], node.shape[1])
+            first = Entry("permute", {"dims": [*range(2, rank + 1), 1]}, param.path, [source], moved)
+            self.entries.append(first)
+            scale.sources, scale.shape = [len(self.entries) - 1], moved
+            self.entries.append(scale)
+            back = Entry("permute", {"dims": [rank, *range(1, rank)]}, param.path, [len(self.entries) - 1])
+            back.shape = node.shape
+            return self.add(back, node)
+        return None
+
     def attention(self, node: _Node, reader: Entry | None) -> int:
         """`scaled_dot_product_attention(q, k, v)`: the projections feeding q, k and v and the one
         reading the result (`reader`) become one multi_head_attention entry."""
@@ -420,7 +453,13 @@ class _Linker:
             raise SymcountError(
                 f"{reader.path}: attention whose query, key and value are not projections of one input"
             )
-        (source,) = {s for p in projections for s in self.entries[p].sources} or {-1}
+        found = {s for p in projections for s in self.entries[p].sources} or {-1}
+        if len(found) > 1:
+            raise SymcountError(
+                f"{reader.path}: cross-attention (its keys and values come from another tensor than its "
+                "queries); the importer reads self-attention so far: write the spec by hand (see t5-small)"
+            )
+        (source,) = found
         parts = [self.entries[p] for p in projections] + [reader]
         biases = {e.args.get("use_bias") for e in parts[:-1]}
         output_bias = reader.args.get("use_bias")
