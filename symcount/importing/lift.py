@@ -26,7 +26,7 @@ from .fit import monomials
 from .frameworks import build, framework_of, require
 from .inputs import SEQUENCE, TOKENS, Inputs
 from .points import draw, verification_points
-from .trace import Entry, ForwardError, Reading, child_index, flop_count, read
+from .trace import Entry, ForwardError, Reading, child_index, flop_count, module_flops, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
 
@@ -347,9 +347,9 @@ def _spec_data(
         "layers": top,
     }
     for items in [top, *list(blocks.values())]:  # a mixture's expert: a block of its own
-        for item in items:
-            if "expert" in item:
-                blocks[item["mixture_of_experts"]["block"]] = item.pop("expert")
+        for layer in items:
+            if "expert" in layer:
+                blocks[layer["mixture_of_experts"]["block"]] = layer.pop("expert")
     if blocks:
         data["blocks"] = blocks
     return data, comments
@@ -525,9 +525,7 @@ def _check_flops(valued: Model, built: Any, example: Any, point: Mapping[str, in
     # FlopCounterMode names modules by path under the root's class name ("Model.proj"); "Global"
     # is the whole pass.
     counts = {
-        k.partition(".")[2]: sum(v.values())
-        for k, v in _module_flops(built, example).items()
-        if k != "Global"
+        k.partition(".")[2]: sum(v.values()) for k, v in module_flops(built, example).items() if k != "Global"
     }
     for entry, row in zip(reading.entries, concrete.model().rows):
         path = _module(entry.path)
@@ -541,21 +539,6 @@ def _check_flops(valued: Model, built: Any, example: Any, point: Mapping[str, in
         f"the imported spec counts {2 * mine:,} FLOPs at {sizes_text(point)}, PyTorch's FlopCounterMode "
         f"{theirs:,}" + where
     )
-
-
-def _module_flops(model: Any, example: Any) -> dict[str, dict[Any, int]]:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from .trace import _forward
-
-    counter = FlopCounterMode(display=False)
-
-    def run(args: Any, kwargs: Any) -> None:
-        with counter:
-            model(*args, **kwargs)
-
-    _forward(model, example, run)
-    return counter.get_flop_counts()
 
 
 def _differs(model: Model, reading: Reading) -> str:

@@ -33,7 +33,7 @@ from ..errors import SymcountError
 from . import torch_layers
 from .frameworks import require
 
-__all__ = ["Entry", "Reading", "ForwardError", "read", "flop_count"]
+__all__ = ["Entry", "Reading", "ForwardError", "read", "flop_count", "module_flops"]
 
 MERGES = {
     "add": "add", "__add__": "add", "__radd__": "add", "__iadd__": "add", "add_": "add",
@@ -97,8 +97,19 @@ def _inplace(name: str) -> bool:
     )
 
 
-def _forward(model: Any, example: Callable[[Any], Any], run: Callable[[Any, Any], None]) -> Any:
-    """Run `run(model, args)` on the example under FakeTensors, errors as one line."""
+class _Meta:
+    """Plain meta tensors: the example's tensors as they are."""
+
+    def from_tensor(self, tensor: Any) -> Any:
+        return tensor
+
+
+def _forward(
+    model: Any, example: Callable[[Any], Any], run: Callable[[Any, Any], None], reset: Callable[[], None]
+) -> Any:
+    """Run `run(args, kwargs)` on the example, errors as one line: on plain meta tensors first
+    (PyTorch's meta kernels are fast), then, after `reset()`, on FakeTensors, for code that reads a
+    value (Hugging Face's masks call `.item()`, which FakeTensors answer as tracing)."""
     torch = require("torch")
     from torch._subclasses.fake_tensor import FakeTensorMode
 
@@ -107,10 +118,18 @@ def _forward(model: Any, example: Callable[[Any], Any], run: Callable[[Any, Any]
     for module, forward in stand_ins:
         module.forward = forward
     try:
-        mode = FakeTensorMode(allow_non_fake_inputs=True)
-        with mode, torch.no_grad():
-            args, kwargs, input_shape = example(mode)
-            run(args, kwargs)
+        try:
+            with torch.no_grad():
+                args, kwargs, input_shape = example(_Meta())
+                run(args, kwargs)
+        except SymcountError:
+            raise
+        except Exception:
+            reset()
+            mode = FakeTensorMode(allow_non_fake_inputs=True)
+            with mode, torch.no_grad():
+                args, kwargs, input_shape = example(mode)
+                run(args, kwargs)
     except SymcountError:
         raise
     except Exception as error:
@@ -132,19 +151,28 @@ def flop_count(model: Any, example: Callable[[Any], Any]) -> int:
     """PyTorch's own count of the forward pass: FlopCounterMode's FLOPs (2 per MAC), with Hugging
     Face attention computed eagerly so that its matrix products are counted."""
     require("torch")
-    from torch.utils.flop_counter import FlopCounterMode
-
     if hasattr(model, "set_attn_implementation") and getattr(model, "config", None) is not None:
         with contextlib.suppress(Exception):  # a model without an eager path keeps its own
             model.set_attn_implementation("eager")
-    counter = FlopCounterMode(display=False)
+    return int(sum(counts["Global"].values()) if (counts := module_flops(model, example)) else 0)
+
+
+def module_flops(model: Any, example: Callable[[Any], Any]) -> dict[str, dict[Any, int]]:
+    """FlopCounterMode's FLOPs of the forward pass, per module (by path under the root's class
+    name, "Global" for the whole pass) and operation."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = [FlopCounterMode(display=False)]
 
     def run(args: Any, kwargs: Any) -> None:
-        with counter:
+        with counter[0]:
             model(*args, **kwargs)
 
-    _forward(model, example, run)
-    return int(counter.get_total_flops())
+    def reset() -> None:
+        counter[0] = FlopCounterMode(display=False)
+
+    _forward(model, example, run, reset)
+    return counter[0].get_flop_counts()
 
 
 def read(model: Any, example: Callable[[Any], Any]) -> Reading:
@@ -172,12 +200,23 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
     def inside_atomic(path: str) -> bool:
         return any(path.startswith(a + ".") for a in atomic)
 
-    for name, module in model.named_modules():  # parameters beside submodules: nodes of their own
-        if inside_atomic(name) or name in atomic or torch_layers.is_leaf(module):
-            continue
-        for pname, param in module.named_parameters(recurse=False):
-            path = f"{name}.{pname}" if name else pname
-            producers[id(param)] = (_Node("param", path, shape=_shape(param), extra=name), param)
+    outputs: list[Any] = []
+
+    def reset() -> None:
+        producers.clear()
+        entries.clear()
+        counters.clear()
+        first_call.clear()
+        outputs.clear()
+        del stack[1:]
+        for name, module in model.named_modules():  # parameters beside submodules: nodes of their own
+            if inside_atomic(name) or name in atomic or torch_layers.is_leaf(module):
+                continue
+            for pname, param in module.named_parameters(recurse=False):
+                path = f"{name}.{pname}" if name else pname
+                producers[id(param)] = (_Node("param", path, shape=_shape(param), extra=name), param)
+
+    reset()
 
     class Ops(TorchFunctionMode):  # type: ignore[misc]
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
@@ -234,7 +273,6 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
     for _, module in model.named_modules():
         handles.append(module.register_forward_pre_hook(pre))
         handles.append(module.register_forward_hook(post, with_kwargs=True))
-    outputs: list[Any] = []
 
     def run(args: Any, kwargs: Any) -> None:
         for t in tensors((args, kwargs)):
@@ -244,7 +282,7 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
         outputs.extend(tensors(result)[:1])
 
     try:
-        input_shape = _forward(model, example, run)
+        input_shape = _forward(model, example, run, reset)
     finally:
         for handle in handles:
             handle.remove()
