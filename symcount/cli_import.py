@@ -79,12 +79,16 @@ def infer(target: str, sizes: tuple[str, ...], degree: int, max_builds: int, as_
 @click.option(
     "--input",
     "input_names",
-    metavar="NAMES",
-    help="The sizes of the example input, comma-separated, as PyTorch takes it (an image: C,H,W).",
+    multiple=True,
+    metavar="AXES",
+    help="The example input's axes as PyTorch takes it, numbers or expressions in the sizes (an image: "
+    "C,H,W or 3,32,32; M,2*S); several inputs by name, input_ids=T --input decoder_input_ids=T (repeatable).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec to this file.")
 @reports_errors
-def import_command(target: str, sizes: tuple[str, ...], input_names: str | None, output: str | None) -> None:
+def import_command(
+    target: str, sizes: tuple[str, ...], input_names: tuple[str, ...], output: str | None
+) -> None:
     """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module or
     a Keras model): its layers read without weights, their numbers lifted to the sizes, its count
     verified against the framework's at those sizes and at fresh ones."""
@@ -96,7 +100,7 @@ def import_command(target: str, sizes: tuple[str, ...], input_names: str | None,
     if output is not None:
         check_writable(output, "spec")
     values = parse_sizes(sizes)
-    names = None if input_names is None else [n.strip() for n in input_names.split(",") if n.strip()]
+    names = list(input_names) or None
     factory = load_factory(target)
     try:
         framework = framework_of(build(factory, values))

@@ -230,7 +230,15 @@ def residual_mlp(d: int, L: int) -> Any:
             out += x
             return out
 
-    return nn.Sequential(*(Block() for _ in range(L)), nn.Linear(d, 1))
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks, self.head = nn.Sequential(*(Block() for _ in range(L))), nn.Linear(d, 1)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.blocks(x))
+
+    return Model()
 
 
 # (factory, sizes, input): input as `from_torch` takes it (None: token ids or a vector)

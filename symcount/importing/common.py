@@ -131,14 +131,16 @@ def spec_yaml(
     sizes: Mapping[str, int],
     checked: Sequence[Mapping[str, int]],
     factory: str,
+    *,
+    flops: bool = False,
 ) -> str:
+    """The spec as YAML, with the layers' module paths as comments; `flops`: its MACs were checked
+    against the framework's FLOP count too (PyTorch's FlopCounterMode)."""
     lines = [f"# Imported by symcount from {factory}" + (f" at {sizes_text(sizes)}" if sizes else "") + "."]
     if checked:
-        lines.append(
-            f"# Its parameter count equals {'Keras' if data['framework'] == 'keras' else 'PyTorch'}'s there and at "
-            + "; ".join(sizes_text(p) for p in checked)
-            + "."
-        )
+        framework = "Keras" if data["framework"] == "keras" else "PyTorch"
+        what = f"parameter count equals {framework}'s" + (", its MACs FlopCounterMode's," if flops else "")
+        lines.append(f"# Its {what} there and at " + "; ".join(sizes_text(p) for p in checked) + ".")
     lines += [
         f"name: {data['name']}",
         f"framework: {data['framework']}",

@@ -254,7 +254,7 @@ def from_torch(
     checked = _verify(spec, factory, sizes, rng, inputs)
     return Imported(
         spec,
-        spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory")),
+        spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory"), flops=True),
         dict(sizes),
         checked,
     )
