@@ -275,5 +275,5 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
 REFUSED = {
     "t5": "cross-attention (its keys and values come from another tensor than its queries)",
     "bart": "cross-attention (its keys and values come from another tensor than its queries)",
-    "whisper": "attention with biases on some projections only",
+    "whisper": "cross-attention (its keys and values come from another tensor than its queries)",
 }

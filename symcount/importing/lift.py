@@ -23,7 +23,7 @@ from ..names import symbol
 from ..spec import Spec, parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
-from .frameworks import build, framework_of, require
+from .frameworks import build, framework_of, prepare_torchvision, require
 from .inputs import SEQUENCE, TOKENS, Inputs
 from .points import draw, verification_points
 from .trace import Entry, ForwardError, Reading, child_index, flop_count, module_flops, read
@@ -234,6 +234,7 @@ def from_torch(
     starting with a Linear a vector.
     """
     require("torch")
+    prepare_torchvision()  # a factory that imports transformers or timm imports torchvision
     names = list(sizes)
     for key, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -499,30 +499,40 @@ class _Linker:
             )
         (source,) = found
         parts = [self.entries[p] for p in projections] + [reader]
-        biases = {e.args.get("use_bias") for e in parts[:-1]}
         output_bias = reader.args.get("use_bias")
-        if len(biases) != 1 or (heads == kv_heads and biases != {output_bias}):
-            raise SymcountError(f"{reader.path}: attention with biases on some projections only")
+        separate = len(resolved) == 3 and len(projections) == 3
+        # Biases per projection: q and v must agree; k (Whisper's is unbiased) and the output
+        # (Qwen2's is) may differ, as group_query_attention's key_bias and output_bias.
+        query_bias, key_bias, value_bias = (
+            [self.entries[r].args.get("use_bias") for r in resolved] if separate else [output_bias] * 3
+        )
+        if query_bias != value_bias:
+            raise SymcountError(
+                f"{reader.path}: attention with a bias on the query or the value projection only; "
+                "symcount's attention layers bias both or neither"
+            )
         width = self.shape_of(source)[-1]
-        if len(resolved) == 3 and len(projections) == 3:
+        if separate:
             # The key projection's width, not the key's shape: the attention may have repeated the
             # key/value heads to the query's number before the product (Hugging Face's repeat_kv).
             kv_heads = self.entries[resolved[1]].args["units"] // key_dim
         args: dict[str, Any]
-        if heads == kv_heads:
+        if heads == kv_heads and query_bias == key_bias == output_bias:
             args = {"num_heads": heads, "use_bias": output_bias}
             if heads * key_dim != width:
                 args["key_dim"] = key_dim
             reader.key = "multi_head_attention"
-        else:  # grouped-query attention (Llama's, Mistral's; Qwen2's has no output bias)
+        else:  # grouped-query attention (Llama's, Mistral's), or biases per projection
             args = {
                 "head_dim": key_dim,
                 "num_query_heads": heads,
                 "num_key_value_heads": kv_heads,
-                "use_bias": biases.pop(),
+                "use_bias": query_bias,
             }
-            if output_bias != args["use_bias"]:
+            if output_bias != query_bias:
                 args["output_bias"] = output_bias
+            if key_bias != query_bias:
+                args["key_bias"] = key_bias
             reader.key = "group_query_attention"
         reader.args, reader.sources = args, [source]
         reader.kind = "attention"
