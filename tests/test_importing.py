@@ -380,3 +380,16 @@ def test_a_lost_operation_is_caught_by_the_flops_check(monkeypatch: pytest.Monke
         "the imported spec counts 1,536 FLOPs at T=6, d=8, PyTorch's FlopCounterMode 896; first module "
         "whose operations differ: pool (Linear: 768 FLOPs in the spec, 128 in PyTorch)"
     )
+
+
+def test_cli_input_takes_numbers_expressions_and_refuses_unknown_names() -> None:
+    torch()
+    runner = CliRunner()
+    base = ["import", f"{FACTORIES}:first_token", "--size", "T=3", "--size", "d=8"]
+    result = runner.invoke(main, [*base, "--input", "2*T,d"])
+    assert result.exit_code == 0, result.output
+    assert "input: [2*T, d]\n" in result.output
+    assert "input: [6, d]\n" in runner.invoke(main, [*base, "--input", "6,d"]).output
+    result = runner.invoke(main, [*base, "--input", "T,e"])
+    assert result.exit_code == 2
+    assert result.output == "Error: the input names 'e', which is not one of the sizes (T, d)\n"
