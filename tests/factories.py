@@ -254,3 +254,21 @@ def first_token(T: int, d: int) -> Any:
             return self.pool(self.proj(x)[:, 0])
 
     return Model()
+
+
+def functional_cnn(C: int, f: int) -> Any:
+    # Spatial operations written as functions: F.pad, F.interpolate and a mean over H and W.
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.head = nn.Conv2d(C, f, 3), nn.Linear(f, 2)
+
+        def forward(self, x: Any) -> Any:
+            y = self.conv(F.pad(x, (1, 1, 2, 0)))
+            y = F.interpolate(y, scale_factor=2, mode="nearest")
+            return self.head(y.mean((2, 3)))
+
+    return Model()

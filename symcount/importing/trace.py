@@ -444,6 +444,8 @@ class _Linker:
             key, args = "permute", {"dims": list(moved[1:])}
         elif op in POOLS and node.shape[2:] == (1,) * (len(node.shape) - 2):
             key, args = f"global_average_pooling{len(node.shape) - 2}d", {"keepdims": True}
+        elif (found := _spatial(node, before)) is not None:
+            key, args = found
         else:
             raise SymcountError(
                 f"{node.path}: torch {op} turns {before[1:]} into {node.shape[1:]}; symcount has no layer "
@@ -567,6 +569,26 @@ class _Linker:
                 entry.use = index[entry.use]
             result.append(entry)
         return result
+
+
+def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]] | None:
+    """Functional spatial operations on (batch, C, *spatial): zero padding (`F.pad`), nearest or
+    linear upsampling by a whole factor (`F.interpolate`), and a mean over every spatial axis."""
+    rank = len(before) - 2
+    if rank not in (1, 2, 3):
+        return None
+    if node.op == "pad" and _arg(node, 2, "mode", "constant") == "constant" and not _arg(node, 3, "value", 0):
+        pad = [int(p) for p in _arg(node, 1, "pad", ())]
+        if len(pad) == 2 * rank and min(pad) >= 0:
+            return f"zero_padding{rank}d", {"torch_padding": pad}
+    if node.op in ("interpolate", "upsample") and rank == 2:
+        mode = _arg(node, 3, "mode", "nearest")
+        factors = {after // was for was, after in zip(before[2:], node.shape[2:]) if after % was == 0}
+        if len(factors) == 1 and mode in ("nearest", "bilinear", "bicubic"):
+            return "up_sampling2d", {"scale_factor": factors.pop(), "mode": mode}  # PyTorch's names
+    if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
+        return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
+    return None
 
 
 def _param_behind(node: _Node | None) -> _Node | None:
