@@ -103,6 +103,13 @@ def resnet50(n3: int, K: int) -> Any:
     return ResNet(Bottleneck, [3, 4, n3, 3], num_classes=K)
 
 
+def densenet(K: int) -> Any:
+    # Every layer of a dense block reads the torch.cat of all the features before it.
+    from torchvision.models import DenseNet
+
+    return DenseNet(growth_rate=8, block_config=(2, 3), num_init_features=16, num_classes=K)
+
+
 def vgg11(K: int) -> Any:
     from torchvision.models import vgg11 as build
 
@@ -256,6 +263,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),
     "resnet50": (resnet50, {"n3": 2, "K": 10}, ("3", "32", "32")),
+    "densenet": (densenet, {"K": 10}, ("3", "32", "32")),
     "vgg11": (vgg11, {"K": 10}, ("3", "224", "224")),
     "mobilenet_v2": (mobilenet_v2, {"K": 10}, ("3", "32", "32")),
     "efficientnet_b0": (efficientnet_b0, {"K": 10}, ("3", "32", "32")),

@@ -229,7 +229,8 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
             parents = tuple(node_of(t) for t in inputs)
             where = stack[-1]
             count = counters[where] = counters.get(where, -1) + 1
-            extra = {"args": args, "kwargs": kwargs, "shapes": [_shape(t) for t in inputs]}
+            # A copy of the arguments: a list the model appends to later (DenseNet's features).
+            extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
             for t in tensors(out):
                 if id(t) not in producers or producers[id(t)][1] is not t or _inplace(name):
                     path = f"{where}#{count}" if where else f"#{count}"
@@ -403,6 +404,8 @@ class _Linker:
             items = node.extra["args"][0] if node.extra["args"] else node.extra["kwargs"].get("tensors")
             rank = len(node.shape)
             dim = _dim(_arg(node, 1, "dim", 0), rank)
+            if len(items) == 1:
+                return None  # a cat of one tensor is that tensor
             nodes = [parents[i] for i in range(len(items))] if len(parents) >= len(items) else []
             sources = [self.resolve(p, reader) for p in nodes]
             if -3 in sources and len(sources) == 2 and dim == 1 and op != "stack":
@@ -569,6 +572,14 @@ class _Linker:
                 entry.use = index[entry.use]
             result.append(entry)
         return result
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _frozen(v) for k, v in value.items()}
+    return value
 
 
 def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]] | None:
