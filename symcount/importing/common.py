@@ -117,6 +117,8 @@ def _scalar(value: Any) -> str:
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)  # a negative number unquoted: -1, not "-1"
     text = str(value)
     return text if text.replace("_", "").replace("*", "").replace("/", "").isalnum() else f'"{text}"'
 
