@@ -92,3 +92,19 @@ def test_repeats_stay_symbolic_where_a_size_drives_them() -> None:
     ]
     # torchvision's `out += identity` is an add in every block.
     assert sum("add" in e for e in resnet["blocks"]["layer2"]) == 1
+
+
+def test_torchvision_imports_where_its_compiled_operators_do_not() -> None:
+    # Without the test suite's stub (tests/conftest.py), as a user's `symcount import` runs: the
+    # importer makes torchvision's pure-Python model code importable.
+    import subprocess
+    import sys
+
+    torch()
+    pytest.importorskip("torchvision.models", reason="torchvision is not installed")
+    code = (
+        "from symcount.importing.frameworks import prepare_torchvision; prepare_torchvision(); "
+        "from torchvision.models import resnet18; print(type(resnet18()).__name__)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout == "ResNet\n", result.stderr[-500:]
