@@ -272,3 +272,20 @@ def functional_cnn(C: int, f: int) -> Any:
             return self.head(y.mean((2, 3)))
 
     return Model()
+
+
+def token_heads(V: int, d: int) -> Any:
+    # Each number of each token vector on its own by a reshape outside any attention:
+    # (T, d) -> (T, d, 1), then Linear(1, 3) on each.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.head = nn.Embedding(V, d), nn.Linear(1, 3)
+
+        def forward(self, ids: Any) -> Any:
+            x = self.embed(ids)
+            return self.head(x.reshape(x.shape[0], x.shape[1], d, 1))
+
+    return Model()

@@ -403,3 +403,14 @@ def test_functional_spatial_operations_are_layers() -> None:
     # conv 3x3 on the 10x10 padded image: 8x8 outputs of 9*C*f MACs; head f*2.
     assert imported.model().cost("macs", {"C": 3, "f": 4}) == 8 * 8 * 9 * 3 * 4 + 4 * 2
     assert imported.model().rows[2].output_shape == (f, 16, 16)
+
+
+def test_a_reshape_of_tokens_holds_at_any_length() -> None:
+    # The example has 8 tokens; the reshape's token axis is written -1, so the spec holds at any
+    # length: d numbers per token, then Linear(1, 3) on each: tokens * d * 3 MACs.
+    torch()
+    imported = symcount.from_torch(factories.token_heads, V=50, d=8)
+    reshape = yaml.safe_load(imported.to_yaml())["layers"][1]
+    assert reshape["reshape"] == {"target_shape": [-1, "d", 1]}
+    (tokens,) = symcount.symbols("tokens")
+    assert sympy.expand(imported.model().macs - 3 * d * tokens) == 0

@@ -440,7 +440,13 @@ class _Linker:
         elif op == "flatten" and len(node.shape) == 2:
             key, args = "flatten", {}
         elif op in RESHAPES or op == "flatten":
-            key, args = "reshape", {"target_shape": list(node.shape[1:])}
+            target: list[int] = list(node.shape[1:])
+            length = self.input_shape[0] if len(self.input_shape) == 1 else None
+            if length is not None and before[1] == target[0] == length:
+                # The sequence's axis kept first (the example's length is arbitrary): -1, inferred
+                # from the elements at any length.
+                target[0] = -1
+            key, args = "reshape", {"target_shape": target}
         elif moved is not None:
             if moved[0] != 0:
                 return None  # the batch axis moved: an attention's own reshaping
