@@ -49,3 +49,12 @@ def keras_classifier(d: int, h: int) -> Any:
     hidden = keras.layers.Dense(h, activation="relu", name="hidden")(inputs)
     hidden = keras.layers.Dropout(0.1)(hidden)
     return keras.Model(inputs, keras.layers.Dense(3, name="classes")(hidden))
+
+
+def audio(f: int, K: int) -> Any:
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv1d(2, f, 5, stride=2, padding=2), nn.BatchNorm1d(f), nn.ReLU(), nn.MaxPool1d(2),
+        nn.Conv1d(f, 2 * f, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(2 * f, K),
+    )  # fmt: skip

@@ -69,6 +69,7 @@ _LAYERS = (
     "GlobalAveragePooling3D",
     "Reshape",
     "Permute",
+    "Select",
     "RepeatVector",
     "UpSampling1D",
     "UpSampling2D",

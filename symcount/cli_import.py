@@ -94,14 +94,16 @@ def infer(
 @click.option(
     "--input",
     "input_names",
-    metavar="NAMES",
-    help="The sizes of the example input, comma-separated, as PyTorch takes it (an image: C,H,W).",
+    multiple=True,
+    metavar="AXES",
+    help="The example input's axes as PyTorch takes it, numbers or expressions in the sizes (an image: "
+    "C,H,W or 3,32,32; M,2*S); several inputs by name, input_ids=T --input decoder_input_ids=T (repeatable).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec to this file.")
 @timeout_option
 @reports_errors
 def import_command(
-    target: str, sizes: tuple[str, ...], input_names: str | None, output: str | None, timeout: float
+    target: str, sizes: tuple[str, ...], input_names: tuple[str, ...], output: str | None, timeout: float
 ) -> None:
     """A spec for TARGET (package.module:factory or file.py:factory, returning a torch.nn.Module or
     a Keras model): its layers read without weights, their numbers lifted to the sizes, its count
@@ -112,7 +114,7 @@ def import_command(
     if output is not None:
         check_writable(output, "spec")
     values = parse_sizes(sizes)
-    names = None if input_names is None else [n.strip() for n in input_names.split(",") if n.strip()]
+    names = list(input_names) or None
     with time_limit(timeout, f"import {target}"):
         imported = _imported(target, values, names)
     if output is None:

@@ -174,3 +174,118 @@ def keras_residual(d: int) -> Any:
     x = keras.Input(shape=(d,))
     y = keras.layers.Add()([x, keras.layers.Dense(d)(keras.layers.LayerNormalization()(x))])
     return keras.Model(x, keras.layers.Dense(1)(y))
+
+
+def trailing_residual(d: int) -> Any:
+    # `return y + self.b(y)`: the add is the last operation of forward, after every module.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(d, d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            y = self.a(x)
+            return y + self.b(y)
+
+    return Model()
+
+
+def inplace_residual(d: int) -> Any:
+    # torchvision's `out += identity`: an in-place add returns the tensor it changed.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b, self.head = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, 2)
+
+        def forward(self, x: Any) -> Any:
+            identity = self.a(x)
+            out = self.b(identity).relu()
+            out += identity
+            return self.head(out)
+
+    return Model()
+
+
+def two_branches(d: int, h: int) -> Any:
+    # Two branches on one input joined by torch.cat: Linear(d, h) and Linear(d, 2h) side by side.
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.left, self.right, self.head = nn.Linear(d, h), nn.Linear(d, 2 * h), nn.Linear(3 * h, 1)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(torch.cat([self.left(x), self.right(x)], dim=1))
+
+    return Model()
+
+
+def shared_layer(d: int) -> Any:
+    # One Linear called twice: its weights once, its products twice.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared, self.head = nn.Linear(d, d), nn.Linear(d, 3)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.shared(self.shared(x).tanh()))
+
+    return Model()
+
+
+def first_token(T: int, d: int) -> Any:
+    # A (T, d) input, projected, then its first token read (BERT's pooler `hidden[:, 0]`).
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.proj, self.pool = nn.Linear(d, d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            return self.pool(self.proj(x)[:, 0])
+
+    return Model()
+
+
+def functional_cnn(C: int, f: int) -> Any:
+    # Spatial operations written as functions: F.pad, F.interpolate and a mean over H and W.
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.head = nn.Conv2d(C, f, 3), nn.Linear(f, 2)
+
+        def forward(self, x: Any) -> Any:
+            y = self.conv(F.pad(x, (1, 1, 2, 0)))
+            y = F.interpolate(y, scale_factor=2, mode="nearest")
+            return self.head(y.mean((2, 3)))
+
+    return Model()
+
+
+def token_heads(V: int, d: int) -> Any:
+    # Each number of each token vector on its own by a reshape outside any attention:
+    # (T, d) -> (T, d, 1), then Linear(1, 3) on each.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.head = nn.Embedding(V, d), nn.Linear(1, 3)
+
+        def forward(self, ids: Any) -> Any:
+            x = self.embed(ids)
+            return self.head(x.reshape(x.shape[0], x.shape[1], d, 1))
+
+    return Model()

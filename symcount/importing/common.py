@@ -59,11 +59,26 @@ class Lifter:
             )
         result = fit(self.points, {"v": list(values)}, DEGREE)["v"]
         if result.coefficients is None:
+            ratio = self.ratio(values)
+            if ratio is not None:
+                return ratio
             raise ReadError(
                 f"{where}: no polynomial of degree <= {DEGREE} in {', '.join(self.names)} gives its values "
                 f"({values[0]} at {sizes_text(dict(zip(self.names, self.points[0])))}); make it a size of its own"
             )
         return self.expression(result.coefficients)
+
+    def ratio(self, values: Sequence[int]) -> Any:
+        """A ratio of sizes (a head's width d/h, a patch grid (S/p)**2...): the values times one size
+        (or its square) fitted by a polynomial, then divided by it. The sizes drawn keep the
+        divisibility the user's sizes show (points.draw), so the ratio is whole at every build."""
+        for index, size in enumerate(self.symbols):
+            for power in (1, 2):
+                scaled = [v * p[index] ** power for v, p in zip(values, self.points)]
+                result = fit(self.points, {"v": scaled}, DEGREE)["v"]
+                if result.coefficients is not None:
+                    return sympy.factor(self.expression(result.coefficients) / size**power)
+        return None
 
     def expression(self, coefficients: Mapping[Exponents, Fraction]) -> Any:
         terms = [
@@ -98,12 +113,14 @@ def is_default(key: str, argument: str, value: Any) -> bool:
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if isinstance(value, dict):
         return _flow(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)  # a negative number unquoted: -1, not "-1"
     text = str(value)
     return text if text.replace("_", "").replace("*", "").replace("/", "").isalnum() else f'"{text}"'
 
@@ -118,14 +135,16 @@ def spec_yaml(
     sizes: Mapping[str, int],
     checked: Sequence[Mapping[str, int]],
     factory: str,
+    *,
+    flops: bool = False,
 ) -> str:
+    """The spec as YAML, with the layers' module paths as comments; `flops`: its MACs were checked
+    against the framework's FLOP count too (PyTorch's FlopCounterMode)."""
     lines = [f"# Imported by symcount from {factory}" + (f" at {sizes_text(sizes)}" if sizes else "") + "."]
     if checked:
-        lines.append(
-            f"# Its parameter count equals {'Keras' if data['framework'] == 'keras' else 'PyTorch'}'s there and at "
-            + "; ".join(sizes_text(p) for p in checked)
-            + "."
-        )
+        framework = "Keras" if data["framework"] == "keras" else "PyTorch"
+        what = f"parameter count equals {framework}'s" + (", its MACs FlopCounterMode's," if flops else "")
+        lines.append(f"# Its {what} there and at " + "; ".join(sizes_text(p) for p in checked) + ".")
     lines += [
         f"name: {data['name']}",
         f"framework: {data['framework']}",
@@ -138,7 +157,7 @@ def spec_yaml(
         for item in items:
             key = next(iter(item))
             comment = comments.get(f"{scope}{item['name']}", "")
-            value = item[key] if key == "use" else _flow(item[key])  # `use` names the layer called again
+            value = item[key] if isinstance(item[key], str) else _flow(item[key])  # `use: name`
             lines.append(f"{indent}- {key}: {value}" + (f"  # {comment}" if comment else ""))
             lines.append(f"{indent}  name: {item['name']}")
             for extra in ("inputs", "tie"):

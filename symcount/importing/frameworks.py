@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import SymcountError, one_line, shown
 
 __all__ = [
-    "require", "load_factory", "build", "framework_of", "counts", "Counts", "time_limit", "TIMEOUT", "shown_text",
+    "require", "prepare_torchvision", "load_factory", "build", "framework_of", "counts", "Counts", "time_limit",
+    "TIMEOUT", "shown_text",
 ]  # fmt: skip
 
 EXTRA = "pip install 'symcount[import]'"
@@ -44,6 +45,25 @@ def require(name: str) -> ModuleType:
         raise SymcountError(f"{_NAMES.get(name, name)} is not installed; {EXTRA} installs it") from None
 
 
+def prepare_torchvision() -> None:
+    """Make torchvision's model code importable where its compiled operators do not load (a CUDA
+    wheel beside a CPU torch: "operator torchvision::nms does not exist"). Its models are pure
+    Python; only the fake kernels of its detection operators are skipped (a stub module in their
+    place). Hugging Face transformers and timm import torchvision when present, so this runs
+    before a user's factory is loaded. Nothing happens where torchvision is absent or loads."""
+    if "torchvision" in sys.modules or importlib.util.find_spec("torchvision") is None:
+        return
+    try:
+        importlib.import_module("torchvision")
+    except RuntimeError as error:
+        if "torchvision::" not in str(error):
+            raise
+        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            del sys.modules[name]
+        sys.modules["torchvision._meta_registrations"] = ModuleType("torchvision._meta_registrations")
+        importlib.import_module("torchvision")
+
+
 def load_factory(target: str) -> Callable[..., Any]:
     """The callable `target` names: `package.module:factory` or `path/to/file.py:factory`."""
     where, sep, attribute = target.rpartition(":")
@@ -53,6 +73,8 @@ def load_factory(target: str) -> Callable[..., Any]:
         )
     os.environ.setdefault("KERAS_BACKEND", "torch")  # before the user's module imports keras
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # config warnings at odd sizes
+    if _maybe("torch") is not None:
+        prepare_torchvision()
     if where.endswith(".py"):
         path = Path(where)
         if not path.is_file():

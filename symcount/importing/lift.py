@@ -23,13 +23,12 @@ from ..names import symbol
 from ..spec import Spec, parse_spec
 from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
 from .fit import monomials
-from .frameworks import build, framework_of, require
+from .frameworks import build, framework_of, prepare_torchvision, require
+from .inputs import SEQUENCE, TOKENS, Inputs
 from .points import draw, verification_points
-from .trace import Entry, ForwardError, Reading, read
+from .trace import Entry, ForwardError, Reading, child_index, flop_count, module_flops, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
-
-SEQUENCE = "tokens"  # the spec's symbol for a sequence's length (the example's length is arbitrary)
 
 
 def channels(shape: Sequence[Any]) -> list[Any]:
@@ -42,48 +41,17 @@ def channels(shape: Sequence[Any]) -> list[Any]:
 # One reading per build --------------------------------------------------------------------------
 
 
-def _example(
-    model: Any, input_sizes: Sequence[int] | None
-) -> Callable[[Any], tuple[tuple[Any, ...], tuple[int, ...]]]:
-    """The example input: the given shape (channels-first, as PyTorch takes it), else token ids
-    for a model that starts with an embedding, else a vector of the first Linear's width."""
-    torch = require("torch")
-    first = next(
-        (
-            m
-            for m in model.modules()
-            if next(m.children(), None) is None and any(True for _ in m.parameters())
-        ),
-        None,
-    )
-    if input_sizes is not None:
-        shape, dtype = tuple(input_sizes), torch.float32
-    elif type(first).__name__ == "Embedding":
-        shape, dtype = (8,), torch.long
-    elif first is not None and hasattr(first, "in_features"):
-        shape, dtype = (first.in_features,), torch.float32
-    else:
-        raise ReadError(
-            f"cannot guess the input of a model starting with {type(first).__name__}; give its shape (input=... / --input C,H,W)"
-        )
-
-    device = next((p.device for p in model.parameters()), "meta")  # a model built on the CPU too
-
-    def make(mode: Any) -> tuple[tuple[Any, ...], tuple[int, ...]]:
-        tensor = torch.zeros((1, *shape), dtype=dtype, device=device)
-        return (mode.from_tensor(tensor),), shape
-
-    return make
+def _example(model: Any, input_sizes: Sequence[int] | None) -> Callable[[Any], Any]:
+    """The example of a model already built: the given shape, else guessed from the model."""
+    given = None if input_sizes is None else [str(n) for n in input_sizes]
+    return Inputs.parse(given, {}).example(model, {})
 
 
-def _reading(
-    factory: Callable[..., Any], sizes: Mapping[str, int], input_names: Sequence[str] | None
-) -> tuple[Reading, int]:
+def _reading(factory: Callable[..., Any], sizes: Mapping[str, int], inputs: Inputs) -> tuple[Reading, int]:
     model = build(factory, sizes)
     if framework_of(model) != "torch":
         raise ReadError("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
-    shape = None if input_names is None else [sizes[n] for n in input_names]
-    return read(model, _example(model, shape)), sum(p.numel() for p in model.parameters())
+    return read(model, inputs.example(model, sizes)), sum(p.numel() for p in model.parameters())
 
 
 # Blocks and structure ---------------------------------------------------------------------------
@@ -114,7 +82,7 @@ def _blocks(reading: Reading, container: str, i: int) -> tuple[list[list[int]], 
     entries = reading.entries
     blocks: list[list[int]] = []
     while i < len(entries) and _under(entries[i].path, container):
-        index = int(_module(entries[i].path)[len(container) + 1 :].split(".")[0] or -1)
+        index = child_index(_module(entries[i].path)[len(container) + 1 :].split(".")[0])
         if index < 0:
             raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
         while len(blocks) <= index:
@@ -158,7 +126,11 @@ def _first_differs(reading: Reading, repeated: set[str]) -> frozenset[str]:
         if container is None:
             i += 1
             continue
-        blocks, i = _blocks(reading, container, i)
+        try:
+            blocks, i = _blocks(reading, container, i)
+        except ReadError:  # no repeat (a Sequential with a ReLU between layers): plain layers
+            i += 1
+            continue
         if len(blocks) > 1 and _signature(reading, container, blocks[0]) != _signature(
             reading, container, blocks[1]
         ):
@@ -249,7 +221,7 @@ def from_torch(
     factory: Callable[..., Any],
     /,
     *,
-    input: Sequence[str] | None = None,
+    input: Sequence[str | int] | None = None,
     seed: int = 0,
     name: str | None = None,
     **sizes: int,
@@ -262,29 +234,28 @@ def from_torch(
     starting with a Linear a vector.
     """
     require("torch")
+    prepare_torchvision()  # a factory that imports transformers or timm imports torchvision
     names = list(sizes)
     for key, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
-    for key in input or ():
-        if key not in sizes:
-            raise ReadError(f"the input names {key!r}, which is not one of the sizes ({', '.join(names)})")
+    inputs = Inputs.parse(input, sizes)
     rng = random.Random(seed)
     needed = len(monomials(len(names), DEGREE)) + 3
 
     def at(point: tuple[int, ...]) -> Reading:
-        return _reading(factory, dict(zip(names, point)), input)[0]
+        return _reading(factory, dict(zip(names, point)), inputs)[0]
 
     points, readings = _sample(at, sizes, rng, needed, _keeps_its_first_block)
     lifter = Lifter(names, points)
     spec_data, comments = _spec_data(
-        readings, lifter, sizes, input, name or str(getattr(factory, "__name__", "imported"))
+        readings, lifter, sizes, inputs, name or str(getattr(factory, "__name__", "imported"))
     )
     spec = parse_spec(spec_data, "imported spec")
-    checked = _verify(spec, factory, sizes, rng, input)
+    checked = _verify(spec, factory, sizes, rng, inputs)
     return Imported(
         spec,
-        spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory")),
+        spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory"), flops=True),
         dict(sizes),
         checked,
     )
@@ -302,7 +273,7 @@ def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: st
     require("torch")
     reading = read(model, _example(model, input))
     lifter = Lifter([], [()])
-    data, comments = _spec_data([reading], lifter, {}, None, name)
+    data, comments = _spec_data([reading], lifter, {}, Inputs(()), name)
     spec = parse_spec(data, "imported spec")
     total = sum(p.numel() for p in model.parameters())
     mine = int(spec.model().params)
@@ -315,7 +286,7 @@ def _spec_data(
     readings: list[Reading],
     lifter: Lifter,
     sizes: Mapping[str, int],
-    input_names: Sequence[str] | None,
+    inputs: Inputs,
     name: str,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     lengths: dict[str, set[int]] = {}
@@ -340,9 +311,10 @@ def _spec_data(
     names_at: dict[int, str] = {}  # entry index (first reading) -> spec name
     first = readings[0]
     item_names: list[str] = []
+    taken: set[str] = set()
     for item in structures[0]:
         if item.entry is not None:
-            entry_name = _name(item.entry.path, item.entry.key)
+            entry_name = _unique(_name(item.entry.path, item.entry.key), taken)
             names_at[first.entries.index(item.entry)] = entry_name
             item_names.append(entry_name)
         else:
@@ -367,7 +339,7 @@ def _spec_data(
         if source != previous - 1 and position > 0:
             entry["inputs"] = [names_at.get(source, "input") if source >= 0 else "input"]
         top.append(entry)
-    input_shape = _input_shape(first, lifter, readings, input_names)
+    input_shape = _input_shape(first, lifter, readings, inputs)
     data: dict[str, Any] = {
         "name": name,
         "framework": "torch",
@@ -375,16 +347,19 @@ def _spec_data(
         "values": dict(sizes),
         "layers": top,
     }
+    for items in [top, *list(blocks.values())]:  # a mixture's expert: a block of its own
+        for layer in items:
+            if "expert" in layer:
+                blocks[layer["mixture_of_experts"]["block"]] = layer.pop("expert")
     if blocks:
         data["blocks"] = blocks
     return data, comments
 
 
-def _input_shape(
-    first: Reading, lifter: Lifter, readings: list[Reading], input_names: Sequence[str] | None
-) -> list[Any]:
-    if input_names is not None:
-        return channels([symbol(n) for n in input_names])
+def _input_shape(first: Reading, lifter: Lifter, readings: list[Reading], inputs: Inputs) -> list[Any]:
+    given = inputs.spec_input()
+    if given is not None:
+        return channels(given)
     if first.entries and first.entries[0].key == "embedding":
         return [SEQUENCE]
     shape = [
@@ -396,8 +371,24 @@ def _input_shape(
 
 def _args(entries: list[Entry], lifter: Lifter, where: str) -> dict[str, Any]:
     key = entries[0].key
-    lifted = {k: lifter.lift([e.args[k] for e in entries], f"{where}: {k}") for k in entries[0].args}
+    lifted: dict[str, Any] = {}
+    for k, first in entries[0].args.items():
+        values = [e.args[k] for e in entries]
+        if isinstance(first, list) and all(isinstance(v, list) and len(v) == len(first) for v in values):
+            lifted[k] = [lifter.lift([v[i] for v in values], f"{where}: {k}[{i}]") for i in range(len(first))]
+        else:
+            lifted[k] = lifter.lift(values, f"{where}: {k}")
     return {k: v for k, v in lifted.items() if not is_default(key, k, v)}
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name_2`, `name_3`... where a module called again already took it."""
+    found, n = name, 1
+    while found in taken:
+        n += 1
+        found = f"{name}_{n}"
+    taken.add(found)
+    return found
 
 
 def _entry(
@@ -405,7 +396,21 @@ def _entry(
     block: list[int] | None, comments: dict[str, str],
 ) -> dict[str, Any]:  # fmt: skip
     entry = entries[0]
-    out: dict[str, Any] = {entry.key: _args(entries, lifter, entry.path), "name": name}
+    out: dict[str, Any]
+    if entry.use is not None:
+        out = {"use": names_at.get(entry.use, "?"), "name": name}
+    else:
+        out = {entry.key: _args(entries, lifter, entry.path), "name": name}
+    if entry.key == "mixture_of_experts":  # the expert, a SwiGLU, as a block of its own
+        args = out[entry.key]
+        units, width = args.pop("expert_units"), args.pop("expert_output")
+        args["block"] = f"{name}_expert"
+        out["expert"] = [
+            {"dense": {"units": units, "activation": "silu", "use_bias": False}, "name": "gate"},
+            {"dense": {"units": units, "use_bias": False}, "name": "up", "inputs": ["input"]},
+            {"multiply": {}, "name": "multiply", "inputs": ["gate", "up"]},
+            {"dense": {"units": width, "use_bias": False}, "name": "down"},
+        ]
     index = reading.entries.index(entry)
     sources = []
     for s in entry.sources:
@@ -449,8 +454,13 @@ def _block(
         per_build.append([reading.entries[i] for i in blocks[0]])
     first = readings[0]
     indices = structures[0][position].blocks[0]  # type: ignore[index]
-    prefix = f"{container}.{start}"
-    names_at = {i: _name(_relative(first.entries[i].path, prefix), first.entries[i].key) for i in indices}
+    child = _module(first.entries[indices[0]].path)[len(container) + 1 :].split(".")[0]
+    prefix = f"{container}.{child}"
+    taken: set[str] = set()
+    names_at = {
+        i: _unique(_name(_relative(first.entries[i].path, prefix), first.entries[i].key), taken)
+        for i in indices
+    }
     # A block's last entry is its output; a block reads only its input (the entry before it).
     out = []
     block_input = first.entries[indices[0]].sources[0] if first.entries[indices[0]].sources else -1
@@ -471,7 +481,7 @@ def _verify(
     factory: Callable[..., Any],
     sizes: Mapping[str, int],
     rng: random.Random,
-    input_names: Sequence[str] | None,
+    inputs: Inputs,
 ) -> tuple[dict[str, int], ...]:
     """The spec's count against PyTorch's at the user's sizes and at fresh ones."""
     model = spec.model()
@@ -483,19 +493,53 @@ def _verify(
         except Exception:  # sizes the factory refuses are no evidence either way
             continue
         theirs = sum(p.numel() for p in built.parameters())
-        valued = model.subs({k: v for k, v in point.items() if symbol(k) in model.symbols})
+        values = {k: v for k, v in point.items() if symbol(k) in model.symbols}
+        if symbol(SEQUENCE) in model.symbols:
+            values[SEQUENCE] = TOKENS
+        valued = model.subs(values)
         mine = int(valued.params)
+        example = inputs.example(built, point)
         if mine != theirs:
-            reading = read(
-                built, _example(built, None if input_names is None else [point[n] for n in input_names])
-            )
             raise ReadError(
                 f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, PyTorch {theirs:,}"
-                + _differs(valued, reading)
+                + _differs(valued, read(built, example))
             )
+        _check_flops(valued, built, example, point)
         if point != dict(sizes):
             checked.append(point)
     return tuple(checked)
+
+
+def _check_flops(valued: Model, built: Any, example: Any, point: Mapping[str, int]) -> None:
+    """The spec's MACs against FlopCounterMode's FLOPs (2 per MAC) on the same forward pass; a
+    difference names the first module whose operations differ (read at these sizes, its entries
+    concrete, each against FlopCounterMode's count for its module)."""
+    theirs = flop_count(built, example)
+    mine = int(valued.macs)
+    if 2 * mine == theirs:
+        return
+    where = ""
+    reading = read(built, example)
+    concrete = parse_spec(
+        _spec_data([reading], Lifter([], [()]), {}, Inputs(()), "check")[0], "imported spec"
+    )
+    # FlopCounterMode names modules by path under the root's class name ("Model.proj"); "Global"
+    # is the whole pass.
+    counts = {
+        k.partition(".")[2]: sum(v.values()) for k, v in module_flops(built, example).items() if k != "Global"
+    }
+    for entry, row in zip(reading.entries, concrete.model().rows):
+        path = _module(entry.path)
+        if (path in counts or "#" not in entry.path) and 2 * int(row.macs) != counts.get(path, 0):
+            where = (
+                f"; first module whose operations differ: {path or 'the model'} ({entry.kind or entry.key}: "
+                f"{2 * int(row.macs):,} FLOPs in the spec, {counts.get(path, 0):,} in PyTorch)"
+            )
+            break
+    raise ReadError(
+        f"the imported spec counts {2 * mine:,} FLOPs at {sizes_text(point)}, PyTorch's FlopCounterMode "
+        f"{theirs:,}" + where
+    )
 
 
 def _differs(model: Model, reading: Reading) -> str:

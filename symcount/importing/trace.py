@@ -3,14 +3,28 @@ pass calls them, each with its numbers and the entries its input comes from.
 
 The forward pass runs on FakeTensors (shapes without data, on top of the meta device: Hugging Face's
 mask code, which calls `.item()`, treats them as tracing). Forward hooks record each leaf module's
-call; a TorchFunctionMode records the functional operations in between, so that the data flow can
-be followed through them: a residual `x + y` becomes an `add` entry, a gate `a * b` a `multiply`,
-`scaled_dot_product_attention` with the projections around it one `multi_head_attention`; views,
-activations, dropout and the like pass their input through.
+call (a module symcount reads whole); a TorchFunctionMode records every tensor operation, in-place
+ones included, with the module it ran in, so the data flow is followed through them all:
+
+- two traced tensors added, subtracted or multiplied become `add`, `subtract`, `multiply` (a
+  residual `x + f(x)` at the end of forward and torchvision's in-place `out += identity` too);
+- `cat`/`stack` become `concatenate`; a parameter held beside submodules becomes the layer that
+  holds it (`class_token` when concatenated, `position_embedding` when added);
+- operations that change the shape (`flatten`, `view`/`reshape`, `permute`/`transpose`, indexing
+  such as BERT's pooler `hidden[:, 0]`) become `flatten`, `reshape`, `permute`, `select`;
+- `scaled_dot_product_attention`, with the projections around it, one attention entry;
+- operations that keep the shape of one traced input (activations, dropout, scaling by a number)
+  pass it through.
+
+A TorchFunctionMode sees operations as the model's code calls them (`x[:, 0]`, `out += y`), with the
+module stack of the hooks around it; a TorchDispatchMode would see them after decomposition (aten
+ops, no module paths, a view as several ops) and torch.export fails on much of Hugging Face's code
+(data-dependent masks, caches). See docs/import.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +33,19 @@ from ..errors import SymcountError
 from . import torch_layers
 from .frameworks import require
 
-__all__ = ["Entry", "Reading", "ForwardError", "read"]
+__all__ = ["Entry", "Reading", "ForwardError", "read", "flop_count", "module_flops"]
 
-MERGES = {"add": "add", "__add__": "add", "__radd__": "add", "__iadd__": "add", "mul": "multiply",
-          "__mul__": "multiply", "__rmul__": "multiply", "__imul__": "multiply"}  # fmt: skip
+MERGES = {
+    "add": "add", "__add__": "add", "__radd__": "add", "__iadd__": "add", "add_": "add",
+    "sub": "subtract", "__sub__": "subtract", "__isub__": "subtract", "sub_": "subtract",
+    "mul": "multiply", "__mul__": "multiply", "__rmul__": "multiply", "__imul__": "multiply",
+    "mul_": "multiply",
+}  # fmt: skip
+JOINS = ("cat", "concat", "concatenate", "stack")
+RESHAPES = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "unflatten")
+PERMUTES = ("permute", "transpose", "swapaxes", "movedim")
+SELECTS = ("__getitem__", "select")
+POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
 
 
@@ -41,6 +64,7 @@ class Entry:
     tie: int | None = None  # the entry whose weight this one shares
     modules: tuple[str, ...] = ()  # the module paths it stands for
     kind: str = ""  # the module's class, for the spec's comments
+    use: int | None = None  # a module called again: the entry of its first call
 
 
 @dataclass
@@ -55,7 +79,7 @@ class ForwardError(SymcountError):
 
 
 class _Node:
-    """A tensor's producer: a leaf call (its entry), an operation, or the model's input."""
+    """A tensor's producer: a leaf call (its entry), an operation, a parameter, or the input."""
 
     def __init__(self, kind: str, path: str = "", parents: tuple[Any, ...] = (), entry: int | None = None,
                  shape: tuple[int, ...] = (), op: str = "", extra: Any = None) -> None:  # fmt: skip
@@ -67,11 +91,94 @@ def _shape(tensor: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in tensor.shape)
 
 
-def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, ...]]]) -> Reading:
-    """Trace `model` on the example `example(mode)` makes (its arguments, and the shape that stands
-    for the spec's input) and return its entries."""
+def _inplace(name: str) -> bool:
+    return (name.endswith("_") and not name.startswith("_")) or (
+        name.startswith("__i") and name.endswith("__")
+    )
+
+
+class _Meta:
+    """Plain meta tensors: the example's tensors as they are."""
+
+    def from_tensor(self, tensor: Any) -> Any:
+        return tensor
+
+
+def _forward(
+    model: Any, example: Callable[[Any], Any], run: Callable[[Any, Any], None], reset: Callable[[], None]
+) -> Any:
+    """Run `run(args, kwargs)` on the example, errors as one line: on plain meta tensors first
+    (PyTorch's meta kernels are fast), then, after `reset()`, on FakeTensors, for code that reads a
+    value (Hugging Face's masks call `.item()`, which FakeTensors answer as tracing)."""
     torch = require("torch")
     from torch._subclasses.fake_tensor import FakeTensorMode
+
+    model.eval()  # BatchNorm on a batch of one; no count depends on the mode
+    stand_ins = torch_layers.dense_experts(model)
+    for module, forward in stand_ins:
+        module.forward = forward
+    try:
+        try:
+            with torch.no_grad():
+                args, kwargs, input_shape = example(_Meta())
+                run(args, kwargs)
+        except SymcountError:
+            raise
+        except Exception:
+            reset()
+            mode = FakeTensorMode(allow_non_fake_inputs=True)
+            with mode, torch.no_grad():
+                args, kwargs, input_shape = example(mode)
+                run(args, kwargs)
+    except SymcountError:
+        raise
+    except Exception as error:
+        if isinstance(error, TypeError) and "required positional argument" in str(error):
+            raise ForwardError(
+                f"the model's forward takes more inputs than it was given ({error}); give each by "
+                "name: input=('ids=T', 'segments=T') in Python, --input ids=T --input segments=T"
+            ) from None
+        raise ForwardError(
+            f"the forward pass on the example input failed: {type(error).__name__}: {error}"
+        ) from None
+    finally:
+        for module, _ in stand_ins:
+            del module.forward
+    return input_shape
+
+
+def flop_count(model: Any, example: Callable[[Any], Any]) -> int:
+    """PyTorch's own count of the forward pass: FlopCounterMode's FLOPs (2 per MAC), with Hugging
+    Face attention computed eagerly so that its matrix products are counted."""
+    require("torch")
+    if hasattr(model, "set_attn_implementation") and getattr(model, "config", None) is not None:
+        with contextlib.suppress(Exception):  # a model without an eager path keeps its own
+            model.set_attn_implementation("eager")
+    return int(sum(counts["Global"].values()) if (counts := module_flops(model, example)) else 0)
+
+
+def module_flops(model: Any, example: Callable[[Any], Any]) -> dict[str, dict[Any, int]]:
+    """FlopCounterMode's FLOPs of the forward pass, per module (by path under the root's class
+    name, "Global" for the whole pass) and operation."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = [FlopCounterMode(display=False)]
+
+    def run(args: Any, kwargs: Any) -> None:
+        with counter[0]:
+            model(*args, **kwargs)
+
+    def reset() -> None:
+        counter[0] = FlopCounterMode(display=False)
+
+    _forward(model, example, run, reset)
+    return counter[0].get_flop_counts()
+
+
+def read(model: Any, example: Callable[[Any], Any]) -> Reading:
+    """Trace `model` on the example `example(mode)` makes (its arguments, keyword arguments, and
+    the shape that stands for the spec's input) and return its entries."""
+    torch = require("torch")
     from torch.overrides import TorchFunctionMode
     from torch.utils._pytree import tree_flatten
 
@@ -81,6 +188,7 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
     counters: dict[str, int] = {}
     atomic = torch_layers.atomic_paths(model)
     names = {id(m): n for n, m in model.named_modules()}
+    first_call: dict[str, int] = {}
 
     def node_of(tensor: Any) -> _Node | None:
         found = producers.get(id(tensor))
@@ -89,19 +197,44 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
     def tensors(value: Any) -> list[Any]:
         return [t for t in tree_flatten(value)[0] if isinstance(t, torch.Tensor)]
 
+    def inside_atomic(path: str) -> bool:
+        return any(path.startswith(a + ".") for a in atomic)
+
+    outputs: list[Any] = []
+
+    def reset() -> None:
+        producers.clear()
+        entries.clear()
+        counters.clear()
+        first_call.clear()
+        outputs.clear()
+        del stack[1:]
+        for name, module in model.named_modules():  # parameters beside submodules: nodes of their own
+            if inside_atomic(name) or name in atomic or torch_layers.is_leaf(module):
+                continue
+            for pname, param in module.named_parameters(recurse=False):
+                path = f"{name}.{pname}" if name else pname
+                producers[id(param)] = (_Node("param", path, shape=_shape(param), extra=name), param)
+
+    reset()
+
     class Ops(TorchFunctionMode):  # type: ignore[misc]
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            out = func(*args, **(kwargs or {}))
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
             name = getattr(func, "__name__", str(func))
+            if name in ("__get__", "__set__", "size", "dim", "numel", "__len__"):
+                return out
             inputs = tensors((args, kwargs))
             parents = tuple(node_of(t) for t in inputs)
             where = stack[-1]
             count = counters[where] = counters.get(where, -1) + 1
-            extra = [_shape(t) for t in inputs] if name == ATTENTION else None
+            # A copy of the arguments: a list the model appends to later (DenseNet's features).
+            extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
             for t in tensors(out):
-                if id(t) not in producers or producers[id(t)][1] is not t:
-                    producers[id(t)] = (_Node("op", f"{where}#{count}" if where else f"#{count}", parents,
-                                              shape=_shape(t), op=name, extra=extra), t)  # fmt: skip
+                if id(t) not in producers or producers[id(t)][1] is not t or _inplace(name):
+                    path = f"{where}#{count}" if where else f"#{count}"
+                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=extra), t)
             return out
 
     def pre(module: Any, args: Any) -> None:
@@ -111,63 +244,59 @@ def read(model: Any, example: Callable[[Any], tuple[tuple[Any, ...], tuple[int, 
         path = stack.pop()
         if path not in atomic and not torch_layers.is_leaf(module):
             return
-        if any(path.startswith(a + ".") for a in atomic):
+        if inside_atomic(path):
             return
         inputs = tensors((args, kwargs))
         outs = tensors(out)
         if not outs:
             return
-        described = torch_layers.describe(module, path)
-        if described is None:  # no parameters, nothing to say (activation, dropout, rotary...)
-            parents = tuple(node_of(t) for t in inputs)
-            for t in outs:
-                if parents and parents[0] is not None and _shape(t) == _shape(inputs[0]):
-                    producers[id(t)] = (parents[0], t)  # passes its input through
-                else:
-                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op="module"), t)
+        described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
+        if described is None:  # no parameters: its operations were traced (activation, dropout...)
             return
-        key, args_ = described
-        entry = Entry(key, args_, path, shape=_shape(outs[0]),
-                      params=sum(p.numel() for p in module.parameters()), modules=(path,),
-                      kind=type(module).__name__)  # fmt: skip
-        entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
-        entry.input_shapes = [_shape(t) for t in inputs]  # type: ignore[attr-defined]
-        entries.append(entry)
+        for k, (key, args_) in enumerate(described):
+            main = key not in ("permute", "reshape")  # the layer holding the parameters
+            entry = Entry(key, args_, path, shape=_shape(outs[0]), kind=type(module).__name__,
+                          params=sum(p.numel() for p in module.parameters()) if main else 0,
+                          modules=(path,) if main else ())  # fmt: skip
+            if main and path in first_call:  # a module called again: the same layer, used again
+                entry.use, entry.params = first_call[path], 0
+            elif main:
+                first_call[path] = len(entries)
+            if k == 0:
+                entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
+            else:  # a layer between permutes (LayerNorm2d): reads the entry before it
+                entry.sources, entry.sources_raw = [len(entries) - 1], None  # type: ignore[attr-defined]
+            entries.append(entry)
         for t in outs:
             producers[id(t)] = (_Node("entry", path, entry=len(entries) - 1, shape=_shape(t)), t)
 
-    model.eval()  # BatchNorm on a batch of one; no count depends on the mode
     handles = []
     for _, module in model.named_modules():
         handles.append(module.register_forward_pre_hook(pre))
         handles.append(module.register_forward_hook(post, with_kwargs=True))
+
+    def run(args: Any, kwargs: Any) -> None:
+        for t in tensors((args, kwargs)):
+            producers[id(t)] = (_Node("input", shape=_shape(t)), t)
+        with Ops():
+            result = model(*args, **kwargs)
+        outputs.extend(tensors(result)[:1])
+
     try:
-        mode = FakeTensorMode(allow_non_fake_inputs=True)
-        with mode, torch.no_grad():
-            args, input_shape = example(mode)
-            for t in tensors(args):
-                producers[id(t)] = (_Node("input", shape=_shape(t)), t)
-            with Ops():
-                model(*args)
-    except SymcountError:
-        raise
-    except Exception as error:
-        if isinstance(error, TypeError) and "required positional argument" in str(error):
-            raise ForwardError(
-                f"the model's forward takes more than one input ({error}); symcount imports models of one input so far"
-            ) from None
-        raise ForwardError(
-            f"the forward pass on the example input failed: {type(error).__name__}: {error}"
-        ) from None
+        input_shape = _forward(model, example, run, reset)
     finally:
         for handle in handles:
             handle.remove()
-    return _Linker(entries, input_shape).link(model)
+    return _Linker(entries, input_shape).link(model, [node_of(t) for t in outputs])
+
+
+def _dim(value: Any, rank: int) -> int:
+    return int(value) + rank if int(value) < 0 else int(value)
 
 
 class _Linker:
     """Follow each entry's input back through operations to the entries it comes from, adding the
-    merges and attentions found on the way."""
+    merges, joins, reshapes and attentions found on the way."""
 
     def __init__(self, entries: list[Entry], input_shape: tuple[int, ...]) -> None:
         self.entries = entries
@@ -175,99 +304,246 @@ class _Linker:
         self.made: dict[int, int] = {}  # id(op node) -> entry index
         self.absorbed: set[int] = set()
 
-    def link(self, model: Any) -> Reading:
+    def link(self, model: Any, outputs: list[_Node | None]) -> Reading:
         leaves = list(self.entries)
         for entry in leaves:
             raw = entry.sources_raw  # type: ignore[attr-defined]
+            if raw is None:
+                continue
             found = self.resolve(raw[0], entry) if raw else -1
             if found != -2:  # -2: the entry became an attention, its source set there
-                entry.sources = [found]
+                entry.sources = [max(found, -1)]  # positions (a constant) count as the input
+        for node in outputs:  # operations after the last module (a trailing residual add)
+            if node is not None and node.kind == "op":
+                self.resolve(node, None)
         _check_placed(self.entries, model)
         order = self.order()
         _tie(order, model)
         containers = {
-            name: len(list(m.children()))
+            name: len(children)
             for name, m in model.named_modules()
-            if name and list(m.children()) and all(c.isdigit() for c, _ in m.named_children())
+            if name and (children := [c for c, _ in m.named_children()]) and _numbered(children)
         }
         return Reading(order, self.input_shape, containers)
 
-    def resolve(self, node: _Node | None, reader: Entry) -> int:
-        """The entry (or -1, the input) whose output `reader`'s input is, following operations:
-        through an operation, the first of its inputs that comes from an entry (a cache's empty
-        tensor, concatenated first, does not)."""
-        if node is None or node.kind == "input":
+    def add(self, entry: Entry, node: _Node) -> int:
+        self.entries.append(entry)
+        self.made[id(node)] = len(self.entries) - 1
+        return self.made[id(node)]
+
+    def shape_of(self, index: int) -> tuple[int, ...]:
+        return (1, *self.input_shape) if index < 0 else self.entries[index].shape
+
+    def resolve(self, node: _Node | None, reader: Entry | None, raw: bool = False) -> int:
+        """The entry (or -1, the input) whose output `reader`'s input is, following operations;
+        operations that make layers become entries on the way, unless `raw` (inside an
+        attention, whose reshapes and rotations belong to it)."""
+        if node is None:
+            return -4  # a tensor the trace did not make: a buffer, a constant
+        if node.kind == "input":
             return -1
         if node.kind == "entry":
             return node.entry  # type: ignore[return-value]
+        if node.kind == "param":
+            return -3  # a parameter beside submodules: its reader decides the layer
         if id(node) in self.made:
             return self.made[id(node)]
         if node.op == ATTENTION:
             return self.attention(node, reader)
-        merged = MERGES.get(node.op)
-        if merged and len(node.parents) >= 2:
-            sources = [self.resolve(p, reader) for p in node.parents[:2] if p is not None]
-            if (
-                len(sources) == 2
-                and sources[0] != sources[1]
-                and all(_alike(self.shape_of(s), node.shape) for s in sources)
-            ):
-                self.entries.append(Entry(merged, {}, node.path, sources=sources, shape=node.shape))
-                self.made[id(node)] = len(self.entries) - 1
-                return self.made[id(node)]
-        found = -1
+        if not raw:
+            made = self.layer(node, reader)
+            if made is not None:
+                return made
+        # Through an operation: the first of its inputs that comes from an entry (a cache's empty
+        # tensor, concatenated first, does not), else the input, else a constant (-4) or a
+        # parameter (-3) it derives from.
+        found = -4
         for parent in node.parents:
-            found = self.resolve(parent, reader)
-            if found >= 0 or found == -2:
+            result = self.resolve(parent, reader, raw)
+            if result >= 0 or result == -2:
+                found = result
                 break
+            found = max(found, result)
         self.made[id(node)] = found
         return found
 
-    def shape_of(self, index: int) -> tuple[int, ...]:
-        return self.input_shape if index < 0 else self.entries[index].shape
+    def layer(self, node: _Node, reader: Entry | None) -> int | None:
+        """The entry an operation makes (a merge, a join, a reshape...), or None to pass through."""
+        op, parents = node.op, node.parents
+        merged = MERGES.get(op)
+        if merged and len(parents) >= 2:
+            sources = [self.resolve(p, reader) for p in parents[:2]]
+            param = next((q for p in parents[:2] if (q := _param_behind(p)) is not None), None)
+            if param is not None and sources[0] == sources[1] == -3:
+                param = None  # two parameters: a computation of weights, not of the data
+            if -3 in sources and param is not None and merged == "add":
+                other = next(s for s in sources if s != -3)
+                if param.shape[-2:] == node.shape[-2:] and len(node.shape) == 3:
+                    return self.add(_param_entry("position_embedding", {"sequence_length": param.shape[-2]},
+                                                 param, node, [other]), node)  # fmt: skip
+                raise SymcountError(
+                    f"{param.path}: a parameter added to the data ({param.shape}) that is no position "
+                    "embedding; symcount cannot place it yet"
+                )
+            if -3 in sources and param is not None and merged == "multiply":
+                scaled = self.scale(node, param, next(s for s in sources if s != -3))
+                if scaled is not None:
+                    return scaled
+            if -3 in sources and param is not None:
+                raise SymcountError(
+                    f"{param.path}: a parameter beside submodules, used by {op}; symcount cannot place it yet"
+                )
+            if (
+                sources[0] != sources[1]
+                and all(s >= -1 for s in sources)
+                and all(_alike(self.shape_of(s), node.shape) for s in sources)
+            ):
+                return self.add(Entry(merged, {}, node.path, sources=sources, shape=node.shape), node)
+            return None
+        if op in JOINS:
+            items = node.extra["args"][0] if node.extra["args"] else node.extra["kwargs"].get("tensors")
+            rank = len(node.shape)
+            dim = _dim(_arg(node, 1, "dim", 0), rank)
+            if len(items) == 1:
+                return None  # a cat of one tensor is that tensor
+            nodes = [parents[i] for i in range(len(items))] if len(parents) >= len(items) else []
+            sources = [self.resolve(p, reader) for p in nodes]
+            if -3 in sources and len(sources) == 2 and dim == 1 and op != "stack":
+                other = next(s for s in sources if s != -3)
+                param = next(q for p in nodes if (q := _param_behind(p)) is not None)
+                if sources[0] == -3 and param.shape[-2] == 1:
+                    return self.add(_param_entry("class_token", {}, param, node, [other]), node)
+            if len(sources) < 2 or any(s < -1 for s in sources) or op == "stack":
+                raise SymcountError(
+                    f"{node.path}: torch.{op} of {len(items)} tensors that are not all layers' outputs; "
+                    "symcount reads a cat of layers' outputs (or of a class token)"
+                )
+            return self.add(
+                Entry("concatenate", {"axis": dim}, node.path, sources=sources, shape=node.shape), node
+            )
+        if not parents or parents[0] is None or node.extra is None:
+            return None
+        before = node.extra["shapes"][0]
+        moved = _permutation(node, len(before)) if op in PERMUTES else None
+        if moved == list(range(len(before))):
+            moved = None  # transpose(1, 1)
+        if (before == node.shape and moved is None) or (node.shape and node.shape[0] != before[0]):
+            return None  # the same shape, or the batch axis itself reshaped (an attention's own)
+        source = self.resolve(parents[0], reader)
+        if source < -1:
+            return None  # positions, masks: made from constants
+        if op in SELECTS:
+            selected = _selection(node, before)
+            if selected is None:
+                return None
+            key, args = selected
+        elif op == "flatten" and len(node.shape) == 2:
+            key, args = "flatten", {}
+        elif op in RESHAPES or op == "flatten":
+            target: list[int] = list(node.shape[1:])
+            length = self.input_shape[0] if len(self.input_shape) == 1 else None
+            if length is not None and before[1] == target[0] == length:
+                # The sequence's axis kept first (the example's length is arbitrary): -1, inferred
+                # from the elements at any length.
+                target[0] = -1
+            key, args = "reshape", {"target_shape": target}
+        elif moved is not None:
+            if moved[0] != 0:
+                return None  # the batch axis moved: an attention's own reshaping
+            key, args = "permute", {"dims": list(moved[1:])}
+        elif op in POOLS and node.shape[2:] == (1,) * (len(node.shape) - 2):
+            key, args = f"global_average_pooling{len(node.shape) - 2}d", {"keepdims": True}
+        elif (found := _spatial(node, before)) is not None:
+            key, args = found
+        else:
+            raise SymcountError(
+                f"{node.path}: torch {op} turns {before[1:]} into {node.shape[1:]}; symcount has no layer "
+                "for it yet (write it as a module symcount reads, or ask for the layer)"
+            )
+        return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
-    def attention(self, node: _Node, reader: Entry) -> int:
+    def scale(self, node: _Node, param: _Node, source: int) -> int | None:
+        """A learned per-channel scale (ConvNeXt's, CaiT's `layer_scale * x`): a layer_scale entry,
+        between permutes where the channels are axis 1 (a (C, 1, 1) parameter on (C, H, W))."""
+        shape = param.shape
+        while len(shape) > 1 and shape[0] == 1:
+            shape = shape[1:]
+        if source < -1:
+            return None
+        rank = len(node.shape) - 1
+        scale = _param_entry("layer_scale", {}, param, node, [source])
+        if shape == node.shape[-1:]:
+            return self.add(scale, node)
+        if rank > 1 and shape == (node.shape[1],) + (1,) * (rank - 1):
+            moved = (*node.shape[:1], *node.shape[2:], node.shape[1])
+            first = Entry("permute", {"dims": [*range(2, rank + 1), 1]}, param.path, [source], moved)
+            self.entries.append(first)
+            scale.sources, scale.shape = [len(self.entries) - 1], moved
+            self.entries.append(scale)
+            back = Entry("permute", {"dims": [rank, *range(1, rank)]}, param.path, [len(self.entries) - 1])
+            back.shape = node.shape
+            return self.add(back, node)
+        return None
+
+    def attention(self, node: _Node, reader: Entry | None) -> int:
         """`scaled_dot_product_attention(q, k, v)`: the projections feeding q, k and v and the one
         reading the result (`reader`) become one multi_head_attention entry."""
-        if reader.key != "dense" or id(node) in self.made:
+        if reader is None or reader.key != "dense" or id(node) in self.made:
             raise SymcountError(
-                f"{reader.path}: reads an attention's result, but is not its one output projection"
+                f"{reader.path if reader else 'the output'}: reads an attention's result, but is not "
+                "its one output projection"
             )
         self.made[id(node)] = -2
-        q_shape, k_shape = node.extra[0], node.extra[1]
+        q_shape, k_shape = node.extra["shapes"][0], node.extra["shapes"][1]
         heads, kv_heads, key_dim = q_shape[-3], k_shape[-3], q_shape[-1]
-        resolved = [self.resolve(p, reader) for p in node.parents[:3] if p is not None]
+        resolved = [self.resolve(p, reader, raw=True) for p in node.parents[:3] if p is not None]
         projections = sorted(set(resolved))
         if any(p < 0 or self.entries[p].key != "dense" for p in projections):
             raise SymcountError(
                 f"{reader.path}: attention whose query, key and value are not projections of one input"
             )
-        (source,) = {s for p in projections for s in self.entries[p].sources} or {-1}
+        found = {s for p in projections for s in self.entries[p].sources} or {-1}
+        if len(found) > 1:
+            raise SymcountError(
+                f"{reader.path}: cross-attention (its keys and values come from another tensor than its "
+                "queries); the importer reads self-attention so far: write the spec by hand (see t5-small)"
+            )
+        (source,) = found
         parts = [self.entries[p] for p in projections] + [reader]
-        biases = {e.args.get("use_bias") for e in parts[:-1]}
         output_bias = reader.args.get("use_bias")
-        if len(biases) != 1 or (heads == kv_heads and biases != {output_bias}):
-            raise SymcountError(f"{reader.path}: attention with biases on some projections only")
+        separate = len(resolved) == 3 and len(projections) == 3
+        # Biases per projection: q and v must agree; k (Whisper's is unbiased) and the output
+        # (Qwen2's is) may differ, as group_query_attention's key_bias and output_bias.
+        query_bias, key_bias, value_bias = (
+            [self.entries[r].args.get("use_bias") for r in resolved] if separate else [output_bias] * 3
+        )
+        if query_bias != value_bias:
+            raise SymcountError(
+                f"{reader.path}: attention with a bias on the query or the value projection only; "
+                "symcount's attention layers bias both or neither"
+            )
         width = self.shape_of(source)[-1]
-        if len(resolved) == 3 and len(projections) == 3:
+        if separate:
             # The key projection's width, not the key's shape: the attention may have repeated the
             # key/value heads to the query's number before the product (Hugging Face's repeat_kv).
             kv_heads = self.entries[resolved[1]].args["units"] // key_dim
         args: dict[str, Any]
-        if heads == kv_heads:
+        if heads == kv_heads and query_bias == key_bias == output_bias:
             args = {"num_heads": heads, "use_bias": output_bias}
             if heads * key_dim != width:
                 args["key_dim"] = key_dim
             reader.key = "multi_head_attention"
-        else:  # grouped-query attention (Llama's, Mistral's; Qwen2's has no output bias)
+        else:  # grouped-query attention (Llama's, Mistral's), or biases per projection
             args = {
                 "head_dim": key_dim,
                 "num_query_heads": heads,
                 "num_key_value_heads": kv_heads,
-                "use_bias": biases.pop(),
+                "use_bias": query_bias,
             }
-            if output_bias != args["use_bias"]:
+            if output_bias != query_bias:
                 args["output_bias"] = output_bias
+            if key_bias != query_bias:
+                args["key_bias"] = key_bias
             reader.key = "group_query_attention"
         reader.args, reader.sources = args, [source]
         reader.kind = "attention"
@@ -298,13 +574,124 @@ class _Linker:
         for old in placed:
             entry = self.entries[old]
             entry.sources = [index[s] if s >= 0 else -1 for s in entry.sources]
+            if entry.use is not None:
+                entry.use = index[entry.use]
             result.append(entry)
         return result
 
 
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _frozen(v) for k, v in value.items()}
+    return value
+
+
+def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]] | None:
+    """Functional spatial operations on (batch, C, *spatial): zero padding (`F.pad`), nearest or
+    linear upsampling by a whole factor (`F.interpolate`), and a mean over every spatial axis."""
+    rank = len(before) - 2
+    if rank not in (1, 2, 3):
+        return None
+    if node.op == "pad" and _arg(node, 2, "mode", "constant") == "constant" and not _arg(node, 3, "value", 0):
+        pad = [int(p) for p in _arg(node, 1, "pad", ())]
+        if len(pad) == 2 * rank and min(pad) >= 0:
+            return f"zero_padding{rank}d", {"torch_padding": pad}
+    if node.op in ("interpolate", "upsample") and rank == 2:
+        mode = _arg(node, 3, "mode", "nearest")
+        factors = {after // was for was, after in zip(before[2:], node.shape[2:]) if after % was == 0}
+        if len(factors) == 1 and mode in ("nearest", "bilinear", "bicubic"):
+            return "up_sampling2d", {"scale_factor": factors.pop(), "mode": mode}  # PyTorch's names
+    if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
+        return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
+    return None
+
+
+def _param_behind(node: _Node | None) -> _Node | None:
+    """The parameter a tensor is made from by operations of one input (`token.expand(n, -1, -1)`)."""
+    while node is not None and node.kind == "op" and len(node.parents) == 1:
+        node = node.parents[0]
+    return node if node is not None and node.kind == "param" else None
+
+
+def child_index(name: str) -> int:
+    """A container's child's number: `3` of `3`, or of `encoder_layer_3` (torchvision's names)."""
+    digits = len(name) - len(name.rstrip("0123456789"))
+    return int(name[len(name) - digits :]) if digits else -1
+
+
+def _numbered(children: list[str]) -> bool:
+    """Children numbered 0..n-1 under one prefix: a container of blocks."""
+    prefixes = {c.rstrip("0123456789") for c in children}
+    return len(prefixes) == 1 and [child_index(c) for c in children] == list(range(len(children)))
+
+
+def _arg(node: _Node, position: int, name: str, default: Any) -> Any:
+    args, kwargs = node.extra["args"], node.extra["kwargs"]
+    if name in kwargs:
+        return kwargs[name]
+    return args[position] if len(args) > position else default
+
+
+def _param_entry(key: str, args: dict[str, Any], param: _Node, node: _Node, sources: list[int]) -> Entry:
+    size = 1
+    for s in param.shape:
+        size *= s
+    return Entry(key, args, param.path, sources=sources, shape=node.shape, params=size,
+                 modules=(param.path,), kind="Parameter")  # fmt: skip
+
+
+def _permutation(node: _Node, rank: int) -> list[int] | None:
+    args = node.extra["args"]
+    if node.op == "permute":
+        dims = args[1:] if len(args) > 1 else node.extra["kwargs"].get("dims")
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        return [_dim(d, rank) for d in dims]
+    if node.op in ("transpose", "swapaxes"):
+        a, b = _dim(args[1], rank), _dim(args[2], rank)
+        order = list(range(rank))
+        order[a], order[b] = order[b], order[a]
+        return order
+    return None
+
+
+def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]] | None:
+    """`x[:, i]` (or `x.select(1, i)`): one position of one axis, the axis dropped."""
+    if node.op == "select":
+        dim, index = _dim(_arg(node, 1, "dim", 0), len(before)), int(_arg(node, 2, "index", 0))
+    else:
+        key = node.extra["args"][1]
+        key = key if isinstance(key, tuple) else (key,)
+        whole = [k == slice(None) for k in key]
+        ints = [i for i, k in enumerate(key) if isinstance(k, int) and not isinstance(k, bool)]
+        if len(ints) != 1 or not all(w for i, w in enumerate(whole) if i != ints[0]):
+            raise SymcountError(
+                f"{node.path}: an indexing {_index_text(key)} that symcount cannot read yet "
+                "(it reads x[:, i], one position of one axis)"
+            )
+        dim, index = ints[0], int(key[ints[0]])
+    if dim == 0:
+        return None
+    return "select", {"dim": dim, "index": index}
+
+
+def _index_text(key: tuple[Any, ...]) -> str:
+    def one(k: Any) -> str:
+        if isinstance(k, slice):
+            return (
+                ":".join("" if v is None else str(v) for v in (k.start, k.stop)) if k != slice(None) else ":"
+            )
+        return "..." if k is Ellipsis else type(k).__name__ if not isinstance(k, int) else str(k)
+
+    return "[" + ", ".join(one(k) for k in key) + "]"
+
+
 def _check_placed(entries: list[Entry], model: Any) -> None:
     """Every parameter must belong to an entry: refuse, by name, those on a module with children
-    (beside its submodules) and those of a module the forward pass never called."""
+    (beside its submodules) that no operation placed, and those of a module the forward pass never
+    called."""
     atomic = torch_layers.atomic_paths(model)
     placed = {m for e in entries for m in e.modules}
     for name, module in model.named_modules():
@@ -313,17 +700,25 @@ def _check_placed(entries: list[Entry], model: Any) -> None:
         own = [n for n, _ in module.named_parameters(recurse=False)]
         if own and not torch_layers.is_leaf(module) and name not in atomic:
             where = f"{name}." if name else ""
-            raise SymcountError(
-                f"{name or 'the model'}: holds parameters beside its submodules ({', '.join(where + n for n in own)}); symcount cannot place them yet"
-            )
+            lost = [where + n for n in own if where + n not in placed]
+            if lost:
+                raise SymcountError(
+                    f"{name or 'the model'}: holds parameters beside its submodules ({', '.join(lost)}) that "
+                    "are neither a class token (concatenated) nor a position embedding (added); symcount "
+                    "cannot place them yet"
+                )
+            continue
         if own and name not in placed:
             raise SymcountError(f"{name}: has parameters but the forward pass never called it")
 
 
 def _alike(shape: tuple[int, ...], merged: tuple[int, ...]) -> bool:
     """A merge's input has the merge's shape, up to broadcasting over the batch (a position
-    embedding of (T, d) added to tokens of (1, T, d))."""
-    return shape[-2:] == merged[-2:] if len(merged) >= 2 else shape == merged
+    embedding of (T, d) added to tokens of (1, T, d)) and over axes of one (a squeeze-excitation's
+    (C, 1, 1) scale)."""
+    if shape[-2:] == merged[-2:] if len(merged) >= 2 else shape == merged:
+        return True
+    return len(shape) == len(merged) and all(a == b or a == 1 for a, b in zip(shape, merged))
 
 
 def _common(paths: tuple[str, ...]) -> str:
@@ -341,6 +736,8 @@ def _tie(entries: list[Entry], model: Any) -> None:
     owner: dict[int, int] = {}
     modules = dict(model.named_modules())
     for index, entry in enumerate(entries):
+        if entry.use is not None:
+            continue
         for path in entry.modules:
             module = modules.get(path)
             if module is None:

@@ -30,8 +30,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "max_pool1d max_pool2d max_pool3d avg_pool1d avg_pool2d avg_pool3d",
     ),
     "reshaping": (
-        "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D",
-        "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d",
+        "Reshape Permute Select RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D",
+        "reshape permute select repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d",
         "upsample zero_pad1d zero_pad2d zero_pad3d",
     ),
     "regularization": (

@@ -421,9 +421,20 @@ class GroupQueryAttention(Layer):
     sliding_window: Any = None
     output_bias: bool | None = field(default=None, kw_only=True)
     use_gate: bool = field(default=False, kw_only=True)
+    # Biases per projection where a model mixes them: Whisper biases q, v and o but not k
+    # (`key_bias: false`); None follows use_bias.
+    key_bias: bool | None = field(default=None, kw_only=True)
+    # T5's relative position bias: a learned (buckets, heads) table added to the scores.
+    relative_attention_buckets: Any = field(default=None, kw_only=True)
 
     most_inputs = 3
-    sizes = ("head_dim", "num_query_heads", "num_key_value_heads", "sliding_window")
+    sizes = (
+        "head_dim",
+        "num_query_heads",
+        "num_key_value_heads",
+        "sliding_window",
+        "relative_attention_buckets",
+    )
     example_args = {"head_dim": "k", "num_query_heads": "h", "num_key_value_heads": "g"}
     example_input = ("T", "d")
     derivation = (
@@ -438,8 +449,9 @@ class GroupQueryAttention(Layer):
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))
-        if self.output_bias is not None:
-            check_flag(self.output_bias, "output_bias")
+        for name in ("output_bias", "key_bias"):
+            if getattr(self, name) is not None:
+                check_flag(getattr(self, name), name)
         check_divisible(
             "num_query_heads", self.num_query_heads, "num_key_value_heads", self.num_key_value_heads
         )
@@ -447,6 +459,10 @@ class GroupQueryAttention(Layer):
     @property
     def biased_output(self) -> bool:
         return self.use_bias if self.output_bias is None else self.output_bias
+
+    @property
+    def biased_key(self) -> bool:
+        return self.use_bias if self.key_bias is None else self.key_bias
 
     def inputs(self, input_shape: Any, target: Target) -> tuple[Shape, Shape, Shape]:
         """(query, value, key), checked: Keras' layer wants the value as wide as the query."""
@@ -471,13 +487,14 @@ class GroupQueryAttention(Layer):
             projections.append(("gate", "g", d, h))
         weights = []
         for name, short, width, heads in projections:
+            biased = self.biased_key if name == "key" else self.use_bias
             if target.torch:
                 weights.append(self.weight(f"{short}_proj.weight", (heads * hd, width)))
-                if self.use_bias:
+                if biased:
                     weights.append(self.weight(f"{short}_proj.bias", (heads * hd,)))
             else:
                 weights.append(self.weight(f"{name}/kernel", (width, heads, hd)))
-                if self.use_bias:
+                if biased:
                     weights.append(self.weight(f"{name}/bias", (heads, hd)))
         if target.torch:
             weights.append(self.weight("o_proj.weight", (d, h * hd)))
@@ -487,6 +504,9 @@ class GroupQueryAttention(Layer):
             weights.append(self.weight("attention_output/kernel", (h, hd, d)))
             if self.biased_output:
                 weights.append(self.weight("attention_output/bias", (d,)))
+        if self.relative_attention_buckets is not None:
+            name = "relative_attention_bias.weight" if target.torch else "relative_attention_bias"
+            weights.append(self.weight(name, (self.relative_attention_buckets, h)))
         return tuple(weights)
 
     def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
@@ -509,10 +529,14 @@ class GroupQueryAttention(Layer):
         steps, sources, d = query[0], value[0], query[-1]
         hd, h, kv = self.head_dim, self.num_query_heads, self.num_key_value_heads
         gated = h * hd if self.use_gate else 0
-        biases = BIAS_FLOPS * (steps * (h * hd + gated) + 2 * sources * kv * hd) if self.use_bias else 0
+        per_source = kv * hd * (int(self.use_bias) + int(self.biased_key))
+        biases = BIAS_FLOPS * (steps * (h * hd + gated) * int(self.use_bias) + sources * per_source)
         output = BIAS_FLOPS * steps * d if self.biased_output else 0
         gate = activation_flops("sigmoid", steps * gated) + MERGE_FLOPS * steps * gated
-        return biases + output + BIAS_FLOPS * steps * h * hd + SOFTMAX_FLOPS * steps * h * sources + gate
+        # T5's relative position bias: one add per score.
+        relative = BIAS_FLOPS * steps * h * sources if self.relative_attention_buckets is not None else 0
+        scores = BIAS_FLOPS * steps * h * hd + SOFTMAX_FLOPS * steps * h * sources
+        return biases + output + scores + gate + relative
 
     def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
         # The keys and values of the S tokens of context: kv heads (not h) of hd numbers each. A

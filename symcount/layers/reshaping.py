@@ -1,4 +1,4 @@
-"""Reshaping: Reshape, Permute, RepeatVector, UpSampling, ZeroPadding and Cropping (1, 2, 3-D).
+"""Reshaping: Reshape, Permute, Select, RepeatVector, UpSampling, ZeroPadding and Cropping (1, 2, 3-D).
 
 None of them has weights. They matter because they change the shape the next layer pays for: a
 Dense after UpSampling2D(2) costs four times as much as one before it. They only move or copy
@@ -23,7 +23,7 @@ from ..values import as_expr, as_size
 from .base import Layer, Saved, check_choice, require_rank
 
 __all__ = [
-    "Reshape", "Permute", "RepeatVector",
+    "Reshape", "Permute", "Select", "RepeatVector",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
     "Cropping1D", "Cropping2D", "Cropping3D",
@@ -213,6 +213,55 @@ class Permute(Layer):
 
     def describe(self) -> str:
         return f"Permute({self.dims})"
+
+
+@dataclass(frozen=True)
+class Select(Layer):
+    """One position of one axis, the axis dropped: PyTorch's `x.select(dim, index)`, which is
+    what `x[:, 0]` does (BERT's pooler reads its first token, a ViT's head its class token).
+    `dim` counts as PyTorch does, the batch axis being 0; a negative `index` counts from the end.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> T, d = symbols("T d")
+        >>> Sequential(Input(T, d), Select(1, 0)).output_shape
+        (d,)
+    """
+
+    rules_noted = True
+
+    dim: Any
+    index: Any = 0
+
+    example_args = {"dim": 1, "index": 0}
+    example_input = ("T", "d")
+    derivation = "no weights: one position of one axis"
+
+    def validate(self) -> None:
+        for name in ("dim", "index"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SpecError(f"expected an integer. Received: {name}={value!r}")
+        if self.dim == 0:
+            raise SpecError("dim 0 is the batch axis; select picks along another. Received: dim=0")
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        rank = len(input_shape)
+        axis = self.dim + rank if self.dim < 0 else self.dim - 1
+        if not 0 <= axis < rank:
+            raise ShapeError(
+                f"dim {self.dim} is out of range for an input of shape {format_shape(input_shape)}"
+            )
+        length = input_shape[axis]
+        reach = self.index if self.index >= 0 else -self.index - 1
+        if (length - reach).is_positive is False:
+            raise ShapeError(
+                f"index {self.index} is out of range for an axis of {length}. Received: index={self.index}"
+            )
+        return (*input_shape[:axis], *input_shape[axis + 1 :])
+
+    def describe(self) -> str:
+        return f"Select(dim={self.dim}, index={self.index})"
 
 
 @dataclass(frozen=True)
