@@ -378,7 +378,15 @@ def _held(row: Row) -> sympy.Expr:
         return sympy.Add(*(product(s) for s in row.input_shapes or (row.input_shape,))) + product(
             row.output_shape
         )
-    held = [_held(inner) for _, rows in parts for inner in rows]
+    from .graph import Over
+
+    held = []
+    for times, rows in parts:
+        for inner in rows:
+            size = _held(inner)
+            if isinstance(times, Over):  # copies whose input grows: the last copy is the largest
+                size = size.xreplace({times.index: times.count - 1})
+            held.append(size)
     return sympy.Max(*held) if held else sympy.Integer(0)
 
 
