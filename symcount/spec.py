@@ -16,6 +16,7 @@ text and go through the restricted parser there, never through `eval`.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import sympy
 
 from .errors import SpecError, SymcountError, one_line, shown
 from .graph import Input, default_name, order
-from .layers import layer_class, layer_keys
+from .layers import find_layer, layer_keys
 from .layers.base import Layer
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
@@ -426,7 +427,6 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     Under `framework: torch`, PyTorch's names work too: `{linear: {out_features: 3}}`.
     """
     target = as_target(target)
-    known = layer_keys(target.torch)
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
@@ -436,13 +436,19 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         options = {k: v for k, v in entry.items() if k != key}
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {shown(entry)}")
-    if not isinstance(key, str) or key not in known:
-        if not target.torch and key in layer_keys(True):
+    cls, other = find_layer(key, target.torch) if isinstance(key, str) else (None, "")
+    if cls is None:
+        if other == "torch":
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
-        raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], sorted(known))}")
-    cls = layer_class(key, target.torch)
+        if other == "keras":
+            raise SpecError(f"{key!r} is Keras' class: use it in a spec with `framework: keras`")
+        known = sorted(layer_keys(target.torch))
+        raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], known)}")
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
+    torch = cls.torch_spelling(key) if target.torch and (cls.torch_name or cls.torch_only) else None
+    # A PyTorch spelling (PyTorch's name or class, or a key both frameworks share) under torch.
+    torch_key = torch is not None and (key != cls.kind or cls.torch_only or key == cls.torch_name)
     if isinstance(arguments, Mapping):
         kwargs = dict(arguments)
     elif arguments is None:
@@ -453,8 +459,10 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         # out_channels, kernel_size). A lone value is the layer's size in both (`linear: 10` is
         # out_features, `conv2d: 16` out_channels, `batch_norm2d: 16` num_features).
         values = list(arguments) if isinstance(arguments, list) else [arguments]
-        if target.torch and cls.torch_positional and isinstance(arguments, list):
-            positional = list(cls.torch_positional)
+        if torch is not None and torch.positional and isinstance(arguments, list):
+            positional = list(torch.positional)
+        elif torch is not None and torch_key and torch.lone:
+            positional = [torch.lone]
         if len(values) > len(positional):
             raise SpecError(
                 f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"
@@ -465,8 +473,27 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
     kwargs = _translate(key, cls.aliases, kwargs)
-    if target.torch:
-        kwargs = _translate(key, cls.torch_args, kwargs)
+    written: dict[str, str] = {}  # our field -> PyTorch's name the user wrote, for errors
+    if torch is not None:
+        written = {torch.args[n]: n for n in kwargs if torch.args.get(n)}
+        kwargs = _translate(key, torch.args, kwargs)
+        kwargs.pop("", None)  # PyTorch's options that change no count
+        if torch_key:
+            for name in torch.positional:
+                field_name = torch.args.get(name, name)
+                if (
+                    name not in torch.defaults
+                    and name not in cls.torch_input_side
+                    and field_name not in ("channels_in", "")
+                    and field_name not in kwargs
+                ):
+                    raise SpecError(f"{key} needs {name}, as PyTorch's {cls.torch_class or key} does")
+        for name, default in torch.defaults.items():
+            field_name = torch.args.get(name, name)
+            if field_name and field_name not in kwargs:
+                kwargs[field_name] = default
+        for name, value in torch.implied.items():
+            kwargs.setdefault(name, value)
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
@@ -480,7 +507,24 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     if missing:
         example = f"{key}: {{{', '.join(f'{name}: ...' for name in missing)}}}"
         raise SpecError(f"{key} needs {' and '.join(missing)}, e.g. `{example}`")
-    return make_layer(cls, kwargs, target)
+    try:
+        return make_layer(cls, kwargs, target)
+    except SymcountError as error:
+        raise _in_torch_terms(error, written) from None
+
+
+def _in_torch_terms(error: SymcountError, written: Mapping[str, str]) -> SymcountError:
+    """`error` naming the arguments as the user wrote them, in PyTorch's names (`bias=` where
+    the layer says `use_bias=`)."""
+    text = str(error)
+    changed = text
+    for ours, theirs in written.items():
+        changed = re.sub(rf"\b{re.escape(ours)}=", f"{theirs}=", changed)
+    if changed == text:
+        return error
+    found = type(error)(changed)
+    found.__cause__ = error.__cause__
+    return found
 
 
 def make_layer(cls: type[Layer], kwargs: Mapping[str, Any], target: Target) -> Layer:

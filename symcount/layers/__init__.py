@@ -9,6 +9,7 @@ in its family's module, listed in that module's `__all__` and here.
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -88,26 +89,73 @@ TORCH_KEYS = {
     **{key: family for family, (_, _, keys) in FAMILIES.items() for key in keys.split()},
 }
 
-__all__ = ["REGISTRY", "Layer", "Weight", "layer_keys", "layer_class", "load_all", *NAMES]
+__all__ = ["REGISTRY", "Layer", "Weight", "layer_keys", "layer_class", "find_layer", "load_all", *NAMES]
+
+# Keras' aliases in snake_case -> the key of the class they name (`Convolution2D` is `conv2d`).
+UNALIAS = (
+    ("convolution", "conv"),
+    ("global_avg_pool", "global_average_pooling"),
+    ("global_max_pool", "global_max_pooling"),
+    ("avg_pool", "average_pooling"),
+)
 
 
 def layer_keys(torch: bool) -> dict[str, str]:
-    """The spec keys known under a framework (PyTorch's spellings too, under torch) -> family."""
+    """The snake_case spec keys known under a framework (PyTorch's spellings too, under torch) ->
+    family. Class names (`Conv2d`, `Conv2D`) are keys too: `find_layer` finds their family."""
     return TORCH_KEYS if torch else KERAS_KEYS
+
+
+def _family(key: str) -> str | None:
+    """The family a key may belong to, under either framework: its own entry, or for a class
+    name the entry of its snake_case (`MaxPool2D` -> `max_pool2d`, `LeakyReLU` -> `leaky_relu`)."""
+    if key in TORCH_KEYS:
+        return TORCH_KEYS[key]
+    if not key[:1].isupper():
+        return None
+    snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", key)).lower()
+    unaliased = snake
+    for alias, ours in UNALIAS:
+        unaliased = unaliased.replace(alias, ours)
+    for guess in (snake, snake.replace("re_lu", "relu"), key.lower(), unaliased):
+        if guess in TORCH_KEYS:
+            return TORCH_KEYS[guess]
+    return None
+
+
+def family_keys(family: str, torch: bool) -> dict[str, Any]:
+    """Every key of a family's classes under a framework (loading the family): snake_case keys,
+    and class names as each framework writes them."""
+    module = import_module(f"{__name__}.{family}").__name__
+    from .base import REGISTRY
+
+    classes = [c for c in REGISTRY.values() if c.__module__ == module and (torch or not c.torch_only)]
+    found = {k: c for k, c in REGISTRY.items() if c in classes}
+    if torch:  # as in the registry: PyTorch's spellings over the keys
+        for cls in classes:
+            found.update({name: cls for name in (cls.torch_name, *cls.torch_functional) if name})
+    for cls in classes:
+        found.update({name: cls for name in cls.keys(torch)})
+    return found
+
+
+def find_layer(key: str, torch: bool) -> tuple[Any, str]:
+    """(the class a spec key names, "") loading only its family; or (None, the framework whose
+    spelling the key is, or "" for an unknown key)."""
+    family = _family(key) if isinstance(key, str) else None
+    if family is None:
+        return None, ""
+    cls = family_keys(family, torch).get(key)
+    if cls is not None:
+        return cls, ""
+    if key in family_keys(family, not torch):
+        return None, "keras" if torch else "torch"
+    return None, ""
 
 
 def layer_class(key: str, torch: bool) -> Any:
     """The class a spec key names (loading only its family), or None for an unknown key."""
-    family = layer_keys(torch).get(key)
-    if family is None:
-        return None
-    module = import_module(f"{__name__}.{family}").__name__
-    from .base import REGISTRY
-
-    found = {k: c for k, c in REGISTRY.items() if c.__module__ == module and (torch or not c.torch_only)}
-    if torch:  # as in the registry: PyTorch's spellings over the keys
-        found.update({cls.torch_name: cls for cls in list(found.values()) if cls.torch_name})
-    return found.get(key)
+    return find_layer(key, torch)[0]
 
 
 def load_all() -> dict[str, Any]:

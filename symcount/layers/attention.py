@@ -60,14 +60,17 @@ def output_sizes(value: Any) -> tuple[sympy.Expr, ...]:
     return (as_size(value, "output_dims"),)
 
 
-def attention_inputs(layer: Layer, argument: Any) -> tuple[Shape, Shape, Shape]:
+def attention_inputs(layer: Layer, argument: Any, key_first: bool = False) -> tuple[Shape, Shape, Shape]:
     """The (query, value, key) shapes of an attention call: one shape is self-attention; several
-    are Keras' call order `layer(query, value, key)`, the key defaulting to the value. Each is
+    are Keras' call order `layer(query, value, key)`, the key defaulting to the value, or with
+    `key_first` PyTorch's `forward(query, key, value)`, the value defaulting to the key. Each is
     (positions, features); key and value have the same number of positions."""
     shapes: tuple[Shape, ...] = argument if argument and isinstance(argument[0], tuple) else (argument,)
     query = shapes[0]
     value = shapes[1] if len(shapes) > 1 else query
     key = shapes[2] if len(shapes) > 2 else value
+    if key_first:
+        key, value = value, key
     for shape in (query, value, key):
         require_rank(layer, shape, rank=2)
     if certainly_differ(key[0], value[0]):
@@ -153,24 +156,26 @@ class MultiHeadAttention(Layer):
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
     }  # fmt: skip
     torch_positional = (
-        "embed_dim",
-        "num_heads",
-        "dropout",
-        "bias",
-        "add_bias_kv",
-        "add_zero_attn",
-        "kdim",
-        "vdim",
-    )
+        "embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn", "kdim", "vdim", "batch_first",
+    )  # fmt: skip
+    torch_defaults = {
+        "dropout": 0.0, "bias": True, "add_bias_kv": False, "add_zero_attn": False, "kdim": None, "vdim": None,
+        "batch_first": False,
+    }  # fmt: skip
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))
         if self.output_dims is not None:
             self._set("output_dims", output_sizes(self.output_dims))
 
-    def widths(self, argument: Any) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
+    def inputs(self, argument: Any, target: Target) -> tuple[Shape, Shape, Shape]:
+        """(query, value, key): called on several tensors, Keras' order is (query, value, key)
+        and PyTorch's (query, key, value)."""
+        return attention_inputs(self, argument, key_first=target.torch)
+
+    def widths(self, argument: Any, target: Target) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
         """The query's, key's and value's widths, after checking ranks and stated widths."""
-        query, value, key = attention_inputs(self, argument)
+        query, value, key = self.inputs(argument, target)
         for what, given, width in (
             ("key_channels", self.key_channels, key[-1]),
             ("value_channels", self.value_channels, value[-1]),
@@ -180,12 +185,12 @@ class MultiHeadAttention(Layer):
         return query[-1], key[-1], value[-1]
 
     def output_shape(self, input_shape: Any, target: Target) -> Shape:
-        query, _, _ = attention_inputs(self, input_shape)
-        self.widths(input_shape)
+        query, _, _ = self.inputs(input_shape, target)
+        self.widths(input_shape, target)
         return (query[0], *(self.output_dims or (query[-1],)))
 
     def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
-        widths = self.widths(input_shape)
+        widths = self.widths(input_shape, target)
         relative: tuple[Weight, ...] = ()
         if self.relative_attention_buckets is not None:
             name = "relative_attention_bias.weight" if target.torch else "relative_attention_bias"
@@ -258,8 +263,8 @@ class MultiHeadAttention(Layer):
     def head_sizes(self, input_shape: Any, target: Target) -> tuple[sympy.Expr, ...]:
         """(T, S, d, d_k, d_v, k, v, o, S'): query and key/value positions, the three widths, key
         and value head sizes, output width, and keys per query (S plus PyTorch's extras)."""
-        query, value, _ = attention_inputs(self, input_shape)
-        features, keys, values = self.widths(input_shape)
+        query, value, _ = self.inputs(input_shape, target)
+        features, keys, values = self.widths(input_shape, target)
         self.weights(input_shape, target)  # the same checks as the weights (head sizes, options)
         if target.torch:
             key_dim = value_dim = features / self.num_heads
@@ -479,6 +484,15 @@ class TransformerEncoder(Layer):
         "d_model": "channels_in", "nhead": "num_heads", "dim_feedforward": "intermediate_dim",
         "bias": "use_bias", "norm_first": "normalize_first", "layer_norm_eps": "layer_norm_epsilon",
     }  # fmt: skip
+    torch_positional = (
+        "d_model", "nhead", "dim_feedforward", "dropout", "activation", "layer_norm_eps", "batch_first",
+        "norm_first", "bias",
+    )  # fmt: skip
+    torch_defaults = {
+        "dim_feedforward": 2048, "dropout": 0.1, "activation": "relu", "layer_norm_eps": 1e-5,
+        "batch_first": False, "norm_first": False, "bias": True,
+    }  # fmt: skip
+    torch_lone = "nhead"
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import sympy
 
@@ -24,7 +24,7 @@ from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms
 
-__all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "snake_case"]
+__all__ = ["Layer", "Weight", "REGISTRY", "ACTIVATIONS", "TorchSpelling", "snake_case"]
 
 # Keras' activation names (keras.activations); they cost no parameters, but a typo is an error.
 ACTIVATIONS = frozenset(
@@ -58,6 +58,16 @@ def snake_case(class_name: str) -> str:
     """Keras' snake_case of a class name: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class TorchSpelling(NamedTuple):
+    """A PyTorch module's constructor as a spec reads it (see `Layer.torch_positional`)."""
+
+    positional: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    args: Mapping[str, str]
+    implied: Mapping[str, Any]
+    lone: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,24 @@ class Layer:
     torch_name: ClassVar[str] = ""
     torch_args: ClassVar[dict[str, str]] = {}
     torch_positional: ClassVar[tuple[str, ...]] = ()
+    # PyTorch's constructor exactly: `torch_positional` is every parameter of the module's
+    # `__init__` in order (device and dtype aside) and `torch_defaults` the default of each that
+    # has one; a test compares both with `inspect.signature` of the installed class. Under
+    # `framework: torch` an argument not given takes PyTorch's default; one without a default must
+    # be given when the key is PyTorch's spelling, except the input-side ones (`channels_in`),
+    # which the input provides. An argument that `torch_args` maps to "" changes no count
+    # (`padding_mode`, `inplace`): accepted and dropped. `torch_implied` are our fields' values
+    # under torch whatever the spelling (a recurrent module returns its whole sequence);
+    # `torch_lone` the argument a lone value gives under a PyTorch spelling (default: our first
+    # field); `torch_functional` other names of the module as keys (`torch.nn.functional`'s).
+    torch_defaults: ClassVar[dict[str, Any]] = {}
+    torch_implied: ClassVar[dict[str, Any]] = {}
+    torch_lone: ClassVar[str] = ""
+    # PyTorch's arguments (beside those mapped to channels_in) that the input can give.
+    torch_input_side: ClassVar[tuple[str, ...]] = ()
+    torch_functional: ClassVar[tuple[str, ...]] = ()
+    # Keras' other names of the class (`Convolution2D` for Conv2D), accepted as keys under Keras.
+    class_aliases: ClassVar[tuple[str, ...]] = ()
     # PyTorch's class name (`Conv2d`, `Linear`), which tables show under `framework: torch`;
     # derived from `torch_name`, empty when PyTorch has no such module.
     torch_class: ClassVar[str] = ""
@@ -131,6 +159,22 @@ class Layer:
     aliases: ClassVar[dict[str, str]] = {}
     # Options another layer has, and which one: an error then names it instead of a guess.
     elsewhere: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def torch_spelling(cls, key: str) -> TorchSpelling:
+        """How a spec key of this class reads under `framework: torch` (one class may stand for
+        several PyTorch modules, each its own key and signature: the activation table)."""
+        return TorchSpelling(
+            cls.torch_positional, cls.torch_defaults, cls.torch_args, cls.torch_implied, cls.torch_lone
+        )
+
+    @classmethod
+    def keys(cls, torch: bool) -> tuple[str, ...]:
+        """The class names a spec may use as keys under a framework (beside the snake_case keys):
+        Keras' class name and aliases; PyTorch's module (its own classes' names)."""
+        if torch:
+            return (cls.torch_class,) if cls.torch_class else ()
+        return () if cls.torch_only else (cls.__name__, *cls.class_aliases)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -343,3 +387,17 @@ def as_float(value: Any, what: str, low: float = 0.0, high: float = 1.0) -> floa
     if not low <= number <= high:
         raise SpecError(f"expected a number in [{low}, {high}]. Received: {what}={value!r}")
     return number
+
+
+def as_amount(value: Any, what: str) -> sympy.Expr:
+    """A padding or cropping amount: a non-negative integer (zero is allowed, unlike a size)."""
+    expr = as_expr(value, what)
+    if expr.is_number:
+        bad = not expr.is_integer or bool(expr.is_negative)
+    else:
+        bad = expr.is_integer is False or expr.is_nonnegative is False
+    if bad:
+        raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
+    if not expr.is_number:
+        rules.note("amount", expr)
+    return expr

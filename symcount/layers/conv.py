@@ -207,11 +207,20 @@ class _Conv(_Convolution):
     example_args = {"filters": "f", "kernel_size": "k"}
     torch_args = {
         "out_channels": "filters", "in_channels": "channels_in", "stride": "strides",
-        "dilation": "dilation_rate", "bias": "use_bias",
+        "dilation": "dilation_rate", "bias": "use_bias", "padding_mode": "",
     }  # fmt: skip
     torch_positional = (
         "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+        "padding_mode",
     )  # fmt: skip
+    torch_defaults = {
+        "stride": 1,
+        "padding": 0,
+        "dilation": 1,
+        "groups": 1,
+        "bias": True,
+        "padding_mode": "zeros",
+    }
     derivation = (
         "each of the f filters has a k-wide kernel over the C/groups channels of its group, "
         "plus one bias per filter"
@@ -250,17 +259,20 @@ class _Conv(_Convolution):
 
 
 class Conv1D(_Conv):
+    class_aliases = ("Convolution1D",)
     rank = 1
     paddings = ("valid", "same", "causal")
     torch_name = "conv1d"
 
 
 class Conv2D(_Conv):
+    class_aliases = ("Convolution2D",)
     rank = 2
     torch_name = "conv2d"
 
 
 class Conv3D(_Conv):
+    class_aliases = ("Convolution3D",)
     rank = 3
     torch_name = "conv3d"
 
@@ -370,16 +382,19 @@ class _ConvTranspose(_Transposed):
 
 
 class Conv1DTranspose(_ConvTranspose):
+    class_aliases = ("Convolution1DTranspose",)
     rank = 1
     torch_counterpart = "conv_transpose1d"
 
 
 class Conv2DTranspose(_ConvTranspose):
+    class_aliases = ("Convolution2DTranspose",)
     rank = 2
     torch_counterpart = "conv_transpose2d"
 
 
 class Conv3DTranspose(_ConvTranspose):
+    class_aliases = ("Convolution3DTranspose",)
     rank = 3
     torch_counterpart = "conv_transpose3d"
 
@@ -410,7 +425,17 @@ class _TorchConvTranspose(_Transposed):
         "stride": "strides",
         "dilation": "dilation_rate",
         "bias": "use_bias",
+        "padding_mode": "",
     }
+    torch_positional = (
+        "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias",
+        "dilation", "padding_mode",
+    )  # fmt: skip
+    torch_input_side = ("in_channels",)
+    torch_defaults = {
+        "stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True, "dilation": 1,
+        "padding_mode": "zeros",
+    }  # fmt: skip
     torch_difference = "Keras spells it Conv1DTranspose/2D/3D, whose default 'valid' keeps max(k, s) per step"
 
     def validate(self) -> None:
@@ -523,6 +548,7 @@ class _SeparableConv(_Convolution):
 
 
 class SeparableConv1D(_SeparableConv):
+    class_aliases = ("SeparableConvolution1D",)
     rank = 1
     torch_difference = (
         "no such module: Conv1d(C, C*m, k, groups=C, bias=False) then Conv1d(C*m, f, 1) has the same weights"
@@ -530,6 +556,7 @@ class SeparableConv1D(_SeparableConv):
 
 
 class SeparableConv2D(_SeparableConv):
+    class_aliases = ("SeparableConvolution2D",)
     rank = 2
     torch_difference = (
         "no such module: Conv2d(C, C*m, k, groups=C, bias=False) then Conv2d(C*m, f, 1) has the same weights"

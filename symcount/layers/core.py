@@ -7,7 +7,9 @@ from typing import Any
 
 import sympy
 
+from .. import rules
 from ..costs import BIAS_FLOPS, activation_flops
+from ..errors import ShapeError
 from ..graph import Input
 from ..shapes import Shape, product
 from ..target import Target
@@ -37,6 +39,7 @@ class Dense(Layer):
     torch_name = "linear"
     torch_args = {"out_features": "units", "in_features": "channels_in", "bias": "use_bias"}
     torch_positional = ("in_features", "out_features", "bias")
+    torch_defaults = {"bias": True}
 
     def validate(self) -> None:
         check_activation(self.activation)
@@ -100,6 +103,25 @@ class Activation(Layer):
     def validate(self) -> None:
         check_activation(self.activation)
 
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        if self.activation != "glu":
+            return input_shape
+        # GLU gates one half of the last axis with the other: the output is half as wide.
+        require_rank(self, input_shape, at_least=1)
+        return (*input_shape[:-1], half(input_shape[-1], "the last axis"))
+
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
-        # The function once per element of the input (which is the output: same shape).
+        # The function once per element of the input (GLU: a sigmoid and a product per output).
+        if self.activation == "glu":
+            return 2 * activation_flops("sigmoid", product(self.output_shape(input_shape, target)))
         return activation_flops(self.activation, product(input_shape))
+
+
+def half(size: sympy.Expr, where: str) -> sympy.Expr:
+    """Half of the axis GLU splits in two, which must be even."""
+    remainder = size % 2
+    if remainder.is_number and remainder != 0:
+        raise ShapeError(f"GLU splits {where} in two halves, so it must be even. Received: {size}")
+    if not remainder.is_number:
+        rules.note("divides", size, sympy.Integer(2))
+    return size / 2

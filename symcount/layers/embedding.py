@@ -43,8 +43,18 @@ class Embedding(Layer):
     example_input = ("T",)
     derivation = "a V x d table: one learned vector of d numbers per token id"
     torch_name = "embedding"
-    torch_args = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
-    torch_positional = ("num_embeddings", "embedding_dim")
+    torch_args = {
+        "num_embeddings": "input_dim", "embedding_dim": "output_dim", "padding_idx": "", "max_norm": "",
+        "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "", "_freeze": "",
+    }  # fmt: skip
+    torch_positional = (
+        "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse",
+        "_weight", "_freeze",
+    )  # fmt: skip
+    torch_defaults = {
+        "padding_idx": None, "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False, "sparse": False,
+        "_weight": None, "_freeze": False,
+    }  # fmt: skip
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)

@@ -214,6 +214,9 @@ class _TorchBatchNorm(_BatchNorm):
     spatial_layout = True
     ranks: ClassVar[tuple[int, ...]] = ()
     example_args = {"num_features": "C"}
+    torch_positional = ("num_features", "eps", "momentum", "affine", "track_running_stats")  # then bias=
+    torch_input_side = ("num_features",)
+    torch_defaults = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True, "bias": True}
     derivation = (
         "weight and bias scale and shift each of the C channels; the running mean and variance "
         "(C each) are statistics: Keras' non-trainable weights"
@@ -336,6 +339,8 @@ class LayerNorm(Layer):
     derivation = "weight and bias, each shaped like normalized_shape, scale and shift each feature"
     torch_name = "layer_norm"
     torch_only = True
+    torch_positional = ("normalized_shape", "eps", "elementwise_affine", "bias")
+    torch_defaults = {"eps": 1e-5, "elementwise_affine": True, "bias": True}
 
     def validate(self) -> None:
         value = self.normalized_shape
@@ -445,6 +450,9 @@ class GroupNorm(Layer):
     derivation = "weight and bias scale and shift each of the C channels; the g groups cost nothing"
     torch_name = "group_norm"
     torch_only = True
+    torch_positional = ("num_groups", "num_channels", "eps", "affine")  # then bias=
+    torch_input_side = ("num_channels",)
+    torch_defaults = {"eps": 1e-5, "affine": True, "bias": True}
 
     def validate(self) -> None:
         self._set("eps", check_epsilon(self.eps, "eps"))

@@ -7,7 +7,7 @@ reads (a comparison or an add) and, for an average, 1 divide per output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sympy
@@ -16,9 +16,8 @@ from .. import rules
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
-from .base import Layer, check_choice, require_rank
+from .base import Layer, as_amount, check_choice, require_rank
 from .conv import check_fits, window
-from .reshaping import as_amount
 
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
@@ -42,14 +41,31 @@ class _Pooling(Layer):
     pool_size: Any = 2
     strides: Any = None
     padding: Any = "valid"
+    # PyTorch's options: a dilated window (max pooling), and one more window for a partial end.
+    dilation: Any = field(default=1, kw_only=True)
+    ceil_mode: bool = field(default=False, kw_only=True)
 
-    size_tuples = ("pool_size", "strides")
+    size_tuples = ("pool_size", "strides", "dilation")
     spatial_layout = True
     averages: ClassVar[bool] = False  # an average divides each output's sum by the window size
     example_args = {"pool_size": "p"}
     derivation = "no weights: each window is reduced to its maximum or mean"
-    torch_args = {"kernel_size": "pool_size", "stride": "strides"}
-    torch_positional = ("kernel_size", "stride", "padding")
+    torch_args = {"kernel_size": "pool_size", "stride": "strides", "return_indices": ""}
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "return_indices",
+        "ceil_mode",
+    )
+    torch_defaults = {
+        "stride": None,
+        "padding": 0,
+        "dilation": 1,
+        "return_indices": False,
+        "ceil_mode": False,
+    }
 
     def validate(self) -> None:
         if self.strides is None:
@@ -77,8 +93,14 @@ class _Pooling(Layer):
         require_rank(self, input_shape, rank=self.rank + 1)
         spatial, channels = target.split(input_shape)
         paddings = (self.padding,) * self.rank if isinstance(self.padding, str) else self.padding
+        if target.keras and (self.ceil_mode or any(d != 1 for d in self.dilation)):
+            raise SpecError(
+                "ceil_mode and dilation are PyTorch's; Keras' pooling has neither. "
+                f"Received: ceil_mode={self.ceil_mode}, dilation={window(self.dilation)}"
+            )
         lengths = tuple(
-            pool_length(n, p, s, pad) for n, p, s, pad in zip(spatial, self.pool_size, self.strides, paddings)
+            pool_length(n, p, s, pad, d, self.ceil_mode)
+            for n, p, s, pad, d in zip(spatial, self.pool_size, self.strides, paddings, self.dilation)
         )
         check_fits(self, lengths, input_shape, f"pool {window(self.pool_size)} with padding {self.padding!r}")
         return target.join(lengths, channels)
@@ -96,35 +118,62 @@ class _Pooling(Layer):
 
 
 class MaxPooling1D(_Pooling):
+    class_aliases = ("MaxPool1D",)
     rank = 1
     torch_name = "max_pool1d"
 
 
 class MaxPooling2D(_Pooling):
+    class_aliases = ("MaxPool2D",)
     rank = 2
     torch_name = "max_pool2d"
 
 
 class MaxPooling3D(_Pooling):
+    class_aliases = ("MaxPool3D",)
     rank = 3
     torch_name = "max_pool3d"
 
 
-class AveragePooling1D(_Pooling):
+class _AveragePooling(_Pooling):
+    averages = True
+    # count_include_pad and divisor_override change what an average divides by, not its cost.
+    torch_args = {
+        "kernel_size": "pool_size",
+        "stride": "strides",
+        "count_include_pad": "",
+        "divisor_override": "",
+    }
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "ceil_mode",
+        "count_include_pad",
+        "divisor_override",
+    )
+    torch_defaults = {
+        "stride": None, "padding": 0, "ceil_mode": False, "count_include_pad": True, "divisor_override": None,
+    }  # fmt: skip
+
+
+class AveragePooling1D(_AveragePooling):
+    class_aliases = ("AvgPool1D",)
     rank = 1
-    averages = True
     torch_name = "avg_pool1d"
+    torch_positional: ClassVar[tuple[str, ...]] = _AveragePooling.torch_positional[:-1]
+    torch_defaults = {k: v for k, v in _AveragePooling.torch_defaults.items() if k != "divisor_override"}
 
 
-class AveragePooling2D(_Pooling):
+class AveragePooling2D(_AveragePooling):
+    class_aliases = ("AvgPool2D",)
     rank = 2
-    averages = True
     torch_name = "avg_pool2d"
 
 
-class AveragePooling3D(_Pooling):
+class AveragePooling3D(_AveragePooling):
+    class_aliases = ("AvgPool3D",)
     rank = 3
-    averages = True
     torch_name = "avg_pool3d"
 
 
@@ -165,27 +214,33 @@ class _GlobalPooling(Layer):
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
+    class_aliases = ("GlobalMaxPool1D",)
     rank = 1
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
+    class_aliases = ("GlobalMaxPool2D",)
     rank = 2
 
 
 class GlobalMaxPooling3D(_GlobalPooling):
+    class_aliases = ("GlobalMaxPool3D",)
     rank = 3
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
+    class_aliases = ("GlobalAvgPool1D",)
     rank = 1
     averages = True
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
+    class_aliases = ("GlobalAvgPool2D",)
     rank = 2
     averages = True
 
 
 class GlobalAveragePooling3D(_GlobalPooling):
+    class_aliases = ("GlobalAvgPool3D",)
     rank = 3
     averages = True

@@ -29,7 +29,7 @@ from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
 from ..errors import SpecError
 from ..shapes import Shape, certainly_differ, product
 from ..target import Target
-from .base import Layer, Weight, as_float, check_activation, check_choice, check_flag, require_rank
+from .base import Layer, Weight, as_amount, as_float, check_activation, check_choice, check_flag, require_rank
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 
@@ -72,16 +72,21 @@ class _Recurrent(Layer):
     sizes = ("units", "hidden_size", "num_layers")
     example_args = {"units": "u"}
     example_input = ("T", "n")
-    torch_args = {"hidden_size": "hidden_size", "input_size": "channels_in", "bias": "use_bias"}
-    torch_positional = (
-        "input_size",
-        "hidden_size",
-        "num_layers",
-        "bias",
-        "batch_first",
-        "dropout",
-        "bidirectional",
-    )
+    # Under torch, hidden_size is units and the module returns its whole sequence, however the
+    # layer is written (`lstm: 8` as much as `lstm: [10, 8]`).
+    torch_args = {"hidden_size": "units", "input_size": "channels_in", "bias": "use_bias"}
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional",
+    )  # fmt: skip
+    torch_defaults = {
+        "num_layers": 1,
+        "bias": True,
+        "batch_first": False,
+        "dropout": 0.0,
+        "bidirectional": False,
+    }
+    torch_implied = {"return_sequences": True}
+    torch_lone = "hidden_size"
 
     def validate(self) -> None:
         if self.hidden_size is not None:
@@ -113,9 +118,14 @@ class _Recurrent(Layer):
         return 2 if self.bidirectional else 1
 
     @property
+    def state_size(self) -> sympy.Expr:
+        """What each step outputs per direction: the units, or LSTM's `proj_size` projection."""
+        return self.units
+
+    @property
     def width(self) -> sympy.Expr:
         """The output's last axis: both directions' units side by side."""
-        return self.directions * self.units
+        return self.directions * self.state_size
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=2)
@@ -147,9 +157,13 @@ class _Recurrent(Layer):
         require_rank(self, input_shape, rank=2)
         self.check_framework(target)
         steps, features = input_shape
-        block = self.gates * self.units
-        per_step = block * (features + self.units) + (self.num_layers - 1) * block * (self.width + self.units)
-        return steps * self.directions * per_step
+        block, out = self.gates * self.units, self.state_size
+        per_step = block * (features + out) + (self.num_layers - 1) * block * (self.width + out)
+        return steps * self.directions * (per_step + self.num_layers * self.projection_macs())
+
+    def projection_macs(self) -> sympy.Expr:
+        """Per step, direction and layer: LSTM's projection of the units to proj_size."""
+        return sympy.Integer(0)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Per step, direction and layer: each of the g*u gate units sums its two products and adds
@@ -172,11 +186,11 @@ class _Recurrent(Layer):
             # torch stores (out, in) and adds b_ih and b_hh to the same pre-activation.
             found = [
                 self.weight(f"weight_ih{end}", (block, inputs)),
-                self.weight(f"weight_hh{end}", (block, self.units)),
+                self.weight(f"weight_hh{end}", (block, self.state_size)),
             ]
             if self.use_bias:
                 found += [self.weight(f"bias_ih{end}", (block,)), self.weight(f"bias_hh{end}", (block,))]
-            return found
+            return found + self.projection(end)
         found = [
             self.weight(f"kernel{end}", (inputs, block)),
             self.weight(f"recurrent_kernel{end}", (self.units, block)),
@@ -184,6 +198,10 @@ class _Recurrent(Layer):
         if self.use_bias:
             found.append(self.weight(f"bias{end}", self.keras_bias()))
         return found
+
+    def projection(self, end: str) -> list[Weight]:
+        """LSTM's projection weight (PyTorch's weight_hr); none for the others."""
+        return []
 
     def keras_bias(self) -> Shape:
         return (self.gates * self.units,)
@@ -205,6 +223,24 @@ class SimpleRNN(_Recurrent):
     torch_difference = "PyTorch's RNN keeps two bias vectors (b_ih, b_hh): 2u biases instead of u"
     torch_name = "rnn"
     torch_args = {**_Recurrent.torch_args, "nonlinearity": "activation"}
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout", "bidirectional",
+    )  # fmt: skip
+    torch_defaults = {**_Recurrent.torch_defaults, "nonlinearity": "tanh"}
+
+    def validate(self) -> None:
+        if not isinstance(self.activation, str) and self.activation is not None:
+            raise SpecError(
+                f"expected 'tanh' or 'relu' (PyTorch's nonlinearity) or a Keras activation. "
+                f"Received: activation={self.activation!r}"
+            )
+        super().validate()
+
+    def check_framework(self, target: Target) -> None:
+        if target.torch and self.activation not in ("tanh", "relu"):
+            raise SpecError(
+                f"PyTorch's RNN takes nonlinearity 'tanh' or 'relu'. Received: activation={self.activation!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -221,8 +257,13 @@ class LSTM(_Recurrent):
     recurrent_activation: str | None = "sigmoid"
     unit_forget_bias: bool = field(default=True, kw_only=True)
     use_cudnn: Any = field(default="auto", kw_only=True)
+    # PyTorch's projected LSTM: each step's u units are projected to proj_size (weight_hr), which
+    # is what the layer outputs and what the next step (and layer) reads.
+    proj_size: Any = field(default=0, kw_only=True)
 
     gates = 4
+    torch_positional: ClassVar[tuple[str, ...]] = (*_Recurrent.torch_positional, "proj_size")
+    torch_defaults = {**_Recurrent.torch_defaults, "proj_size": 0}
     derivation = "4 gates, each an n x u input kernel, a u x u recurrent kernel and u biases"
     torch_difference = "PyTorch keeps two bias vectors (b_ih, b_hh): 8u biases instead of 4u"
     torch_name = "lstm"
@@ -230,6 +271,28 @@ class LSTM(_Recurrent):
     def validate(self) -> None:
         super().validate()
         check_cudnn(self.use_cudnn)
+        self._set("proj_size", as_amount(self.proj_size, "proj_size"))
+        if (self.proj_size - self.units).is_nonnegative and self.proj_size != 0:
+            raise SpecError(
+                f"proj_size must be smaller than hidden_size, as PyTorch requires. "
+                f"Received: proj_size={self.proj_size}, hidden_size={self.units}"
+            )
+
+    @property
+    def state_size(self) -> sympy.Expr:
+        return self.proj_size if self.proj_size != 0 else self.units
+
+    def projection(self, end: str) -> list[Weight]:
+        return [self.weight(f"weight_hr{end}", (self.proj_size, self.units))] if self.proj_size != 0 else []
+
+    def projection_macs(self) -> sympy.Expr:
+        return self.proj_size * self.units
+
+    def check_framework(self, target: Target) -> None:
+        if target.keras and self.proj_size != 0:
+            raise SpecError(
+                f"proj_size is PyTorch's; Keras' LSTM has none. Received: proj_size={self.proj_size}"
+            )
 
     def state_flops(self) -> sympy.Expr:
         # Gates i, f, o: recurrent_activation; candidate g and tanh(c): activation; c = f*c + i*g

@@ -64,8 +64,10 @@ class Dropout(_Noise):
     example_args = {"rate": 0.5}
     derivation = "no weights: a random mask while training"
     torch_name = "dropout"
-    torch_args = {"p": "rate"}
-    torch_positional = ("p",)
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))
@@ -82,7 +84,10 @@ class _SpatialDropout(_Noise):
 
     example_args = {"rate": 0.5}
     derivation = "no weights: a random mask over channels while training"
-    torch_args = {"p": "rate"}
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))
@@ -149,7 +154,10 @@ class AlphaDropout(_Noise):
     example_args = {"rate": 0.5}
     derivation = "no weights: a random mask and an affine correction while training"
     torch_name = "alpha_dropout"
-    torch_args = {"p": "rate"}
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))

@@ -15,12 +15,11 @@ from typing import Any, ClassVar
 
 import sympy
 
-from .. import rules
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, check_choice, require_rank
+from .base import Layer, as_amount, check_choice, require_rank
 
 __all__ = [
     "Reshape", "Permute", "RepeatVector",
@@ -50,20 +49,6 @@ def interpolation_flops(interpolation: str, rank: int) -> int:
         return 0
     taps = INTERPOLATION_TAPS[interpolation] ** rank
     return 2 * taps - 1
-
-
-def as_amount(value: Any, what: str) -> sympy.Expr:
-    """A padding or cropping amount: a non-negative integer (zero is allowed, unlike a size)."""
-    expr = as_expr(value, what)
-    if expr.is_number:
-        bad = not expr.is_integer or bool(expr.is_negative)
-    else:
-        bad = expr.is_integer is False or expr.is_nonnegative is False
-    if bad:
-        raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
-    if not expr.is_number:
-        rules.note("amount", expr)
-    return expr
 
 
 def as_pairs(value: Any, rank: int, what: str) -> Pairs:
@@ -269,8 +254,14 @@ class UpSampling2D(Layer):
     example_args = {"size": "s"}
     derivation = "no weights: each row and column interpolated to s of them"
     torch_name = "upsample"
-    torch_args = {"scale_factor": "size", "mode": "interpolation", "size": "output_size"}
-    torch_positional = ("size", "scale_factor", "mode")
+    torch_args = {
+        "scale_factor": "size", "mode": "interpolation", "size": "output_size", "align_corners": "",
+        "recompute_scale_factor": "",
+    }  # fmt: skip
+    torch_positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
+    torch_defaults = {
+        "size": None, "scale_factor": None, "mode": "nearest", "align_corners": None, "recompute_scale_factor": None,
+    }  # fmt: skip
 
     def validate(self) -> None:
         if self.size is not None and self.output_size is not None:
@@ -367,6 +358,8 @@ class _ZeroPadding(_Margins):
 
     derivation = "no weights: the input surrounded by zeros"
     torch_args = {"padding": "torch_padding"}
+    torch_positional = ("padding",)
+    torch_lone = "padding"
 
     def validate(self) -> None:
         if self.torch_padding is not None:
