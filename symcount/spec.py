@@ -459,10 +459,14 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         # out_channels, kernel_size). A lone value is the layer's size in both (`linear: 10` is
         # out_features, `conv2d: 16` out_channels, `batch_norm2d: 16` num_features).
         values = list(arguments) if isinstance(arguments, list) else [arguments]
-        if torch is not None and torch.positional and isinstance(arguments, list):
+        if torch is not None and isinstance(arguments, list) and (torch.positional or cls.torch_only):
             positional = list(torch.positional)
         elif torch is not None and torch_key and torch.lone:
             positional = [torch.lone]
+        elif torch is not None and torch_key and cls.torch_only:
+            positional = list(torch.positional[:1])
+        if not positional:
+            raise SpecError(f"{key} takes no positional values. Received: {shown(arguments)}")
         if len(values) > len(positional):
             raise SpecError(
                 f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"
@@ -476,18 +480,19 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     written: dict[str, str] = {}  # our field -> PyTorch's name the user wrote, for errors
     if torch is not None:
         written = {torch.args[n]: n for n in kwargs if torch.args.get(n)}
+        given = set(kwargs)
         kwargs = _translate(key, torch.args, kwargs)
-        kwargs.pop("", None)  # PyTorch's options that change no count
         if torch_key:
             for name in torch.positional:
                 field_name = torch.args.get(name, name)
                 if (
                     name not in torch.defaults
                     and name not in cls.torch_input_side
-                    and field_name not in ("channels_in", "")
+                    and name not in given
+                    and field_name != "channels_in"
                     and field_name not in kwargs
                 ):
-                    raise SpecError(f"{key} needs {name}, as PyTorch's {cls.torch_class or key} does")
+                    raise SpecError(f"{key} needs {name}, as PyTorch's {torch.module} does")
         for name, default in torch.defaults.items():
             field_name = torch.args.get(name, name)
             if field_name and field_name not in kwargs:
@@ -546,6 +551,8 @@ def _translate(key: str, spellings: Mapping[str, str], kwargs: dict[str, Any]) -
     translated: dict[str, Any] = {}
     for name, value in kwargs.items():
         ours = spellings.get(name, name)
+        if not ours:  # an option that changes no count: accepted and dropped
+            continue
         if ours in translated:
             raise SpecError(f"{key}: {ours!r} given twice (as {name!r} too)")
         translated[ours] = value

@@ -220,6 +220,7 @@ def test_the_family_table_names_every_layer_and_key() -> None:
         expected = {key: cls for key, cls in registry.items() if torch or not cls.torch_only}
         if torch:
             expected.update({cls.torch_name: cls for cls in registry.values() if cls.torch_name})
+            expected.update({name: cls for cls in registry.values() for name in cls.torch_functional})
         assert set(layers.layer_keys(torch)) == set(expected)
         assert {key: layers.layer_class(key, torch) for key in expected} == expected
     assert layers.layer_class("no_such_layer", True) is None

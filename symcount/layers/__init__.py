@@ -65,6 +65,11 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "multi_head_attention group_query_attention transformer_encoder",
         "multihead_attention transformer_encoder_layer",
     ),
+    "elementwise": (
+        "TorchActivation",
+        "",
+        "torch_activation relu relu6 leaky_relu prelu rrelu elu celu selu gelu silu mish sigmoid tanh hardtanh hardsigmoid hardswish hardshrink softshrink tanhshrink softplus softsign logsigmoid log_sigmoid threshold softmax softmin log_softmax softmax2d glu identity",
+    ),
     "merge": (
         "Add Subtract Multiply Average Maximum Minimum Concatenate",
         "add subtract multiply average maximum minimum concatenate",
@@ -106,21 +111,19 @@ def layer_keys(torch: bool) -> dict[str, str]:
     return TORCH_KEYS if torch else KERAS_KEYS
 
 
-def _family(key: str) -> str | None:
-    """The family a key may belong to, under either framework: its own entry, or for a class
-    name the entry of its snake_case (`MaxPool2D` -> `max_pool2d`, `LeakyReLU` -> `leaky_relu`)."""
-    if key in TORCH_KEYS:
-        return TORCH_KEYS[key]
+def _families(key: str) -> list[str]:
+    """The families a key may belong to, under either framework: its own entry, or for a class
+    name the entries of its snake_case (`MaxPool2D` -> `max_pool2d`, `LeakyReLU` -> `leaky_relu`)."""
+    found = [table[key] for table in (KERAS_KEYS, TORCH_KEYS) if key in table]
     if not key[:1].isupper():
-        return None
+        return found
     snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", key)).lower()
     unaliased = snake
     for alias, ours in UNALIAS:
         unaliased = unaliased.replace(alias, ours)
     for guess in (snake, snake.replace("re_lu", "relu"), key.lower(), unaliased):
-        if guess in TORCH_KEYS:
-            return TORCH_KEYS[guess]
-    return None
+        found += [table[guess] for table in (KERAS_KEYS, TORCH_KEYS) if guess in table]
+    return list(dict.fromkeys(found))
 
 
 def family_keys(family: str, torch: bool) -> dict[str, Any]:
@@ -142,14 +145,14 @@ def family_keys(family: str, torch: bool) -> dict[str, Any]:
 def find_layer(key: str, torch: bool) -> tuple[Any, str]:
     """(the class a spec key names, "") loading only its family; or (None, the framework whose
     spelling the key is, or "" for an unknown key)."""
-    family = _family(key) if isinstance(key, str) else None
-    if family is None:
-        return None, ""
-    cls = family_keys(family, torch).get(key)
-    if cls is not None:
-        return cls, ""
-    if key in family_keys(family, not torch):
-        return None, "keras" if torch else "torch"
+    families = _families(key) if isinstance(key, str) else []
+    for family in families:
+        cls = family_keys(family, torch).get(key)
+        if cls is not None:
+            return cls, ""
+    for family in families:
+        if key in family_keys(family, not torch):
+            return None, "keras" if torch else "torch"
     return None, ""
 
 

@@ -68,6 +68,7 @@ class TorchSpelling(NamedTuple):
     args: Mapping[str, str]
     implied: Mapping[str, Any]
     lone: str
+    module: str  # PyTorch's class name
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,12 @@ class Layer:
         """How a spec key of this class reads under `framework: torch` (one class may stand for
         several PyTorch modules, each its own key and signature: the activation table)."""
         return TorchSpelling(
-            cls.torch_positional, cls.torch_defaults, cls.torch_args, cls.torch_implied, cls.torch_lone
+            cls.torch_positional,
+            cls.torch_defaults,
+            cls.torch_args,
+            cls.torch_implied,
+            cls.torch_lone,
+            cls.torch_class,
         )
 
     @classmethod
@@ -401,3 +407,13 @@ def as_amount(value: Any, what: str) -> sympy.Expr:
     if not expr.is_number:
         rules.note("amount", expr)
     return expr
+
+
+def half(size: sympy.Expr, where: str) -> sympy.Expr:
+    """Half of the axis GLU splits in two, which must be even."""
+    remainder = size % 2
+    if remainder.is_number and remainder != 0:
+        raise ShapeError(f"GLU splits {where} in two halves, so it must be even. Received: {size}")
+    if not remainder.is_number:
+        rules.note("divides", size, sympy.Integer(2))
+    return size / 2

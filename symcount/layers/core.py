@@ -7,14 +7,12 @@ from typing import Any
 
 import sympy
 
-from .. import rules
 from ..costs import BIAS_FLOPS, activation_flops
-from ..errors import ShapeError
 from ..graph import Input
 from ..shapes import Shape, product
 from ..target import Target
 from ..text import dims, in_sum, many
-from .base import Layer, Weight, check_activation, require_rank
+from .base import Layer, Weight, check_activation, half, require_rank
 
 __all__ = ["Input", "Dense", "Flatten", "Activation"]
 
@@ -115,13 +113,3 @@ class Activation(Layer):
         if self.activation == "glu":
             return 2 * activation_flops("sigmoid", product(self.output_shape(input_shape, target)))
         return activation_flops(self.activation, product(input_shape))
-
-
-def half(size: sympy.Expr, where: str) -> sympy.Expr:
-    """Half of the axis GLU splits in two, which must be even."""
-    remainder = size % 2
-    if remainder.is_number and remainder != 0:
-        raise ShapeError(f"GLU splits {where} in two halves, so it must be even. Received: {size}")
-    if not remainder.is_number:
-        rules.note("divides", size, sympy.Integer(2))
-    return size / 2
