@@ -465,7 +465,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
             positional = [torch.lone]
         elif torch is not None and torch_key and cls.torch_only:
             positional = list(torch.positional[:1])
-        if not positional:
+        if not positional and values:
             raise SpecError(f"{key} takes no positional values. Received: {shown(arguments)}")
         if len(values) > len(positional):
             raise SpecError(

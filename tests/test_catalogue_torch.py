@@ -1,0 +1,275 @@
+"""Every torch.nn class symcount spells, built in PyTorch at drawn sizes and written four ways.
+
+One table: each row names a torch.nn class and draws a constructor call (positional arguments,
+keyword arguments, a batch-free input shape). The module is built and run in PyTorch on one
+example; the spec is written four ways, as a user copies the call: positional in PyTorch's order
+(`conv2d: [3, 8, 3]`), by keyword (`conv2d: {in_channels: 3, ...}`), as a lone size where the
+layer has one (`linear: 8`), and with the class name as the key (`Conv2d: [3, 8, 3]`). Each must
+give PyTorch's parameters, trainable parameters, buffers, output shape and MACs (half the FLOPs
+torch.utils.flop_counter counts on the paths that count every product, tests/frameworks.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symcount import Input, Sequential
+from symcount.spec import build_layer
+from tests.frameworks import torch, torch_counts, torch_macs
+
+Call = tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]
+small = st.integers(1, 4)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A torch.nn class, a strategy for (args, kwargs, input shape), its snake_case key, and the
+    lone value a call can be written as (None: it cannot)."""
+
+    module: str
+    draw: Callable[[st.DataObject], Call]
+    key: str
+    lone: Callable[[tuple[Any, ...], dict[str, Any]], Any] | None = None
+    dtype: str = "float"
+
+
+def pick(data: st.DataObject, strategy: st.SearchStrategy[Any], label: str) -> Any:
+    return data.draw(strategy, label=label)
+
+
+def linear(data: st.DataObject) -> Call:
+    n, u = pick(data, small, "n"), pick(data, small, "u")
+    return (n, u, pick(data, st.booleans(), "bias")), {}, (pick(data, small, "T"), n)
+
+
+def conv(rank: int, transposed: bool = False) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        groups = pick(data, st.sampled_from([1, 2]), "groups")
+        c, f = groups * pick(data, small, "c/g"), groups * pick(data, small, "f/g")
+        k, s = pick(data, st.integers(1, 3), "k"), pick(data, st.integers(1, 2), "s")
+        p, d = pick(data, st.integers(0, 1), "p"), pick(data, st.integers(1, 2), "d")
+        spatial = tuple(pick(data, st.integers(d * (k - 1) + 1, 7), f"n{i}") for i in range(rank))
+        if transposed:
+            out = pick(data, st.integers(0, max(s, d) - 1), "output_padding")
+            return (c, f, k, s, p, out, groups, pick(data, st.booleans(), "bias"), d), {}, (c, *spatial)
+        return (c, f, k, s, p, d, groups, pick(data, st.booleans(), "bias")), {"padding_mode": "zeros"}, (c, *spatial)
+
+    return draw
+
+
+def pool(rank: int, average: bool) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        k = pick(data, st.integers(1, 3), "k")
+        s = pick(data, st.integers(1, 3), "s")
+        p = pick(data, st.integers(0, k // 2), "p")
+        ceil = pick(data, st.booleans(), "ceil_mode")
+        c = pick(data, small, "c")
+        d = 1 if average else pick(data, st.integers(1, 2), "d")
+        spatial = tuple(pick(data, st.integers(d * (k - 1) + 1, 7), f"n{i}") for i in range(rank))
+        if average:
+            return (k, s, p, ceil, pick(data, st.booleans(), "count_include_pad")), {}, (c, *spatial)
+        return (k, s, p, d, False, ceil), {}, (c, *spatial)
+
+    return draw
+
+
+def norm(rank: int) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        c = pick(data, small, "c")
+        affine, stats = pick(data, st.booleans(), "affine"), pick(data, st.booleans(), "stats")
+        # Without running statistics even eval() normalises by the batch's: more than one value.
+        spatial = tuple(pick(data, st.integers(2, 4), f"n{i}") for i in range(rank))
+        return (c, 1e-5, 0.1, affine, stats), {}, (c, *spatial)
+
+    return draw
+
+
+def layer_norm(data: st.DataObject) -> Call:
+    d = pick(data, small, "d")
+    return (d, 1e-5, pick(data, st.booleans(), "affine"), pick(data, st.booleans(), "bias")), {}, (3, d)
+
+
+def group_norm(data: st.DataObject) -> Call:
+    g = pick(data, st.integers(1, 3), "g")
+    c = g * pick(data, small, "c/g")
+    return (g, c, 1e-5, pick(data, st.booleans(), "affine")), {}, (c, pick(data, st.integers(2, 4), "L"))
+
+
+def dropout(rank: int) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        return (pick(data, st.sampled_from([0.0, 0.5]), "p"),), {}, tuple(pick(data, small, "n") for _ in range(rank + 1))
+
+    return draw
+
+
+def recurrent(kind: str) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        n, u, layers = pick(data, small, "n"), pick(data, st.integers(2, 4), "u"), pick(data, st.integers(1, 2), "layers")
+        bias, both = pick(data, st.booleans(), "bias"), pick(data, st.booleans(), "bidirectional")
+        head: tuple[Any, ...] = (n, u, layers)
+        if kind == "RNN":
+            head += (pick(data, st.sampled_from(["tanh", "relu"]), "nonlinearity"),)
+        args = (*head, bias, True, 0.0, both)
+        if kind == "LSTM":
+            args += (pick(data, st.integers(0, u - 1), "proj_size"),)
+        return args, {}, (pick(data, small, "T"), n)
+
+    return draw
+
+
+def attention(data: st.DataObject) -> Call:
+    h = pick(data, st.integers(1, 3), "h")
+    d = h * pick(data, small, "d/h")
+    options = (pick(data, st.booleans(), "bias"), pick(data, st.booleans(), "bias_kv"), pick(data, st.booleans(), "zero"))
+    return (d, h, 0.0, *options, None, None, True), {}, (pick(data, small, "T"), d)
+
+
+def encoder_layer(data: st.DataObject) -> Call:
+    h = pick(data, st.integers(1, 3), "h")
+    d = h * pick(data, small, "d/h")
+    activation = pick(data, st.sampled_from(["relu", "gelu"]), "activation")
+    first, bias = pick(data, st.booleans(), "norm_first"), pick(data, st.booleans(), "bias")
+    return (d, h, pick(data, small, "ff"), 0.0, activation, 1e-5, True, first, bias), {}, (pick(data, small, "T"), d)
+
+
+def embedding(data: st.DataObject) -> Call:
+    return (pick(data, st.integers(2, 9), "vocabulary"), pick(data, small, "d")), {}, (pick(data, small, "T"),)
+
+
+def upsample(data: st.DataObject) -> Call:
+    scale = pick(data, st.integers(1, 3), "scale")
+    mode = pick(data, st.sampled_from(["nearest", "bilinear"]), "mode")
+    return (None, scale, mode), {}, (pick(data, small, "c"), pick(data, small, "h"), pick(data, small, "w"))
+
+
+def zero_pad(rank: int) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        amounts = tuple(pick(data, st.integers(0, 2), f"p{i}") for i in range(2 * rank))
+        spatial = tuple(pick(data, small, f"n{i}") for i in range(rank))
+        return (amounts,), {}, (pick(data, small, "c"), *spatial)
+
+    return draw
+
+
+def activation(module: str) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        c = 2 * pick(data, small, "c/2")
+        shape = (c, pick(data, small, "h"), 2 * pick(data, small, "w/2"))
+        args: tuple[Any, ...] = ()
+        if module == "PReLU":
+            args = (pick(data, st.sampled_from([1, c]), "num_parameters"),)
+        elif module == "GLU":
+            args = (pick(data, st.sampled_from([1, -1]), "dim"),)
+        elif module in ("Softmax", "Softmin", "LogSoftmax"):
+            args = (pick(data, st.sampled_from([1, 2, -1]), "dim"),)
+        elif module == "Threshold":
+            args = (0.1, 20.0)
+        elif module == "LeakyReLU":
+            args = (0.2,)
+        elif module == "GELU":
+            args = (pick(data, st.sampled_from(["none", "tanh"]), "approximate"),)
+        return args, {}, shape
+
+    return draw
+
+
+def first(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The one argument of a call, which a spec may write alone (a list would be positional)."""
+    return args[0] if len(args) == 1 and not kwargs and not isinstance(args[0], tuple) else None
+
+
+ACTIVATIONS = (
+    "ReLU ReLU6 LeakyReLU PReLU RReLU ELU CELU SELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardsigmoid Hardswish "
+    "Hardshrink Softshrink Tanhshrink Softplus Softsign LogSigmoid Threshold Softmax Softmin LogSoftmax Softmax2d "
+    "GLU Identity"
+).split()
+SNAKE = {"LogSigmoid": "logsigmoid", "Softmax2d": "softmax2d", "LeakyReLU": "leaky_relu", "LogSoftmax": "log_softmax"}
+
+CASES = [
+    Case("Linear", linear, "linear"),
+    *(Case(f"Conv{r}d", conv(r), f"conv{r}d") for r in (1, 2, 3)),
+    *(Case(f"ConvTranspose{r}d", conv(r, True), f"conv_transpose{r}d") for r in (1, 2)),
+    *(Case(f"MaxPool{r}d", pool(r, False), f"max_pool{r}d") for r in (1, 2)),
+    *(Case(f"AvgPool{r}d", pool(r, True), f"avg_pool{r}d") for r in (1, 2)),
+    Case("BatchNorm1d", norm(1), "batch_norm1d"),
+    Case("BatchNorm2d", norm(2), "batch_norm2d"),
+    Case("LayerNorm", layer_norm, "layer_norm"),
+    Case("GroupNorm", group_norm, "group_norm"),
+    Case("Dropout", dropout(1), "dropout", first),
+    Case("Dropout2d", dropout(2), "dropout2d", first),
+    Case("AlphaDropout", dropout(1), "alpha_dropout", first),
+    Case("Embedding", embedding, "embedding", dtype="long"),
+    *(Case(kind, recurrent(kind), kind.lower()) for kind in ("RNN", "LSTM", "GRU")),
+    Case("MultiheadAttention", attention, "multihead_attention"),
+    Case("TransformerEncoderLayer", encoder_layer, "transformer_encoder_layer"),
+    Case("Upsample", upsample, "upsample"),
+    *(Case(f"ZeroPad{r}d", zero_pad(r), f"zero_pad{r}d", first) for r in (1, 2)),
+    *(Case(name, activation(name), SNAKE.get(name, name.lower()), first) for name in ACTIVATIONS),
+]
+
+
+def parameter_names(module: str) -> list[str]:
+    init = getattr(torch().nn, module).__init__
+    overloads = typing.get_overloads(init)
+    signature = inspect.signature(overloads[0] if overloads else init)
+    return [p.name for p in signature.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+
+
+def spellings(case: Case, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The spec entries a user may write for `nn.<module>(*args, **kwargs)`."""
+    values = [list(a) if isinstance(a, tuple) else a for a in args]
+    found: dict[str, Any] = {
+        "positional": {case.key: values, **kwargs},
+        "keyword": {case.key: {**dict(zip(parameter_names(case.module), values)), **kwargs}},
+        "class name": {case.module: values, **kwargs},
+    }
+    lone = case.lone(args, kwargs) if case.lone else None
+    if lone is not None:
+        found["lone"] = {case.key: list(lone) if isinstance(lone, tuple) else lone}
+    return found
+
+
+def reference(case: Case, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
+    """PyTorch's counts for one example of `shape`."""
+    t = torch()
+    module = getattr(t.nn, case.module)(*args, **kwargs).eval()
+    x = t.randint(0, args[0], (1, *shape)) if case.dtype == "long" else t.randn(1, *shape)
+    if case.module == "MultiheadAttention":
+        counts = torch_counts(module)
+        with t.no_grad():
+            counts["output_shape"] = tuple(module(x, x, x, need_weights=False)[0].shape[1:])
+        counts["macs"] = torch_macs(lambda q: module(q, q, q, need_weights=False), x)
+        return counts
+    counts = torch_counts(module, x)
+    counts["macs"] = torch_macs(module, x)
+    return counts
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.module)
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_each_torch_class_counts_as_pytorch_in_every_spelling(case: Case, data: st.DataObject) -> None:
+    args, kwargs, shape = case.draw(data)
+    expected = reference(case, args, kwargs, shape)
+    for how, entry in spellings(case, args, kwargs).items():
+        layer = build_layer(entry, "torch")
+        model = Sequential(Input(*shape), layer, framework="torch")
+        counts = model.counts()
+        found = {
+            "total": counts["total"],
+            "trainable": counts["trainable"],
+            "non_trainable": counts["non_trainable"],
+            "buffers": int(model.buffers),
+            "output_shape": tuple(int(d) for d in model.output_shape),
+            "macs": int(model.macs),
+        }
+        assert found == expected, (how, entry)
