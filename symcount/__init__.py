@@ -109,6 +109,15 @@ _LAYERS = (
     "MultiHeadAttention",
     "GroupQueryAttention",
     "TransformerEncoder",
+    "TorchActivation",
+    "Unflatten",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "ChannelShuffle",
+    "Upsample",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
     "Add",
     "Subtract",
     "Multiply",
@@ -124,9 +133,15 @@ _LAYERS = (
 # PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order
 # (symcount.pytorch; a test keeps this list equal to its __all__).
 _TORCH = (
-    "AvgPool1d", "AvgPool2d", "AvgPool3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d",
-    "Dropout3d", "Linear", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MultiheadAttention", "RNN",
-    "TransformerEncoderLayer", "Upsample", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "CELU", "CircularPad1d", "CircularPad2d",
+    "CircularPad3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d", "Dropout3d", "ELU",
+    "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "Identity", "LeakyReLU",
+    "Linear", "LogSigmoid", "LogSoftmax", "MaxPool1d", "MaxPool2d", "MaxPool3d", "Mish",
+    "MultiheadAttention", "PReLU", "RNN", "RReLU", "ReLU", "ReLU6", "ReflectionPad1d",
+    "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+    "ReplicationPad3d", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmax2d", "Softmin", "Softplus",
+    "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "TransformerEncoderLayer",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 )  # fmt: skip
 
 __all__ = [

@@ -23,14 +23,15 @@ from .layers import __all__ as layer_names
 from .spec import build_layer
 from .target import TORCH
 
-__all__ = sorted(
-    cls.torch_class for cls in REGISTRY.values() if cls.torch_name and cls.torch_class not in layer_names
-)
+# Every torch.nn class a layer spells (ReLU and LeakyReLU are one layer), unless a layer class
+# already has its name.
+_NAMES = {name: cls for cls in REGISTRY.values() for name in cls.keys(True) if name not in layer_names}
+__all__ = sorted(_NAMES)
 
 
-def _constructor(torch_name: str, torch_class: str) -> Callable[..., Layer]:
+def _constructor(torch_class: str) -> Callable[..., Layer]:
     def make(*args: Any, **kwargs: Any) -> Layer:
-        entry = {torch_name: list(args), **kwargs} if args else {torch_name: dict(kwargs)}
+        entry = {torch_class: list(args), **kwargs} if args else {torch_class: dict(kwargs)}
         return build_layer(entry, TORCH)
 
     make.__name__ = make.__qualname__ = torch_class
@@ -38,6 +39,5 @@ def _constructor(torch_name: str, torch_class: str) -> Callable[..., Layer]:
     return make
 
 
-for _cls in REGISTRY.values():
-    if _cls.torch_class in __all__:
-        globals()[_cls.torch_class] = _constructor(_cls.torch_name, _cls.torch_class)
+for _name in __all__:
+    globals()[_name] = _constructor(_name)

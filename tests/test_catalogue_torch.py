@@ -60,7 +60,11 @@ def conv(rank: int, transposed: bool = False) -> Callable[[st.DataObject], Call]
         if transposed:
             out = pick(data, st.integers(0, max(s, d) - 1), "output_padding")
             return (c, f, k, s, p, out, groups, pick(data, st.booleans(), "bias"), d), {}, (c, *spatial)
-        return (c, f, k, s, p, d, groups, pick(data, st.booleans(), "bias")), {"padding_mode": "zeros"}, (c, *spatial)
+        return (
+            (c, f, k, s, p, d, groups, pick(data, st.booleans(), "bias")),
+            {"padding_mode": "zeros"},
+            (c, *spatial),
+        )
 
     return draw
 
@@ -105,14 +109,22 @@ def group_norm(data: st.DataObject) -> Call:
 
 def dropout(rank: int) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
-        return (pick(data, st.sampled_from([0.0, 0.5]), "p"),), {}, tuple(pick(data, small, "n") for _ in range(rank + 1))
+        return (
+            (pick(data, st.sampled_from([0.0, 0.5]), "p"),),
+            {},
+            tuple(pick(data, small, "n") for _ in range(rank + 1)),
+        )
 
     return draw
 
 
 def recurrent(kind: str) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
-        n, u, layers = pick(data, small, "n"), pick(data, st.integers(2, 4), "u"), pick(data, st.integers(1, 2), "layers")
+        n, u, layers = (
+            pick(data, small, "n"),
+            pick(data, st.integers(2, 4), "u"),
+            pick(data, st.integers(1, 2), "layers"),
+        )
         bias, both = pick(data, st.booleans(), "bias"), pick(data, st.booleans(), "bidirectional")
         head: tuple[Any, ...] = (n, u, layers)
         if kind == "RNN":
@@ -128,7 +140,11 @@ def recurrent(kind: str) -> Callable[[st.DataObject], Call]:
 def attention(data: st.DataObject) -> Call:
     h = pick(data, st.integers(1, 3), "h")
     d = h * pick(data, small, "d/h")
-    options = (pick(data, st.booleans(), "bias"), pick(data, st.booleans(), "bias_kv"), pick(data, st.booleans(), "zero"))
+    options = (
+        pick(data, st.booleans(), "bias"),
+        pick(data, st.booleans(), "bias_kv"),
+        pick(data, st.booleans(), "zero"),
+    )
     return (d, h, 0.0, *options, None, None, True), {}, (pick(data, small, "T"), d)
 
 
@@ -137,17 +153,74 @@ def encoder_layer(data: st.DataObject) -> Call:
     d = h * pick(data, small, "d/h")
     activation = pick(data, st.sampled_from(["relu", "gelu"]), "activation")
     first, bias = pick(data, st.booleans(), "norm_first"), pick(data, st.booleans(), "bias")
-    return (d, h, pick(data, small, "ff"), 0.0, activation, 1e-5, True, first, bias), {}, (pick(data, small, "T"), d)
+    return (
+        (d, h, pick(data, small, "ff"), 0.0, activation, 1e-5, True, first, bias),
+        {},
+        (pick(data, small, "T"), d),
+    )
 
 
 def embedding(data: st.DataObject) -> Call:
-    return (pick(data, st.integers(2, 9), "vocabulary"), pick(data, small, "d")), {}, (pick(data, small, "T"),)
+    return (
+        (pick(data, st.integers(2, 9), "vocabulary"), pick(data, small, "d")),
+        {},
+        (pick(data, small, "T"),),
+    )
 
 
 def upsample(data: st.DataObject) -> Call:
-    scale = pick(data, st.integers(1, 3), "scale")
-    mode = pick(data, st.sampled_from(["nearest", "bilinear"]), "mode")
-    return (None, scale, mode), {}, (pick(data, small, "c"), pick(data, small, "h"), pick(data, small, "w"))
+    rank = pick(data, st.integers(1, 3), "rank")
+    modes = ["nearest", "nearest-exact", "area", {1: "linear", 2: "bilinear", 3: "trilinear"}[rank]]
+    mode = pick(data, st.sampled_from(modes + (["bicubic"] if rank == 2 else [])), "mode")
+    spatial = tuple(pick(data, small, f"n{i}") for i in range(rank))
+    if pick(data, st.booleans(), "to a size"):
+        return (tuple(pick(data, small, f"size{i}") for i in range(rank)), None, mode), {}, (2, *spatial)
+    scale = pick(data, st.sampled_from([1, 2, 1.5, 2.5, 0.5]), "scale")
+    return (None, scale, mode), {}, (2, *spatial)
+
+
+def fixed_upsample(data: st.DataObject) -> Call:
+    spatial = (pick(data, small, "h"), pick(data, small, "w"))
+    if pick(data, st.booleans(), "to a size"):
+        return ((pick(data, small, "H"), pick(data, small, "W")),), {}, (2, *spatial)
+    return (None, pick(data, st.integers(1, 3), "scale")), {}, (2, *spatial)
+
+
+def flatten(data: st.DataObject) -> Call:
+    rank = pick(data, st.integers(1, 4), "rank")
+    start = pick(data, st.integers(1, rank), "start_dim")
+    end = pick(data, st.sampled_from([-1, *range(start, rank + 1)]), "end_dim")
+    return (start, end), {}, tuple(pick(data, small, f"n{i}") for i in range(rank))
+
+
+def unflatten(data: st.DataObject) -> Call:
+    a, b = pick(data, small, "a"), pick(data, small, "b")
+    sizes = pick(data, st.sampled_from([(a, b), (a, -1), (-1, b)]), "sizes")
+    return (pick(data, st.sampled_from([1, -1]), "dim"), sizes), {}, (a * b,)
+
+
+def shuffle(kind: str) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        r = pick(data, st.integers(1, 3), "r")
+        c, h, w = pick(data, small, "c"), pick(data, small, "h"), pick(data, small, "w")
+        if kind == "PixelShuffle":
+            return (r,), {}, (c * r * r, h, w)
+        if kind == "PixelUnshuffle":
+            return (r,), {}, (c, h * r, w * r)
+        return (r,), {}, (c * r, h, w)
+
+    return draw
+
+
+def pad(rank: int, constant: bool) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        spatial = tuple(pick(data, st.integers(3, 5), f"n{i}") for i in range(rank))
+        amounts: Any = tuple(pick(data, st.integers(0, 2), f"p{i}") for i in range(2 * rank))
+        if pick(data, st.booleans(), "one amount"):
+            amounts = amounts[0]
+        return ((amounts, 0.5) if constant else (amounts,)), {}, (pick(data, small, "c"), *spatial)
+
+    return draw
 
 
 def zero_pad(rank: int) -> Callable[[st.DataObject], Call]:
@@ -191,7 +264,12 @@ ACTIVATIONS = (
     "Hardshrink Softshrink Tanhshrink Softplus Softsign LogSigmoid Threshold Softmax Softmin LogSoftmax Softmax2d "
     "GLU Identity"
 ).split()
-SNAKE = {"LogSigmoid": "logsigmoid", "Softmax2d": "softmax2d", "LeakyReLU": "leaky_relu", "LogSoftmax": "log_softmax"}
+SNAKE = {
+    "LogSigmoid": "logsigmoid",
+    "Softmax2d": "softmax2d",
+    "LeakyReLU": "leaky_relu",
+    "LogSoftmax": "log_softmax",
+}
 
 CASES = [
     Case("Linear", linear, "linear"),
@@ -211,6 +289,24 @@ CASES = [
     Case("MultiheadAttention", attention, "multihead_attention"),
     Case("TransformerEncoderLayer", encoder_layer, "transformer_encoder_layer"),
     Case("Upsample", upsample, "upsample"),
+    Case("UpsamplingNearest2d", fixed_upsample, "upsampling_nearest2d"),
+    Case("UpsamplingBilinear2d", fixed_upsample, "upsampling_bilinear2d"),
+    Case("Flatten", flatten, "flatten"),
+    Case("Unflatten", unflatten, "unflatten"),
+    *(
+        Case(kind, shuffle(kind), snake, first)
+        for kind, snake in (
+            ("PixelShuffle", "pixel_shuffle"),
+            ("PixelUnshuffle", "pixel_unshuffle"),
+            ("ChannelShuffle", "channel_shuffle"),
+        )
+    ),
+    *(Case(f"ConstantPad{r}d", pad(r, True), f"constant_pad{r}d") for r in (1, 2, 3)),
+    *(
+        Case(f"{mode}Pad{r}d", pad(r, False), f"{mode.lower()}_pad{r}d", first)
+        for mode in ("Reflection", "Replication", "Circular")
+        for r in (1, 2, 3)
+    ),
     *(Case(f"ZeroPad{r}d", zero_pad(r), f"zero_pad{r}d", first) for r in (1, 2)),
     *(Case(name, activation(name), SNAKE.get(name, name.lower()), first) for name in ACTIVATIONS),
 ]
@@ -237,7 +333,9 @@ def spellings(case: Case, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict
     return found
 
 
-def reference(case: Case, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any]:
+def reference(
+    case: Case, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]
+) -> dict[str, Any]:
     """PyTorch's counts for one example of `shape`."""
     t = torch()
     module = getattr(t.nn, case.module)(*args, **kwargs).eval()

@@ -33,7 +33,12 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
     "reshaping": (
         "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D",
         "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d",
-        "upsample zero_pad1d zero_pad2d zero_pad3d",
+        "zero_pad1d zero_pad2d zero_pad3d",
+    ),
+    "rearrange": (
+        "Unflatten PixelShuffle PixelUnshuffle ChannelShuffle Upsample ConstantPad1d ConstantPad2d ConstantPad3d",
+        "",
+        "unflatten pixel_shuffle pixel_unshuffle channel_shuffle upsample upsampling_nearest2d upsampling_bilinear2d interpolate constant_pad1d constant_pad2d constant_pad3d reflection_pad1d replication_pad1d circular_pad1d reflection_pad2d replication_pad2d circular_pad2d reflection_pad3d replication_pad3d circular_pad3d",
     ),
     "regularization": (
         "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout",

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
 
 from ..costs import BIAS_FLOPS, activation_flops
+from ..errors import ShapeError, SpecError
 from ..graph import Input
-from ..shapes import Shape, product
+from ..shapes import Shape, format_shape, product
 from ..target import Target
 from ..text import dims, in_sum, many
 from .base import Layer, Weight, check_activation, half, require_rank
@@ -72,16 +73,39 @@ class Dense(Layer):
         return f"Dense({self.units})"
 
 
+@dataclass(frozen=True)
 class Flatten(Layer):
-    """Flattens everything but the batch axis: no parameters, only a reshape."""
+    """Flattens everything but the batch axis: no parameters, only a reshape. PyTorch's
+    `start_dim` and `end_dim` (counting the batch as axis 0) flatten only those axes."""
 
     rules_noted = True
 
+    start_dim: Any = field(default=1, kw_only=True)
+    end_dim: Any = field(default=-1, kw_only=True)
+
     example_input = ("H", "W", "C")
     derivation = "no weights: the output is the same numbers in one axis"
+    torch_name = "flatten"
+    torch_positional = ("start_dim", "end_dim")
+    torch_defaults = {"start_dim": 1, "end_dim": -1}
+
+    def validate(self) -> None:
+        for what in ("start_dim", "end_dim"):
+            value = getattr(self, what)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SpecError(f"expected an axis (an integer). Received: {what}={value!r}")
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
-        return (product(input_shape),)
+        rank = len(input_shape) + 1  # PyTorch counts the batch
+        start, end = (d if d >= 0 else rank + d for d in (self.start_dim, self.end_dim))
+        if not (0 <= start <= end < rank) or start == 0:
+            raise ShapeError(
+                f"start_dim={self.start_dim}, end_dim={self.end_dim} name no run of axes after the batch "
+                f"of an input {format_shape(input_shape)}"
+            )
+        if (start, end) != (1, rank - 1) and target.keras:
+            raise SpecError("start_dim and end_dim are PyTorch's; Keras' Flatten flattens every axis")
+        return (*input_shape[: start - 1], product(input_shape[start - 1 : end]), *input_shape[end:])
 
     def explain(self, input_shape: Shape, target: Target) -> str | None:
         return f"it only reshapes {dims(input_shape)} into {in_sum(product(input_shape))}"

@@ -253,15 +253,7 @@ class UpSampling2D(Layer):
     spatial_layout = True
     example_args = {"size": "s"}
     derivation = "no weights: each row and column interpolated to s of them"
-    torch_name = "upsample"
-    torch_args = {
-        "scale_factor": "size", "mode": "interpolation", "size": "output_size", "align_corners": "",
-        "recompute_scale_factor": "",
-    }  # fmt: skip
-    torch_positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
-    torch_defaults = {
-        "size": None, "scale_factor": None, "mode": "nearest", "align_corners": None, "recompute_scale_factor": None,
-    }  # fmt: skip
+    torch_counterpart = "upsample"
 
     def validate(self) -> None:
         if self.size is not None and self.output_size is not None:
