@@ -232,6 +232,39 @@ def zero_pad(rank: int) -> Callable[[st.DataObject], Call]:
     return draw
 
 
+def adaptive(rank: int, maximum: bool) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        spatial = tuple(pick(data, st.integers(1, 7), f"n{i}") for i in range(rank))
+        sizes: Any = tuple(pick(data, st.one_of(st.none(), st.integers(1, 5)), f"o{i}") for i in range(rank))
+        if pick(data, st.booleans(), "one size") or rank == 1:
+            sizes = pick(data, st.integers(1, 5), "o")
+        return ((sizes, False) if maximum else (sizes,)), {}, (pick(data, small, "c"), *spatial)
+
+    return draw
+
+
+def lp_pool(rank: int) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        k, s = pick(data, st.integers(1, 3), "k"), pick(data, st.one_of(st.none(), st.integers(1, 3)), "s")
+        spatial = tuple(pick(data, st.integers(k, 7), f"n{i}") for i in range(rank))
+        norm = pick(data, st.sampled_from([1, 2, 3.0]), "norm")
+        return (norm, k, s, pick(data, st.booleans(), "ceil_mode")), {}, (pick(data, small, "c"), *spatial)
+
+    return draw
+
+
+def fractional(rank: int) -> Callable[[st.DataObject], Call]:
+    def draw(data: st.DataObject) -> Call:
+        k = pick(data, st.integers(1, 3), "k")
+        spatial = tuple(pick(data, st.integers(k + 2, 8), f"n{i}") for i in range(rank))
+        if pick(data, st.booleans(), "ratio"):
+            return (k, None, pick(data, st.sampled_from([0.5, 0.25]), "ratio")), {}, (2, *spatial)
+        size = pick(data, st.integers(1, min(spatial) - k), "o")
+        return (k, size), {}, (2, *spatial)
+
+    return draw
+
+
 def activation(module: str) -> Callable[[st.DataObject], Call]:
     def draw(data: st.DataObject) -> Call:
         c = 2 * pick(data, small, "c/2")
@@ -259,11 +292,37 @@ def first(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return args[0] if len(args) == 1 and not kwargs and not isinstance(args[0], tuple) else None
 
 
-ACTIVATIONS = (
-    "ReLU ReLU6 LeakyReLU PReLU RReLU ELU CELU SELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardsigmoid Hardswish "
-    "Hardshrink Softshrink Tanhshrink Softplus Softsign LogSigmoid Threshold Softmax Softmin LogSoftmax Softmax2d "
-    "GLU Identity"
-).split()
+ACTIVATIONS = [
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "PReLU",
+    "RReLU",
+    "ELU",
+    "CELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Sigmoid",
+    "Tanh",
+    "Hardtanh",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardshrink",
+    "Softshrink",
+    "Tanhshrink",
+    "Softplus",
+    "Softsign",
+    "LogSigmoid",
+    "Threshold",
+    "Softmax",
+    "Softmin",
+    "LogSoftmax",
+    "Softmax2d",
+    "GLU",
+    "Identity",
+]
 SNAKE = {
     "LogSigmoid": "logsigmoid",
     "Softmax2d": "softmax2d",
@@ -292,6 +351,10 @@ CASES = [
     Case("UpsamplingNearest2d", fixed_upsample, "upsampling_nearest2d"),
     Case("UpsamplingBilinear2d", fixed_upsample, "upsampling_bilinear2d"),
     Case("Flatten", flatten, "flatten"),
+    *(Case(f"AdaptiveAvgPool{r}d", adaptive(r, False), f"adaptive_avg_pool{r}d", first) for r in (1, 2, 3)),
+    *(Case(f"AdaptiveMaxPool{r}d", adaptive(r, True), f"adaptive_max_pool{r}d") for r in (1, 2, 3)),
+    *(Case(f"LPPool{r}d", lp_pool(r), f"lp_pool{r}d") for r in (1, 2, 3)),
+    *(Case(f"FractionalMaxPool{r}d", fractional(r), f"fractional_max_pool{r}d") for r in (2, 3)),
     Case("Unflatten", unflatten, "unflatten"),
     *(
         Case(kind, shuffle(kind), snake, first)

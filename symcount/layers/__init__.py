@@ -30,6 +30,11 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d global_average_pooling1d global_average_pooling2d global_average_pooling3d",
         "max_pool1d max_pool2d max_pool3d avg_pool1d avg_pool2d avg_pool3d",
     ),
+    "adaptive": (
+        "AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d LPPool1d LPPool2d LPPool3d FractionalMaxPool2d FractionalMaxPool3d",
+        "",
+        "adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d lp_pool1d lp_pool2d lp_pool3d fractional_max_pool2d fractional_max_pool3d",
+    ),
     "reshaping": (
         "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D",
         "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d",

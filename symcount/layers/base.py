@@ -187,7 +187,10 @@ class Layer:
         if cls.__name__.startswith("_"):
             return
         cls.kind = snake_case(cls.__name__)
-        cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
+        if cls.torch_only:  # PyTorch's own class: its name is PyTorch's (LPPool1d, not LpPool1d)
+            cls.torch_class = cls.__dict__.get("torch_class") or cls.__name__
+        else:
+            cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
         if "rank" in cls.__dict__ and "example_input" not in cls.__dict__:
             cls.example_input = SPATIAL_EXAMPLES[cls.rank]
         if cls.__dict__.get("registered", True):

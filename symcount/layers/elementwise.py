@@ -108,6 +108,7 @@ class TorchActivation(Layer):
     sizes = ("num_parameters",)
     torch_only = True
     torch_name = "identity"
+    torch_class = "Identity"  # an instance shows its own module (ReLU, GELU...)
     torch_functional = tuple(name for name in BY_NAME if name[:1].islower())
     example_args = {"function": "PReLU", "num_parameters": "C"}
     example_input = ("H", "W", "C")
