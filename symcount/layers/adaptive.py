@@ -49,7 +49,7 @@ class _Adaptive(Layer):
     torch_only = True
     spatial_layout = True
     averages: ClassVar[bool] = True
-    torch_positional = ("output_size",)
+    torch_positional: ClassVar[tuple[str, ...]] = ("output_size",)
     example_args = {"output_size": 1}
     derivation = "no weights: each channel pooled to output_size windows per axis"
 
