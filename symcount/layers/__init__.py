@@ -46,14 +46,19 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "unflatten pixel_shuffle pixel_unshuffle channel_shuffle upsample upsampling_nearest2d upsampling_bilinear2d interpolate constant_pad1d constant_pad2d constant_pad3d reflection_pad1d replication_pad1d circular_pad1d reflection_pad2d replication_pad2d circular_pad2d reflection_pad3d replication_pad3d circular_pad3d",
     ),
     "regularization": (
-        "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout",
+        "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout FeatureAlphaDropout",
         "dropout spatial_dropout1d spatial_dropout2d spatial_dropout3d gaussian_dropout gaussian_noise alpha_dropout",
-        "dropout1d dropout2d dropout3d",
+        "dropout1d dropout2d dropout3d feature_alpha_dropout",
     ),
     "normalization": (
         "BatchNormalization LayerNormalization GroupNormalization UnitNormalization BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm RMSNormalization",
         "batch_normalization layer_normalization group_normalization unit_normalization rms_normalization",
         "batch_norm1d batch_norm2d batch_norm3d layer_norm group_norm",
+    ),
+    "instance": (
+        "InstanceNorm1d InstanceNorm2d InstanceNorm3d SyncBatchNorm RMSNorm LocalResponseNorm",
+        "",
+        "instance_norm1d instance_norm2d instance_norm3d sync_batch_norm rms_norm local_response_norm",
     ),
     "scaling": (
         "Rescaling Normalization LayerScale",

@@ -214,7 +214,9 @@ class _TorchBatchNorm(_BatchNorm):
     spatial_layout = True
     ranks: ClassVar[tuple[int, ...]] = ()
     example_args = {"num_features": "C"}
-    torch_positional = ("num_features", "eps", "momentum", "affine", "track_running_stats")  # then bias=
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "num_features", "eps", "momentum", "affine", "track_running_stats",
+    )  # fmt: skip
     torch_input_side = ("num_features",)
     torch_defaults = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True, "bias": True}
     derivation = (
@@ -520,7 +522,7 @@ class RMSNormalization(Layer):
 
     example_input = ("T", "d")
     derivation = "one learned scale for each of the d features (no shift)"
-    torch_counterpart = "rms_norm (torch.nn.RMSNorm)"
+    torch_counterpart = "rms_norm"
 
     def validate(self) -> None:
         self._set("axis", check_axes(self.axis, many=True))

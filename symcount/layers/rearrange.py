@@ -242,7 +242,12 @@ class Upsample(Layer):
         values = given * len(spatial) if len(given) == 1 else given
         if self.size is not None:
             return (channels, *values)
-        return (channels, *(sympy.floor(n * s) for n, s in zip(spatial, values)))
+        lengths = tuple(sympy.floor(n * s) for n, s in zip(spatial, values))
+        if any(length.is_number and length < 1 for length in lengths):
+            raise ShapeError(
+                f"scale_factor={format_shape(values)} leaves nothing of the input {format_shape(input_shape)}"
+            )
+        return (channels, *lengths)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         outputs = product(self.output_shape(input_shape, target))

@@ -19,7 +19,7 @@ from .base import Layer, as_float, require_rank
 
 __all__ = [
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-    "GaussianDropout", "GaussianNoise", "AlphaDropout",
+    "GaussianDropout", "GaussianNoise", "AlphaDropout", "FeatureAlphaDropout",
 ]  # fmt: skip
 
 
@@ -163,3 +163,22 @@ class AlphaDropout(_Noise):
         self._set("rate", as_float(self.rate, "rate"))
         self._set("noise_shape", as_noise_shape(self.noise_shape))
         check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class FeatureAlphaDropout(_Noise):
+    """AlphaDropout of whole channels (PyTorch's nn.FeatureAlphaDropout): no weights, same shape."""
+
+    rate: Any = 0.5
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: a random mask of channels and an affine correction while training"
+    torch_name = "feature_alpha_dropout"
+    torch_only = True
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))
