@@ -66,9 +66,9 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
     ),
     "embedding": (
-        "Embedding PositionEmbedding ClassToken",
+        "Embedding PositionEmbedding ClassToken EmbeddingBag",
         "embedding position_embedding class_token",
-        "",
+        "embedding_bag",
     ),
     "recurrent": (
         "SimpleRNN LSTM GRU Bidirectional",
@@ -85,10 +85,20 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
         "torch_activation relu relu6 leaky_relu prelu rrelu elu celu selu gelu silu mish sigmoid tanh hardtanh hardsigmoid hardswish hardshrink softshrink tanhshrink softplus softsign logsigmoid log_sigmoid threshold softmax softmin log_softmax softmax2d glu identity",
     ),
-    "merge": (
-        "Add Subtract Multiply Average Maximum Minimum Concatenate",
-        "add subtract multiply average maximum minimum concatenate",
+    "cells": (
+        "RNNCell LSTMCell GRUCell",
         "",
+        "rnn_cell lstm_cell gru_cell",
+    ),
+    "patches": (
+        "Fold Unfold",
+        "",
+        "fold unfold",
+    ),
+    "merge": (
+        "Add Subtract Multiply Average Maximum Minimum Concatenate Bilinear",
+        "add subtract multiply average maximum minimum concatenate",
+        "bilinear",
     ),
     "repeat": (
         "Repeat Block MAX_UNROLLED",

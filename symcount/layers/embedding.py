@@ -14,7 +14,7 @@ from ..shapes import Shape, product
 from ..target import Target
 from .base import Layer, Weight, require_rank
 
-__all__ = ["Embedding", "PositionEmbedding", "ClassToken"]
+__all__ = ["Embedding", "PositionEmbedding", "ClassToken", "EmbeddingBag"]
 
 
 @dataclass(frozen=True)
@@ -150,3 +150,49 @@ class ClassToken(Layer):
 
     def describe(self) -> str:
         return "ClassToken()"
+
+
+@dataclass(frozen=True)
+class EmbeddingBag(Layer):
+    """PyTorch's EmbeddingBag: the `mode` ('mean', 'sum' or 'max') of the embeddings of a bag of
+    ids, so (L,) ids give (embedding_dim,); a (num_embeddings, embedding_dim) table."""
+
+    num_embeddings: Any
+    embedding_dim: Any
+    mode: str = "mean"
+
+    sizes = ("num_embeddings", "embedding_dim")
+    torch_name = "embedding_bag"
+    torch_only = True
+    torch_positional = (
+        "num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse",
+        "_weight", "include_last_offset", "padding_idx",
+    )  # fmt: skip
+    torch_defaults = {
+        "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False, "mode": "mean", "sparse": False,
+        "_weight": None, "include_last_offset": False, "padding_idx": None,
+    }  # fmt: skip
+    torch_args = {
+        "max_norm": "", "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "",
+        "include_last_offset": "", "padding_idx": "",
+    }  # fmt: skip
+    example_args = {"num_embeddings": "V", "embedding_dim": "d"}
+    example_input = ("L",)
+    derivation = "a V x d table: one learned vector per id; a bag of ids pooled to one vector"
+
+    def validate(self) -> None:
+        if self.mode not in ("mean", "sum", "max"):
+            raise SpecError(f"mode must be 'mean', 'sum' or 'max'. Received: mode={self.mode!r}")
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=1)
+        return (self.embedding_dim,)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        return (self.weight("weight", (self.num_embeddings, self.embedding_dim)),)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        # The L vectors of the bag reduced into one (1 per element read), a divide per output
+        # for the mean.
+        require_rank(self, input_shape, rank=1)
+        return input_shape[0] * self.embedding_dim + (self.embedding_dim if self.mode == "mean" else 0)

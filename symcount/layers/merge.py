@@ -20,9 +20,9 @@ from ..costs import MERGE_FLOPS
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
-from .base import Layer
+from .base import Layer, Weight
 
-__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Bilinear"]
 
 
 def shapes_text(shapes: tuple[Shape, ...]) -> str:
@@ -132,3 +132,58 @@ class Concatenate(Layer):
                 )
         joined = sympy.Add(*(s[axis] for s in shapes))
         return (*shapes[0][:axis], joined, *shapes[0][axis + 1 :])
+
+
+@dataclass(frozen=True)
+class Bilinear(Layer):
+    """PyTorch's Bilinear on two inputs (..., n1) and (..., n2): y_k = x1 W_k x2 + b_k for each of
+    the u outputs, a weight (u, n1, n2) and a bias (u,)."""
+
+    in1_features: Any
+    in2_features: Any
+    out_features: Any
+    bias: bool = True
+
+    merges = True
+    torch_only = True
+    sizes = ("in1_features", "in2_features", "out_features")
+    torch_name = "bilinear"
+    torch_positional = ("in1_features", "in2_features", "out_features", "bias")
+    torch_defaults = {"bias": True}
+    torch_input_side = ("in1_features", "in2_features")
+    example_args = {"in1_features": "n", "in2_features": "m", "out_features": "u"}
+    example_input = ("n",)
+    derivation = "one n1 x n2 matrix per output (u*n1*n2) plus u biases"
+
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        shapes: tuple[Shape, ...] = input_shape
+        if len(shapes) != 2:
+            raise ShapeError(f"Bilinear takes exactly 2 inputs. Received: {len(shapes)}")
+        first, second = shapes
+        for what, shape, size in (
+            ("in1_features", first, self.in1_features),
+            ("in2_features", second, self.in2_features),
+        ):
+            if not shape or certainly_differ(shape[-1], size):
+                raise ShapeError(f"the input {format_shape(shape)} must end in {what}={size}")
+        if len(first) != len(second) or any(certainly_differ(a, b) for a, b in zip(first[:-1], second[:-1])):
+            raise ShapeError(
+                f"Bilinear's inputs must agree but on their last axis. Received: {shapes_text(shapes)}"
+            )
+        return (*first[:-1], self.out_features)
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        self.output_shape(input_shape, target)
+        weight = self.weight("weight", (self.out_features, self.in1_features, self.in2_features))
+        return (weight, self.weight("bias", (self.out_features,))) if self.bias else (weight,)
+
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # PyTorch contracts x1 with the weight (u*n1*n2 per position), then the result with x2
+        # (u*n2 per position).
+        positions = product(self.output_shape(input_shape, target)[:-1])
+        u, n1, n2 = self.out_features, self.in1_features, self.in2_features
+        return positions * (u * n1 * n2 + u * n2)
+
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        outputs = product(self.output_shape(input_shape, target))
+        return outputs if self.bias else 0 * outputs
