@@ -143,6 +143,10 @@ _LAYERS = (
     "GRUCell",
     "Fold",
     "Unfold",
+    "TransformerDecoderLayer",
+    "TransformerEncoderStack",
+    "TransformerDecoderStack",
+    "Transformer",
     "Add",
     "Subtract",
     "Multiply",
@@ -165,8 +169,9 @@ _TORCH = (
     "MultiheadAttention", "PReLU", "RNN", "RReLU", "ReLU", "ReLU6", "ReflectionPad1d",
     "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
     "ReplicationPad3d", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmax2d", "Softmin", "Softplus",
-    "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "TransformerEncoderLayer",
-    "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "TransformerDecoder",
+    "TransformerEncoderLayer", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d",
+    "ZeroPad2d", "ZeroPad3d",
 )  # fmt: skip
 
 __all__ = [

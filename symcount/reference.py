@@ -64,7 +64,7 @@ def _entry(cls: type[Layer]) -> Entry:
         # The example is written in Keras' layout; PyTorch's spatial layers read it channels first.
         target = as_target(framework)
         dims = target.join(*KERAS.split(shape)) if cls.spatial_layout and shape else shape
-        if cls.merges:  # two inputs of the example shape
+        if cls.merges or cls.most_inputs == 2:  # two inputs of the example shape (decoders: target, memory)
             first, second = Input(*dims), Input(*dims)
             return Model([first, second], layer([first, second]), framework=framework)
         return Sequential(Input(*dims), layer, framework=framework)

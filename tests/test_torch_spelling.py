@@ -15,6 +15,8 @@ import typing
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symcount import SpecError, SymcountError
 from symcount.layers import find_layer, load_all
@@ -231,3 +233,110 @@ def test_a_class_name_key_loads_only_its_family() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "['base', 'conv', 'pooling']"
+
+
+# --- The Transformer modules: two inputs, and layers given as arguments -----------------------
+
+
+@pytest.mark.frameworks
+@settings(max_examples=4, deadline=None)
+@given(
+    heads=st.integers(1, 2),
+    width=st.integers(1, 3),
+    ff=st.integers(1, 6),
+    layers=st.integers(1, 2),
+    first=st.booleans(),
+    bias=st.booleans(),
+)
+def test_transformer_modules_count_as_pytorch(
+    heads: int, width: int, ff: int, layers: int, first: bool, bias: bool
+) -> None:
+    t = torch()
+    d, steps, memory = heads * width * 2, 3, 4
+    options = {"norm_first": first, "bias": bias, "batch_first": True}
+    tgt, mem = t.randn(1, steps, d), t.randn(1, memory, d)
+    decoder_layer = [d, heads, ff, 0.0, "relu", 1e-5, True, first, bias]
+    encoder_layer = {"transformer_encoder_layer": [d, heads, ff, 0.0, "relu", 1e-5, True, first, bias]}
+    cases = [
+        (
+            t.nn.TransformerDecoderLayer(d, heads, ff, 0.0, **options),
+            (tgt, mem),
+            [
+                {"transformer_decoder_layer": decoder_layer},
+                {"TransformerDecoderLayer": decoder_layer},
+                {
+                    "transformer_decoder_layer": {
+                        "d_model": d,
+                        "nhead": heads,
+                        "dim_feedforward": ff,
+                        **options,
+                    }
+                },
+            ],
+        ),
+        (
+            t.nn.TransformerEncoder(
+                t.nn.TransformerEncoderLayer(d, heads, ff, 0.0, **options),
+                layers,
+                t.nn.LayerNorm(d),
+                enable_nested_tensor=False,
+            ),
+            (tgt,),
+            [
+                {"TransformerEncoder": [encoder_layer, layers, {"layer_norm": d}]},
+                {
+                    "transformer_encoder_stack": {
+                        "encoder_layer": encoder_layer,
+                        "num_layers": layers,
+                        "norm": {"LayerNorm": d},
+                    }
+                },
+            ],
+        ),
+        (
+            t.nn.TransformerDecoder(t.nn.TransformerDecoderLayer(d, heads, ff, 0.0, **options), layers),
+            (tgt, mem),
+            [{"TransformerDecoder": [{"TransformerDecoderLayer": decoder_layer}, layers]}],
+        ),
+        (
+            t.nn.Transformer(d, heads, layers, 1, ff, 0.0, **options),
+            (mem, tgt),
+            [{"Transformer": [d, heads, layers, 1, ff, 0.0, "relu", None, None, 1e-5, True, first, bias]}],
+        ),
+    ]
+    for module, inputs, entries in cases:
+        module.eval()
+        counts = torch_counts(module)
+        with t.no_grad():
+            shape = tuple(module(*inputs).shape[1:])
+        macs = torch_macs(module, *inputs)
+        for entry in entries:
+            names = [f"x{i}" for i in range(len(inputs))]
+            spec = {
+                "input": {name: list(x.shape[1:]) for name, x in zip(names, inputs)},
+                "framework": "torch",
+                "layers": [{**entry, "inputs": names if len(names) > 1 else names[0]}],
+            }
+            ours = parse_spec(spec).model()
+            assert (ours.params, ours.trainable, ours.buffers) == (
+                counts["total"],
+                counts["trainable"],
+                counts["buffers"],
+            ), entry
+            assert ours.output_shape == shape, entry
+            assert ours.macs == macs, entry
+
+
+def test_a_stack_of_symbolic_depth_is_its_layer_times_depth() -> None:
+    spec = {
+        "input": [3, 8],
+        "framework": "torch",
+        "layers": [{"TransformerEncoder": [{"transformer_encoder_layer": [8, 2, 16]}, "L"]}],
+    }
+    stack = parse_spec(spec).model()
+    one = parse_spec({**spec, "layers": [{"transformer_encoder_layer": [8, 2, 16]}]}).model()
+    from symcount import symbols
+
+    (depth,) = symbols("L")
+    assert stack.params == depth * one.params
+    assert stack.macs == depth * one.macs

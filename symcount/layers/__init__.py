@@ -95,6 +95,11 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
         "fold unfold",
     ),
+    "transformer": (
+        "TransformerDecoderLayer TransformerEncoderStack TransformerDecoderStack Transformer",
+        "",
+        "transformer_decoder_layer transformer_encoder_stack transformer_decoder_stack transformer TransformerEncoder TransformerDecoder",
+    ),
     "merge": (
         "Add Subtract Multiply Average Maximum Minimum Concatenate Bilinear",
         "add subtract multiply average maximum minimum concatenate",
