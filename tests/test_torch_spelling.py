@@ -340,3 +340,10 @@ def test_a_stack_of_symbolic_depth_is_its_layer_times_depth() -> None:
     (depth,) = symbols("L")
     assert stack.params == depth * one.params
     assert stack.macs == depth * one.macs
+
+
+def test_glu_as_another_layers_activation_is_refused() -> None:
+    # Dense(6, activation='glu') really outputs 3 numbers (Keras' output_shape still says 6): an
+    # answer either way would be wrong somewhere, so the spec says where GLU belongs.
+    with pytest.raises(SpecError, match="apply it as its own layer"):
+        build_layer({"dense": 6, "activation": "glu"})

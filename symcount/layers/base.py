@@ -368,6 +368,11 @@ def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str
 def check_activation(value: Any) -> None:
     if value is not None and (not isinstance(value, str) or value not in ACTIVATIONS):
         check_choice(value, "activation", ACTIVATIONS)
+    if value == "glu":  # the real output is half as wide as the layer says (Keras' own shape too)
+        raise SpecError(
+            "GLU halves the last axis, so as a layer's activation it would give another width than the "
+            "layer's: apply it as its own layer (`activation: glu`). Received: activation='glu'"
+        )
 
 
 def require_rank(

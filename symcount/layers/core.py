@@ -123,7 +123,8 @@ class Activation(Layer):
     derivation = "no weights: a function applied to each element"
 
     def validate(self) -> None:
-        check_activation(self.activation)
+        if self.activation != "glu":  # GLU is an Activation layer's own: it shapes the output
+            check_activation(self.activation)
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         if self.activation != "glu":
