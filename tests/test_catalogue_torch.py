@@ -353,6 +353,28 @@ def activation(module: str) -> Callable[[st.DataObject], Call]:
     return draw
 
 
+def lone_at(
+    module: str, index: int, input_side: tuple[int, ...] = ()
+) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
+    """The lone value of a call: argument `index`, when every other argument is PyTorch's default
+    or one the input gives (`linear: u` is Linear(n, u))."""
+
+    def lone(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        init = getattr(torch().nn, module).__init__
+        overloads = typing.get_overloads(init)
+        parameters = [
+            p
+            for p in inspect.signature(overloads[0] if overloads else init).parameters.values()
+            if p.kind is p.POSITIONAL_OR_KEYWORD
+        ][1:]
+        for position, (value, parameter) in enumerate(zip(args, parameters)):
+            if position != index and position not in input_side and value != parameter.default:
+                return None
+        return None if kwargs or isinstance(args[index], tuple) else args[index]
+
+    return lone
+
+
 def first(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The one argument of a call, which a spec may write alone (a list would be positional)."""
     return args[0] if len(args) == 1 and not kwargs and not isinstance(args[0], tuple) else None
@@ -397,22 +419,21 @@ SNAKE = {
 }
 
 CASES = [
-    Case("Linear", linear, "linear"),
+    Case("Linear", linear, "linear", lone_at("Linear", 1, (0,))),
     *(Case(f"Conv{r}d", conv(r), f"conv{r}d") for r in (1, 2, 3)),
-    *(Case(f"ConvTranspose{r}d", conv(r, True), f"conv_transpose{r}d") for r in (1, 2)),
-    *(Case(f"MaxPool{r}d", pool(r, False), f"max_pool{r}d") for r in (1, 2)),
-    *(Case(f"AvgPool{r}d", pool(r, True), f"avg_pool{r}d") for r in (1, 2)),
-    Case("BatchNorm1d", norm(1), "batch_norm1d"),
-    Case("BatchNorm2d", norm(2), "batch_norm2d"),
-    Case("LayerNorm", layer_norm, "layer_norm"),
+    *(Case(f"ConvTranspose{r}d", conv(r, True), f"conv_transpose{r}d") for r in (1, 2, 3)),
+    *(Case(f"MaxPool{r}d", pool(r, False), f"max_pool{r}d", lone_at(f"MaxPool{r}d", 0)) for r in (1, 2, 3)),
+    *(Case(f"AvgPool{r}d", pool(r, True), f"avg_pool{r}d", lone_at(f"AvgPool{r}d", 0)) for r in (1, 2, 3)),
+    *(Case(f"BatchNorm{r}d", norm(r), f"batch_norm{r}d", lone_at(f"BatchNorm{r}d", 0)) for r in (1, 2, 3)),
+    Case("LayerNorm", layer_norm, "layer_norm", lone_at("LayerNorm", 0)),
     *(Case(f"InstanceNorm{r}d", instance_norm(r), f"instance_norm{r}d") for r in (1, 2, 3)),
     Case("SyncBatchNorm", norm(2), "sync_batch_norm"),
     Case("RMSNorm", rms_norm, "rms_norm", first),
     Case("LocalResponseNorm", local_response_norm, "local_response_norm", first),
     Case("FeatureAlphaDropout", dropout(2), "feature_alpha_dropout", first),
-    Case("GroupNorm", group_norm, "group_norm"),
+    Case("GroupNorm", group_norm, "group_norm", lone_at("GroupNorm", 0, (1,))),
     Case("Dropout", dropout(1), "dropout", first),
-    Case("Dropout2d", dropout(2), "dropout2d", first),
+    *(Case(f"Dropout{r}d", dropout(r), f"dropout{r}d", first) for r in (1, 2, 3)),
     Case("AlphaDropout", dropout(1), "alpha_dropout", first),
     Case("Embedding", embedding, "embedding", dtype="long"),
     *(Case(kind, recurrent(kind), kind.lower()) for kind in ("RNN", "LSTM", "GRU")),
@@ -423,7 +444,7 @@ CASES = [
     Case("UpsamplingBilinear2d", fixed_upsample, "upsampling_bilinear2d"),
     Case("Flatten", flatten, "flatten"),
     *(
-        Case(kind, cell(kind), snake)
+        Case(kind, cell(kind), snake, lone_at(kind, 1, (0,)))
         for kind, snake in (("RNNCell", "rnn_cell"), ("LSTMCell", "lstm_cell"), ("GRUCell", "gru_cell"))
     ),
     Case("Bilinear", bilinear, "bilinear"),
@@ -449,7 +470,7 @@ CASES = [
         for mode in ("Reflection", "Replication", "Circular")
         for r in (1, 2, 3)
     ),
-    *(Case(f"ZeroPad{r}d", zero_pad(r), f"zero_pad{r}d", first) for r in (1, 2)),
+    *(Case(f"ZeroPad{r}d", zero_pad(r), f"zero_pad{r}d", first) for r in (1, 2, 3)),
     *(Case(name, activation(name), SNAKE.get(name, name.lower()), first) for name in ACTIVATIONS),
 ]
 

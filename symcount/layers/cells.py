@@ -25,8 +25,8 @@ __all__ = ["RNNCell", "LSTMCell", "GRUCell"]
 class _Cell(Layer):
     """One step of a recurrent layer on (n,): the next state (u,)."""
 
-    input_size: Any
-    hidden_size: Any
+    input_size: Any = None  # None: the input's width
+    hidden_size: Any = None
     bias: bool = True
 
     rules_noted = True
@@ -36,11 +36,14 @@ class _Cell(Layer):
     torch_positional: ClassVar[tuple[str, ...]] = ("input_size", "hidden_size", "bias")
     torch_defaults = {"bias": True}
     torch_input_side = ("input_size",)
+    torch_lone = "hidden_size"
     example_args = {"input_size": "n", "hidden_size": "u"}
     example_input = ("n",)
     derivation = "g gate blocks, each a u x n input kernel, a u x u recurrent kernel and 2u biases"
 
     def validate(self) -> None:
+        if self.hidden_size is None:
+            raise SpecError(f"{type(self).__name__} needs hidden_size")
         self._set("channels_in", self.input_size)
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
@@ -52,7 +55,7 @@ class _Cell(Layer):
         self.output_shape(input_shape, target)
         block = self.gates * self.hidden_size
         found = [
-            self.weight("weight_ih", (block, self.input_size)),
+            self.weight("weight_ih", (block, input_shape[0])),
             self.weight("weight_hh", (block, self.hidden_size)),
         ]
         if self.bias:
@@ -62,7 +65,7 @@ class _Cell(Layer):
     def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # Each of the g*u gate units: a dot product with the n inputs and one with the u state.
         self.output_shape(input_shape, target)
-        return self.gates * self.hidden_size * (self.input_size + self.hidden_size)
+        return self.gates * self.hidden_size * (input_shape[0] + self.hidden_size)
 
     def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
         # The two products summed and two biases added per gate unit, a nonlinearity per gate unit
