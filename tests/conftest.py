@@ -11,7 +11,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 # when present, so without this stub every transformers model fails to import.
 sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, settings  # noqa: E402 (after the torchvision stub)
 
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
