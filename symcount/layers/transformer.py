@@ -179,6 +179,9 @@ class TransformerEncoderStack(Layer):
     def activations(self, input_shape: Any, target: Target) -> sympy.Expr:
         return self.num_layers * self.layer.activations(input_shape, target)
 
+    def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
+        return self.num_layers * self.layer.kv_cache(input_shape, target)
+
     def expressions(self) -> Any:
         yield self.num_layers
         yield from self.layer.expressions()
@@ -319,3 +322,14 @@ class Transformer(Layer):
         source, tgt = self.inputs(input_shape)
         encoder, decoder, _ = self.stacks()
         return encoder.extra_flops(source, target) + decoder.extra_flops((tgt, source), target)
+
+    def activations(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # Every layer's output, in both stacks (as a stack counts its layers').
+        source, tgt = self.inputs(input_shape)
+        encoder, decoder, _ = self.stacks()
+        return encoder.activations(source, target) + decoder.activations((tgt, source), target)
+
+    def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
+        source, tgt = self.inputs(input_shape)
+        _, decoder, _ = self.stacks()
+        return decoder.kv_cache((tgt, source), target)
