@@ -28,7 +28,7 @@ import sympy
 from .errors import SpecError, SymcountError, one_line, shown
 from .graph import Input, default_name, order
 from .layers import layer_class, layer_keys
-from .layers.base import Layer
+from .layers.base import Layer, settle_options
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
 from .values import as_expr, bind, check_label, check_names, suggest, symbol
@@ -455,6 +455,8 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         values = list(arguments) if isinstance(arguments, list) else [arguments]
         if target.torch and cls.torch_positional and isinstance(arguments, list):
             positional = list(cls.torch_positional)
+        elif cls.keras_positional:
+            positional = list(cls.keras_positional)
         if len(values) > len(positional):
             raise SpecError(
                 f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"
@@ -464,7 +466,7 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         if name in kwargs:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
-    kwargs = _translate(key, cls.aliases, kwargs)
+    kwargs = _translate(key, cls.aliases, settle_options(cls, kwargs, target))
     if target.torch:
         kwargs = _translate(key, cls.torch_args, kwargs)
     names = [f.name for f in fields]

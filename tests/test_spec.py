@@ -67,7 +67,7 @@ def test_layer_entries(entry: object, expected: str) -> None:
         ({"dense": "w +"}, "units: expected a number"),
         ({"dense": 3, "units": 4}, "'units' given twice"),
         ({"dense": 3, "flatten": None}, "dense has no option 'flatten'"),
-        ({"dense": [1, 2, 3, 4]}, "at most 3 positional"),
+        ({"dense": list(range(1, 15))}, "at most 13 positional"),  # Keras' Dense takes 13
         (
             {"conv2d": {"filters": 4, "kernel_size": 3, "padding": "full"}},
             "padding must be one of 'valid', 'same'",

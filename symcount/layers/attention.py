@@ -30,7 +30,16 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
+from .base import (
+    Layer,
+    Weight,
+    as_float,
+    check_activation,
+    check_divisible,
+    check_flag,
+    keras_names,
+    require_rank,
+)
 
 __all__ = ["MultiHeadAttention", "GroupQueryAttention", "TransformerEncoder"]
 
@@ -55,9 +64,9 @@ def output_sizes(value: Any) -> tuple[sympy.Expr, ...]:
     """Keras' `output_shape` of MultiHeadAttention: one size or a non-empty list of sizes."""
     if isinstance(value, (tuple, list)):
         if not value:
-            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_dims={value!r}")
-        return tuple(as_size(item, "output_dims") for item in value)
-    return (as_size(value, "output_dims"),)
+            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_shape={value!r}")
+        return tuple(as_size(item, "output_shape") for item in value)
+    return (as_size(value, "output_shape"),)
 
 
 def attention_inputs(layer: Layer, argument: Any) -> tuple[Shape, Shape, Shape]:
@@ -86,8 +95,9 @@ class MultiHeadAttention(Layer):
 
     Keras: a query kernel (d, h, key_dim), a key kernel (d_k, h, key_dim), a value kernel
     (d_v, h, value_dim), each with an (h, size) bias, and an output kernel (h, value_dim, *output)
-    with an (*output,) bias; the output is d wide (the query's) unless `output_dims` (Keras'
-    `output_shape`, renamed here because `output_shape` is every layer's method) says otherwise.
+    with an (*output,) bias; the output is d wide (the query's) unless `output_shape` says
+    otherwise (in Python `output_dims`, since `output_shape` is every layer's method; a spec
+    writes Keras' name, and messages use it).
     `use_gate` adds Keras' gate projection of the query, shaped as value's. PyTorch
     (`framework="torch"`): head size d/h, in_proj (3d, d) + 3d (separate q/k/v weights (d, d),
     (d, d_k), (d, d_v) when the key or value is narrower or wider) and out_proj d*d + d, plus
@@ -105,6 +115,10 @@ class MultiHeadAttention(Layer):
         >>> Model([query, memory], MultiHeadAttention(h, k)([query, memory])).params
         2*d*h*k + d + 2*e*h*k + 3*h*k
     """
+
+    keras_positional = keras_names(
+        "num_heads key_dim value_dim dropout use_bias output_shape attention_axes sliding_window flash_attention kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint use_gate seed"
+    )
 
     rules_noted = True
 
@@ -152,6 +166,7 @@ class MultiHeadAttention(Layer):
     torch_args = {
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
     }  # fmt: skip
+    aliases = {"output_shape": "output_dims"}
     torch_positional = (
         "embed_dim",
         "num_heads",
@@ -235,7 +250,7 @@ class MultiHeadAttention(Layer):
         ):
             raise SpecError(
                 f"PyTorch's MultiheadAttention returns embed_dim = {features} features. "
-                f"Received: output_dims={format_shape(self.output_dims)}"
+                f"Received: output_shape={format_shape(self.output_dims)}"
             )
         if sympy.expand(keys - features) == 0 and sympy.expand(values - features) == 0:
             weights = [self.weight("in_proj_weight", (3 * features, features))]
@@ -327,6 +342,10 @@ class GroupQueryAttention(Layer):
         >>> Sequential(Input(T, d), GroupQueryAttention(d / h, h, kv, use_bias=False)).params
         2*d**2 + 2*d**2*kv/h
     """
+
+    keras_positional = keras_names(
+        "head_dim num_query_heads num_key_value_heads dropout use_bias sliding_window flash_attention kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint use_gate seed"
+    )
 
     head_dim: Any
     num_query_heads: Any

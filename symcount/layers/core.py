@@ -12,7 +12,7 @@ from ..graph import Input
 from ..shapes import Shape, product
 from ..target import Target
 from ..text import dims, in_sum, many
-from .base import Layer, Weight, check_activation, require_rank
+from .base import Layer, Weight, check_activation, keras_names, require_rank
 
 __all__ = ["Input", "Dense", "Flatten", "Activation"]
 
@@ -23,6 +23,10 @@ class Dense(Layer):
 
     Like Keras, an input of any rank works; the kernel is shared across the other axes.
     """
+
+    keras_positional = keras_names(
+        "units activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint lora_rank lora_alpha quantization_config"
+    )
 
     rules_noted = True
 
@@ -73,6 +77,8 @@ class Dense(Layer):
 
 class Flatten(Layer):
     """Flattens everything but the batch axis: no parameters, only a reshape."""
+
+    keras_positional = keras_names("data_format")
 
     rules_noted = True
 

@@ -12,7 +12,7 @@ from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
 from ..target import Target
-from .base import Layer, Weight, require_rank
+from .base import Layer, Weight, keras_names, require_rank
 
 __all__ = ["Embedding", "PositionEmbedding", "ClassToken"]
 
@@ -32,6 +32,10 @@ class Embedding(Layer):
         >>> model.params, model.output_shape
         (V*d, (T, d))
     """
+
+    keras_positional = keras_names(
+        "input_dim output_dim embeddings_initializer embeddings_regularizer embeddings_constraint mask_zero weights lora_rank lora_alpha quantization_config"
+    )
 
     input_dim: Any
     output_dim: Any

@@ -29,7 +29,7 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Weight, as_float, check_divisible, require_rank
+from .base import Layer, Weight, as_float, check_divisible, keras_names, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
@@ -166,6 +166,10 @@ class BatchNormalization(_BatchNorm):
         (2*C, 2*C + 1)
     """
 
+    keras_positional = keras_names(
+        "axis momentum epsilon center scale beta_initializer gamma_initializer moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint renorm renorm_clipping renorm_momentum synchronized"
+    )
+
     rules_noted = True
 
     axis: Any = -1
@@ -280,6 +284,10 @@ class LayerNormalization(Layer):
     With `rms_scaling` (deprecated in Keras, kept for its count) only gamma is made.
     """
 
+    keras_positional = keras_names(
+        "axis epsilon center scale beta_initializer gamma_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint"
+    )
+
     rules_noted = True
 
     axis: Any = -1
@@ -377,6 +385,10 @@ class GroupNormalization(Layer):
 
     `groups` must divide the channels; -1 means one group per channel (instance normalization).
     """
+
+    keras_positional = keras_names(
+        "groups axis epsilon center scale beta_initializer gamma_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint"
+    )
 
     groups: Any = 32
     axis: Any = -1

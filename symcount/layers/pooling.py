@@ -16,7 +16,7 @@ from .. import rules
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
-from .base import Layer, check_choice, require_rank
+from .base import Layer, check_choice, keras_names, require_rank
 from .conv import check_fits, window
 from .reshaping import as_amount
 
@@ -36,6 +36,8 @@ class _Pooling(Layer):
     per axis; at most half the pool size, as PyTorch requires). PyTorch's MaxPool/AvgPool default
     their stride to the kernel size too; their `ceil_mode` and `dilation` are not supported.
     """
+
+    keras_positional = keras_names("pool_size strides padding data_format name")
 
     rules_noted = True
 
@@ -135,6 +137,8 @@ class _GlobalPooling(Layer):
     `keepdims` keeps the spatial axes with length 1, which is the shape PyTorch's
     AdaptiveAvgPool/AdaptiveMaxPool with output size 1 produce.
     """
+
+    keras_positional = keras_names("data_format keepdims")
 
     rules_noted = True
 

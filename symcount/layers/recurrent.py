@@ -29,7 +29,16 @@ from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
 from ..errors import SpecError
 from ..shapes import Shape, certainly_differ, product
 from ..target import Target
-from .base import Layer, Weight, as_float, check_activation, check_choice, check_flag, require_rank
+from .base import (
+    Layer,
+    Weight,
+    as_float,
+    check_activation,
+    check_choice,
+    check_flag,
+    keras_names,
+    require_rank,
+)
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 
@@ -200,6 +209,10 @@ class _Recurrent(Layer):
 class SimpleRNN(_Recurrent):
     """A fully connected recurrent layer: h_t = activation(x_t W + h_(t-1) U + b)."""
 
+    keras_positional = keras_names(
+        "units activation use_bias kernel_initializer recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout return_sequences return_state go_backwards stateful unroll seed"
+    )
+
     gates = 1
     derivation = "an n x u input kernel, a u x u recurrent kernel and u biases"
     torch_difference = "PyTorch's RNN keeps two bias vectors (b_ih, b_hh): 2u biases instead of u"
@@ -217,6 +230,10 @@ class LSTM(_Recurrent):
         >>> Sequential(Input(T, n), LSTM(u)).params
         4*n*u + 4*u**2 + 4*u
     """
+
+    keras_positional = keras_names(
+        "units activation recurrent_activation use_bias kernel_initializer recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout seed return_sequences return_state go_backwards stateful unroll use_cudnn"
+    )
 
     recurrent_activation: str | None = "sigmoid"
     unit_forget_bias: bool = field(default=True, kw_only=True)
@@ -248,6 +265,10 @@ class GRU(_Recurrent):
     With `reset_after` (Keras 3's default, and PyTorch's only form) the reset gate scales the
     recurrent product after it is taken, so that product keeps its own bias: a (2, 3u) bias.
     """
+
+    keras_positional = keras_names(
+        "units activation recurrent_activation use_bias kernel_initializer recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout seed return_sequences return_state go_backwards stateful unroll reset_after use_cudnn"
+    )
 
     recurrent_activation: str | None = "sigmoid"
     reset_after: bool = field(default=True, kw_only=True)
@@ -295,6 +316,8 @@ class Bidirectional(Layer):
     The backward copy has weights of its own (or `backward_layer`'s), so the count doubles.
     `layer` is a recurrent layer or its spec entry (`{lstm: 64}`).
     """
+
+    keras_positional = keras_names("layer merge_mode weights backward_layer")
 
     layer: Any
     merge_mode: str | None = "concat"

@@ -15,7 +15,7 @@ from ..errors import SpecError
 from ..shapes import Shape
 from ..target import Target
 from ..values import as_expr
-from .base import Layer, as_float, require_rank
+from .base import Layer, as_float, keras_names, require_rank
 
 __all__ = [
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
@@ -94,16 +94,19 @@ class _SpatialDropout(_Noise):
 
 
 class SpatialDropout1D(_SpatialDropout):
+    keras_positional = keras_names("rate seed name dtype")
     rank = 1
     torch_name = "dropout1d"
 
 
 class SpatialDropout2D(_SpatialDropout):
+    keras_positional = keras_names("rate data_format seed name dtype")
     rank = 2
     torch_name = "dropout2d"
 
 
 class SpatialDropout3D(_SpatialDropout):
+    keras_positional = keras_names("rate data_format seed name dtype")
     rank = 3
     torch_name = "dropout3d"
 

@@ -20,7 +20,7 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, check_choice, require_rank
+from .base import Layer, check_choice, keras_names, require_rank
 
 __all__ = [
     "Reshape", "Permute", "RepeatVector",
@@ -259,6 +259,8 @@ class UpSampling2D(Layer):
     (`size` there, `output_size` here); `mode` is `interpolation`.
     """
 
+    keras_positional = keras_names("size data_format interpolation")
+
     size: Any = None
     interpolation: str = "nearest"
     output_size: Any = field(default=None, kw_only=True)
@@ -305,6 +307,8 @@ class UpSampling2D(Layer):
 @dataclass(frozen=True)
 class UpSampling3D(Layer):
     """Repeats each of the three spatial axes by its factor in `size` (default 2x2x2)."""
+
+    keras_positional = keras_names("size data_format")
 
     size: Any = 2
 
@@ -361,6 +365,8 @@ class _ZeroPadding(_Margins):
     PyTorch's ZeroPad1d/2d/3d list the amounts from the last axis ((left, right, top, bottom) in
     2-D); the torch spelling's `padding` arrives as `torch_padding` and is reordered here.
     """
+
+    keras_positional = keras_names("padding data_format")
 
     padding: Any = None
     torch_padding: Any = field(default=None, kw_only=True)
@@ -439,11 +445,13 @@ class Cropping1D(_Cropping):
 
 
 class Cropping2D(_Cropping):
+    keras_positional = keras_names("cropping data_format")
     rank = 2
     default = 0  # Keras' Cropping2D crops nothing unless told; 1D and 3D crop 1 from each side.
     example_args = {"cropping": "c"}
 
 
 class Cropping3D(_Cropping):
+    keras_positional = keras_names("cropping data_format")
     rank = 3
     example_args = {"cropping": "c"}
