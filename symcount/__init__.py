@@ -119,7 +119,12 @@ _LAYERS = (
     "Repeat",
     "MixtureOfExperts",
     "Block",
-)
+    # Keras' catalogue (issue 23)
+    "EinsumDense", "Identity", "Masking", "ActivityRegularization",
+    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+)  # fmt: skip
 
 # PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order
 # (symcount.pytorch; a test keeps this list equal to its __all__).

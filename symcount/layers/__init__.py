@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 # family -> (public classes, spec keys, keys added under framework: torch), space-separated
 FAMILIES: dict[str, tuple[str, str, str]] = {
     "core": (
-        "Input Dense Flatten Activation",
-        "dense flatten activation",
+        "Input Dense EinsumDense Flatten Identity Masking Activation ELU LeakyReLU PReLU ReLU Softmax",
+        "dense einsum_dense flatten identity masking activation elu leaky_relu prelu relu softmax",
         "linear",
     ),
     "conv": (
@@ -25,8 +25,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "conv_transpose1d conv_transpose2d conv_transpose3d",
     ),
     "pooling": (
-        "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D",
-        "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d global_average_pooling1d global_average_pooling2d global_average_pooling3d",
+        "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D AdaptiveAveragePooling1D AdaptiveAveragePooling2D AdaptiveAveragePooling3D AdaptiveMaxPooling1D AdaptiveMaxPooling2D AdaptiveMaxPooling3D",
+        "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d global_average_pooling1d global_average_pooling2d global_average_pooling3d adaptive_average_pooling1d adaptive_average_pooling2d adaptive_average_pooling3d adaptive_max_pooling1d adaptive_max_pooling2d adaptive_max_pooling3d",
         "max_pool1d max_pool2d max_pool3d avg_pool1d avg_pool2d avg_pool3d",
     ),
     "reshaping": (
@@ -35,8 +35,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "upsample zero_pad1d zero_pad2d zero_pad3d",
     ),
     "regularization": (
-        "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout",
-        "dropout spatial_dropout1d spatial_dropout2d spatial_dropout3d gaussian_dropout gaussian_noise alpha_dropout",
+        "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout ActivityRegularization",
+        "dropout spatial_dropout1d spatial_dropout2d spatial_dropout3d gaussian_dropout gaussian_noise alpha_dropout activity_regularization",
         "dropout1d dropout2d dropout3d",
     ),
     "normalization": (

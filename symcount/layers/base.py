@@ -144,7 +144,7 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if cls.__name__.startswith("_"):
             return
-        cls.kind = snake_case(cls.__name__)
+        cls.kind = cls.__dict__.get("kind") or snake_case(cls.__name__)  # ReLU's key is relu
         cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
         if "rank" in cls.__dict__ and "example_input" not in cls.__dict__:
             cls.example_input = SPATIAL_EXAMPLES[cls.rank]
@@ -400,6 +400,11 @@ def require_rank(
             f"{type(layer).__name__} expects an input with at least {at_least} axes (batch "
             f"excluded). Received: input shape {format_shape(input_shape)}"
         )
+
+
+def as_number(value: Any, what: str, low: float = float("-inf")) -> float:
+    """A plain number at least `low` (a slope, a threshold, a mask value)."""
+    return as_float(value, what, low, float("inf"))
 
 
 def as_float(value: Any, what: str, low: float = 0.0, high: float = 1.0) -> float:

@@ -1,4 +1,4 @@
-"""Regularization: Dropout and its variants, GaussianNoise. Random while training, free to count.
+"""Regularization: Dropout and its variants, GaussianNoise, ActivityRegularization. Random while training, free to count.
 
 None of them has weights or changes the shape; a typo in a rate is still an error, and the
 spatial variants still check that the input has the rank they drop channels from. Costs are of a
@@ -19,7 +19,7 @@ from .base import Layer, as_float, keras_names, require_rank
 
 __all__ = [
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-    "GaussianDropout", "GaussianNoise", "AlphaDropout",
+    "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization",
 ]  # fmt: skip
 
 
@@ -158,3 +158,17 @@ class AlphaDropout(_Noise):
         self._set("rate", as_float(self.rate, "rate"))
         self._set("noise_shape", as_noise_shape(self.noise_shape))
         check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class ActivityRegularization(_Noise):
+    """Adds l1 * sum|x| + l2 * sum x^2 of its input to the training loss; the input passes."""
+
+    l1: Any = 0.0
+    l2: Any = 0.0
+
+    derivation = "no weights: a penalty on the activations, added to the loss while training"
+
+    def validate(self) -> None:
+        for name in ("l1", "l2"):
+            self._set(name, as_float(getattr(self, name), name, 0.0, float("inf")))
