@@ -124,6 +124,7 @@ _LAYERS = (
     "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax",
     "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+    "ReversibleEmbedding", "Resizing", "CenterCrop", "Attention", "AdditiveAttention", "Dot",
 )  # fmt: skip
 
 # PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order

@@ -46,7 +46,8 @@ def keras_one(layer: Any, shape: tuple[int, ...], calls: int = 1) -> dict[str, A
     """Counts of one Keras layer on an input of `shape`, called on `calls` copies of it
     (attention: the query and the value)."""
     if calls == 1 and not isinstance(layer, keras().layers.MultiHeadAttention):
-        return keras_counts([layer], shape)
+        ids = isinstance(layer, keras().layers.Embedding)
+        return keras_counts([layer], shape, dtype="int32" if ids else None)
     k = keras()
     tensor = k.Input(shape=shape)
     return keras_model_counts(k.Model(tensor, layer(*[tensor] * max(calls, 2))))
@@ -224,6 +225,40 @@ def case_plain(*arguments: Any, rank: int = 1) -> Any:
     return case
 
 
+def case_reversible_embedding(draw: Draw) -> tuple[list[Any], Any]:
+    return [small(draw, 2, 9), small(draw), draw(st.booleans())], (small(draw),)
+
+
+def case_image(interpolations: list[str] | None) -> Any:
+    def case(draw: Draw) -> tuple[list[Any], Any]:
+        shape = (small(draw, 2, 7), small(draw, 2, 7), small(draw, 1, 3))
+        size = [small(draw, 1, shape[0]), small(draw, 1, shape[1])]
+        return [*size, draw(st.sampled_from(interpolations))] if interpolations else size, shape
+
+    return case
+
+
+def case_attention(additive: bool) -> Any:
+    def case(draw: Draw) -> tuple[list[Any], Any]:
+        t, s, d, v = small(draw), small(draw), small(draw), small(draw)
+        shapes = [(t, d), (s, v), (s, d)] if draw(st.booleans()) else [(t, d), (s, d)]
+        if additive:
+            return [draw(st.booleans())], shapes
+        return [draw(st.booleans()), draw(st.sampled_from(["dot", "concat"]))], shapes
+
+    return case
+
+
+def case_dot(draw: Draw) -> tuple[list[Any], Any]:
+    t, s, d = small(draw), small(draw), small(draw)
+    form = draw(st.sampled_from(["vectors", "sequences", "pair"]))
+    if form == "vectors":
+        return [1, draw(st.booleans())], [(d,), (d,)]
+    if form == "sequences":
+        return [draw(st.sampled_from([2, -1]))], [(t, d), (s, d)]
+    return [[1, 2]], [(t, d), (s, t)]
+
+
 # Keras class -> a draw of (its positional arguments, the input shape, or a list of shapes).
 CATALOGUE: dict[str, Any] = {
     "EinsumDense": case_einsum_dense,
@@ -240,6 +275,12 @@ CATALOGUE: dict[str, Any] = {
         for kind in ("Average", "Max")
         for rank in (1, 2, 3)
     },
+    "ReversibleEmbedding": case_reversible_embedding,
+    "Resizing": case_image(["bilinear", "nearest", "bicubic", "area"]),
+    "CenterCrop": case_image(None),
+    "Attention": case_attention(additive=False),
+    "AdditiveAttention": case_attention(additive=True),
+    "Dot": case_dot,
 }
 
 

@@ -30,8 +30,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "max_pool1d max_pool2d max_pool3d avg_pool1d avg_pool2d avg_pool3d",
     ),
     "reshaping": (
-        "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D",
-        "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d",
+        "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D Resizing CenterCrop",
+        "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d resizing center_crop",
         "upsample zero_pad1d zero_pad2d zero_pad3d",
     ),
     "regularization": (
@@ -50,8 +50,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
     ),
     "embedding": (
-        "Embedding PositionEmbedding ClassToken",
-        "embedding position_embedding class_token",
+        "Embedding ReversibleEmbedding PositionEmbedding ClassToken",
+        "embedding reversible_embedding position_embedding class_token",
         "",
     ),
     "recurrent": (
@@ -60,13 +60,13 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "rnn",
     ),
     "attention": (
-        "MultiHeadAttention GroupQueryAttention TransformerEncoder",
-        "multi_head_attention group_query_attention transformer_encoder",
+        "MultiHeadAttention GroupQueryAttention TransformerEncoder Attention AdditiveAttention",
+        "multi_head_attention group_query_attention transformer_encoder attention additive_attention",
         "multihead_attention transformer_encoder_layer",
     ),
     "merge": (
-        "Add Subtract Multiply Average Maximum Minimum Concatenate",
-        "add subtract multiply average maximum minimum concatenate",
+        "Add Subtract Multiply Average Maximum Minimum Concatenate Dot",
+        "add subtract multiply average maximum minimum concatenate dot",
         "",
     ),
     "repeat": (
