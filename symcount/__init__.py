@@ -125,13 +125,15 @@ _LAYERS = (
     "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "ReversibleEmbedding", "Resizing", "CenterCrop", "Attention", "AdditiveAttention", "Dot",
+    "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+    "TimeDistributed", "SpectralNormalization",
 )  # fmt: skip
 
 # PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order
 # (symcount.pytorch; a test keeps this list equal to its __all__).
 _TORCH = (
     "AvgPool1d", "AvgPool2d", "AvgPool3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d",
-    "Dropout3d", "Linear", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MultiheadAttention", "RNN",
+    "Dropout3d", "Linear", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MultiheadAttention",
     "TransformerEncoderLayer", "Upsample", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 )  # fmt: skip
 

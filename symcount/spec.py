@@ -491,11 +491,13 @@ def make_layer(cls: type[Layer], kwargs: Mapping[str, Any], target: Target) -> L
     arguments = dict(kwargs)
     for name in cls.nested:
         entry = arguments.get(name)
-        if entry is not None and not isinstance(entry, Layer):
-            try:
+        try:
+            if isinstance(entry, list):  # several layers (StackedRNNCells' cells)
+                arguments[name] = [e if isinstance(e, Layer) else build_layer(e, target) for e in entry]
+            elif entry is not None and not isinstance(entry, Layer):
                 arguments[name] = build_layer(entry, target)
-            except SymcountError as error:
-                raise error.with_context(name) from None
+        except SymcountError as error:
+            raise error.with_context(name) from None
     return cls(**arguments)
 
 

@@ -259,6 +259,80 @@ def case_dot(draw: Draw) -> tuple[list[Any], Any]:
     return [[1, 2]], [(t, d), (s, t)]
 
 
+CELLS = {"simple_rnn_cell": "SimpleRNNCell", "lstm_cell": "LSTMCell", "gru_cell": "GRUCell"}
+
+
+def draw_cell(draw: Draw) -> tuple[str, list[Any]]:
+    key = draw(st.sampled_from(sorted(CELLS)))
+    units, bias = small(draw), draw(st.booleans())
+    return key, [units, "tanh", bias] if key == "simple_rnn_cell" else [units, "tanh", "sigmoid", bias]
+
+
+def keras_cell(L: Any, entry: dict[str, list[Any]]) -> Any:
+    ((key, arguments),) = entry.items()
+    return getattr(L, CELLS[key])(*arguments)
+
+
+def case_cell(key: str) -> Any:
+    def case(draw: Draw) -> tuple[list[Any], Any]:
+        units, bias = small(draw), draw(st.booleans())
+        arguments = [units, "tanh", bias] if key == "simple_rnn_cell" else [units, "relu", "sigmoid", bias]
+        return arguments, (small(draw), small(draw))
+
+    return case
+
+
+def case_stacked(draw: Draw) -> tuple[list[Any], Any]:
+    cells = [dict([draw_cell(draw)]) for _ in range(small(draw, 1, 3))]
+    return [cells], (small(draw), small(draw))
+
+
+def case_rnn(draw: Draw) -> tuple[list[Any], Any]:
+    cells = [dict([draw_cell(draw)]) for _ in range(small(draw, 1, 2))]
+    cell = cells[0] if len(cells) == 1 else cells
+    return [cell, draw(st.booleans()), False, draw(st.booleans())], (small(draw), small(draw))
+
+
+def case_conv_lstm(rank: int) -> Any:
+    def case(draw: Draw) -> tuple[list[Any], Any]:
+        shape = (small(draw, 1, 3), *(small(draw, 3, 5) for _ in range(rank)), small(draw, 1, 2))
+        padding = draw(st.sampled_from(["valid", "same"]))
+        arguments = [
+            small(draw, 1, 3),
+            small(draw, 1, 2),
+            small(draw, 1, 2),
+            padding,
+            None,
+            1,
+            "tanh",
+            "sigmoid",
+        ]
+        return [*arguments, draw(st.booleans())], shape
+
+    return case
+
+
+def draw_inner(draw: Draw, rank: int) -> dict[str, Any]:
+    if rank == 3 and draw(st.booleans()):
+        return {"conv2d": [small(draw, 1, 3), small(draw, 1, 2)]}
+    return {"dense": [small(draw), None, draw(st.booleans())]}
+
+
+def keras_inner(L: Any, entry: dict[str, list[Any]]) -> Any:
+    ((key, arguments),) = entry.items()
+    return {"conv2d": L.Conv2D, "dense": L.Dense, "embedding": L.Embedding}[key](*arguments)
+
+
+def case_time_distributed(draw: Draw) -> tuple[list[Any], Any]:
+    rank = draw(st.sampled_from([1, 3]))
+    return [draw_inner(draw, rank)], (small(draw), *(small(draw, 2, 4) for _ in range(rank)))
+
+
+def case_spectral(draw: Draw) -> tuple[list[Any], Any]:
+    rank = draw(st.sampled_from([1, 3]))
+    return [draw_inner(draw, rank), small(draw, 1, 2)], tuple(small(draw, 2, 4) for _ in range(rank))
+
+
 # Keras class -> a draw of (its positional arguments, the input shape, or a list of shapes).
 CATALOGUE: dict[str, Any] = {
     "EinsumDense": case_einsum_dense,
@@ -281,11 +355,27 @@ CATALOGUE: dict[str, Any] = {
     "Attention": case_attention(additive=False),
     "AdditiveAttention": case_attention(additive=True),
     "Dot": case_dot,
+    **{name: case_cell(key) for key, name in CELLS.items()},
+    "StackedRNNCells": case_stacked,
+    "RNN": case_rnn,
+    **{f"ConvLSTM{rank}D": case_conv_lstm(rank) for rank in (1, 2, 3)},
+    "TimeDistributed": case_time_distributed,
+    "SpectralNormalization": case_spectral,
 }
 
 
-# Keras classes whose arguments are layers: how to build them in Keras from the same arguments.
-KERAS_FACTORIES: dict[str, Any] = {}
+# Keras classes whose arguments are layers: how to build them in Keras from the same arguments
+# (the layers in them are spec entries); a cell is run by RNN, in Keras and in the spec.
+KERAS_FACTORIES: dict[str, Any] = {
+    **{name: lambda L, a, name=name: L.RNN(getattr(L, name)(*a)) for name in CELLS.values()},
+    "StackedRNNCells": lambda L, a: L.RNN(L.StackedRNNCells([keras_cell(L, c) for c in a[0]])),
+    "RNN": lambda L, a: L.RNN(
+        keras_cell(L, a[0]) if isinstance(a[0], dict) else [keras_cell(L, c) for c in a[0]], *a[1:]
+    ),
+    "TimeDistributed": lambda L, a: L.TimeDistributed(keras_inner(L, a[0])),
+    "SpectralNormalization": lambda L, a: L.SpectralNormalization(keras_inner(L, a[0]), *a[1:]),
+}
+WRAPPED = {*CELLS.values(), "StackedRNNCells"}
 
 
 def spellings(cls: type[Layer], arguments: list[Any]) -> dict[str, Any]:
@@ -331,11 +421,11 @@ def keras_layer_counts(layer: Any, shape: Any) -> dict[str, Any]:
 def check_catalogue(name: str, data: st.DataObject, class_name: bool) -> None:
     cls = next(c for c in load_all().values() if c.__name__ == name)
     arguments, shape = CATALOGUE[name](data.draw)
-    made = KERAS_FACTORIES.get(name, lambda L: getattr(L, name)(*arguments))(keras().layers)
+    made = KERAS_FACTORIES.get(name, lambda L, a: getattr(L, name)(*a))(keras().layers, arguments)
     expected = keras_layer_counts(made, shape)
     written = {"class name": {name: arguments}} if class_name else spellings(cls, arguments)
     for how, entry in written.items():
-        counts = model_counts(build_layer(entry), shape)
+        counts = model_counts(build_layer({"rnn": [entry]} if name in WRAPPED else entry), shape)
         assert {k: counts[k] for k in expected} == expected, (how, entry)
 
 

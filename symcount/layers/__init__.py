@@ -40,8 +40,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "dropout1d dropout2d dropout3d",
     ),
     "normalization": (
-        "BatchNormalization LayerNormalization GroupNormalization UnitNormalization BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm RMSNormalization",
-        "batch_normalization layer_normalization group_normalization unit_normalization rms_normalization",
+        "BatchNormalization LayerNormalization GroupNormalization UnitNormalization BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm RMSNormalization SpectralNormalization",
+        "batch_normalization layer_normalization group_normalization unit_normalization rms_normalization spectral_normalization",
         "batch_norm1d batch_norm2d batch_norm3d layer_norm group_norm",
     ),
     "scaling": (
@@ -55,8 +55,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
     ),
     "recurrent": (
-        "SimpleRNN LSTM GRU Bidirectional",
-        "simple_rnn lstm gru bidirectional",
+        "SimpleRNN LSTM GRU Bidirectional SimpleRNNCell LSTMCell GRUCell StackedRNNCells RNN ConvLSTM1D ConvLSTM2D ConvLSTM3D TimeDistributed",
+        "simple_rnn lstm gru bidirectional simple_rnn_cell lstm_cell gru_cell stacked_rnn_cells rnn conv_lstm1d conv_lstm2d conv_lstm3d time_distributed",
         "rnn",
     ),
     "attention": (
