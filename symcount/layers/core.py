@@ -313,7 +313,9 @@ class EinsumDense(Layer):
     unless `...` stands for it), the kernel's, and the output's. The kernel takes each of its
     letters' sizes from the input, or else from `output_shape` (the output without the batch);
     `bias_axes` names output letters that get a bias, which spans from the first of them to the
-    output's last axis (1 on the others, as Keras shapes it).
+    output's last axis (1 on the others, as Keras shapes it). With `...` standing for more than
+    one axis after the batch, Keras' symbolic output shape lists them in reverse order (its
+    compute_output_shape); the tensor it computes has them in order, as here.
 
     Example:
         >>> from symcount import Input, Sequential, symbols
