@@ -693,7 +693,9 @@ class _ConvLSTM(Layer):
         "bias_constraint dropout recurrent_dropout seed return_sequences return_state go_backwards stateful"
     )
     example_args = {"filters": "f", "kernel_size": "k"}
-    derivation = "4 gates, each a k-wide kernel over the C input and f recurrent channels, plus f biases"
+    derivation = (
+        "4 gates of f channels, each a k-wide kernel over the C input and f recurrent channels, and f biases"
+    )
 
     def validate(self) -> None:
         check_choice(self.padding, "padding", ("valid", "same"))
