@@ -6,7 +6,9 @@ installed keras.layers class's (issue 23), and each answers as the class built i
    leaving it out.
 2. Keras' own positional orders (issue 23, F): the reproducers, built in Keras.
 3. The catalogue: every Keras class at hypothesis-drawn sizes, written positionally, by keyword,
-   as a lone size, and under its class name, against the class built in Keras.
+   as a lone size, and under its class name, against the class built in Keras: parameters
+   (trainable, non-trainable), output shape, and MACs as FlopCounterMode counts Keras' forward
+   pass on the torch backend.
 """
 
 from __future__ import annotations
@@ -181,8 +183,12 @@ def small(draw: Draw, low: int = 1, high: int = 5) -> int:
     return draw(st.integers(low, high))
 
 
+# Products contract axes of at least 2 below: torch turns a product over one element into an
+# elementwise multiply, which FlopCounterMode does not count.
+
+
 def case_einsum_dense(draw: Draw) -> tuple[list[Any], Any]:
-    n, t, u, w = small(draw), small(draw), small(draw), small(draw, 2, 3)
+    n, t, u, w = small(draw, 2), small(draw), small(draw), small(draw, 2, 3)
     form = draw(st.sampled_from(["dense", "sequence", "heads", "left"]))
     if form == "dense":
         return ["ab,bc->ac", u, None, draw(st.sampled_from([None, "c"]))], (n,)
@@ -240,7 +246,7 @@ def case_image(interpolations: list[str] | None) -> Any:
 
 def case_attention(additive: bool) -> Any:
     def case(draw: Draw) -> tuple[list[Any], Any]:
-        t, s, d, v = small(draw), small(draw), small(draw), small(draw)
+        t, s, d, v = small(draw), small(draw, 2), small(draw, 2), small(draw)
         shapes = [(t, d), (s, v), (s, d)] if draw(st.booleans()) else [(t, d), (s, d)]
         if additive:
             return [draw(st.booleans())], shapes
@@ -250,7 +256,7 @@ def case_attention(additive: bool) -> Any:
 
 
 def case_dot(draw: Draw) -> tuple[list[Any], Any]:
-    t, s, d = small(draw), small(draw), small(draw)
+    t, s, d = small(draw, 2), small(draw), small(draw, 2)
     form = draw(st.sampled_from(["vectors", "sequences", "pair"]))
     if form == "vectors":
         return [1, draw(st.booleans())], [(d,), (d,)]
@@ -407,6 +413,7 @@ def model_counts(layer: Layer, shape: Any) -> dict[str, Any]:
     model = Model(inputs, layer(inputs if len(inputs) > 1 else inputs[0]))
     counts = model.counts()
     counts["output_shape"] = tuple(int(d) for d in model.output_shape)
+    counts["macs"] = int(model.macs)
     return counts
 
 
@@ -418,12 +425,34 @@ def keras_layer_counts(layer: Any, shape: Any) -> dict[str, Any]:
     return keras_one(layer, shape)
 
 
+# Keras' torch backend runs a recurrent layer's first step once more than the sequence has (to
+# learn its outputs' structure), so FlopCounterMode sees T + 1 steps where the layer computes T.
+STEPS_ONCE_MORE = {*CELLS.values(), "StackedRNNCells", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
+
+
+def keras_macs(layer: Any, shape: Any, batch: int = 2) -> int:
+    """Multiply-accumulates per example of the Keras layer's forward pass on the torch backend,
+    as FlopCounterMode counts them (2 FLOPs each)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    if isinstance(layer, keras().layers.Embedding):
+        tensors = [torch.randint(0, layer.input_dim, (batch, *shape))]
+    else:
+        tensors = [torch.rand(batch, *s) for s in (shape if isinstance(shape, list) else [shape])]
+    with torch.no_grad(), FlopCounterMode(display=False) as mode:
+        layer(tensors if len(tensors) > 1 else tensors[0])
+    return mode.get_total_flops() // (2 * batch)
+
+
 def check_catalogue(name: str, data: st.DataObject, class_name: bool) -> None:
     cls = next(c for c in load_all().values() if c.__name__ == name)
     arguments, shape = CATALOGUE[name](data.draw)
     made = KERAS_FACTORIES.get(name, lambda L, a: getattr(L, name)(*a))(keras().layers, arguments)
     expected = keras_layer_counts(made, shape)
     written = {"class name": {name: arguments}} if class_name else spellings(cls, arguments)
+    if name not in STEPS_ONCE_MORE:
+        expected["macs"] = keras_macs(made, shape)
     for how, entry in written.items():
         counts = model_counts(build_layer({"rnn": [entry]} if name in WRAPPED else entry), shape)
         assert {k: counts[k] for k in expected} == expected, (how, entry)
