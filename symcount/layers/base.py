@@ -300,11 +300,9 @@ class Layer:
 # are checked for their kind of value, then dropped.
 INERT_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
 INERT_SWITCHES = frozenset(
-    {"flash_attention", "synchronized", "zero_output_for_mask", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias", "normalize"}
+    {"flash_attention", "synchronized", "zero_output_for_mask", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"}
 )  # fmt: skip
-INERT_NUMBERS = frozenset(
-    {"seed", "lora_alpha", "renorm_momentum", "fill_value", "mask_value", "l1", "l2", "logit_soft_cap"}
-)
+INERT_NUMBERS = frozenset({"seed", "lora_alpha", "renorm_momentum", "fill_value", "logit_soft_cap"})
 INERT_WORDS = frozenset({"fill_mode", "reverse_dtype", "dtype"})
 
 
