@@ -476,3 +476,32 @@ def test_the_catalogue_under_its_class_names(name: str, data: st.DataObject) -> 
             "class names as keys (`Conv2D: [8, 3]`) come with issue 23's key mechanism (branch i23-torch)"
         )
     check_catalogue(name, data, class_name=True)
+
+
+# (spec key, Keras' arguments by name, input shape (or shapes), the parameter at fault)
+REFUSED = [
+    ("leaky_relu", {"negative_slope": -0.1}, (4,), "negative_slope"),
+    ("relu", {"max_value": -1.0}, (4,), "max_value"),
+    ("relu", {"threshold": -0.5}, (4,), "threshold"),
+    ("einsum_dense", {"equation": "ab,bc", "output_shape": 3}, (4,), "equation"),
+    ("einsum_dense", {"equation": "ab,bc->az", "output_shape": 3}, (4,), "equation"),
+    ("einsum_dense", {"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "z"}, (4,), "bias_axes"),
+    ("attention", {"score_mode": "cosine"}, [(3, 4), (5, 4)], "score_mode"),
+    ("conv_lstm2d", {"filters": 2, "kernel_size": 3, "padding": "causal"}, (3, 5, 5, 2), "padding"),
+]
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize(
+    ("key", "arguments", "shape", "parameter"), REFUSED, ids=[f"{c[0]}-{c[3]}" for c in REFUSED]
+)
+def test_values_keras_refuses_are_refused_in_one_line_naming_keras_parameter(
+    key: str, arguments: dict[str, Any], shape: Any, parameter: str
+) -> None:
+    name = next(c.__name__ for c in load_all().values() if c.kind == key)
+    with pytest.raises(Exception):  # noqa: B017 -- Keras' own refusal, whatever its type
+        keras_layer_counts(getattr(keras().layers, name)(**arguments), shape)
+    with pytest.raises(SymcountError) as raised:
+        model_counts(build_layer({key: arguments}), shape)
+    message = str(raised.value)
+    assert parameter in message and "\n" not in message
