@@ -356,7 +356,7 @@ CATALOGUE: dict[str, Any] = {
         for rank in (1, 2, 3)
     },
     "ReversibleEmbedding": case_reversible_embedding,
-    "Resizing": case_image(["bilinear", "nearest", "bicubic", "area"]),
+    "Resizing": case_image(["bilinear", "nearest", "bicubic"]),  # what Keras resizes with on torch
     "CenterCrop": case_image(None),
     "Attention": case_attention(additive=False),
     "AdditiveAttention": case_attention(additive=True),
