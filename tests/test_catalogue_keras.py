@@ -92,6 +92,16 @@ def test_every_keras_default_written_out_builds_the_same_layer(cls: type[Layer])
     assert build_layer({cls.kind: {**required, **defaults}}) == build_layer({cls.kind: required})
 
 
+@pytest.mark.frameworks
+def test_class_aliases_are_keras_own_names_of_the_class() -> None:
+    layers = keras().layers
+    aliased = [c for c in keras_classes() if c.class_aliases]
+    assert aliased
+    for cls in aliased:
+        for alias in cls.class_aliases:
+            assert getattr(layers, alias) is getattr(layers, cls.__name__), (cls.__name__, alias)
+
+
 # --- 2. Keras' own positional orders (issue 23, F) -----------------------------------------------
 
 NONE7 = [

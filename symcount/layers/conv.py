@@ -543,6 +543,7 @@ class _SeparableConv(_Convolution):
 
 class SeparableConv1D(_SeparableConv):
     rank = 1
+    class_aliases = ("SeparableConvolution1D",)
     torch_difference = (
         "no such module: Conv1d(C, C*m, k, groups=C, bias=False) then Conv1d(C*m, f, 1) has the same weights"
     )
@@ -550,6 +551,7 @@ class SeparableConv1D(_SeparableConv):
 
 class SeparableConv2D(_SeparableConv):
     rank = 2
+    class_aliases = ("SeparableConvolution2D",)
     torch_difference = (
         "no such module: Conv2d(C, C*m, k, groups=C, bias=False) then Conv2d(C*m, f, 1) has the same weights"
     )
