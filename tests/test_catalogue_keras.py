@@ -515,3 +515,15 @@ def test_values_keras_refuses_are_refused_in_one_line_naming_keras_parameter(
         model_counts(build_layer({key: arguments}), shape)
     message = str(raised.value)
     assert parameter in message and "\n" not in message
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("merge_mode", ["concat", "sum"])
+def test_bidirectional_wraps_keras_rnn_over_cells(merge_mode: str) -> None:
+    # Keras' Bidirectional(RNN([GRUCell(3), SimpleRNNCell(3)], return_sequences=True), merge_mode)
+    layers = keras().layers
+    made = layers.Bidirectional(layers.RNN([layers.GRUCell(3), layers.SimpleRNNCell(3)], True), merge_mode)
+    entry = {"bidirectional": [{"rnn": [[{"gru_cell": 3}, {"simple_rnn_cell": 3}], True]}, merge_mode]}
+    expected = keras_layer_counts(made, (5, 4))
+    counts = model_counts(build_layer(entry), (5, 4))
+    assert {k: counts[k] for k in expected} == expected

@@ -375,9 +375,11 @@ class Bidirectional(Layer):
     @staticmethod
     def inner(entry: Any, what: str) -> _Recurrent:
         """The wrapped layer (one direction, one layer); a spec's entry is built by the spec."""
+        if isinstance(entry, RNN):  # Keras' RNN over a cell: one layer, one direction
+            return entry  # type: ignore[return-value]
         if not isinstance(entry, _Recurrent):
             raise SpecError(
-                f"{what} must be a recurrent layer (simple_rnn, lstm or gru). "
+                f"{what} must be a recurrent layer (simple_rnn, lstm, gru or rnn). "
                 f"Received: {what}={type(entry).__name__}"
             )
         if entry.bidirectional or entry.num_layers != 1:
@@ -626,6 +628,11 @@ class RNN(Layer):
                 "return_state=True adds the final states as extra outputs, which a sequential "
                 "model cannot pass on. Received: return_state=True"
             )
+
+    @property
+    def width(self) -> sympy.Expr:
+        """The output's last axis: the last cell's units."""
+        return self.stack.cells[-1].units  # type: ignore[no-any-return]
 
     @property
     def stack(self) -> StackedRNNCells:
