@@ -138,9 +138,9 @@ _LAYERS = (
     "FeatureAlphaDropout",
     "EmbeddingBag",
     "Bilinear",
-    "RNNCell",
-    "LSTMCell",
-    "GRUCell",
+    "TorchRNNCell",
+    "TorchLSTMCell",
+    "TorchGRUCell",
     "Fold",
     "Unfold",
     "TransformerDecoderLayer",
@@ -157,18 +157,29 @@ _LAYERS = (
     "Repeat",
     "MixtureOfExperts",
     "Block",
-)
+    # Keras' catalogue (issue 23)
+    "EinsumDense", "Identity", "Masking", "ActivityRegularization",
+    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+    "ReversibleEmbedding", "Resizing", "CenterCrop", "Attention", "AdditiveAttention", "Dot",
+    "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+    "TimeDistributed", "SpectralNormalization",
+)  # fmt: skip
 
 # PyTorch's names for layers symcount calls otherwise, as constructors in PyTorch's argument order
-# (symcount.pytorch; a test keeps this list equal to its __all__).
+# (symcount.pytorch; a test keeps this list equal to its __all__ less the layer classes' names).
+# Where a Keras class has PyTorch's name for another layer (RNN, LSTMCell, GRUCell, ReLU, PReLU,
+# ELU, LeakyReLU, Softmax, Identity), symcount.X is Keras' class and symcount.pytorch.X PyTorch's
+# module; PyTorch's own cells are the classes TorchRNNCell, TorchLSTMCell, TorchGRUCell.
 _TORCH = (
     "AvgPool1d", "AvgPool2d", "AvgPool3d", "CELU", "CircularPad1d", "CircularPad2d",
-    "CircularPad3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d", "Dropout3d", "ELU",
-    "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "Identity", "LeakyReLU",
+    "CircularPad3d", "Conv1d", "Conv2d", "Conv3d", "Dropout1d", "Dropout2d", "Dropout3d",
+    "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh",
     "Linear", "LogSigmoid", "LogSoftmax", "MaxPool1d", "MaxPool2d", "MaxPool3d", "Mish",
-    "MultiheadAttention", "PReLU", "RNN", "RReLU", "ReLU", "ReLU6", "ReflectionPad1d",
+    "MultiheadAttention", "RNNCell", "RReLU", "ReLU6", "ReflectionPad1d",
     "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
-    "ReplicationPad3d", "SELU", "SiLU", "Sigmoid", "Softmax", "Softmax2d", "Softmin", "Softplus",
+    "ReplicationPad3d", "SELU", "SiLU", "Sigmoid", "Softmax2d", "Softmin", "Softplus",
     "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "TransformerDecoder",
     "TransformerEncoderLayer", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d",
     "ZeroPad2d", "ZeroPad3d",

@@ -2,8 +2,12 @@
 
 `Linear(784, 10)` is `nn.Linear(784, 10)`: symcount's Dense of 10 units whose input must have 784
 features. Each constructor goes through the spec's own path (`build_layer` under `framework:
-torch`), so Python and YAML accept the same arguments and refuse the same mistakes. Names that
-symcount's layers already use (`Embedding`, `LSTM`, `BatchNorm2d`...) stay those classes.
+torch`), so Python and YAML accept the same arguments and refuse the same mistakes. Names of
+symcount's layer classes that are the same layer in both frameworks (`Embedding`, `LSTM`,
+`BatchNorm2d`...) stay those classes. Where Keras has a class of PyTorch's name that is another
+layer (`RNN`, `LSTMCell`, `GRUCell`, `ReLU`, `PReLU`, `ELU`, `LeakyReLU`, `Softmax`, `Identity`),
+`symcount.X` is Keras' class and `symcount.pytorch.X` PyTorch's module: `symcount.pytorch.RNN(10, 8)`
+is `nn.RNN(10, 8)`, `symcount.RNN(symcount.LSTMCell(8))` Keras' `RNN(LSTMCell(8))`.
 
 Example:
     >>> from symcount import Conv2d, Flatten, Input, Linear, Sequential
@@ -18,14 +22,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .layers import REGISTRY, Layer
-from .layers import __all__ as layer_names
+from . import layers
+from .layers import Layer, load_all
 from .spec import build_layer
 from .target import TORCH
 
-# Every torch.nn class a layer spells (ReLU and LeakyReLU are one layer), unless a layer class
-# already has its name.
-_NAMES = {name: cls for cls in REGISTRY.values() for name in cls.keys(True) if name not in layer_names}
+# Every torch.nn class a layer spells (ReLU and LeakyReLU are one layer), unless it is the name of
+# a layer class that is that same layer (`Embedding`): a Keras class of the same name that is
+# another layer (`ReLU`, `RNN`, `LSTMCell`) does not hide PyTorch's module here.
+_NAMES = {
+    name: cls
+    for cls in load_all().values()
+    for name in cls.keys(True)
+    if name not in layers.__all__ or getattr(layers, name) is not cls
+}
 __all__ = sorted(_NAMES)
 
 

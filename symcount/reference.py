@@ -189,12 +189,25 @@ def describe_layer(name: str) -> str:
     """One layer, found by any of its keys under either framework (`Conv2d`, `conv2d`,
     `Conv2D`): its names, PyTorch's signature and defaults as a torch spec reads them, Keras'
     arguments, and its formulas on the reference's example."""
-    found = [find_layer(name, torch) for torch in (True, False)]
-    classes = [cls for cls, _ in found if cls is not None]
+    found = [find_layer(name, torch)[0] for torch in (True, False)]
+    classes = list(dict.fromkeys(cls for cls in found if cls is not None))
     if not classes:
         known = sorted({*layer_keys(True), *layer_keys(False)})
         raise SpecError(f"unknown layer {shown(name)}{suggest(str(name)[:100], known)}")
-    cls = classes[0]
+    if len(classes) == 1:
+        return _describe(classes[0], name)
+    # A name both frameworks use for different layers (ReLU, LSTMCell, RNN): each framework's own.
+    torch_cls, keras_cls = found
+    return "\n\n".join(
+        [
+            f"{name} is another layer in each framework:",
+            f"In a Keras spec:\n{_describe(keras_cls, name)}",
+            f"Under framework: torch:\n{_describe(torch_cls, name)}",
+        ]
+    )
+
+
+def _describe(cls: type[Layer], name: str) -> str:
     lines = [f"{cls.__name__}"]
     lines.append(
         f"  Keras:   {', '.join(cls.keys(False)) or '-'}"
@@ -217,10 +230,13 @@ def describe_layer(name: str) -> str:
         fields = [
             f for f in dataclasses.fields(cls) if f.name not in ("name", "trainable", "channels_in", "tie")
         ]
+        by_name = {f.name: f for f in fields if not f.kw_only}
+        # Keras' order where the class declares it (options that change no count left out).
+        order = [(n, cls.aliases.get(n, n)) for n in cls.keras_positional] or [(n, n) for n in by_name]
         keras = [
-            f.name if f.default is dataclasses.MISSING else f"{f.name}={f.default!r}"
-            for f in fields
-            if not f.kw_only
+            n if by_name[f].default is dataclasses.MISSING else f"{n}={by_name[f].default!r}"
+            for n, f in order
+            if f in by_name
         ]
         lines.append(f"  Keras arguments: {cls.kind}({', '.join(keras)})")
     entry = _entry(cls)

@@ -29,7 +29,7 @@ import sympy
 from .errors import SpecError, SymcountError, one_line, shown
 from .graph import Input, default_name, order
 from .layers import find_layer, layer_keys
-from .layers.base import Layer
+from .layers.base import Layer, settle_options
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
 from .values import as_expr, bind, check_label, check_names, suggest, symbol
@@ -454,8 +454,8 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     elif arguments is None:
         kwargs = {}
     else:
-        # A list holds the positional arguments, as in a Python call: `conv2d: [f, 3]`, and under
-        # `framework: torch` in PyTorch's order (`conv2d: [3, 16, 3]` is in_channels,
+        # A list holds the positional arguments, as in a Python call, in Keras' order (the class's
+        # `keras_positional`): `conv2d: [f, 3]`, and under `framework: torch` in PyTorch's order (`conv2d: [3, 16, 3]` is in_channels,
         # out_channels, kernel_size). A lone value is the layer's size in both (`linear: 10` is
         # out_features, `conv2d: 16` out_channels, `batch_norm2d: 16` num_features).
         values = list(arguments) if isinstance(arguments, list) else [arguments]
@@ -465,6 +465,8 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
             positional = [torch.lone]
         elif torch is not None and torch_key and cls.torch_only:
             positional = list(torch.positional[:1])
+        elif cls.keras_positional and not torch_key:  # Keras' order (under torch, for Keras' keys)
+            positional = list(cls.keras_positional)
         if not positional and values:
             raise SpecError(f"{key} takes no positional values. Received: {shown(arguments)}")
         if len(values) > len(positional):
@@ -476,7 +478,9 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         if name in kwargs:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
-    kwargs = _translate(key, cls.aliases, kwargs)
+    # Keras' options that change no count, checked and dropped (PyTorch's arguments aside).
+    pytorch_names = (*torch.args, *torch.positional) if torch is not None else ()
+    kwargs = _translate(key, cls.aliases, settle_options(cls, kwargs, target, keep=pytorch_names))
     written: dict[str, str] = {}  # our field -> PyTorch's name the user wrote, for errors
     if torch is not None:
         written = {torch.args[n]: n for n in kwargs if torch.args.get(n)}
@@ -538,11 +542,13 @@ def make_layer(cls: type[Layer], kwargs: Mapping[str, Any], target: Target) -> L
     arguments = dict(kwargs)
     for name in cls.nested:
         entry = arguments.get(name)
-        if entry is not None and not isinstance(entry, Layer):
-            try:
+        try:
+            if isinstance(entry, list):  # several layers (StackedRNNCells' cells)
+                arguments[name] = [e if isinstance(e, Layer) else build_layer(e, target) for e in entry]
+            elif entry is not None and not isinstance(entry, Layer):
                 arguments[name] = build_layer(entry, target)
-            except SymcountError as error:
-                raise error.with_context(name) from None
+        except SymcountError as error:
+            raise error.with_context(name) from None
     return cls(**arguments)
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 # family -> (public classes, spec keys, keys added under framework: torch), space-separated
 FAMILIES: dict[str, tuple[str, str, str]] = {
     "core": (
-        "Input Dense Flatten Activation",
-        "dense flatten activation",
+        "Input Dense EinsumDense Flatten Identity Masking Activation ELU LeakyReLU PReLU ReLU Softmax",
+        "dense einsum_dense flatten identity masking activation elu leaky_relu prelu relu softmax",
         "linear",
     ),
     "conv": (
@@ -26,8 +26,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "conv_transpose1d conv_transpose2d conv_transpose3d",
     ),
     "pooling": (
-        "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D",
-        "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d global_average_pooling1d global_average_pooling2d global_average_pooling3d",
+        "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D AdaptiveAveragePooling1D AdaptiveAveragePooling2D AdaptiveAveragePooling3D AdaptiveMaxPooling1D AdaptiveMaxPooling2D AdaptiveMaxPooling3D",
+        "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d global_average_pooling1d global_average_pooling2d global_average_pooling3d adaptive_average_pooling1d adaptive_average_pooling2d adaptive_average_pooling3d adaptive_max_pooling1d adaptive_max_pooling2d adaptive_max_pooling3d",
         "max_pool1d max_pool2d max_pool3d avg_pool1d avg_pool2d avg_pool3d",
     ),
     "adaptive": (
@@ -36,8 +36,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d lp_pool1d lp_pool2d lp_pool3d fractional_max_pool2d fractional_max_pool3d",
     ),
     "reshaping": (
-        "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D",
-        "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d",
+        "Reshape Permute RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D Resizing CenterCrop",
+        "reshape permute repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d resizing center_crop",
         "zero_pad1d zero_pad2d zero_pad3d",
     ),
     "rearrange": (
@@ -46,13 +46,13 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "unflatten pixel_shuffle pixel_unshuffle channel_shuffle upsample upsampling_nearest2d upsampling_bilinear2d interpolate constant_pad1d constant_pad2d constant_pad3d reflection_pad1d replication_pad1d circular_pad1d reflection_pad2d replication_pad2d circular_pad2d reflection_pad3d replication_pad3d circular_pad3d",
     ),
     "regularization": (
-        "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout FeatureAlphaDropout",
-        "dropout spatial_dropout1d spatial_dropout2d spatial_dropout3d gaussian_dropout gaussian_noise alpha_dropout",
+        "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise AlphaDropout ActivityRegularization FeatureAlphaDropout",
+        "dropout spatial_dropout1d spatial_dropout2d spatial_dropout3d gaussian_dropout gaussian_noise alpha_dropout activity_regularization",
         "dropout1d dropout2d dropout3d feature_alpha_dropout",
     ),
     "normalization": (
-        "BatchNormalization LayerNormalization GroupNormalization UnitNormalization BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm RMSNormalization",
-        "batch_normalization layer_normalization group_normalization unit_normalization rms_normalization",
+        "BatchNormalization LayerNormalization GroupNormalization UnitNormalization BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm RMSNormalization SpectralNormalization",
+        "batch_normalization layer_normalization group_normalization unit_normalization rms_normalization spectral_normalization",
         "batch_norm1d batch_norm2d batch_norm3d layer_norm group_norm",
     ),
     "instance": (
@@ -66,18 +66,18 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "",
     ),
     "embedding": (
-        "Embedding PositionEmbedding ClassToken EmbeddingBag",
-        "embedding position_embedding class_token",
+        "Embedding ReversibleEmbedding PositionEmbedding ClassToken EmbeddingBag",
+        "embedding reversible_embedding position_embedding class_token",
         "embedding_bag",
     ),
     "recurrent": (
-        "SimpleRNN LSTM GRU Bidirectional",
-        "simple_rnn lstm gru bidirectional",
+        "SimpleRNN LSTM GRU Bidirectional SimpleRNNCell LSTMCell GRUCell StackedRNNCells RNN ConvLSTM1D ConvLSTM2D ConvLSTM3D TimeDistributed",
+        "simple_rnn lstm gru bidirectional simple_rnn_cell lstm_cell gru_cell stacked_rnn_cells rnn conv_lstm1d conv_lstm2d conv_lstm3d time_distributed",
         "rnn",
     ),
     "attention": (
-        "MultiHeadAttention GroupQueryAttention TransformerEncoder",
-        "multi_head_attention group_query_attention transformer_encoder",
+        "MultiHeadAttention GroupQueryAttention TransformerEncoder Attention AdditiveAttention",
+        "multi_head_attention group_query_attention transformer_encoder attention additive_attention",
         "multihead_attention transformer_encoder_layer",
     ),
     "elementwise": (
@@ -86,9 +86,9 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "torch_activation relu relu6 leaky_relu prelu rrelu elu celu selu gelu silu mish sigmoid tanh hardtanh hardsigmoid hardswish hardshrink softshrink tanhshrink softplus softsign logsigmoid log_sigmoid threshold softmax softmin log_softmax softmax2d glu identity",
     ),
     "cells": (
-        "RNNCell LSTMCell GRUCell",
+        "TorchRNNCell TorchLSTMCell TorchGRUCell",
         "",
-        "rnn_cell lstm_cell gru_cell",
+        "torch_rnn_cell torch_lstm_cell torch_gru_cell rnn_cell lstm_cell gru_cell",
     ),
     "patches": (
         "Fold Unfold",
@@ -101,8 +101,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "transformer_decoder_layer transformer_encoder_stack transformer_decoder_stack transformer TransformerEncoder TransformerDecoder",
     ),
     "merge": (
-        "Add Subtract Multiply Average Maximum Minimum Concatenate Bilinear",
-        "add subtract multiply average maximum minimum concatenate",
+        "Add Subtract Multiply Average Maximum Minimum Concatenate Dot Bilinear",
+        "add subtract multiply average maximum minimum concatenate dot",
         "bilinear",
     ),
     "repeat": (
@@ -141,10 +141,12 @@ def layer_keys(torch: bool) -> dict[str, str]:
     return TORCH_KEYS if torch else KERAS_KEYS
 
 
-def _families(key: str) -> list[str]:
-    """The families a key may belong to, under either framework: its own entry, or for a class
-    name the entries of its snake_case (`MaxPool2D` -> `max_pool2d`, `LeakyReLU` -> `leaky_relu`)."""
-    found = [table[key] for table in (KERAS_KEYS, TORCH_KEYS) if key in table]
+def _families(key: str, torch: bool) -> list[str]:
+    """The families a key may belong to, the framework's own first (`relu` is PyTorch's module
+    under torch, Keras' class under Keras): its own entry, or for a class name the entries of its
+    snake_case (`MaxPool2D` -> `max_pool2d`, `LeakyReLU` -> `leaky_relu`)."""
+    tables = (TORCH_KEYS, KERAS_KEYS) if torch else (KERAS_KEYS, TORCH_KEYS)
+    found = [table[key] for table in tables if key in table]
     if not key[:1].isupper():
         return found
     snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", key)).lower()
@@ -152,7 +154,7 @@ def _families(key: str) -> list[str]:
     for alias, ours in UNALIAS:
         unaliased = unaliased.replace(alias, ours)
     for guess in (snake, snake.replace("re_lu", "relu"), key.lower(), unaliased):
-        found += [table[guess] for table in (KERAS_KEYS, TORCH_KEYS) if guess in table]
+        found += [table[guess] for table in tables if guess in table]
     return list(dict.fromkeys(found))
 
 
@@ -175,7 +177,7 @@ def family_keys(family: str, torch: bool) -> dict[str, Any]:
 def find_layer(key: str, torch: bool) -> tuple[Any, str]:
     """(the class a spec key names, "") loading only its family; or (None, the framework whose
     spelling the key is, or "" for an unknown key)."""
-    families = _families(key) if isinstance(key, str) else []
+    families = _families(key, torch) if isinstance(key, str) else []
     for family in families:
         cls = family_keys(family, torch).get(key)
         if cls is not None:

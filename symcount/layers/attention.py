@@ -1,4 +1,6 @@
-"""Attention layers: MultiHeadAttention, GroupQueryAttention and TransformerEncoder (one block).
+"""Attention layers: MultiHeadAttention, GroupQueryAttention and TransformerEncoder (one block);
+Keras' Attention (Luong's dot product) and AdditiveAttention (Bahdanau's), which take a query, a
+value and a key of their own and have no projections.
 
 In a Sequential model the only tensor at hand is the input, so query, key and value are all the
 input of shape (T, d): T positions (any length; attention weights never depend on it) of d
@@ -30,9 +32,27 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_size
-from .base import Layer, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
+from .base import (
+    Layer,
+    Weight,
+    as_float,
+    check_activation,
+    check_choice,
+    check_divisible,
+    check_flag,
+    keras_names,
+    require_rank,
+)
 
-__all__ = ["MultiHeadAttention", "GroupQueryAttention", "TransformerEncoder"]
+__all__ = [
+    "MultiHeadAttention",
+    "GroupQueryAttention",
+    "TransformerEncoder",
+    "Attention",
+    "AdditiveAttention",
+]
+
+SCORE_MODES = ("dot", "concat")
 
 # PyTorch's TransformerEncoderLayer takes only these activation names.
 TORCH_ACTIVATIONS = ("relu", "gelu")
@@ -55,9 +75,9 @@ def output_sizes(value: Any) -> tuple[sympy.Expr, ...]:
     """Keras' `output_shape` of MultiHeadAttention: one size or a non-empty list of sizes."""
     if isinstance(value, (tuple, list)):
         if not value:
-            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_dims={value!r}")
-        return tuple(as_size(item, "output_dims") for item in value)
-    return (as_size(value, "output_dims"),)
+            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_shape={value!r}")
+        return tuple(as_size(item, "output_shape") for item in value)
+    return (as_size(value, "output_shape"),)
 
 
 def attention_inputs(layer: Layer, argument: Any, key_first: bool = False) -> tuple[Shape, Shape, Shape]:
@@ -89,8 +109,9 @@ class MultiHeadAttention(Layer):
 
     Keras: a query kernel (d, h, key_dim), a key kernel (d_k, h, key_dim), a value kernel
     (d_v, h, value_dim), each with an (h, size) bias, and an output kernel (h, value_dim, *output)
-    with an (*output,) bias; the output is d wide (the query's) unless `output_dims` (Keras'
-    `output_shape`, renamed here because `output_shape` is every layer's method) says otherwise.
+    with an (*output,) bias; the output is d wide (the query's) unless `output_shape` says
+    otherwise (in Python `output_dims`, since `output_shape` is every layer's method; a spec
+    writes Keras' name, and messages use it).
     `use_gate` adds Keras' gate projection of the query, shaped as value's. PyTorch
     (`framework="torch"`): head size d/h, in_proj (3d, d) + 3d (separate q/k/v weights (d, d),
     (d, d_k), (d, d_v) when the key or value is narrower or wider) and out_proj d*d + d, plus
@@ -108,6 +129,10 @@ class MultiHeadAttention(Layer):
         >>> Model([query, memory], MultiHeadAttention(h, k)([query, memory])).params
         2*d*h*k + d + 2*e*h*k + 3*h*k
     """
+
+    keras_positional = keras_names(
+        "num_heads key_dim value_dim dropout use_bias output_shape attention_axes sliding_window flash_attention kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint use_gate seed"
+    )
 
     rules_noted = True
 
@@ -155,6 +180,7 @@ class MultiHeadAttention(Layer):
     torch_args = {
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
     }  # fmt: skip
+    aliases = {"output_shape": "output_dims"}
     torch_positional = (
         "embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn", "kdim", "vdim", "batch_first",
     )  # fmt: skip
@@ -240,7 +266,7 @@ class MultiHeadAttention(Layer):
         ):
             raise SpecError(
                 f"PyTorch's MultiheadAttention returns embed_dim = {features} features. "
-                f"Received: output_dims={format_shape(self.output_dims)}"
+                f"Received: output_shape={format_shape(self.output_dims)}"
             )
         if sympy.expand(keys - features) == 0 and sympy.expand(values - features) == 0:
             weights = [self.weight("in_proj_weight", (3 * features, features))]
@@ -332,6 +358,10 @@ class GroupQueryAttention(Layer):
         >>> Sequential(Input(T, d), GroupQueryAttention(d / h, h, kv, use_bias=False)).params
         2*d**2 + 2*d**2*kv/h
     """
+
+    keras_positional = keras_names(
+        "head_dim num_query_heads num_key_value_heads dropout use_bias sliding_window flash_attention kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint use_gate seed"
+    )
 
     head_dim: Any
     num_query_heads: Any
@@ -560,3 +590,105 @@ class TransformerEncoder(Layer):
 
     def describe(self) -> str:
         return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"
+
+
+@dataclass(frozen=True)
+class _KerasAttention(Layer):
+    """Attention without projections, on Keras' `[query, value]` or `[query, value, key]`: each of
+    the T queries scores the S keys (d features each, as many as the query's), a softmax turns the
+    scores into weights, and the output is the weighted sum of the S values, (T, d_v). Its only
+    weights are scalars (or one per feature) that scale the scores."""
+
+    rules_noted = True
+
+    merges = True
+    example_input = ("T", "d")
+    derivation = "no weights but a learned scale: queries score keys, the scores weight the values"
+
+    def shapes(self, input_shape: Any) -> tuple[Shape, Shape, Shape]:
+        shapes: tuple[Shape, ...] = input_shape
+        if not 2 <= len(shapes) <= 3:
+            raise ShapeError(
+                f"{type(self).__name__} takes [query, value] or [query, value, key]. Received: {len(shapes)} inputs"
+            )
+        query, value, key = attention_inputs(self, shapes)
+        if certainly_differ(query[-1], key[-1]):
+            raise ShapeError(
+                f"the query and the key need as many features. Received: query {format_shape(query)}, "
+                f"key {format_shape(key)}"
+            )
+        return query, value, key
+
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        query, value, _ = self.shapes(input_shape)
+        return (query[0], value[-1])
+
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # The weighted sum of the values: T x S weights times S x d_v values; the dot scores add
+        # T x S x d (`scores_macs`).
+        query, value, key = self.shapes(input_shape)
+        return query[0] * key[0] * value[-1] + self.scores_macs(query, key)
+
+    def scores_macs(self, query: Shape, key: Shape) -> sympy.Expr:
+        return sympy.Integer(0)
+
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # The softmax over each query's S scores; the elementwise scoring (`scores_flops`).
+        query, _, key = self.shapes(input_shape)
+        scores = query[0] * key[0]
+        return SOFTMAX_FLOPS * scores + self.scores_flops(scores, query[-1])
+
+    def scores_flops(self, scores: sympy.Expr, features: sympy.Expr) -> sympy.Expr:
+        return sympy.Integer(0)
+
+
+@dataclass(frozen=True)
+class Attention(_KerasAttention):
+    """Keras' Attention: scores are query . key (`dot`), times a learned scalar `scale` if
+    `use_scale`; or (`concat`) the sum over features of tanh(query + key), times a learned scalar."""
+
+    use_scale: bool = False
+    score_mode: str = "dot"
+    dropout: Any = 0.0
+    seed: Any = None
+
+    def validate(self) -> None:
+        check_choice(self.score_mode, "score_mode", SCORE_MODES)
+        self._set("dropout", as_float(self.dropout, "dropout"))
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        self.shapes(input_shape)
+        found = (self.weight("scale", ()),) if self.use_scale else ()
+        return (*found, self.weight("concat_score_weight", ())) if self.score_mode == "concat" else found
+
+    def scores_macs(self, query: Shape, key: Shape) -> sympy.Expr:
+        # dot: each of the T x S scores a d-long dot product; concat scores elementwise (extras).
+        return query[0] * key[0] * query[-1] if self.score_mode == "dot" else sympy.Integer(0)
+
+    def scores_flops(self, scores: sympy.Expr, features: sympy.Expr) -> sympy.Expr:
+        # dot: the scale's multiply per score; concat: per score and feature a sum, a tanh and
+        # the sum over features, then the weight's multiply per score.
+        scaled = scores if self.use_scale else 0
+        if self.score_mode == "dot":
+            return scaled + 0 * scores
+        return 3 * scores * features + scores + scaled
+
+
+@dataclass(frozen=True)
+class AdditiveAttention(_KerasAttention):
+    """Keras' AdditiveAttention: scores are the sum over features of scale * tanh(query + key),
+    with a learned `scale` per feature if `use_scale`."""
+
+    use_scale: bool = True
+    dropout: Any = 0.0
+
+    def validate(self) -> None:
+        self._set("dropout", as_float(self.dropout, "dropout"))
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        query, _, _ = self.shapes(input_shape)
+        return (self.weight("scale", (query[-1],)),) if self.use_scale else ()
+
+    def scores_flops(self, scores: sympy.Expr, features: sympy.Expr) -> sympy.Expr:
+        # Per score and feature: the sum q + k, the tanh, the scale's multiply, the sum over features.
+        return (4 if self.use_scale else 3) * scores * features

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
@@ -144,8 +144,6 @@ class Layer:
     # PyTorch's arguments (beside those mapped to channels_in) that the input can give.
     torch_input_side: ClassVar[tuple[str, ...]] = ()
     torch_functional: ClassVar[tuple[str, ...]] = ()
-    # Keras' other names of the class (`Convolution2D` for Conv2D), accepted as keys under Keras.
-    class_aliases: ClassVar[tuple[str, ...]] = ()
     # PyTorch's class name (`Conv2d`, `Linear`), which tables show under `framework: torch`;
     # derived from `torch_name`, empty when PyTorch has no such module.
     torch_class: ClassVar[str] = ""
@@ -153,6 +151,15 @@ class Layer:
     # specs do not accept; and, on a Keras layer, the names of such PyTorch twins (for the docs).
     torch_only: ClassVar[bool] = False
     torch_counterpart: ClassVar[str] = ""
+    # Keras' signature: the named parameters of the Keras class's __init__, in order and under
+    # Keras' names, which a list in a Keras spec follows (`conv2d: [8, 3, 1, valid,
+    # channels_last]`); a test compares it with `inspect.signature` of the installed class. A name
+    # that is no field is renamed by `aliases`, or changes no count (`settle_options`), or is
+    # accepted only as None. Empty: our fields are Keras' order.
+    keras_positional: ClassVar[tuple[str, ...]] = ()
+    # Keras' other names of the class (`Convolution2D` for Conv2D), accepted as keys under Keras
+    # beside its class name (see `keys`).
+    class_aliases: ClassVar[tuple[str, ...]] = ()
     # Arguments that are layers themselves (Bidirectional's `layer`): a spec builds them first.
     nested: ClassVar[tuple[str, ...]] = ()
     # Keras spellings a field could not keep (a field cannot be called `output_shape`, which is a
@@ -186,7 +193,7 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if cls.__name__.startswith("_"):
             return
-        cls.kind = snake_case(cls.__name__)
+        cls.kind = cls.__dict__.get("kind") or snake_case(cls.__name__)  # Keras' ReLU's key is relu
         if cls.torch_only:  # PyTorch's own class: its name is PyTorch's (LPPool1d, not LpPool1d)
             cls.torch_class = cls.__dict__.get("torch_class") or cls.__name__
         else:
@@ -340,6 +347,67 @@ class Layer:
         return type(self).__name__
 
 
+# Keras options that change no count: what initializes, regularizes or constrains a weight, and
+# switches of how a layer runs or trains. A spec may give them (copied from a model's code); they
+# are checked for their kind of value, then dropped.
+INERT_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+INERT_SWITCHES = frozenset(
+    {"flash_attention", "synchronized", "zero_output_for_mask", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"}
+)  # fmt: skip
+INERT_NUMBERS = frozenset({"seed", "lora_alpha", "renorm_momentum", "fill_value", "logit_soft_cap"})
+INERT_WORDS = frozenset({"fill_mode", "reverse_dtype", "dtype"})
+
+
+def settle_options(
+    cls: type[Layer], kwargs: dict[str, Any], target: Target, keep: Collection[str] = ()
+) -> dict[str, Any]:
+    """The arguments without the Keras options of `cls` that change no count, once checked: an
+    initializer, regularizer or constraint (a name, a mapping or None), a data_format equal to
+    the spec's layout, a seed... A Keras option symcount has no field for and which could change
+    a count is accepted only as None. The names in `keep` (PyTorch's arguments, under torch) are
+    left as they are."""
+    fields = {item.name for item in dataclasses.fields(cls)}
+    kept = {}
+    for name, value in kwargs.items():
+        if name in fields or name not in cls.keras_positional or name in cls.aliases or name in keep:
+            kept[name] = value
+            continue
+        try:
+            _check_inert(name, value, target)
+        except SymcountError as error:
+            raise error.with_context(cls.__name__) from None
+    return kept
+
+
+def _check_inert(name: str, value: Any, target: Target) -> None:
+    if name == "data_format":
+        layout = "channels_first" if target.channels_first else "channels_last"
+        if value is not None and value != layout:
+            raise SpecError(
+                f"data_format must be None or {layout!r}, the layout of a framework: {target} spec. "
+                f"Received: data_format={value!r}"
+            )
+    elif name.endswith(INERT_SUFFIXES):
+        if value is not None and not isinstance(value, (str, Mapping)):
+            raise SpecError(f"expected a name, a mapping or None. Received: {name}={value!r}")
+    elif name in INERT_SWITCHES:
+        if value is not None and not isinstance(value, bool):
+            raise SpecError(f"expected true, false or None. Received: {name}={value!r}")
+    elif name in INERT_NUMBERS:
+        if value is not None and (isinstance(value, bool) or not as_expr(value, name).is_number):
+            raise SpecError(f"expected a number or None. Received: {name}={value!r}")
+    elif name in INERT_WORDS:
+        if value is not None and not isinstance(value, str):
+            raise SpecError(f"expected a name or None. Received: {name}={value!r}")
+    elif value is not None:
+        raise SpecError(f"symcount does not count {name} other than None. Received: {name}={value!r}")
+
+
+def keras_names(names: str) -> tuple[str, ...]:
+    """A Keras signature written as its parameters' names, space-separated (`keras_positional`)."""
+    return tuple(names.split())
+
+
 def check_flag(value: Any, what: str) -> None:
     """Raise a `SpecError` naming `what` unless `value` is true or false."""
     if not isinstance(value, bool):
@@ -390,6 +458,11 @@ def require_rank(
             f"{type(layer).__name__} expects an input with at least {at_least} axes (batch "
             f"excluded). Received: input shape {format_shape(input_shape)}"
         )
+
+
+def as_number(value: Any, what: str, low: float = float("-inf")) -> float:
+    """A plain number at least `low` (a slope, a threshold, a mask value)."""
+    return as_float(value, what, low, float("inf"))
 
 
 def as_float(value: Any, what: str, low: float = 0.0, high: float = 1.0) -> float:

@@ -3,6 +3,10 @@
 A cell reads one step's n features (and the previous state, zeros when not given) and returns the
 next u-wide state; like the layers it holds weight_ih (g*u, n), weight_hh (g*u, u) and, with
 `bias`, b_ih and b_hh (g*u each): g = 1, 4, 3 gate blocks. One step costs g*u*(n + u) MACs.
+
+The classes are TorchRNNCell, TorchLSTMCell and TorchGRUCell: `LSTMCell` and `GRUCell` are Keras'
+cells (symcount.layers.recurrent), whose single bias differs. A spec reaches these under
+`framework: torch` as `LSTMCell`, `lstm_cell`...; Python as symcount.pytorch.LSTMCell.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ..shapes import Shape
 from ..target import Target
 from .base import Layer, Weight, require_rank
 
-__all__ = ["RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["TorchRNNCell", "TorchLSTMCell", "TorchGRUCell"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class _Cell(Layer):
 
     def validate(self) -> None:
         if self.hidden_size is None:
-            raise SpecError(f"{type(self).__name__} needs hidden_size")
+            raise SpecError(f"{self.torch_class} needs hidden_size")
         self._set("channels_in", self.input_size)
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
@@ -83,10 +87,11 @@ class _Cell(Layer):
 
 
 @dataclass(frozen=True)
-class RNNCell(_Cell):
+class TorchRNNCell(_Cell):
     nonlinearity: str = "tanh"
 
     torch_name = "rnn_cell"
+    torch_class = "RNNCell"
     torch_positional = ("input_size", "hidden_size", "bias", "nonlinearity")
     torch_defaults = {"bias": True, "nonlinearity": "tanh"}
 
@@ -98,11 +103,13 @@ class RNNCell(_Cell):
             )
 
 
-class LSTMCell(_Cell):
+class TorchLSTMCell(_Cell):
     gates = 4
     torch_name = "lstm_cell"
+    torch_class = "LSTMCell"
 
 
-class GRUCell(_Cell):
+class TorchGRUCell(_Cell):
     gates = 3
     torch_name = "gru_cell"
+    torch_class = "GRUCell"

@@ -33,7 +33,7 @@ from ..shapes import Padding, Shape, conv_length, format_shape, product, transpo
 from ..target import Target
 from ..text import dims, many
 from ..values import as_expr
-from .base import Layer, Weight, check_activation, check_divisible, require_rank
+from .base import Layer, Weight, check_activation, check_divisible, keras_names, require_rank
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D",
@@ -189,6 +189,10 @@ class _Convolution(Layer):
 @dataclass(frozen=True)
 class _Conv(_Convolution):
     """An N-D convolution: kernel (*kernel_size, channels // groups, filters) and bias (filters,)."""
+
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format dilation_rate groups activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint"
+    )
 
     rules_noted = True
 
@@ -360,6 +364,10 @@ class _Transposed(_Convolution):
 class _ConvTranspose(_Transposed):
     """Keras' spelling: Conv2DTranspose(filters, kernel_size, strides, padding, output_padding...)."""
 
+    keras_positional = keras_names(
+        "filters kernel_size strides padding output_padding data_format dilation_rate activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint"
+    )
+
     filters: Any
     kernel_size: Any
     strides: Any = 1
@@ -395,6 +403,9 @@ class Conv2DTranspose(_ConvTranspose):
 
 class Conv3DTranspose(_ConvTranspose):
     class_aliases = ("Convolution3DTranspose",)
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format output_padding dilation_rate activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint"
+    )
     rank = 3
     torch_counterpart = "conv_transpose3d"
 
@@ -462,6 +473,10 @@ class ConvTranspose3d(_TorchConvTranspose):
 class _DepthwiseConv(_Convolution):
     """One kernel per input channel and multiplier: kernel (*kernel_size, C, m), bias (C*m,)."""
 
+    keras_positional = keras_names(
+        "kernel_size strides padding depth_multiplier data_format dilation_rate activation use_bias depthwise_initializer bias_initializer depthwise_regularizer bias_regularizer activity_regularizer depthwise_constraint bias_constraint"
+    )
+
     kernel_size: Any
     strides: Any = 1
     padding: str = "valid"
@@ -509,6 +524,10 @@ class _SeparableConv(_Convolution):
     Kernels: depthwise (*kernel_size, C, m), pointwise (1, ..., C*m, filters); bias (filters,).
     """
 
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation use_bias depthwise_initializer pointwise_initializer bias_initializer depthwise_regularizer pointwise_regularizer bias_regularizer activity_regularizer depthwise_constraint pointwise_constraint bias_constraint"
+    )
+
     filters: Any
     kernel_size: Any
     strides: Any = 1
@@ -548,16 +567,16 @@ class _SeparableConv(_Convolution):
 
 
 class SeparableConv1D(_SeparableConv):
-    class_aliases = ("SeparableConvolution1D",)
     rank = 1
+    class_aliases = ("SeparableConvolution1D",)
     torch_difference = (
         "no such module: Conv1d(C, C*m, k, groups=C, bias=False) then Conv1d(C*m, f, 1) has the same weights"
     )
 
 
 class SeparableConv2D(_SeparableConv):
-    class_aliases = ("SeparableConvolution2D",)
     rank = 2
+    class_aliases = ("SeparableConvolution2D",)
     torch_difference = (
         "no such module: Conv2d(C, C*m, k, groups=C, bias=False) then Conv2d(C*m, f, 1) has the same weights"
     )

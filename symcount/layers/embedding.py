@@ -1,10 +1,11 @@
-"""Embeddings: learned lookup tables from token ids (Embedding) or positions (PositionEmbedding),
-and a learned token prepended to a sequence (ClassToken)."""
+"""Embeddings: learned lookup tables from token ids (Embedding, and ReversibleEmbedding, which also
+maps vectors back to logits) or positions (PositionEmbedding), and a learned token prepended to a
+sequence (ClassToken); PyTorch's EmbeddingBag, which pools the vectors of each bag."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
@@ -12,9 +13,9 @@ from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
 from ..target import Target
-from .base import Layer, Weight, require_rank
+from .base import Layer, Weight, keras_names, require_rank
 
-__all__ = ["Embedding", "PositionEmbedding", "ClassToken", "EmbeddingBag"]
+__all__ = ["Embedding", "ReversibleEmbedding", "PositionEmbedding", "ClassToken", "EmbeddingBag"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Embedding(Layer):
         (V*d, (T, d))
     """
 
+    keras_positional = keras_names(
+        "input_dim output_dim embeddings_initializer embeddings_regularizer embeddings_constraint mask_zero weights lora_rank lora_alpha quantization_config"
+    )
+
     input_dim: Any
     output_dim: Any
     mask_zero: bool = False
@@ -47,7 +52,7 @@ class Embedding(Layer):
         "num_embeddings": "input_dim", "embedding_dim": "output_dim", "padding_idx": "", "max_norm": "",
         "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "", "_freeze": "",
     }  # fmt: skip
-    torch_positional = (
+    torch_positional: ClassVar[tuple[str, ...]] = (
         "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse",
         "_weight", "_freeze",
     )  # fmt: skip
@@ -74,6 +79,39 @@ class Embedding(Layer):
 
     def describe(self) -> str:
         return f"Embedding({self.input_dim}, {self.output_dim})"
+
+
+@dataclass(frozen=True)
+class ReversibleEmbedding(Embedding):
+    """Keras' ReversibleEmbedding: an Embedding that, called with `reverse=True`, maps d-wide
+    vectors back to logits over the vocabulary; with `tie_weights` (the default) by the same
+    table, otherwise by a (d, V) table of its own. Counted as its forward call (the lookup)."""
+
+    tie_weights: bool = True
+
+    keras_positional = keras_names(
+        "input_dim output_dim tie_weights embeddings_initializer embeddings_regularizer "
+        "embeddings_constraint mask_zero reverse_dtype logit_soft_cap"
+    )
+    derivation = "a V x d table, plus a d x V one for the reverse call unless tie_weights"
+    torch_name = ""
+    torch_args = {}
+    torch_positional = ()
+
+    def validate(self) -> None:
+        if self.lora_rank is not None:
+            raise SpecError(
+                f"symcount does not count lora_rank other than None here. Received: lora_rank={self.lora_rank}"
+            )
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        table = (self.weight("embeddings", (self.input_dim, self.output_dim)),)
+        if self.tie_weights:
+            return table
+        return (*table, self.weight("reverse_embeddings", (self.output_dim, self.input_dim)))
+
+    def describe(self) -> str:
+        return f"ReversibleEmbedding({self.input_dim}, {self.output_dim})"
 
 
 @dataclass(frozen=True)

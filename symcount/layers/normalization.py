@@ -19,6 +19,8 @@ same, as costs.py says.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -29,11 +31,12 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Weight, as_float, check_divisible, require_rank
+from .base import Layer, Weight, as_float, check_divisible, keras_names, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNormalization",
+    "SpectralNormalization",
 ]  # fmt: skip
 
 INFINITY = float("inf")
@@ -166,6 +169,10 @@ class BatchNormalization(_BatchNorm):
         (2*C, 2*C + 1)
     """
 
+    keras_positional = keras_names(
+        "axis momentum epsilon center scale beta_initializer gamma_initializer moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint renorm renorm_clipping renorm_momentum synchronized"
+    )
+
     rules_noted = True
 
     axis: Any = -1
@@ -285,6 +292,10 @@ class LayerNormalization(Layer):
     With `rms_scaling` (deprecated in Keras, kept for its count) only gamma is made.
     """
 
+    keras_positional = keras_names(
+        "axis epsilon center scale beta_initializer gamma_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint"
+    )
+
     rules_noted = True
 
     axis: Any = -1
@@ -384,6 +395,10 @@ class GroupNormalization(Layer):
 
     `groups` must divide the channels; -1 means one group per channel (instance normalization).
     """
+
+    keras_positional = keras_names(
+        "groups axis epsilon center scale beta_initializer gamma_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint"
+    )
 
     groups: Any = 32
     axis: Any = -1
@@ -536,3 +551,59 @@ class RMSNormalization(Layer):
         # Divided by the root mean square (counted as a standardisation), then scaled.
         axis_indices(self.axis, input_shape)
         return normalize_flops(input_shape, True, False)
+
+
+@dataclass(frozen=True)
+class SpectralNormalization(Layer):
+    """Keras' SpectralNormalization: the wrapped layer with its kernel divided by its largest
+    singular value, estimated by `power_iterations` steps of the power method while training. It
+    keeps the estimate's vector, (1, the kernel's last axis), as a non-trainable weight; the
+    forward pass at inference is the wrapped layer's."""
+
+    layer: Any
+    power_iterations: Any = 1
+
+    nested = ("layer",)
+    sizes = ("power_iterations",)
+    example_args = {"layer": {"dense": "u"}}
+    example_input = ("n",)
+    derivation = "the wrapped layer's weights, plus a non-trainable vector as long as the kernel's last axis"
+
+    def validate(self) -> None:
+        if not isinstance(self.layer, Layer) or self.layer.merges:
+            raise SpecError(
+                f"layer must be a layer of one input. Received: layer={type(self.layer).__name__}"
+            )
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        return self.layer.output_shape(input_shape, target)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.layer.check_channels(input_shape, target)
+        inner = self.layer.weights(input_shape, target)
+        kernel = next((w for w in inner if w.name in ("kernel", "embeddings")), None)
+        if kernel is None:
+            raise SpecError(
+                f"SpectralNormalization needs a layer with a kernel or embeddings (as Keras). "
+                f"Received: layer={type(self.layer).__name__}"
+            )
+        vector = Weight("vector_u", (sympy.Integer(1), kernel.shape[-1]), "non_trainable")
+        return (*(self.weight(w.name, w.shape, w.kind) for w in inner), vector)
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return self.layer.macs(input_shape, target)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return self.layer.extra_flops(input_shape, target)
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        yield from self.layer.expressions()
+        yield self.power_iterations
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        return dataclasses.replace(
+            self, layer=self.layer.xreplace(mapping), power_iterations=self.power_iterations.xreplace(mapping)
+        )
+
+    def describe(self) -> str:
+        return f"SpectralNormalization({self.layer.describe()})"

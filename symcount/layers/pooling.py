@@ -1,4 +1,4 @@
-"""Pooling: Max/Average pooling (windowed) and global pooling in 1, 2 and 3 dimensions.
+"""Pooling: Max/Average pooling (windowed), global and adaptive pooling in 1, 2 and 3 dimensions.
 
 None of them has weights; what they change is the shape, which is what the next layer pays for.
 They do no multiply-accumulates either; their FLOPs are extra (costs.py): 1 per element a window
@@ -16,7 +16,7 @@ from .. import rules
 from ..errors import SpecError
 from ..shapes import Shape, pool_length, product
 from ..target import Target
-from .base import Layer, as_amount, check_choice, require_rank
+from .base import Layer, as_amount, check_choice, keras_names, require_rank
 from .conv import check_fits, window
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
 ]  # fmt: skip
 
 
@@ -35,6 +37,8 @@ class _Pooling(Layer):
     per axis; at most half the pool size, as PyTorch requires). PyTorch's MaxPool/AvgPool default
     their stride to the kernel size too; their `ceil_mode` and `dilation` are not supported.
     """
+
+    keras_positional = keras_names("pool_size strides padding data_format name")
 
     rules_noted = True
 
@@ -185,6 +189,8 @@ class _GlobalPooling(Layer):
     AdaptiveAvgPool/AdaptiveMaxPool with output size 1 produce.
     """
 
+    keras_positional = keras_names("data_format keepdims")
+
     rules_noted = True
 
     keepdims: bool = False
@@ -244,3 +250,61 @@ class GlobalAveragePooling3D(_GlobalPooling):
     class_aliases = ("GlobalAvgPool3D",)
     rank = 3
     averages = True
+
+
+@dataclass(frozen=True)
+class _AdaptivePooling(Layer):
+    """Pools each spatial axis into `output_size` windows, whatever its length (window i of n
+    positions into o spans floor(i*n/o) to ceil((i+1)*n/o)). No weights. Extras, symcount's
+    definition: every input element read once (exact when o divides n; overlapping windows read a
+    few twice), plus 1 divide per output for an average."""
+
+    rules_noted = True
+
+    output_size: Any
+
+    size_tuples = ("output_size",)
+    spatial_layout = True
+    averages: ClassVar[bool] = False
+    keras_positional = keras_names("output_size data_format")
+    example_args = {"output_size": "o"}
+    derivation = "no weights: each axis is pooled into output_size windows"
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=self.rank + 1)
+        _, channels = target.split(input_shape)
+        return target.join(self.output_size, channels)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        outputs = product(self.output_shape(input_shape, target))
+        return product(input_shape) + (outputs if self.averages else 0)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({window(self.output_size)})"
+
+
+class AdaptiveAveragePooling1D(_AdaptivePooling):
+    rank = 1
+    averages = True
+
+
+class AdaptiveAveragePooling2D(_AdaptivePooling):
+    rank = 2
+    averages = True
+
+
+class AdaptiveAveragePooling3D(_AdaptivePooling):
+    rank = 3
+    averages = True
+
+
+class AdaptiveMaxPooling1D(_AdaptivePooling):
+    rank = 1
+
+
+class AdaptiveMaxPooling2D(_AdaptivePooling):
+    rank = 2
+
+
+class AdaptiveMaxPooling3D(_AdaptivePooling):
+    rank = 3

@@ -1,4 +1,5 @@
-"""Reshaping: Reshape, Permute, RepeatVector, UpSampling, ZeroPadding and Cropping (1, 2, 3-D).
+"""Reshaping: Reshape, Permute, RepeatVector, UpSampling, ZeroPadding and Cropping (1, 2, 3-D),
+and Keras' image Resizing and CenterCrop.
 
 None of them has weights. They matter because they change the shape the next layer pays for: a
 Dense after UpSampling2D(2) costs four times as much as one before it. They only move or copy
@@ -19,13 +20,13 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, as_amount, check_choice, require_rank
+from .base import Layer, as_amount, check_choice, keras_names, require_rank
 
 __all__ = [
     "Reshape", "Permute", "RepeatVector",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-    "Cropping1D", "Cropping2D", "Cropping3D",
+    "Cropping1D", "Cropping2D", "Cropping3D", "Resizing", "CenterCrop",
 ]  # fmt: skip
 
 Pairs = tuple[tuple[sympy.Expr, sympy.Expr], ...]
@@ -244,6 +245,8 @@ class UpSampling2D(Layer):
     (`size` there, `output_size` here); `mode` is `interpolation`.
     """
 
+    keras_positional = keras_names("size data_format interpolation")
+
     size: Any = None
     interpolation: str = "nearest"
     output_size: Any = field(default=None, kw_only=True)
@@ -288,6 +291,8 @@ class UpSampling2D(Layer):
 @dataclass(frozen=True)
 class UpSampling3D(Layer):
     """Repeats each of the three spatial axes by its factor in `size` (default 2x2x2)."""
+
+    keras_positional = keras_names("size data_format")
 
     size: Any = 2
 
@@ -344,6 +349,8 @@ class _ZeroPadding(_Margins):
     PyTorch's ZeroPad1d/2d/3d list the amounts from the last axis ((left, right, top, bottom) in
     2-D); the torch spelling's `padding` arrives as `torch_padding` and is reordered here.
     """
+
+    keras_positional = keras_names("padding data_format")
 
     padding: Any = None
     torch_padding: Any = field(default=None, kw_only=True)
@@ -424,11 +431,64 @@ class Cropping1D(_Cropping):
 
 
 class Cropping2D(_Cropping):
+    keras_positional = keras_names("cropping data_format")
     rank = 2
     default = 0  # Keras' Cropping2D crops nothing unless told; 1D and 3D crop 1 from each side.
     example_args = {"cropping": "c"}
 
 
 class Cropping3D(_Cropping):
+    keras_positional = keras_names("cropping data_format")
     rank = 3
     example_args = {"cropping": "c"}
+
+
+@dataclass(frozen=True)
+class _ImageSize(Layer):
+    """An image (H, W, C) made (height, width, C): no weights."""
+
+    rules_noted = True
+
+    height: Any
+    width: Any
+
+    sizes = ("height", "width")
+    spatial_layout = True
+    example_args = {"height": "h", "width": "w"}
+    example_input = ("H", "W", "C")
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=3)
+        _, channels = target.split(input_shape)
+        return target.join((self.height, self.width), channels)
+
+
+@dataclass(frozen=True)
+class Resizing(_ImageSize):
+    """Resamples an image to (height, width) by `interpolation`; Keras' aspect-ratio, fill and
+    antialias options change no count. Extras as UpSampling2D's (`interpolation_flops` per output
+    element); `area` averages: each input element read once, one divide per output."""
+
+    interpolation: str = "bilinear"
+
+    keras_positional = keras_names(
+        "height width interpolation crop_to_aspect_ratio pad_to_aspect_ratio fill_mode fill_value antialias data_format"
+    )
+    derivation = "no weights: the image resampled to height x width"
+
+    def validate(self) -> None:
+        check_choice(self.interpolation, "interpolation", (*INTERPOLATIONS, "area"))
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        outputs = product(self.output_shape(input_shape, target))
+        if self.interpolation == "area":
+            return product(input_shape) + outputs
+        return interpolation_flops(self.interpolation, 2) * outputs
+
+
+class CenterCrop(_ImageSize):
+    """Crops the centre (height, width) of an image (Keras resizes an image smaller than that
+    first; either way the output is (height, width, C))."""
+
+    keras_positional = keras_names("height width data_format")
+    derivation = "no weights: the central height x width of the image"
