@@ -604,16 +604,25 @@ def examples_command(as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("name", required=False)
 @click.option("--markdown", is_flag=True, help="Print the Markdown reference (docs/layers.md).")
 @click.option("--latex", is_flag=True, help="Print a LaTeX table of every layer's formulas.")
 @json_option
 @reports_errors
-def layers(markdown: bool, latex: bool, as_json: bool) -> None:
-    """Every layer symcount knows: spec key, PyTorch name, and its parameter formula."""
-    from .reference import reference_data, reference_latex, reference_markdown, reference_text
+def layers(name: str | None, markdown: bool, latex: bool, as_json: bool) -> None:
+    """Every layer symcount knows: its Keras and PyTorch names, spec keys and parameter formula;
+    with NAME (`Conv2d`, `conv2d`, `Conv2D`), one layer's signature, defaults and formulas."""
+    from .reference import describe_layer, reference_data, reference_latex, reference_markdown, reference_text
 
     if markdown + latex + as_json > 1:
         raise click.UsageError("choose one of --markdown, --latex and --json")
+    if name is not None:
+        if markdown or latex or as_json:
+            raise click.UsageError(
+                "NAME prints one layer as text; --markdown, --latex and --json print them all"
+            )
+        click.echo(describe_layer(name))
+        return
     if as_json:
         echo_json(reference_data())
     else:

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 
 import sympy
 
-from .errors import SymcountError
+from .errors import SpecError, SymcountError, shown
 from .graph import Input
-from .layers import load_all
+from .layers import find_layer, layer_keys, load_all
 from .layers.base import Layer
 from .model import Model, Sequential
 from .shapes import format_shape
 from .spec import make_layer
 from .target import KERAS, as_target
-from .values import symbol
+from .values import suggest, symbol
 
 __all__ = ["Entry", "entries", "reference_data", "reference_latex", "reference_markdown", "reference_text"]
 
@@ -88,7 +88,7 @@ def _entry(cls: type[Layer]) -> Entry:
         # The example is written in Keras' layout; PyTorch's spatial layers read it channels first.
         target = as_target(framework)
         dims = target.join(*KERAS.split(shape)) if cls.spatial_layout and shape else shape
-        if cls.merges:  # two inputs of the example shape
+        if cls.merges or cls.most_inputs == 2:  # two inputs of the example shape (decoders: target, memory)
             first, second = Input(*dims), Input(*dims)
             return Model([first, second], layer([first, second]), framework=framework)
         return Sequential(Input(*dims), layer, framework=framework)
@@ -158,8 +158,16 @@ def reference_markdown() -> str:
         "`in_channels`) checked against the input.",
         "",
     ]
+    registry = load_all()
     for entry in entries():
+        cls = registry[entry.key]
+        names = [
+            f"{framework} {', '.join(f'`{n}`' for n in cls.keys(torch))}"
+            for framework, torch in (("Keras", False), ("PyTorch", True))
+            if cls.keys(torch)
+        ]
         lines += [f"## {entry.name}", "", f"Spec key: `{entry.key}` · {entry.torch_label}", ""]
+        lines += [f"- Classes: {'; '.join(names)}"] if names else []
         call = f"{entry.name}({entry.arguments})" if entry.arguments else f"{entry.name}()"
         lines.append(f"- Example: `{call}` on input {_shape_math(entry.input_shape)}")
         lines.append(f"- Parameters: {_math(entry.keras['total'])}")
@@ -191,15 +199,19 @@ def reference_markdown() -> str:
 
 
 def reference_text() -> str:
-    """A plain table for the terminal: layer, spec key, example input, parameters."""
-    rows = [("Layer", "Spec key", "PyTorch", "Input", "Parameters (Keras)", "PyTorch differs")]
+    """A plain table for the terminal: layer, its Keras and PyTorch class names, spec key, example
+    input, parameters."""
+    rows = [("Layer", "Keras", "PyTorch", "Spec key", "Input", "Parameters (Keras)", "PyTorch differs")]
+    registry = load_all()
     for entry in entries():
+        cls = registry[entry.key]
         torch = "-" if entry.torch is None else (str(entry.torch["total"]) if entry.differs else "same")
         rows.append(
             (
                 entry.name,
-                entry.key,
-                entry.torch_name or "-",
+                ", ".join(cls.keys(False)) or "-",
+                ", ".join(cls.keys(True)) or "-",
+                entry.key if not cls.torch_only else entry.torch_name,
                 format_shape(entry.input_shape),
                 str(entry.keras["total"]),
                 torch,
@@ -207,6 +219,77 @@ def reference_text() -> str:
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def describe_layer(name: str) -> str:
+    """One layer, found by any of its keys under either framework (`Conv2d`, `conv2d`,
+    `Conv2D`): its names, PyTorch's signature and defaults as a torch spec reads them, Keras'
+    arguments, and its formulas on the reference's example."""
+    found = [find_layer(name, torch)[0] for torch in (True, False)]
+    classes = list(dict.fromkeys(cls for cls in found if cls is not None))
+    if not classes:
+        known = sorted({*layer_keys(True), *layer_keys(False)})
+        raise SpecError(f"unknown layer {shown(name)}{suggest(str(name)[:100], known)}")
+    if len(classes) == 1:
+        return _describe(classes[0], name)
+    # A name both frameworks use for different layers (ReLU, LSTMCell, RNN): each framework's own.
+    torch_cls, keras_cls = found
+    return "\n\n".join(
+        [
+            f"{name} is another layer in each framework:",
+            f"In a Keras spec:\n{_describe(keras_cls, name)}",
+            f"Under framework: torch:\n{_describe(torch_cls, name)}",
+        ]
+    )
+
+
+def _describe(cls: type[Layer], name: str) -> str:
+    lines = [f"{cls.__name__}"]
+    lines.append(
+        f"  Keras:   {', '.join(cls.keys(False)) or '-'}"
+        + (f" (spec key {cls.kind})" if not cls.torch_only else "")
+    )
+    torch_names = cls.keys(True)
+    lines.append(f"  PyTorch: {', '.join(torch_names) or '-'}")
+    if cls.torch_name or cls.torch_only:
+        module = name if name in torch_names else (torch_names[0] if torch_names else cls.torch_name)
+        spelling = cls.torch_spelling(module)
+        parts = [
+            f"{p}={spelling.defaults[p]!r}" if p in spelling.defaults else p for p in spelling.positional
+        ] + [f"*, {p}={v!r}" for p, v in spelling.defaults.items() if p not in spelling.positional]
+        lines.append(f"  torch.nn.{spelling.module}({', '.join(parts)})")
+        mapped = {p: spelling.args.get(p, p) for p in (*spelling.positional, *spelling.defaults)}
+        renamed = [f"{p} -> {f or '(changes no count)'}" for p, f in mapped.items() if f != p]
+        if renamed:
+            lines.append(f"    read as: {'; '.join(renamed)}")
+    if not cls.torch_only:
+        fields = [
+            f for f in dataclasses.fields(cls) if f.name not in ("name", "trainable", "channels_in", "tie")
+        ]
+        by_name = {f.name: f for f in fields if not f.kw_only}
+        # Keras' order where the class declares it (options that change no count left out).
+        order = [(n, cls.aliases.get(n, n)) for n in cls.keras_positional] or [(n, n) for n in by_name]
+        keras = [
+            n if by_name[f].default is dataclasses.MISSING else f"{n}={by_name[f].default!r}"
+            for n, f in order
+            if f in by_name
+        ]
+        lines.append(f"  Keras arguments: {cls.kind}({', '.join(keras)})")
+    entry = _entry(cls)
+    lines.append(f"  Example: {entry.name}({entry.arguments}) on input {format_shape(entry.input_shape)}")
+    lines.append(f"    parameters: {entry.keras['total']}")
+    if entry.keras["non_trainable"] != 0:
+        lines.append(f"    non-trainable: {entry.keras['non_trainable']}")
+    lines.append(f"    output shape: {format_shape(entry.output_shape)}")
+    if entry.torch is not None and entry.differs:
+        lines.append(f"    PyTorch counts: {entry.torch['total']}")
+    if entry.torch is not None and entry.torch["buffers"] != 0:
+        lines.append(f"    PyTorch buffers: {entry.torch['buffers']}")
+    if entry.derivation:
+        lines.append(f"  Why: {entry.derivation}")
+    if entry.torch_difference:
+        lines.append(f"  PyTorch: {entry.torch_difference}")
+    return "\n".join(lines)
 
 
 def reference_latex() -> str:

@@ -29,6 +29,7 @@ Shape = tuple[sympy.Expr, ...]
 Padding: TypeAlias = str | sympy.Expr
 
 PADDINGS = ("valid", "same")
+ONE = sympy.Integer(1)
 
 
 def _explicit(padding: Padding) -> sympy.Expr | None:
@@ -69,9 +70,24 @@ def conv_length(
     return _divide(sympy.floor, size + 2 * pad - dilation * (kernel - 1) - 1 + stride, stride)
 
 
-def pool_length(size: sympy.Expr, pool: sympy.Expr, stride: sympy.Expr, padding: Padding) -> sympy.Expr:
-    """Output length of a pooling window along one axis: a convolution with dilation 1."""
-    return conv_length(size, pool, stride, sympy.Integer(1), padding)
+def pool_length(
+    size: sympy.Expr,
+    pool: sympy.Expr,
+    stride: sympy.Expr,
+    padding: Padding,
+    dilation: sympy.Expr = ONE,
+    ceil_mode: bool = False,
+) -> sympy.Expr:
+    """Output length of a pooling window along one axis: a convolution's, or with PyTorch's
+    `ceil_mode` one more window where the last, partial one starts inside the input or its left
+    padding (a window starting in the right padding is dropped, as PyTorch does)."""
+    if not ceil_mode:
+        return conv_length(size, pool, stride, dilation, padding)
+    pad = _explicit(padding)
+    if pad is None:
+        raise ShapeError(f"ceil_mode takes a number of zeros as padding. Received: padding={padding!r}")
+    windows = _divide(sympy.ceiling, size + 2 * pad - dilation * (pool - 1) - 1 + stride, stride)
+    return sympy.Piecewise((windows - 1, (windows - 1) * stride >= size + pad), (windows, True))
 
 
 def transposed_conv_length(

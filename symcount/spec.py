@@ -16,6 +16,7 @@ text and go through the restricted parser there, never through `eval`.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ import sympy
 
 from .errors import ShapeError, SpecError, SymcountError, one_line, shown
 from .graph import Input, default_name, order
-from .layers import layer_class, layer_keys
-from .layers.base import Layer
+from .layers import find_layer, layer_keys
+from .layers.base import Layer, settle_options
 from .model import Model, Sequential
 from .target import FRAMEWORKS, Target, as_target
 from .values import as_expr, bind, check_label, check_names, suggest, symbol
@@ -498,7 +499,6 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     Under `framework: torch`, PyTorch's names work too: `{linear: {out_features: 3}}`.
     """
     target = as_target(target)
-    known = layer_keys(target.torch)
     if isinstance(entry, str):
         key, arguments, options = entry, None, {}
     elif isinstance(entry, Mapping) and entry:
@@ -508,25 +508,39 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         options = {k: v for k, v in entry.items() if k != key}
     else:
         raise SpecError(f"expected a layer name or a mapping like {{dense: 10}}. Received: {shown(entry)}")
-    if not isinstance(key, str) or key not in known:
-        if not target.torch and key in layer_keys(True):
+    cls, other = find_layer(key, target.torch) if isinstance(key, str) else (None, "")
+    if cls is None:
+        if other == "torch":
             raise SpecError(f"{key!r} is PyTorch's spelling: use it in a spec with `framework: torch`")
-        raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], sorted(known))}")
-    cls = layer_class(key, target.torch)
+        if other == "keras":
+            raise SpecError(f"{key!r} is Keras' class: use it in a spec with `framework: keras`")
+        known = sorted(layer_keys(target.torch))
+        raise SpecError(f"unknown layer {shown(key)}{suggest(str(key)[:100], known)}")
     fields = dataclasses.fields(cls)
     positional = [f.name for f in fields if not f.kw_only]
+    torch = cls.torch_spelling(key) if target.torch and (cls.torch_name or cls.torch_only) else None
+    # A PyTorch spelling (PyTorch's name or class, or a key both frameworks share) under torch.
+    torch_key = torch is not None and (key != cls.kind or cls.torch_only or key == cls.torch_name)
     if isinstance(arguments, Mapping):
         kwargs = dict(arguments)
     elif arguments is None:
         kwargs = {}
     else:
-        # A list holds the positional arguments, as in a Python call: `conv2d: [f, 3]`, and under
-        # `framework: torch` in PyTorch's order (`conv2d: [3, 16, 3]` is in_channels,
+        # A list holds the positional arguments, as in a Python call, in Keras' order (the class's
+        # `keras_positional`): `conv2d: [f, 3]`, and under `framework: torch` in PyTorch's order (`conv2d: [3, 16, 3]` is in_channels,
         # out_channels, kernel_size). A lone value is the layer's size in both (`linear: 10` is
         # out_features, `conv2d: 16` out_channels, `batch_norm2d: 16` num_features).
         values = list(arguments) if isinstance(arguments, list) else [arguments]
-        if target.torch and cls.torch_positional and isinstance(arguments, list):
-            positional = list(cls.torch_positional)
+        if torch is not None and isinstance(arguments, list) and (torch.positional or cls.torch_only):
+            positional = list(torch.positional)
+        elif torch is not None and torch_key and torch.lone:
+            positional = [torch.lone]
+        elif torch is not None and torch_key and cls.torch_only:
+            positional = list(torch.positional[:1])
+        elif cls.keras_positional and not torch_key:  # Keras' order (under torch, for Keras' keys)
+            positional = list(cls.keras_positional)
+        if not positional and values:
+            raise SpecError(f"{key} takes no positional values. Received: {shown(arguments)}")
         if len(values) > len(positional):
             raise SpecError(
                 f"{key} takes at most {len(positional)} positional values. Received: {shown(arguments)}"
@@ -536,9 +550,31 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
         if name in kwargs:
             raise SpecError(f"{key}: {name!r} given twice")
         kwargs[name] = value
-    kwargs = _translate(key, cls.aliases, kwargs)
-    if target.torch:
-        kwargs = _translate(key, cls.torch_args, kwargs)
+    # Keras' options that change no count, checked and dropped (PyTorch's arguments aside).
+    pytorch_names = (*torch.args, *torch.positional) if torch is not None else ()
+    kwargs = _translate(key, cls.aliases, settle_options(cls, kwargs, target, keep=pytorch_names))
+    written: dict[str, str] = {}  # our field -> PyTorch's name the user wrote, for errors
+    if torch is not None:
+        written = {torch.args[n]: n for n in kwargs if torch.args.get(n)}
+        given = set(kwargs)
+        kwargs = _translate(key, torch.args, kwargs)
+        if torch_key:
+            for name in torch.positional:
+                field_name = torch.args.get(name, name)
+                if (
+                    name not in torch.defaults
+                    and name not in cls.torch_input_side
+                    and name not in given
+                    and field_name != "channels_in"
+                    and field_name not in kwargs
+                ):
+                    raise SpecError(f"{key} needs {name}, as PyTorch's {torch.module} does")
+        for name, default in torch.defaults.items():
+            field_name = torch.args.get(name, name)
+            if field_name and field_name not in kwargs:
+                kwargs[field_name] = default
+        for name, value in torch.implied.items():
+            kwargs.setdefault(name, value)
     names = [f.name for f in fields]
     for name in kwargs:
         if name not in names:
@@ -552,7 +588,24 @@ def build_layer(entry: Any, target: Target | str = "keras") -> Layer:
     if missing:
         example = f"{key}: {{{', '.join(f'{name}: ...' for name in missing)}}}"
         raise SpecError(f"{key} needs {' and '.join(missing)}, e.g. `{example}`")
-    return make_layer(cls, kwargs, target)
+    try:
+        return make_layer(cls, kwargs, target)
+    except SymcountError as error:
+        raise _in_torch_terms(error, written) from None
+
+
+def _in_torch_terms(error: SymcountError, written: Mapping[str, str]) -> SymcountError:
+    """`error` naming the arguments as the user wrote them, in PyTorch's names (`bias=` where
+    the layer says `use_bias=`)."""
+    text = str(error)
+    changed = text
+    for ours, theirs in written.items():
+        changed = re.sub(rf"\b{re.escape(ours)}=", f"{theirs}=", changed)
+    if changed == text:
+        return error
+    found = type(error)(changed)
+    found.__cause__ = error.__cause__
+    return found
 
 
 def make_layer(cls: type[Layer], kwargs: Mapping[str, Any], target: Target) -> Layer:
@@ -561,11 +614,13 @@ def make_layer(cls: type[Layer], kwargs: Mapping[str, Any], target: Target) -> L
     arguments = dict(kwargs)
     for name in cls.nested:
         entry = arguments.get(name)
-        if entry is not None and not isinstance(entry, Layer):
-            try:
+        try:
+            if isinstance(entry, list):  # several layers (StackedRNNCells' cells)
+                arguments[name] = [e if isinstance(e, Layer) else build_layer(e, target) for e in entry]
+            elif entry is not None and not isinstance(entry, Layer):
                 arguments[name] = build_layer(entry, target)
-            except SymcountError as error:
-                raise error.with_context(name) from None
+        except SymcountError as error:
+            raise error.with_context(name) from None
     return cls(**arguments)
 
 
@@ -574,6 +629,8 @@ def _translate(key: str, spellings: Mapping[str, str], kwargs: dict[str, Any]) -
     translated: dict[str, Any] = {}
     for name, value in kwargs.items():
         ours = spellings.get(name, name)
+        if not ours:  # an option that changes no count: accepted and dropped
+            continue
         if ours in translated:
             raise SpecError(f"{key}: {ours!r} given twice (as {name!r} too)")
         translated[ours] = value

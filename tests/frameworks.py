@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -83,3 +84,30 @@ def symcount_counts(
     counts = model.counts()
     counts["output_shape"] = tuple(int(d) for d in model.output_shape)
     return counts
+
+
+def torch_macs(module: Any, *inputs: Any) -> int:
+    """Multiply-accumulates of `module(*inputs)` as torch.utils.flop_counter counts them (half its
+    FLOPs), on the paths that count every product: the attention fast path off, SDPA's math
+    kernel, oneDNN off (recurrent layers then run as one addmm per step), no autograd."""
+    t = torch()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    fast = t.backends.mha.get_fastpath_enabled()
+    t.backends.mha.set_fastpath_enabled(False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # oneDNN's flags warn of TF32 on Intel GPUs
+            with (
+                t.no_grad(),
+                sdpa_kernel(SDPBackend.MATH),
+                t.backends.mkldnn.flags(enabled=False),
+                FlopCounterMode(display=False) as mode,
+            ):
+                module(*inputs)
+    finally:
+        t.backends.mha.set_fastpath_enabled(fast)
+    flops = int(mode.get_total_flops())
+    assert flops % 2 == 0
+    return flops // 2

@@ -51,6 +51,25 @@ def test_mlp_with_dropout(batch: int, n: int, h: int, rate: float) -> None:
     assert kept(model) == saved_bytes(net, torch.randn(batch, n))
 
 
+@pytest.mark.parametrize(
+    "module", ["ReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "ELU", "LeakyReLU", "Softplus", "Mish", "Identity"]
+)
+def test_torch_activation_modules_keep_what_pytorch_keeps(module: str) -> None:
+    # The activation table's modules (issue 23) between two Linears: what each keeps (its output
+    # or its input, Identity nothing of its own) against PyTorch's saved tensors.
+    from symcount.spec import parse_spec
+
+    torch = need_torch()
+    batch, n, h = 3, 5, 7
+    net = torch.nn.Sequential(torch.nn.Linear(n, h), getattr(torch.nn, module)(), torch.nn.Linear(h, 2))
+    layers = [{"Linear": [n, h]}, module, {"Linear": [h, 2]}]
+    spec = {"framework": "torch", "input": [n], "layers": layers}
+    model = parse_spec(spec, "test").model()
+    assert batch * Measure("activation_memory", Convention()).total(model) == saved_bytes(
+        net, torch.randn(batch, n)
+    )
+
+
 @pytest.mark.parametrize(("batch", "c", "size", "f"), [(2, 3, 8, 4), (1, 1, 12, 6), (3, 2, 10, 5)])
 def test_cnn_with_batch_norm_and_pooling(batch: int, c: int, size: int, f: int) -> None:
     torch = need_torch()

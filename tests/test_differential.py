@@ -154,7 +154,44 @@ def elementwise(data, shape):
     return sc.Activation("relu"), lambda L: L.Activation("relu")
 
 
+def keras_catalogue(data, shape):
+    """Issue 23's Keras layers that fit a chain: activations as layers, EinsumDense, adaptive
+    pooling, image resizing and cropping, RNN over a cell, TimeDistributed, SpectralNormalization."""
+    rank = len(shape) - 1
+    choice = _pick(
+        data, "catalogue", st.sampled_from(["activation", "einsum", "adaptive", "image", "rnn", "wrap"])
+    )
+    if choice == "activation":
+        name = _pick(data, "activation", st.sampled_from(["ELU", "LeakyReLU", "ReLU", "Softmax", "PReLU"]))
+        return getattr(sc, name)(), lambda L: getattr(L, name)()
+    if choice == "einsum" and len(shape) <= 2:  # Keras' symbolic shape reverses several elided axes
+        units = _pick(data, "units", st.integers(1, 6))
+        return (
+            sc.EinsumDense("...b,bc->...c", units, bias_axes="c"),
+            lambda L: L.EinsumDense("...b,bc->...c", units, bias_axes="c"),
+        )
+    if choice == "adaptive" and rank in (1, 2):
+        size = _pick(data, "output_size", st.integers(1, 3))
+        name = f"Adaptive{_pick(data, 'kind', st.sampled_from(['Max', 'Average']))}Pooling{rank}D"
+        return getattr(sc, name)(size), lambda L: getattr(L, name)(size)
+    if choice == "image" and rank == 2:
+        height, width = _pick(data, "height", st.integers(1, 5)), _pick(data, "width", st.integers(1, 5))
+        name = _pick(data, "image", st.sampled_from(["Resizing", "CenterCrop"]))
+        return getattr(sc, name)(height, width), lambda L: getattr(L, name)(height, width)
+    if choice == "rnn" and len(shape) == 2:
+        units = _pick(data, "units", st.integers(1, 4))
+        cell = _pick(data, "cell", st.sampled_from(["SimpleRNNCell", "LSTMCell", "GRUCell"]))
+        return sc.RNN(getattr(sc, cell)(units)), lambda L: L.RNN(getattr(L, cell)(units))
+    if choice == "wrap":
+        units = _pick(data, "units", st.integers(1, 4))
+        if len(shape) >= 2 and _pick(data, "time_distributed", st.booleans()):
+            return sc.TimeDistributed(sc.Dense(units)), lambda L: L.TimeDistributed(L.Dense(units))
+        return sc.SpectralNormalization(sc.Dense(units)), lambda L: L.SpectralNormalization(L.Dense(units))
+    return None
+
+
 DRAWS: list[Draw] = [
+    keras_catalogue,
     dense,
     conv,
     separable,

@@ -286,7 +286,7 @@ BAD = [
     ([TransformerEncoder(4, 8)], (5, 10), "keras", ShapeError, "num_heads=4"),
     ([MultiHeadAttention(2, 4)], (5, 12), "torch", SpecError, "key_dim=4"),
     ([MultiHeadAttention(2, 6, 3)], (5, 12), "torch", SpecError, "value_dim=3"),
-    ([MultiHeadAttention(2, output_dims=7)], (5, 12), "torch", SpecError, "output_dims=(7,)"),
+    ([MultiHeadAttention(2, output_dims=7)], (5, 12), "torch", SpecError, "output_shape=(7,)"),
     ([MultiHeadAttention(2, use_gate=True)], (5, 12), "torch", SpecError, "use_gate=True"),
     ([MultiHeadAttention(2, add_bias_kv=True)], (5, 12), "keras", SpecError, "add_bias_kv=True"),
     ([MultiHeadAttention(2, key_channels=8)], (5, 12), "torch", ShapeError, "key_channels=8"),
@@ -324,8 +324,8 @@ def test_symbolic_sizes_are_checked_once_given() -> None:
         (lambda: MultiHeadAttention(2, 4, "2.5"), "value_dim=5/2"),
         (lambda: MultiHeadAttention(2, 4, dropout=1.5), "dropout=1.5"),
         (lambda: MultiHeadAttention(2, 4, use_bias="yes"), "use_bias='yes'"),
-        (lambda: MultiHeadAttention(2, 4, output_dims=[]), "output_dims=[]"),
-        (lambda: MultiHeadAttention(2, 4, output_dims=[3, 0]), "output_dims=0"),
+        (lambda: MultiHeadAttention(2, 4, output_dims=[]), "output_shape=[]"),
+        (lambda: MultiHeadAttention(2, 4, output_dims=[3, 0]), "output_shape=0"),
         (lambda: TransformerEncoder(2, 0), "intermediate_dim=0"),
         (lambda: TransformerEncoder(2, 8, activation="relux"), "activation='relux'"),
         (lambda: TransformerEncoder(2, 8, normalize_first=1), "normalize_first=1"),
@@ -338,10 +338,19 @@ def test_impossible_values(make: Any, fragment: str) -> None:
     assert fragment in str(raised.value)
 
 
-def test_keras_output_shape_is_spelled_output_dims() -> None:
-    # `output_shape` is every layer's method, so Keras' argument is `output_dims` here.
-    spec = {"input": ["T", 8], "layers": [{"multi_head_attention": {"num_heads": 2, "output_shape": 4}}]}
-    with pytest.raises(SpecError, match="output_dims"):
+def test_keras_output_shape_is_written_as_keras_writes_it() -> None:
+    # Issue 23 (F): a spec writes Keras' `output_shape`, by name or in Keras' positional order
+    # (num_heads, key_dim, value_dim, dropout, use_bias, output_shape); messages use that name.
+    by_name = {"multi_head_attention": {"num_heads": 2, "key_dim": 3, "output_shape": 4}}
+    positional = {"multi_head_attention": [2, 3, None, 0.0, True, 4]}
+    for entry in (by_name, positional):
+        layer = parse_spec({"input": ["T", 8], "layers": [entry]}).model().subs(T=5)
+        assert layer.output_shape == (5, 4)
+    spec = {
+        "input": ["T", 8],
+        "layers": [{"multi_head_attention": {"num_heads": 2, "key_dim": 3, "output_shape": 0}}],
+    }
+    with pytest.raises(SymcountError, match="output_shape=0"):
         parse_spec(spec).model()
 
 

@@ -364,8 +364,9 @@ def test_a_stated_input_size_must_match_the_input() -> None:
 
 
 def test_an_unknown_torch_option_is_named() -> None:
+    # proj_size is LSTM's alone: PyTorch's GRU refuses it, and so does its spelling here.
     with pytest.raises(SpecError, match="no option 'proj_size'"):
-        build_layer({"lstm": {"hidden_size": 4, "proj_size": 2}}, "torch")
+        build_layer({"gru": {"hidden_size": 4, "proj_size": 2}}, "torch")
 
 
 # Specs -------------------------------------------------------------------------------------------

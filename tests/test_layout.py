@@ -163,10 +163,21 @@ def test_tables_name_torch_layers_as_pytorch_does() -> None:
 
 def test_pytorch_names_are_exported_as_constructors() -> None:
     import symcount
-    from symcount import pytorch
+    from symcount import layers, pytorch
 
-    assert list(symcount._TORCH) == pytorch.__all__
+    # symcount.X is a layer class where one has the name; PyTorch's module of that name, when it is
+    # another layer (Keras' RNN and nn.RNN, Keras' ReLU and nn.ReLU), stays symcount.pytorch.X.
+    layer_names = set(layers.__all__)
+    assert list(symcount._TORCH) == [name for name in pytorch.__all__ if name not in layer_names]
     assert set(pytorch.__all__) <= set(symcount.__all__)
+    shadowed = {name for name in pytorch.__all__ if name in layer_names}
+    assert {"RNN", "LSTMCell", "GRUCell", "ReLU", "PReLU", "ELU", "LeakyReLU", "Softmax"} <= shadowed
+    for name in shadowed:
+        made = getattr(pytorch, name)
+        assert made.__name__ == name and made is not getattr(symcount, name)
+    assert type(pytorch.RNN(10, 8)).__name__ == "SimpleRNN" and pytorch.RNN(10, 8).return_sequences
+    assert type(pytorch.LSTMCell(3, 4)).__name__ == "TorchLSTMCell"
+    assert type(symcount.LSTMCell(4)).__name__ == "LSTMCell"  # Keras' cell
     # Conv2d(in_channels, out_channels, kernel_size, stride, padding): PyTorch's order and names.
     conv = symcount.Conv2d(3, 16, 3, 2, padding=1, bias=False)
     assert isinstance(conv, Conv2D) and (conv.filters, conv.strides, conv.use_bias) == (16, (2, 2), False)

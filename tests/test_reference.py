@@ -76,3 +76,30 @@ def test_every_layer_and_every_option_is_listed() -> None:
         assert fields <= set(listed[cls.kind].options), cls.__name__
     page = reference_markdown()
     assert "`output_bias`" in page and "`router_bias`" in page and "## MixtureOfExperts" in page
+
+
+def test_layers_command_lists_every_class_with_both_frameworks_names() -> None:
+    from symcount.layers import load_all
+
+    result = CliRunner().invoke(main, ["layers"])
+    assert result.exit_code == 0
+    for cls in load_all().values():
+        for name in (*cls.keys(False), *cls.keys(True)):
+            assert name in result.output, name
+    row = next(line for line in result.output.splitlines() if line.startswith("Conv2D "))
+    assert "Convolution2D" in row and "Conv2d" in row
+
+
+def test_layers_command_shows_one_layer_by_any_name() -> None:
+    # Conv2d, conv2d and Conv2D are one layer: PyTorch's signature with its defaults, Keras'
+    # arguments, and the formulas.
+    outputs = {name: CliRunner().invoke(main, ["layers", name]) for name in ("Conv2d", "conv2d", "Conv2D")}
+    assert {result.exit_code for result in outputs.values()} == {0}
+    assert len({result.output for result in outputs.values()}) == 1
+    text = outputs["Conv2d"].output
+    assert "torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0" in text
+    assert "parameters: C*f*k**2 + f" in text
+    leaky = CliRunner().invoke(main, ["layers", "LeakyReLU"]).output
+    assert "torch.nn.LeakyReLU(negative_slope=0.01, inplace=False)" in leaky
+    unknown = CliRunner().invoke(main, ["layers", "Conv2x"])
+    assert unknown.exit_code == 2 and "unknown layer 'Conv2x'" in unknown.output

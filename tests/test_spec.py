@@ -67,7 +67,7 @@ def test_layer_entries(entry: object, expected: str) -> None:
         ({"dense": "w +"}, "units: expected a number"),
         ({"dense": 3, "units": 4}, "'units' given twice"),
         ({"dense": 3, "flatten": None}, "dense has no option 'flatten'"),
-        ({"dense": [1, 2, 3, 4]}, "at most 3 positional"),
+        ({"dense": list(range(1, 15))}, "at most 13 positional"),  # Keras' Dense takes 13
         (
             {"conv2d": {"filters": 4, "kernel_size": 3, "padding": "full"}},
             "padding must be one of 'valid', 'same'",
@@ -220,9 +220,39 @@ def test_the_family_table_names_every_layer_and_key() -> None:
         expected = {key: cls for key, cls in registry.items() if torch or not cls.torch_only}
         if torch:
             expected.update({cls.torch_name: cls for cls in registry.values() if cls.torch_name})
+            expected.update({name: cls for cls in registry.values() for name in cls.torch_functional})
         assert set(layers.layer_keys(torch)) == set(expected)
         assert {key: layers.layer_class(key, torch) for key in expected} == expected
     assert layers.layer_class("no_such_layer", True) is None
+
+
+@pytest.mark.parametrize("key", ["PReLU", "prelu"])
+def test_a_name_both_frameworks_use_is_each_frameworks_own_layer(key: str) -> None:
+    # keras.layers.PReLU() learns one slope per input element (3 x 4 = 12); nn.PReLU() one in all.
+    from symcount import Input, Sequential
+
+    assert type(build_layer(key, "keras")).__name__ == "PReLU"
+    assert Sequential(Input(3, 4), build_layer(key, "keras")).params == 12
+    assert Sequential(Input(3, 4), build_layer(key, "torch"), framework="torch").params == 1
+
+
+def test_keras_cells_and_rnn_under_keras_pytorch_modules_under_torch() -> None:
+    from symcount import Input, Sequential
+
+    # Keras' LSTMCell(5) on 3 features: kernel 3 x 20, recurrent kernel 5 x 20, one bias of 20 =
+    # 180; nn.LSTMCell(3, 5) keeps two biases (b_ih, b_hh): 60 + 100 + 40 = 200.
+    for key in ("LSTMCell", "lstm_cell"):
+        assert Sequential(Input(3), build_layer({key: 5}, "keras")).params == 180
+        assert Sequential(Input(3), build_layer({key: [3, 5]}, "torch"), framework="torch").params == 200
+    # Keras' RNN(LSTMCell(5)) returns the last step; nn.RNN(3, 5) its whole sequence.
+    keras_rnn = build_layer({"RNN": {"cell": {"LSTMCell": 5}}}, "keras")
+    assert Sequential(Input(6, 3), keras_rnn).output_shape == (5,)
+    torch_rnn = build_layer({"RNN": [3, 5]}, "torch")
+    assert Sequential(Input(6, 3), torch_rnn, framework="torch").output_shape == (6, 5)
+    with pytest.raises(SpecError, match="framework: keras"):
+        build_layer({"SimpleRNNCell": 5}, "torch")
+    with pytest.raises(SpecError, match="framework: torch"):
+        build_layer({"RNNCell": [3, 5]}, "keras")
 
 
 def test_a_spec_loads_only_the_families_it_uses() -> None:

@@ -9,6 +9,7 @@ After a deliberate change of the layout, regenerate the golden files with:
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +132,11 @@ def test_human_units_are_the_exact_figure_rounded(value: int) -> None:
     digits, prefix = count[:-1], count[-1]
     power = COUNT_PREFIXES.index(prefix)
     assert 1 <= float(digits) < 1000 or power == len(COUNT_PREFIXES) - 1
-    assert abs(float(digits) * 10 ** (3 * power) - value) <= 0.05 * 10 ** (3 * power)
+    assert abs(Fraction(digits) * 10 ** (3 * power) - value) <= Fraction(5, 100) * 10 ** (3 * power)
     flops, unit = human(value, "FLOPs").split(" ")
     scale = 10 ** (3 * PREFIXES.index(unit.removesuffix("FLOPs")))
-    assert 1 <= float(flops) < 1000 and abs(float(flops) * scale - value) <= 0.005 * scale
+    # Exact arithmetic: a figure half-way between two roundings (32,265 -> 32.27) is within 0.005.
+    assert 1 <= float(flops) < 1000 and abs(Fraction(flops) * scale - value) <= Fraction(5, 1000) * scale
 
 
 def _zoo_tables() -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Attention layers: MultiHeadAttention, GroupQueryAttention and TransformerEncoder (one block).
+"""Attention layers: MultiHeadAttention, GroupQueryAttention and TransformerEncoder (one block);
+Keras' Attention (Luong's dot product) and AdditiveAttention (Bahdanau's), which take a query, a
+value and a key of their own and have no projections.
 
 In a Sequential model the only tensor at hand is the input, so query, key and value are all the
 input of shape (T, d): T positions (any length; attention weights never depend on it) of d
@@ -30,9 +32,28 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_size
-from .base import Layer, Saved, Weight, as_float, check_activation, check_divisible, check_flag, require_rank
+from .base import (
+    Layer,
+    Saved,
+    Weight,
+    as_float,
+    check_activation,
+    check_choice,
+    check_divisible,
+    check_flag,
+    keras_names,
+    require_rank,
+)
 
-__all__ = ["MultiHeadAttention", "GroupQueryAttention", "TransformerEncoder"]
+__all__ = [
+    "MultiHeadAttention",
+    "GroupQueryAttention",
+    "TransformerEncoder",
+    "Attention",
+    "AdditiveAttention",
+]
+
+SCORE_MODES = ("dot", "concat")
 
 # PyTorch's TransformerEncoderLayer takes only these activation names.
 TORCH_ACTIVATIONS = ("relu", "gelu")
@@ -63,19 +84,22 @@ def output_sizes(value: Any) -> tuple[sympy.Expr, ...]:
     """Keras' `output_shape` of MultiHeadAttention: one size or a non-empty list of sizes."""
     if isinstance(value, (tuple, list)):
         if not value:
-            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_dims={value!r}")
-        return tuple(as_size(item, "output_dims") for item in value)
-    return (as_size(value, "output_dims"),)
+            raise SpecError(f"expected a size or a non-empty list of sizes. Received: output_shape={value!r}")
+        return tuple(as_size(item, "output_shape") for item in value)
+    return (as_size(value, "output_shape"),)
 
 
-def attention_inputs(layer: Layer, argument: Any) -> tuple[Shape, Shape, Shape]:
+def attention_inputs(layer: Layer, argument: Any, key_first: bool = False) -> tuple[Shape, Shape, Shape]:
     """The (query, value, key) shapes of an attention call: one shape is self-attention; several
-    are Keras' call order `layer(query, value, key)`, the key defaulting to the value. Each is
+    are Keras' call order `layer(query, value, key)`, the key defaulting to the value, or with
+    `key_first` PyTorch's `forward(query, key, value)`, the value defaulting to the key. Each is
     (positions, features); key and value have the same number of positions."""
     shapes: tuple[Shape, ...] = argument if argument and isinstance(argument[0], tuple) else (argument,)
     query = shapes[0]
     value = shapes[1] if len(shapes) > 1 else query
     key = shapes[2] if len(shapes) > 2 else value
+    if key_first:
+        key, value = value, key
     for shape in (query, value, key):
         require_rank(layer, shape, rank=2)
     if certainly_differ(key[0], value[0]):
@@ -155,8 +179,9 @@ class MultiHeadAttention(Layer):
 
     Keras: a query kernel (d, h, key_dim), a key kernel (d_k, h, key_dim), a value kernel
     (d_v, h, value_dim), each with an (h, size) bias, and an output kernel (h, value_dim, *output)
-    with an (*output,) bias; the output is d wide (the query's) unless `output_dims` (Keras'
-    `output_shape`, renamed here because `output_shape` is every layer's method) says otherwise.
+    with an (*output,) bias; the output is d wide (the query's) unless `output_shape` says
+    otherwise (in Python `output_dims`, since `output_shape` is every layer's method; a spec
+    writes Keras' name, and messages use it).
     `use_gate` adds Keras' gate projection of the query, shaped as value's. PyTorch
     (`framework="torch"`): head size d/h, in_proj (3d, d) + 3d (separate q/k/v weights (d, d),
     (d, d_k), (d, d_v) when the key or value is narrower or wider) and out_proj d*d + d, plus
@@ -174,6 +199,10 @@ class MultiHeadAttention(Layer):
         >>> Model([query, memory], MultiHeadAttention(h, k)([query, memory])).params
         2*d*h*k + d + 2*e*h*k + 3*h*k
     """
+
+    keras_positional = keras_names(
+        "num_heads key_dim value_dim dropout use_bias output_shape attention_axes sliding_window flash_attention kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint use_gate seed"
+    )
 
     rules_noted = True
 
@@ -221,25 +250,28 @@ class MultiHeadAttention(Layer):
     torch_args = {
         "embed_dim": "channels_in", "bias": "use_bias", "kdim": "key_channels", "vdim": "value_channels",
     }  # fmt: skip
+    aliases = {"output_shape": "output_dims"}
     torch_positional = (
-        "embed_dim",
-        "num_heads",
-        "dropout",
-        "bias",
-        "add_bias_kv",
-        "add_zero_attn",
-        "kdim",
-        "vdim",
-    )
+        "embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn", "kdim", "vdim", "batch_first",
+    )  # fmt: skip
+    torch_defaults = {
+        "dropout": 0.0, "bias": True, "add_bias_kv": False, "add_zero_attn": False, "kdim": None, "vdim": None,
+        "batch_first": False,
+    }  # fmt: skip
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))
         if self.output_dims is not None:
             self._set("output_dims", output_sizes(self.output_dims))
 
-    def widths(self, argument: Any) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
+    def inputs(self, argument: Any, target: Target) -> tuple[Shape, Shape, Shape]:
+        """(query, value, key): called on several tensors, Keras' order is (query, value, key)
+        and PyTorch's (query, key, value)."""
+        return attention_inputs(self, argument, key_first=target.torch)
+
+    def widths(self, argument: Any, target: Target) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
         """The query's, key's and value's widths, after checking ranks and stated widths."""
-        query, value, key = attention_inputs(self, argument)
+        query, value, key = self.inputs(argument, target)
         for what, given, width in (
             ("key_channels", self.key_channels, key[-1]),
             ("value_channels", self.value_channels, value[-1]),
@@ -249,12 +281,12 @@ class MultiHeadAttention(Layer):
         return query[-1], key[-1], value[-1]
 
     def output_shape(self, input_shape: Any, target: Target) -> Shape:
-        query, _, _ = attention_inputs(self, input_shape)
-        self.widths(input_shape)
+        query, _, _ = self.inputs(input_shape, target)
+        self.widths(input_shape, target)
         return (query[0], *(self.output_dims or (query[-1],)))
 
     def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
-        widths = self.widths(input_shape)
+        widths = self.widths(input_shape, target)
         relative: tuple[Weight, ...] = ()
         if self.relative_attention_buckets is not None:
             name = "relative_attention_bias.weight" if target.torch else "relative_attention_bias"
@@ -304,7 +336,7 @@ class MultiHeadAttention(Layer):
         ):
             raise SpecError(
                 f"PyTorch's MultiheadAttention returns embed_dim = {features} features. "
-                f"Received: output_dims={format_shape(self.output_dims)}"
+                f"Received: output_shape={format_shape(self.output_dims)}"
             )
         if sympy.expand(keys - features) == 0 and sympy.expand(values - features) == 0:
             weights = [self.weight("in_proj_weight", (3 * features, features))]
@@ -327,8 +359,8 @@ class MultiHeadAttention(Layer):
     def head_sizes(self, input_shape: Any, target: Target) -> tuple[sympy.Expr, ...]:
         """(T, S, d, d_k, d_v, k, v, o, S'): query and key/value positions, the three widths, key
         and value head sizes, output width, and keys per query (S plus PyTorch's extras)."""
-        query, value, _ = attention_inputs(self, input_shape)
-        features, keys, values = self.widths(input_shape)
+        query, value, _ = self.inputs(input_shape, target)
+        features, keys, values = self.widths(input_shape, target)
         self.weights(input_shape, target)  # the same checks as the weights (head sizes, options)
         if target.torch:
             key_dim = value_dim = features / self.num_heads
@@ -412,6 +444,10 @@ class GroupQueryAttention(Layer):
         >>> Sequential(Input(T, d), GroupQueryAttention(d / h, h, kv, use_bias=False)).params
         2*d**2 + 2*d**2*kv/h
     """
+
+    keras_positional = keras_names(
+        "head_dim num_query_heads num_key_value_heads dropout use_bias sliding_window flash_attention kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint use_gate seed"
+    )
 
     head_dim: Any
     num_query_heads: Any
@@ -604,6 +640,15 @@ class TransformerEncoder(Layer):
         "d_model": "channels_in", "nhead": "num_heads", "dim_feedforward": "intermediate_dim",
         "bias": "use_bias", "norm_first": "normalize_first", "layer_norm_eps": "layer_norm_epsilon",
     }  # fmt: skip
+    torch_positional = (
+        "d_model", "nhead", "dim_feedforward", "dropout", "activation", "layer_norm_eps", "batch_first",
+        "norm_first", "bias",
+    )  # fmt: skip
+    torch_defaults = {
+        "dim_feedforward": 2048, "dropout": 0.1, "activation": "relu", "layer_norm_eps": 1e-5,
+        "batch_first": False, "norm_first": False, "bias": True,
+    }  # fmt: skip
+    torch_lone = "nhead"
 
     def validate(self) -> None:
         self._set("dropout", as_float(self.dropout, "dropout"))
@@ -690,3 +735,105 @@ class TransformerEncoder(Layer):
 
     def describe(self) -> str:
         return f"TransformerEncoder({self.num_heads} heads, {self.intermediate_dim} wide)"
+
+
+@dataclass(frozen=True)
+class _KerasAttention(Layer):
+    """Attention without projections, on Keras' `[query, value]` or `[query, value, key]`: each of
+    the T queries scores the S keys (d features each, as many as the query's), a softmax turns the
+    scores into weights, and the output is the weighted sum of the S values, (T, d_v). Its only
+    weights are scalars (or one per feature) that scale the scores."""
+
+    rules_noted = True
+
+    merges = True
+    example_input = ("T", "d")
+    derivation = "no weights but a learned scale: queries score keys, the scores weight the values"
+
+    def shapes(self, input_shape: Any) -> tuple[Shape, Shape, Shape]:
+        shapes: tuple[Shape, ...] = input_shape
+        if not 2 <= len(shapes) <= 3:
+            raise ShapeError(
+                f"{type(self).__name__} takes [query, value] or [query, value, key]. Received: {len(shapes)} inputs"
+            )
+        query, value, key = attention_inputs(self, shapes)
+        if certainly_differ(query[-1], key[-1]):
+            raise ShapeError(
+                f"the query and the key need as many features. Received: query {format_shape(query)}, "
+                f"key {format_shape(key)}"
+            )
+        return query, value, key
+
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        query, value, _ = self.shapes(input_shape)
+        return (query[0], value[-1])
+
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # The weighted sum of the values: T x S weights times S x d_v values; the dot scores add
+        # T x S x d (`scores_macs`).
+        query, value, key = self.shapes(input_shape)
+        return query[0] * key[0] * value[-1] + self.scores_macs(query, key)
+
+    def scores_macs(self, query: Shape, key: Shape) -> sympy.Expr:
+        return sympy.Integer(0)
+
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # The softmax over each query's S scores; the elementwise scoring (`scores_flops`).
+        query, _, key = self.shapes(input_shape)
+        scores = query[0] * key[0]
+        return SOFTMAX_FLOPS * scores + self.scores_flops(scores, query[-1])
+
+    def scores_flops(self, scores: sympy.Expr, features: sympy.Expr) -> sympy.Expr:
+        return sympy.Integer(0)
+
+
+@dataclass(frozen=True)
+class Attention(_KerasAttention):
+    """Keras' Attention: scores are query . key (`dot`), times a learned scalar `scale` if
+    `use_scale`; or (`concat`) the sum over features of tanh(query + key), times a learned scalar."""
+
+    use_scale: bool = False
+    score_mode: str = "dot"
+    dropout: Any = 0.0
+    seed: Any = None
+
+    def validate(self) -> None:
+        check_choice(self.score_mode, "score_mode", SCORE_MODES)
+        self._set("dropout", as_float(self.dropout, "dropout"))
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        self.shapes(input_shape)
+        found = (self.weight("scale", ()),) if self.use_scale else ()
+        return (*found, self.weight("concat_score_weight", ())) if self.score_mode == "concat" else found
+
+    def scores_macs(self, query: Shape, key: Shape) -> sympy.Expr:
+        # dot: each of the T x S scores a d-long dot product; concat scores elementwise (extras).
+        return query[0] * key[0] * query[-1] if self.score_mode == "dot" else sympy.Integer(0)
+
+    def scores_flops(self, scores: sympy.Expr, features: sympy.Expr) -> sympy.Expr:
+        # dot: the scale's multiply per score; concat: per score and feature a sum, a tanh and
+        # the sum over features, then the weight's multiply per score.
+        scaled = scores if self.use_scale else 0
+        if self.score_mode == "dot":
+            return scaled + 0 * scores
+        return 3 * scores * features + scores + scaled
+
+
+@dataclass(frozen=True)
+class AdditiveAttention(_KerasAttention):
+    """Keras' AdditiveAttention: scores are the sum over features of scale * tanh(query + key),
+    with a learned `scale` per feature if `use_scale`."""
+
+    use_scale: bool = True
+    dropout: Any = 0.0
+
+    def validate(self) -> None:
+        self._set("dropout", as_float(self.dropout, "dropout"))
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        query, _, _ = self.shapes(input_shape)
+        return (self.weight("scale", (query[-1],)),) if self.use_scale else ()
+
+    def scores_flops(self, scores: sympy.Expr, features: sympy.Expr) -> sympy.Expr:
+        # Per score and feature: the sum q + k, the tanh, the scale's multiply, the sum over features.
+        return (4 if self.use_scale else 3) * scores * features

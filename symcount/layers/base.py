@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import sympy
 
@@ -25,7 +25,8 @@ from ..target import Target
 from ..values import as_expr, as_size, as_sizes, check_label, in_users_terms, users_terms_said
 
 __all__ = [
-    "Layer", "Weight", "Saved", "REGISTRY", "ACTIVATIONS", "snake_case", "mark_torch", "torch_spelled", "activation_saved",
+    "Layer", "Weight", "Saved", "REGISTRY", "ACTIVATIONS", "TorchSpelling", "snake_case", "mark_torch", "torch_spelled",
+    "activation_saved",
 ]  # fmt: skip
 
 # Keras' activation names (keras.activations); they cost no parameters, but a typo is an error.
@@ -78,6 +79,17 @@ def snake_case(class_name: str) -> str:
     """Keras' snake_case of a class name: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class TorchSpelling(NamedTuple):
+    """A PyTorch module's constructor as a spec reads it (see `Layer.torch_positional`)."""
+
+    positional: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    args: Mapping[str, str]
+    implied: Mapping[str, Any]
+    lone: str
+    module: str  # PyTorch's class name
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,22 @@ class Layer:
     torch_name: ClassVar[str] = ""
     torch_args: ClassVar[dict[str, str]] = {}
     torch_positional: ClassVar[tuple[str, ...]] = ()
+    # PyTorch's constructor exactly: `torch_positional` is every parameter of the module's
+    # `__init__` in order (device and dtype aside) and `torch_defaults` the default of each that
+    # has one; a test compares both with `inspect.signature` of the installed class. Under
+    # `framework: torch` an argument not given takes PyTorch's default; one without a default must
+    # be given when the key is PyTorch's spelling, except the input-side ones (`channels_in`),
+    # which the input provides. An argument that `torch_args` maps to "" changes no count
+    # (`padding_mode`, `inplace`): accepted and dropped. `torch_implied` are our fields' values
+    # under torch whatever the spelling (a recurrent module returns its whole sequence);
+    # `torch_lone` the argument a lone value gives under a PyTorch spelling (default: our first
+    # field); `torch_functional` other names of the module as keys (`torch.nn.functional`'s).
+    torch_defaults: ClassVar[dict[str, Any]] = {}
+    torch_implied: ClassVar[dict[str, Any]] = {}
+    torch_lone: ClassVar[str] = ""
+    # PyTorch's arguments (beside those mapped to channels_in) that the input can give.
+    torch_input_side: ClassVar[tuple[str, ...]] = ()
+    torch_functional: ClassVar[tuple[str, ...]] = ()
     # PyTorch's class name (`Conv2d`, `Linear`), which tables show under `framework: torch`;
     # derived from `torch_name`, empty when PyTorch has no such module.
     torch_class: ClassVar[str] = ""
@@ -144,6 +172,15 @@ class Layer:
     # specs do not accept; and, on a Keras layer, the names of such PyTorch twins (for the docs).
     torch_only: ClassVar[bool] = False
     torch_counterpart: ClassVar[str] = ""
+    # Keras' signature: the named parameters of the Keras class's __init__, in order and under
+    # Keras' names, which a list in a Keras spec follows (`conv2d: [8, 3, 1, valid,
+    # channels_last]`); a test compares it with `inspect.signature` of the installed class. A name
+    # that is no field is renamed by `aliases`, or changes no count (`settle_options`), or is
+    # accepted only as None. Empty: our fields are Keras' order.
+    keras_positional: ClassVar[tuple[str, ...]] = ()
+    # Keras' other names of the class (`Convolution2D` for Conv2D), accepted as keys under Keras
+    # beside its class name (see `keys`).
+    class_aliases: ClassVar[tuple[str, ...]] = ()
     # Arguments that are layers themselves (Bidirectional's `layer`): a spec builds them first.
     nested: ClassVar[tuple[str, ...]] = ()
     # Keras spellings a field could not keep (a field cannot be called `output_shape`, which is a
@@ -152,12 +189,36 @@ class Layer:
     # Options another layer has, and which one: an error then names it instead of a guess.
     elsewhere: ClassVar[dict[str, str]] = {}
 
+    @classmethod
+    def torch_spelling(cls, key: str) -> TorchSpelling:
+        """How a spec key of this class reads under `framework: torch` (one class may stand for
+        several PyTorch modules, each its own key and signature: the activation table)."""
+        return TorchSpelling(
+            cls.torch_positional,
+            cls.torch_defaults,
+            cls.torch_args,
+            cls.torch_implied,
+            cls.torch_lone,
+            cls.torch_class,
+        )
+
+    @classmethod
+    def keys(cls, torch: bool) -> tuple[str, ...]:
+        """The class names a spec may use as keys under a framework (beside the snake_case keys):
+        Keras' class name and aliases; PyTorch's module (its own classes' names)."""
+        if torch:
+            return (cls.torch_class,) if cls.torch_class else ()
+        return () if cls.torch_only else (cls.__name__, *cls.class_aliases)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__name__.startswith("_"):
             return
-        cls.kind = snake_case(cls.__name__)
-        cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
+        cls.kind = cls.__dict__.get("kind") or snake_case(cls.__name__)  # Keras' ReLU's key is relu
+        if cls.torch_only:  # PyTorch's own class: its name is PyTorch's (LPPool1d, not LpPool1d)
+            cls.torch_class = cls.__dict__.get("torch_class") or cls.__name__
+        else:
+            cls.torch_class = torch_class_name(cls.torch_name) if cls.torch_name else ""
         if "rank" in cls.__dict__ and "example_input" not in cls.__dict__:
             cls.example_input = SPATIAL_EXAMPLES[cls.rank]
         if cls.__dict__.get("registered", True):
@@ -354,6 +415,67 @@ def torch_spelled(layer: Any) -> bool:
     return bool(getattr(layer, _TORCH_MARK, False))
 
 
+# Keras options that change no count: what initializes, regularizes or constrains a weight, and
+# switches of how a layer runs or trains. A spec may give them (copied from a model's code); they
+# are checked for their kind of value, then dropped.
+INERT_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+INERT_SWITCHES = frozenset(
+    {"flash_attention", "synchronized", "zero_output_for_mask", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"}
+)  # fmt: skip
+INERT_NUMBERS = frozenset({"seed", "lora_alpha", "renorm_momentum", "fill_value", "logit_soft_cap"})
+INERT_WORDS = frozenset({"fill_mode", "reverse_dtype", "dtype"})
+
+
+def settle_options(
+    cls: type[Layer], kwargs: dict[str, Any], target: Target, keep: Collection[str] = ()
+) -> dict[str, Any]:
+    """The arguments without the Keras options of `cls` that change no count, once checked: an
+    initializer, regularizer or constraint (a name, a mapping or None), a data_format equal to
+    the spec's layout, a seed... A Keras option symcount has no field for and which could change
+    a count is accepted only as None. The names in `keep` (PyTorch's arguments, under torch) are
+    left as they are."""
+    fields = {item.name for item in dataclasses.fields(cls)}
+    kept = {}
+    for name, value in kwargs.items():
+        if name in fields or name not in cls.keras_positional or name in cls.aliases or name in keep:
+            kept[name] = value
+            continue
+        try:
+            _check_inert(name, value, target)
+        except SymcountError as error:
+            raise error.with_context(cls.__name__) from None
+    return kept
+
+
+def _check_inert(name: str, value: Any, target: Target) -> None:
+    if name == "data_format":
+        layout = "channels_first" if target.channels_first else "channels_last"
+        if value is not None and value != layout:
+            raise SpecError(
+                f"data_format must be None or {layout!r}, the layout of a framework: {target} spec. "
+                f"Received: data_format={value!r}"
+            )
+    elif name.endswith(INERT_SUFFIXES):
+        if value is not None and not isinstance(value, (str, Mapping)):
+            raise SpecError(f"expected a name, a mapping or None. Received: {name}={value!r}")
+    elif name in INERT_SWITCHES:
+        if value is not None and not isinstance(value, bool):
+            raise SpecError(f"expected true, false or None. Received: {name}={value!r}")
+    elif name in INERT_NUMBERS:
+        if value is not None and (isinstance(value, bool) or not as_expr(value, name).is_number):
+            raise SpecError(f"expected a number or None. Received: {name}={value!r}")
+    elif name in INERT_WORDS:
+        if value is not None and not isinstance(value, str):
+            raise SpecError(f"expected a name or None. Received: {name}={value!r}")
+    elif value is not None:
+        raise SpecError(f"symcount does not count {name} other than None. Received: {name}={value!r}")
+
+
+def keras_names(names: str) -> tuple[str, ...]:
+    """A Keras signature written as its parameters' names, space-separated (`keras_positional`)."""
+    return tuple(names.split())
+
+
 def check_flag(value: Any, what: str) -> None:
     """Raise a `SpecError` naming `what` unless `value` is true or false."""
     if not isinstance(value, bool):
@@ -389,6 +511,11 @@ def check_choice(value: Any, what: str, choices: tuple[str, ...] | frozenset[str
 def check_activation(value: Any) -> None:
     if value is not None and (not isinstance(value, str) or value not in ACTIVATIONS):
         check_choice(value, "activation", ACTIVATIONS)
+    if value == "glu":  # the real output is half as wide as the layer says (Keras' own shape too)
+        raise SpecError(
+            "GLU halves the last axis, so as a layer's activation it would give another width than the "
+            "layer's: apply it as its own layer (`activation: glu`). Received: activation='glu'"
+        )
 
 
 def require_rank(
@@ -408,6 +535,11 @@ def require_rank(
         )
 
 
+def as_number(value: Any, what: str, low: float = float("-inf")) -> float:
+    """A plain number at least `low` (a slope, a threshold, a mask value)."""
+    return as_float(value, what, low, float("inf"))
+
+
 def as_float(value: Any, what: str, low: float = 0.0, high: float = 1.0) -> float:
     """A plain number for non-size arguments such as a dropout rate."""
     expr = as_expr(value, what)
@@ -417,3 +549,29 @@ def as_float(value: Any, what: str, low: float = 0.0, high: float = 1.0) -> floa
     if not low <= number <= high:
         raise SpecError(f"expected a number in [{low}, {high}]. Received: {what}={value!r}")
     return number
+
+
+def as_amount(value: Any, what: str) -> sympy.Expr:
+    """A padding or cropping amount: a non-negative integer (zero is allowed, unlike a size)."""
+    expr = as_expr(value, what)
+    if expr.is_number:
+        bad = not expr.is_integer or bool(expr.is_negative)
+    else:
+        bad = expr.is_integer is False or expr.is_nonnegative is False
+    if bad:
+        raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
+    if not expr.is_number:
+        rules.note(
+            "amount", expr, says=lambda v: f"expected a non-negative integer. Received: {what}={v(expr)}"
+        )
+    return expr
+
+
+def half(size: sympy.Expr, where: str) -> sympy.Expr:
+    """Half of the axis GLU splits in two, which must be even."""
+    remainder = size % 2
+    if remainder.is_number and remainder != 0:
+        raise ShapeError(f"GLU splits {where} in two halves, so it must be even. Received: {size}")
+    if not remainder.is_number:
+        rules.note("divides", size, sympy.Integer(2))
+    return size / 2

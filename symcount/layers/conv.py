@@ -34,7 +34,16 @@ from ..shapes import Padding, Shape, conv_length, format_shape, product, transpo
 from ..target import Target
 from ..text import dims, many
 from ..values import as_expr
-from .base import Layer, Saved, Weight, activation_saved, check_activation, check_divisible, require_rank
+from .base import (
+    Layer,
+    Saved,
+    Weight,
+    activation_saved,
+    check_activation,
+    check_divisible,
+    keras_names,
+    require_rank,
+)
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D",
@@ -223,6 +232,10 @@ class _Convolution(Layer):
 class _Conv(_Convolution):
     """An N-D convolution: kernel (*kernel_size, channels // groups, filters) and bias (filters,)."""
 
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format dilation_rate groups activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint"
+    )
+
     rules_noted = True
 
     filters: Any
@@ -240,11 +253,20 @@ class _Conv(_Convolution):
     example_args = {"filters": "f", "kernel_size": "k"}
     torch_args = {
         "out_channels": "filters", "in_channels": "channels_in", "stride": "strides",
-        "dilation": "dilation_rate", "bias": "use_bias",
+        "dilation": "dilation_rate", "bias": "use_bias", "padding_mode": "",
     }  # fmt: skip
     torch_positional = (
         "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+        "padding_mode",
     )  # fmt: skip
+    torch_defaults = {
+        "stride": 1,
+        "padding": 0,
+        "dilation": 1,
+        "groups": 1,
+        "bias": True,
+        "padding_mode": "zeros",
+    }
     derivation = (
         "each of the f filters has a k-wide kernel over the C/groups channels of its group, "
         "plus one bias per filter"
@@ -283,17 +305,20 @@ class _Conv(_Convolution):
 
 
 class Conv1D(_Conv):
+    class_aliases = ("Convolution1D",)
     rank = 1
     paddings = ("valid", "same", "causal")
     torch_name = "conv1d"
 
 
 class Conv2D(_Conv):
+    class_aliases = ("Convolution2D",)
     rank = 2
     torch_name = "conv2d"
 
 
 class Conv3D(_Conv):
+    class_aliases = ("Convolution3D",)
     rank = 3
     torch_name = "conv3d"
 
@@ -384,6 +409,10 @@ class _Transposed(_Convolution):
 class _ConvTranspose(_Transposed):
     """Keras' spelling: Conv2DTranspose(filters, kernel_size, strides, padding, output_padding...)."""
 
+    keras_positional = keras_names(
+        "filters kernel_size strides padding output_padding data_format dilation_rate activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint"
+    )
+
     filters: Any
     kernel_size: Any
     strides: Any = 1
@@ -406,16 +435,22 @@ class _ConvTranspose(_Transposed):
 
 
 class Conv1DTranspose(_ConvTranspose):
+    class_aliases = ("Convolution1DTranspose",)
     rank = 1
     torch_counterpart = "conv_transpose1d"
 
 
 class Conv2DTranspose(_ConvTranspose):
+    class_aliases = ("Convolution2DTranspose",)
     rank = 2
     torch_counterpart = "conv_transpose2d"
 
 
 class Conv3DTranspose(_ConvTranspose):
+    class_aliases = ("Convolution3DTranspose",)
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format output_padding dilation_rate activation use_bias kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer kernel_constraint bias_constraint"
+    )
     rank = 3
     torch_counterpart = "conv_transpose3d"
 
@@ -446,7 +481,17 @@ class _TorchConvTranspose(_Transposed):
         "stride": "strides",
         "dilation": "dilation_rate",
         "bias": "use_bias",
+        "padding_mode": "",
     }
+    torch_positional = (
+        "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias",
+        "dilation", "padding_mode",
+    )  # fmt: skip
+    torch_input_side = ("in_channels",)
+    torch_defaults = {
+        "stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True, "dilation": 1,
+        "padding_mode": "zeros",
+    }  # fmt: skip
     torch_difference = "Keras spells it Conv1DTranspose/2D/3D, whose default 'valid' keeps max(k, s) per step"
 
     def validate(self) -> None:
@@ -472,6 +517,10 @@ class ConvTranspose3d(_TorchConvTranspose):
 @dataclass(frozen=True)
 class _DepthwiseConv(_Convolution):
     """One kernel per input channel and multiplier: kernel (*kernel_size, C, m), bias (C*m,)."""
+
+    keras_positional = keras_names(
+        "kernel_size strides padding depth_multiplier data_format dilation_rate activation use_bias depthwise_initializer bias_initializer depthwise_regularizer bias_regularizer activity_regularizer depthwise_constraint bias_constraint"
+    )
 
     kernel_size: Any
     strides: Any = 1
@@ -520,6 +569,10 @@ class _SeparableConv(_Convolution):
     Kernels: depthwise (*kernel_size, C, m), pointwise (1, ..., C*m, filters); bias (filters,).
     """
 
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation use_bias depthwise_initializer pointwise_initializer bias_initializer depthwise_regularizer pointwise_regularizer bias_regularizer activity_regularizer depthwise_constraint pointwise_constraint bias_constraint"
+    )
+
     filters: Any
     kernel_size: Any
     strides: Any = 1
@@ -560,6 +613,7 @@ class _SeparableConv(_Convolution):
 
 class SeparableConv1D(_SeparableConv):
     rank = 1
+    class_aliases = ("SeparableConvolution1D",)
     torch_difference = (
         "no such module: Conv1d(C, C*m, k, groups=C, bias=False) then Conv1d(C*m, f, 1) has the same weights"
     )
@@ -567,6 +621,7 @@ class SeparableConv1D(_SeparableConv):
 
 class SeparableConv2D(_SeparableConv):
     rank = 2
+    class_aliases = ("SeparableConvolution2D",)
     torch_difference = (
         "no such module: Conv2d(C, C*m, k, groups=C, bias=False) then Conv2d(C*m, f, 1) has the same weights"
     )

@@ -1,11 +1,12 @@
-"""Embeddings: learned lookup tables from token ids (Embedding) or positions (PositionEmbedding),
-a learned token prepended to a sequence (ClassToken), and rotary position embeddings
-(RotaryEmbedding), which learn nothing but which PyTorch models keep as buffers."""
+"""Embeddings: learned lookup tables from token ids (Embedding, and ReversibleEmbedding, which also
+maps vectors back to logits) or positions (PositionEmbedding), a learned token prepended to a
+sequence (ClassToken), rotary position embeddings (RotaryEmbedding), which learn nothing but which
+PyTorch models keep as buffers; PyTorch's EmbeddingBag, which pools the vectors of each bag."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
@@ -14,9 +15,16 @@ from ..costs import BIAS_FLOPS
 from ..errors import SpecError
 from ..shapes import Shape, product
 from ..target import Target
-from .base import Layer, Saved, Weight, require_rank
+from .base import Layer, Saved, Weight, keras_names, require_rank
 
-__all__ = ["Embedding", "PositionEmbedding", "ClassToken", "RotaryEmbedding"]
+__all__ = [
+    "Embedding",
+    "ReversibleEmbedding",
+    "PositionEmbedding",
+    "ClassToken",
+    "RotaryEmbedding",
+    "EmbeddingBag",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,10 @@ class Embedding(Layer):
         (V*d, (T, d))
     """
 
+    keras_positional = keras_names(
+        "input_dim output_dim embeddings_initializer embeddings_regularizer embeddings_constraint mask_zero weights lora_rank lora_alpha quantization_config"
+    )
+
     input_dim: Any
     output_dim: Any
     mask_zero: bool = False
@@ -48,8 +60,18 @@ class Embedding(Layer):
     example_input = ("T",)
     derivation = "a V x d table: one learned vector of d numbers per token id"
     torch_name = "embedding"
-    torch_args = {"num_embeddings": "input_dim", "embedding_dim": "output_dim"}
-    torch_positional = ("num_embeddings", "embedding_dim")
+    torch_args = {
+        "num_embeddings": "input_dim", "embedding_dim": "output_dim", "padding_idx": "", "max_norm": "",
+        "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "", "_freeze": "",
+    }  # fmt: skip
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse",
+        "_weight", "_freeze",
+    )  # fmt: skip
+    torch_defaults = {
+        "padding_idx": None, "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False, "sparse": False,
+        "_weight": None, "_freeze": False,
+    }  # fmt: skip
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, at_least=1)
@@ -74,6 +96,39 @@ class Embedding(Layer):
 
     def describe(self) -> str:
         return f"Embedding({self.input_dim}, {self.output_dim})"
+
+
+@dataclass(frozen=True)
+class ReversibleEmbedding(Embedding):
+    """Keras' ReversibleEmbedding: an Embedding that, called with `reverse=True`, maps d-wide
+    vectors back to logits over the vocabulary; with `tie_weights` (the default) by the same
+    table, otherwise by a (d, V) table of its own. Counted as its forward call (the lookup)."""
+
+    tie_weights: bool = True
+
+    keras_positional = keras_names(
+        "input_dim output_dim tie_weights embeddings_initializer embeddings_regularizer "
+        "embeddings_constraint mask_zero reverse_dtype logit_soft_cap"
+    )
+    derivation = "a V x d table, plus a d x V one for the reverse call unless tie_weights"
+    torch_name = ""
+    torch_args = {}
+    torch_positional = ()
+
+    def validate(self) -> None:
+        if self.lora_rank is not None:
+            raise SpecError(
+                f"symcount does not count lora_rank other than None here. Received: lora_rank={self.lora_rank}"
+            )
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        table = (self.weight("embeddings", (self.input_dim, self.output_dim)),)
+        if self.tie_weights:
+            return table
+        return (*table, self.weight("reverse_embeddings", (self.output_dim, self.input_dim)))
+
+    def describe(self) -> str:
+        return f"ReversibleEmbedding({self.input_dim}, {self.output_dim})"
 
 
 @dataclass(frozen=True)
@@ -217,3 +272,49 @@ class RotaryEmbedding(Layer):
 
     def describe(self) -> str:
         return f"RotaryEmbedding({self.dim})"
+
+
+@dataclass(frozen=True)
+class EmbeddingBag(Layer):
+    """PyTorch's EmbeddingBag: the `mode` ('mean', 'sum' or 'max') of the embeddings of a bag of
+    ids, so (L,) ids give (embedding_dim,); a (num_embeddings, embedding_dim) table."""
+
+    num_embeddings: Any
+    embedding_dim: Any
+    mode: str = "mean"
+
+    sizes = ("num_embeddings", "embedding_dim")
+    torch_name = "embedding_bag"
+    torch_only = True
+    torch_positional = (
+        "num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse",
+        "_weight", "include_last_offset", "padding_idx",
+    )  # fmt: skip
+    torch_defaults = {
+        "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False, "mode": "mean", "sparse": False,
+        "_weight": None, "include_last_offset": False, "padding_idx": None,
+    }  # fmt: skip
+    torch_args = {
+        "max_norm": "", "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "",
+        "include_last_offset": "", "padding_idx": "",
+    }  # fmt: skip
+    example_args = {"num_embeddings": "V", "embedding_dim": "d"}
+    example_input = ("L",)
+    derivation = "a V x d table: one learned vector per id; a bag of ids pooled to one vector"
+
+    def validate(self) -> None:
+        if self.mode not in ("mean", "sum", "max"):
+            raise SpecError(f"mode must be 'mean', 'sum' or 'max'. Received: mode={self.mode!r}")
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=1)
+        return (self.embedding_dim,)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        return (self.weight("weight", (self.num_embeddings, self.embedding_dim)),)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        # The L vectors of the bag reduced into one (1 per element read), a divide per output
+        # for the mean.
+        require_rank(self, input_shape, rank=1)
+        return input_shape[0] * self.embedding_dim + (self.embedding_dim if self.mode == "mean" else 0)

@@ -1,6 +1,7 @@
-"""Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate.
+"""Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot; PyTorch's
+Bilinear.
 
-A merge takes a tuple of input shapes (`merges = True`) and has no weights. Elementwise merges
+A merge takes a tuple of input shapes (`merges = True`) and has no weights (Bilinear aside). Elementwise merges
 need equal shapes, except that an axis of size 1 broadcasts (as in Keras); Concatenate needs
 equal shapes but on its axis, which it sums. Where sympy cannot decide whether two sizes are
 equal, the check waits for values; where they certainly differ, the error names both shapes.
@@ -21,9 +22,9 @@ from ..costs import MERGE_FLOPS
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
-from .base import Layer, Saved
+from .base import Layer, Saved, Weight
 
-__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Bilinear"]
 
 
 def shapes_text(shapes: tuple[Shape, ...], show: Any = str) -> str:
@@ -145,3 +146,133 @@ class Concatenate(Layer):
                 )
         joined = sympy.Add(*(s[axis] for s in shapes))
         return (*shapes[0][:axis], joined, *shapes[0][axis + 1 :])
+
+
+@dataclass(frozen=True)
+class Dot(Layer):
+    """The dot products of two tensors along `axes` (Keras' axes: 1 is the first after the batch;
+    one for both inputs or one each), sample by sample: the other axes of the first input, then
+    the second's. With `normalize`, each input is first scaled to unit length along its axis.
+
+    Example:
+        >>> from symcount import Input, Model, symbols
+        >>> T, S, d = symbols("T S d")
+        >>> query, key = Input(T, d), Input(S, d)
+        >>> Model([query, key], Dot(2)([query, key])).output_shape
+        (T, S)
+    """
+
+    rules_noted = True
+
+    axes: Any
+    normalize: bool = False
+
+    merges = True
+    example_args = {"axes": 2}
+    example_input = ("T", "d")
+    derivation = "no weights: dot products along the given axes"
+
+    def validate(self) -> None:
+        axes = list(self.axes) if isinstance(self.axes, (list, tuple)) else [self.axes]
+        if len(axes) not in (1, 2) or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise SpecError(f"expected an axis or a pair of axes. Received: axes={self.axes!r}")
+        self._set("axes", tuple(axes) if isinstance(self.axes, (list, tuple)) else axes[0])
+
+    def pair(self, shapes: tuple[Shape, ...]) -> tuple[int, int]:
+        """The contracted axis of each input, counted without the batch (Keras' axis minus one)."""
+        if len(shapes) != 2:
+            raise ShapeError(f"Dot takes exactly 2 inputs. Received: {len(shapes)}")
+        first, second = shapes
+        if isinstance(self.axes, int):
+            axes = (
+                (self.axes % (len(first) + 1), self.axes % (len(second) + 1))
+                if self.axes < 0
+                else (self.axes,) * 2
+            )
+        else:
+            axes = self.axes
+        for axis, shape in zip(axes, shapes):
+            if not 1 <= axis <= len(shape):
+                raise ShapeError(
+                    f"axes {self.axes} is no axis of the input {format_shape(shape)} (axis 0 is the batch). "
+                    f"Received: axes={self.axes}"
+                )
+        left, right = axes[0] - 1, axes[1] - 1
+        if certainly_differ(first[left], second[right]):
+            raise ShapeError(
+                f"Dot needs as many elements along axes {self.axes}. Received: {shapes_text(shapes)}"
+            )
+        return left, right
+
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        left, right = self.pair(input_shape)
+        first, second = input_shape
+        shape = (*first[:left], *first[left + 1 :], *second[:right], *second[right + 1 :])
+        return shape or (sympy.Integer(1),)
+
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # Each output element is a dot product along the shared axis.
+        left, _ = self.pair(input_shape)
+        return product(self.output_shape(input_shape, target)) * input_shape[0][left]
+
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # normalize: per element a square, a sum and a divide (3), and a square root per vector.
+        if not self.normalize:
+            return sympy.Integer(0)
+        self.pair(input_shape)
+        return sum((3 * product(shape) for shape in input_shape), sympy.Integer(0))
+
+
+@dataclass(frozen=True)
+class Bilinear(Layer):
+    """PyTorch's Bilinear on two inputs (..., n1) and (..., n2): y_k = x1 W_k x2 + b_k for each of
+    the u outputs, a weight (u, n1, n2) and a bias (u,)."""
+
+    in1_features: Any
+    in2_features: Any
+    out_features: Any
+    bias: bool = True
+
+    merges = True
+    torch_only = True
+    sizes = ("in1_features", "in2_features", "out_features")
+    torch_name = "bilinear"
+    torch_positional = ("in1_features", "in2_features", "out_features", "bias")
+    torch_defaults = {"bias": True}
+    torch_input_side = ("in1_features", "in2_features")
+    example_args = {"in1_features": "n", "in2_features": "m", "out_features": "u"}
+    example_input = ("n",)
+    derivation = "one n1 x n2 matrix per output (u*n1*n2) plus u biases"
+
+    def output_shape(self, input_shape: Any, target: Target) -> Shape:
+        shapes: tuple[Shape, ...] = input_shape
+        if len(shapes) != 2:
+            raise ShapeError(f"Bilinear takes exactly 2 inputs. Received: {len(shapes)}")
+        first, second = shapes
+        for what, shape, size in (
+            ("in1_features", first, self.in1_features),
+            ("in2_features", second, self.in2_features),
+        ):
+            if not shape or certainly_differ(shape[-1], size):
+                raise ShapeError(f"the input {format_shape(shape)} must end in {what}={size}")
+        if len(first) != len(second) or any(certainly_differ(a, b) for a, b in zip(first[:-1], second[:-1])):
+            raise ShapeError(
+                f"Bilinear's inputs must agree but on their last axis. Received: {shapes_text(shapes)}"
+            )
+        return (*first[:-1], self.out_features)
+
+    def weights(self, input_shape: Any, target: Target) -> tuple[Weight, ...]:
+        self.output_shape(input_shape, target)
+        weight = self.weight("weight", (self.out_features, self.in1_features, self.in2_features))
+        return (weight, self.weight("bias", (self.out_features,))) if self.bias else (weight,)
+
+    def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
+        # PyTorch contracts x1 with the weight (u*n1*n2 per position), then the result with x2
+        # (u*n2 per position).
+        positions = product(self.output_shape(input_shape, target)[:-1])
+        u, n1, n2 = self.out_features, self.in1_features, self.in2_features
+        return positions * (u * n1 * n2 + u * n2)
+
+    def extra_flops(self, input_shape: Any, target: Target) -> sympy.Expr:
+        outputs = product(self.output_shape(input_shape, target))
+        return outputs if self.bias else 0 * outputs

@@ -19,6 +19,8 @@ same, as costs.py says.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -29,11 +31,12 @@ from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Saved, Weight, as_float, check_divisible, require_rank
+from .base import Layer, Saved, Weight, as_float, check_divisible, keras_names, require_rank
 
 __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNormalization",
+    "SpectralNormalization",
 ]  # fmt: skip
 
 INFINITY = float("inf")
@@ -173,6 +176,10 @@ class BatchNormalization(_BatchNorm):
         (2*C, 2*C + 1)
     """
 
+    keras_positional = keras_names(
+        "axis momentum epsilon center scale beta_initializer gamma_initializer moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint renorm renorm_clipping renorm_momentum synchronized"
+    )
+
     rules_noted = True
 
     axis: Any = -1
@@ -221,6 +228,11 @@ class _TorchBatchNorm(_BatchNorm):
     spatial_layout = True
     ranks: ClassVar[tuple[int, ...]] = ()
     example_args = {"num_features": "C"}
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "num_features", "eps", "momentum", "affine", "track_running_stats",
+    )  # fmt: skip
+    torch_input_side = ("num_features",)
+    torch_defaults = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True, "bias": True}
     derivation = (
         "weight and bias scale and shift each of the C channels; the running mean and variance "
         "(C each) are statistics: Keras' non-trainable weights"
@@ -287,6 +299,10 @@ class LayerNormalization(Layer):
     With `rms_scaling` (deprecated in Keras, kept for its count) only gamma is made.
     """
 
+    keras_positional = keras_names(
+        "axis epsilon center scale beta_initializer gamma_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint"
+    )
+
     rules_noted = True
 
     axis: Any = -1
@@ -349,6 +365,8 @@ class LayerNorm(Layer):
     derivation = "weight and bias, each shaped like normalized_shape, scale and shift each feature"
     torch_name = "layer_norm"
     torch_only = True
+    torch_positional = ("normalized_shape", "eps", "elementwise_affine", "bias")
+    torch_defaults = {"eps": 1e-5, "elementwise_affine": True, "bias": True}
 
     def validate(self) -> None:
         value = self.normalized_shape
@@ -396,6 +414,10 @@ class GroupNormalization(Layer):
 
     `groups` must divide the channels; -1 means one group per channel (instance normalization).
     """
+
+    keras_positional = keras_names(
+        "groups axis epsilon center scale beta_initializer gamma_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint"
+    )
 
     groups: Any = 32
     axis: Any = -1
@@ -464,6 +486,9 @@ class GroupNorm(Layer):
     derivation = "weight and bias scale and shift each of the C channels; the g groups cost nothing"
     torch_name = "group_norm"
     torch_only = True
+    torch_positional = ("num_groups", "num_channels", "eps", "affine")  # then bias=
+    torch_input_side = ("num_channels",)
+    torch_defaults = {"eps": 1e-5, "affine": True, "bias": True}
 
     def validate(self) -> None:
         self._set("eps", check_epsilon(self.eps, "eps"))
@@ -531,7 +556,7 @@ class RMSNormalization(Layer):
 
     example_input = ("T", "d")
     derivation = "one learned scale for each of the d features (no shift)"
-    torch_counterpart = "rms_norm (torch.nn.RMSNorm)"
+    torch_counterpart = "rms_norm"
 
     def validate(self) -> None:
         self._set("axis", check_axes(self.axis, many=True))
@@ -553,3 +578,59 @@ class RMSNormalization(Layer):
         axes = axis_indices(self.axis, input_shape)
         rows = product([n for i, n in enumerate(input_shape) if i not in axes])
         return Saved(("float32",), extra=((product(input_shape), "float"), (rows, "stat")))
+
+
+@dataclass(frozen=True)
+class SpectralNormalization(Layer):
+    """Keras' SpectralNormalization: the wrapped layer with its kernel divided by its largest
+    singular value, estimated by `power_iterations` steps of the power method while training. It
+    keeps the estimate's vector, (1, the kernel's last axis), as a non-trainable weight; the
+    forward pass at inference is the wrapped layer's."""
+
+    layer: Any
+    power_iterations: Any = 1
+
+    nested = ("layer",)
+    sizes = ("power_iterations",)
+    example_args = {"layer": {"dense": "u"}}
+    example_input = ("n",)
+    derivation = "the wrapped layer's weights, plus a non-trainable vector as long as the kernel's last axis"
+
+    def validate(self) -> None:
+        if not isinstance(self.layer, Layer) or self.layer.merges:
+            raise SpecError(
+                f"layer must be a layer of one input. Received: layer={type(self.layer).__name__}"
+            )
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        return self.layer.output_shape(input_shape, target)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.layer.check_channels(input_shape, target)
+        inner = self.layer.weights(input_shape, target)
+        kernel = next((w for w in inner if w.name in ("kernel", "embeddings")), None)
+        if kernel is None:
+            raise SpecError(
+                f"SpectralNormalization needs a layer with a kernel or embeddings (as Keras). "
+                f"Received: layer={type(self.layer).__name__}"
+            )
+        vector = Weight("vector_u", (sympy.Integer(1), kernel.shape[-1]), "non_trainable")
+        return (*(self.weight(w.name, w.shape, w.kind) for w in inner), vector)
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return self.layer.macs(input_shape, target)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return self.layer.extra_flops(input_shape, target)
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        yield from self.layer.expressions()
+        yield self.power_iterations
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        return dataclasses.replace(
+            self, layer=self.layer.xreplace(mapping), power_iterations=self.power_iterations.xreplace(mapping)
+        )
+
+    def describe(self) -> str:
+        return f"SpectralNormalization({self.layer.describe()})"

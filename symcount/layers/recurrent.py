@@ -1,4 +1,6 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional wrapper.
+"""Recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional wrapper; Keras' cells
+(SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells) and the RNN layer that runs them; ConvLSTM1D-3D;
+and TimeDistributed, which applies a layer at every step.
 
 A recurrent layer reads a sequence (T, n) one step at a time. Each of its g gate blocks (1 for
 SimpleRNN, 4 for LSTM, 3 for GRU) sees the step's n inputs and the previous u outputs, so one
@@ -25,13 +27,28 @@ from typing import Any, ClassVar
 
 import sympy
 
+from .. import rules
 from ..costs import BIAS_FLOPS, MERGE_FLOPS, activation_flops
-from ..errors import SpecError
-from ..shapes import Shape, certainly_differ, product
+from ..errors import ShapeError, SpecError
+from ..shapes import Shape, certainly_differ, conv_length, format_shape, product
 from ..target import Target
-from .base import Layer, Saved, Weight, as_float, check_activation, check_choice, check_flag, require_rank
+from .base import (
+    Layer,
+    Saved,
+    Weight,
+    as_amount,
+    as_float,
+    check_activation,
+    check_choice,
+    check_flag,
+    keras_names,
+    require_rank,
+)
 
-__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
+__all__ = [
+    "SimpleRNN", "LSTM", "GRU", "Bidirectional", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN",
+    "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "TimeDistributed",
+]  # fmt: skip
 
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
@@ -72,16 +89,21 @@ class _Recurrent(Layer):
     sizes = ("units", "hidden_size", "num_layers")
     example_args = {"units": "u"}
     example_input = ("T", "n")
-    torch_args = {"hidden_size": "hidden_size", "input_size": "channels_in", "bias": "use_bias"}
-    torch_positional = (
-        "input_size",
-        "hidden_size",
-        "num_layers",
-        "bias",
-        "batch_first",
-        "dropout",
-        "bidirectional",
-    )
+    # Under torch, hidden_size is units and the module returns its whole sequence, however the
+    # layer is written (`lstm: 8` as much as `lstm: [10, 8]`).
+    torch_args = {"hidden_size": "units", "input_size": "channels_in", "bias": "use_bias"}
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional",
+    )  # fmt: skip
+    torch_defaults = {
+        "num_layers": 1,
+        "bias": True,
+        "batch_first": False,
+        "dropout": 0.0,
+        "bidirectional": False,
+    }
+    torch_implied = {"return_sequences": True}
+    torch_lone = "hidden_size"
 
     def validate(self) -> None:
         if self.hidden_size is not None:
@@ -113,9 +135,14 @@ class _Recurrent(Layer):
         return 2 if self.bidirectional else 1
 
     @property
+    def state_size(self) -> sympy.Expr:
+        """What each step outputs per direction: the units, or LSTM's `proj_size` projection."""
+        return self.units
+
+    @property
     def width(self) -> sympy.Expr:
         """The output's last axis: both directions' units side by side."""
-        return self.directions * self.units
+        return self.directions * self.state_size
 
     def output_shape(self, input_shape: Shape, target: Target) -> Shape:
         require_rank(self, input_shape, rank=2)
@@ -147,9 +174,13 @@ class _Recurrent(Layer):
         require_rank(self, input_shape, rank=2)
         self.check_framework(target)
         steps, features = input_shape
-        block = self.gates * self.units
-        per_step = block * (features + self.units) + (self.num_layers - 1) * block * (self.width + self.units)
-        return steps * self.directions * per_step
+        block, out = self.gates * self.units, self.state_size
+        per_step = block * (features + out) + (self.num_layers - 1) * block * (self.width + out)
+        return steps * self.directions * (per_step + self.num_layers * self.projection_macs())
+
+    def projection_macs(self) -> sympy.Expr:
+        """Per step, direction and layer: LSTM's projection of the units to proj_size."""
+        return sympy.Integer(0)
 
     # Numbers PyTorch's native cell (RNN.cpp; not oneDNN's or cuDNN's fused kernels, whose work
     # buffers are outside the model) keeps per step and direction, in units: an LSTM its 4u gates
@@ -192,11 +223,11 @@ class _Recurrent(Layer):
             # torch stores (out, in) and adds b_ih and b_hh to the same pre-activation.
             found = [
                 self.weight(f"weight_ih{end}", (block, inputs)),
-                self.weight(f"weight_hh{end}", (block, self.units)),
+                self.weight(f"weight_hh{end}", (block, self.state_size)),
             ]
             if self.use_bias:
                 found += [self.weight(f"bias_ih{end}", (block,)), self.weight(f"bias_hh{end}", (block,))]
-            return found
+            return found + self.projection(end)
         found = [
             self.weight(f"kernel{end}", (inputs, block)),
             self.weight(f"recurrent_kernel{end}", (self.units, block)),
@@ -204,6 +235,10 @@ class _Recurrent(Layer):
         if self.use_bias:
             found.append(self.weight(f"bias{end}", self.keras_bias()))
         return found
+
+    def projection(self, end: str) -> list[Weight]:
+        """LSTM's projection weight (PyTorch's weight_hr); none for the others."""
+        return []
 
     def keras_bias(self) -> Shape:
         return (self.gates * self.units,)
@@ -220,11 +255,33 @@ class _Recurrent(Layer):
 class SimpleRNN(_Recurrent):
     """A fully connected recurrent layer: h_t = activation(x_t W + h_(t-1) U + b)."""
 
+    keras_positional = keras_names(
+        "units activation use_bias kernel_initializer recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout return_sequences return_state go_backwards stateful unroll seed"
+    )
+
     gates = 1
     derivation = "an n x u input kernel, a u x u recurrent kernel and u biases"
     torch_difference = "PyTorch's RNN keeps two bias vectors (b_ih, b_hh): 2u biases instead of u"
     torch_name = "rnn"
     torch_args = {**_Recurrent.torch_args, "nonlinearity": "activation"}
+    torch_positional: ClassVar[tuple[str, ...]] = (
+        "input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout", "bidirectional",
+    )  # fmt: skip
+    torch_defaults = {**_Recurrent.torch_defaults, "nonlinearity": "tanh"}
+
+    def validate(self) -> None:
+        if not isinstance(self.activation, str) and self.activation is not None:
+            raise SpecError(
+                f"expected 'tanh' or 'relu' (PyTorch's nonlinearity) or a Keras activation. "
+                f"Received: activation={self.activation!r}"
+            )
+        super().validate()
+
+    def check_framework(self, target: Target) -> None:
+        if target.torch and self.activation not in ("tanh", "relu"):
+            raise SpecError(
+                f"PyTorch's RNN takes nonlinearity 'tanh' or 'relu'. Received: activation={self.activation!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -238,13 +295,23 @@ class LSTM(_Recurrent):
         4*n*u + 4*u**2 + 4*u
     """
 
+    keras_positional = keras_names(
+        "units activation recurrent_activation use_bias kernel_initializer recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout seed return_sequences return_state go_backwards stateful unroll use_cudnn"
+    )
+
     recurrent_activation: str | None = "sigmoid"
     unit_forget_bias: bool = field(default=True, kw_only=True)
     use_cudnn: Any = field(default="auto", kw_only=True)
+    # PyTorch's projected LSTM: each step's u units are projected to proj_size (weight_hr), which
+    # is what the layer outputs and what the next step (and layer) reads.
+    proj_size: Any = field(default=0, kw_only=True)
 
     gates = 4
     kept_per_step = 7
     kept_states = 0
+
+    torch_positional: ClassVar[tuple[str, ...]] = (*_Recurrent.torch_positional, "proj_size")
+    torch_defaults = {**_Recurrent.torch_defaults, "proj_size": 0}
     derivation = "4 gates, each an n x u input kernel, a u x u recurrent kernel and u biases"
     torch_difference = "PyTorch keeps two bias vectors (b_ih, b_hh): 8u biases instead of 4u"
     torch_name = "lstm"
@@ -252,6 +319,28 @@ class LSTM(_Recurrent):
     def validate(self) -> None:
         super().validate()
         check_cudnn(self.use_cudnn)
+        self._set("proj_size", as_amount(self.proj_size, "proj_size"))
+        if (self.proj_size - self.units).is_nonnegative and self.proj_size != 0:
+            raise SpecError(
+                f"proj_size must be smaller than hidden_size, as PyTorch requires. "
+                f"Received: proj_size={self.proj_size}, hidden_size={self.units}"
+            )
+
+    @property
+    def state_size(self) -> sympy.Expr:
+        return self.proj_size if self.proj_size != 0 else self.units
+
+    def projection(self, end: str) -> list[Weight]:
+        return [self.weight(f"weight_hr{end}", (self.proj_size, self.units))] if self.proj_size != 0 else []
+
+    def projection_macs(self) -> sympy.Expr:
+        return self.proj_size * self.units
+
+    def check_framework(self, target: Target) -> None:
+        if target.keras and self.proj_size != 0:
+            raise SpecError(
+                f"proj_size is PyTorch's; Keras' LSTM has none. Received: proj_size={self.proj_size}"
+            )
 
     def state_flops(self) -> sympy.Expr:
         # Gates i, f, o: recurrent_activation; candidate g and tanh(c): activation; c = f*c + i*g
@@ -270,6 +359,10 @@ class GRU(_Recurrent):
     With `reset_after` (Keras 3's default, and PyTorch's only form) the reset gate scales the
     recurrent product after it is taken, so that product keeps its own bias: a (2, 3u) bias.
     """
+
+    keras_positional = keras_names(
+        "units activation recurrent_activation use_bias kernel_initializer recurrent_initializer bias_initializer kernel_regularizer recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint bias_constraint dropout recurrent_dropout seed return_sequences return_state go_backwards stateful unroll reset_after use_cudnn"
+    )
 
     recurrent_activation: str | None = "sigmoid"
     reset_after: bool = field(default=True, kw_only=True)
@@ -319,6 +412,8 @@ class Bidirectional(Layer):
     The backward copy has weights of its own (or `backward_layer`'s), so the count doubles.
     `layer` is a recurrent layer or its spec entry (`{lstm: 64}`).
     """
+
+    keras_positional = keras_names("layer merge_mode weights backward_layer")
 
     layer: Any
     merge_mode: str | None = "concat"
@@ -370,9 +465,11 @@ class Bidirectional(Layer):
     @staticmethod
     def inner(entry: Any, what: str) -> _Recurrent:
         """The wrapped layer (one direction, one layer); a spec's entry is built by the spec."""
+        if isinstance(entry, RNN):  # Keras' RNN over a cell: one layer, one direction
+            return entry  # type: ignore[return-value]
         if not isinstance(entry, _Recurrent):
             raise SpecError(
-                f"{what} must be a recurrent layer (simple_rnn, lstm or gru). "
+                f"{what} must be a recurrent layer (simple_rnn, lstm, gru or rnn). "
                 f"Received: {what}={type(entry).__name__}"
             )
         if entry.bidirectional or entry.num_layers != 1:
@@ -430,3 +527,395 @@ class Bidirectional(Layer):
 
     def describe(self) -> str:
         return f"Bidirectional({self.forward.describe()})"
+
+
+def xreplace_all(layers: tuple[Layer, ...], mapping: dict[sympy.Symbol, sympy.Expr]) -> tuple[Layer, ...]:
+    return tuple(layer.xreplace(mapping) for layer in layers)
+
+
+@dataclass(frozen=True)
+class _Cell(Layer):
+    """One step of a recurrent layer (Keras' cells, which RNN runs over a sequence): on an input
+    of n features it gives `units` outputs, with the weights of the layer it steps (`layer_class`)."""
+
+    rules_noted = True
+
+    units: Any
+    activation: str | None = "tanh"
+    use_bias: bool = True
+    dropout: Any = 0.0
+    recurrent_dropout: Any = 0.0
+    seed: Any = None
+
+    layer_class: ClassVar[type[_Recurrent]]
+    sizes = ("units",)
+    example_args = {"units": "u"}
+    example_input = ("n",)
+
+    def sequence_layer(self, return_sequences: bool = False) -> _Recurrent:
+        """The recurrent layer that runs this cell over a sequence."""
+        own = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("name", "tie")
+        }
+        return self.layer_class(**own, return_sequences=return_sequences)
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=1)
+        return (self.units,)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=1)
+        return self.sequence_layer().weights((sympy.Integer(1), *input_shape), target)
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        require_rank(self, input_shape, rank=1)
+        return self.sequence_layer().macs((sympy.Integer(1), *input_shape), target)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        require_rank(self, input_shape, rank=1)
+        return self.sequence_layer().extra_flops((sympy.Integer(1), *input_shape), target)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.units})"
+
+
+class SimpleRNNCell(_Cell):
+    """SimpleRNN's step."""
+
+    layer_class = SimpleRNN
+    keras_positional = keras_names(
+        "units activation use_bias kernel_initializer recurrent_initializer bias_initializer kernel_regularizer "
+        "recurrent_regularizer bias_regularizer kernel_constraint recurrent_constraint bias_constraint dropout "
+        "recurrent_dropout seed"
+    )
+    derivation = SimpleRNN.derivation
+
+
+@dataclass(frozen=True)
+class LSTMCell(_Cell):
+    """LSTM's step."""
+
+    recurrent_activation: str | None = "sigmoid"
+    unit_forget_bias: bool = True
+
+    layer_class = LSTM
+    keras_positional = keras_names(
+        "units activation recurrent_activation use_bias kernel_initializer recurrent_initializer bias_initializer "
+        "unit_forget_bias kernel_regularizer recurrent_regularizer bias_regularizer kernel_constraint "
+        "recurrent_constraint bias_constraint dropout recurrent_dropout seed"
+    )
+    derivation = LSTM.derivation
+
+
+@dataclass(frozen=True)
+class GRUCell(_Cell):
+    """GRU's step."""
+
+    recurrent_activation: str | None = "sigmoid"
+    reset_after: bool = True
+
+    layer_class = GRU
+    keras_positional = keras_names(
+        "units activation recurrent_activation use_bias kernel_initializer recurrent_initializer bias_initializer "
+        "kernel_regularizer recurrent_regularizer bias_regularizer kernel_constraint recurrent_constraint "
+        "bias_constraint dropout recurrent_dropout reset_after seed"
+    )
+    derivation = GRU.derivation
+
+
+@dataclass(frozen=True)
+class StackedRNNCells(Layer):
+    """Cells run one above the other at each step: the first reads the input, each next one the
+    outputs of the one below; the step's output is the last cell's."""
+
+    cells: Any
+
+    nested = ("cells",)
+    example_args = {"cells": [{"lstm_cell": "u"}, {"gru_cell": "v"}]}
+    example_input = ("n",)
+    derivation = "each cell's weights, each reading the outputs of the cell below"
+
+    def validate(self) -> None:
+        cells = self.cells if isinstance(self.cells, (list, tuple)) else [self.cells]
+        if not cells or not all(isinstance(cell, _Cell) for cell in cells):
+            raise SpecError(
+                "cells must be a non-empty list of cells (simple_rnn_cell, lstm_cell, gru_cell). "
+                f"Received: cells={[type(c).__name__ for c in cells]}"
+            )
+        self._set("cells", tuple(cells))
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=1)
+        return (self.cells[-1].units,)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=1)
+        return tuple(
+            self.weight(f"cell_{i}/{w.name}", w.shape, w.kind)
+            for i, cell in enumerate(self.cells)
+            for w in cell.weights((self.width_below(i, input_shape[0]),), target)
+        )
+
+    def width_below(self, index: int, features: sympy.Expr) -> sympy.Expr:
+        return features if index == 0 else self.cells[index - 1].units
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        require_rank(self, input_shape, rank=1)
+        return sum(
+            (c.macs((self.width_below(i, input_shape[0]),), target) for i, c in enumerate(self.cells)),
+            sympy.Integer(0),
+        )
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        require_rank(self, input_shape, rank=1)
+        return sum(
+            (c.extra_flops((self.width_below(i, input_shape[0]),), target) for i, c in enumerate(self.cells)),
+            sympy.Integer(0),
+        )
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        for cell in self.cells:
+            yield from cell.expressions()
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        return dataclasses.replace(self, cells=xreplace_all(self.cells, mapping))
+
+    def describe(self) -> str:
+        return f"StackedRNNCells({', '.join(c.describe() for c in self.cells)})"
+
+
+@dataclass(frozen=True)
+class RNN(Layer):
+    """Keras' RNN: runs a cell (or a list of cells, stacked) over a sequence (T, n), returning its
+    last output (u,) or, with `return_sequences`, every step's (T, u). RNN(LSTMCell(u)) counts as
+    LSTM(u)."""
+
+    cell: Any
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    stateful: bool = False
+    unroll: bool = False
+    zero_output_for_mask: bool = False
+
+    nested = ("cell",)
+    example_args = {"cell": {"lstm_cell": "u"}}
+    example_input = ("T", "n")
+    derivation = "the cell's weights, shared by every step"
+
+    def validate(self) -> None:
+        cell = self.cell
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(list(cell))
+        if not isinstance(cell, (_Cell, StackedRNNCells)):
+            raise SpecError(
+                "cell must be a cell (simple_rnn_cell, lstm_cell, gru_cell), a list of cells or "
+                f"stacked_rnn_cells. Received: cell={type(cell).__name__}"
+            )
+        self._set("cell", cell)
+        if self.return_state:
+            raise SpecError(
+                "return_state=True adds the final states as extra outputs, which a sequential "
+                "model cannot pass on. Received: return_state=True"
+            )
+
+    @property
+    def width(self) -> sympy.Expr:
+        """The output's last axis: the last cell's units."""
+        return self.stack.cells[-1].units  # type: ignore[no-any-return]
+
+    @property
+    def stack(self) -> StackedRNNCells:
+        return self.cell if isinstance(self.cell, StackedRNNCells) else StackedRNNCells([self.cell])
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=2)
+        units = self.stack.cells[-1].units
+        return (input_shape[0], units) if self.return_sequences else (units,)
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        require_rank(self, input_shape, rank=2)
+        return self.cell.weights(input_shape[1:], target)  # type: ignore[no-any-return]
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        require_rank(self, input_shape, rank=2)
+        return input_shape[0] * self.cell.macs(input_shape[1:], target)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        require_rank(self, input_shape, rank=2)
+        return input_shape[0] * self.cell.extra_flops(input_shape[1:], target)
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        yield from self.cell.expressions()
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        return dataclasses.replace(self, cell=self.cell.xreplace(mapping))
+
+    def describe(self) -> str:
+        return f"RNN({self.cell.describe()})"
+
+
+@dataclass(frozen=True)
+class _ConvLSTM(Layer):
+    """An LSTM whose gates are convolutions (Keras' ConvLSTM1D-3D), on a sequence of images
+    (T, *spatial, C): at each step the input's convolution (kernel (*k, C, 4f)) and the previous
+    output's ('same', stride 1: kernel (*k, f, 4f)) feed the four gates of f channels, plus a
+    (4f,) bias. MACs: per step and output position, 4f filters over k taps of C + f channels."""
+
+    rules_noted = True
+
+    filters: Any
+    kernel_size: Any
+    strides: Any = 1
+    padding: str = "valid"
+    dilation_rate: Any = 1
+    activation: str | None = "tanh"
+    recurrent_activation: str | None = "sigmoid"
+    use_bias: bool = True
+    unit_forget_bias: bool = True
+    dropout: Any = 0.0
+    recurrent_dropout: Any = 0.0
+    seed: Any = None
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    stateful: bool = False
+
+    sizes = ("filters",)
+    size_tuples = ("kernel_size", "strides", "dilation_rate")
+    keras_positional = keras_names(
+        "filters kernel_size strides padding data_format dilation_rate activation recurrent_activation use_bias "
+        "kernel_initializer recurrent_initializer bias_initializer unit_forget_bias kernel_regularizer "
+        "recurrent_regularizer bias_regularizer activity_regularizer kernel_constraint recurrent_constraint "
+        "bias_constraint dropout recurrent_dropout seed return_sequences return_state go_backwards stateful"
+    )
+    example_args = {"filters": "f", "kernel_size": "k"}
+    derivation = (
+        "4 gates of f channels, each a k-wide kernel over the C input and f recurrent channels, and f biases"
+    )
+
+    def validate(self) -> None:
+        check_choice(self.padding, "padding", ("valid", "same"))
+        for name in ("activation", "recurrent_activation"):
+            check_activation(getattr(self, name))
+        for name in ("dropout", "recurrent_dropout"):
+            self._set(name, as_float(getattr(self, name), name))
+        if self.return_state:
+            raise SpecError(
+                "return_state=True adds the final states as extra outputs, which a sequential "
+                "model cannot pass on. Received: return_state=True"
+            )
+
+    def lengths(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=self.rank + 2)
+        if target.torch:
+            raise SpecError(f"PyTorch has no {type(self).__name__}: use it in a spec with framework: keras")
+        lengths = tuple(
+            conv_length(n, k, s, d, self.padding)
+            for n, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)
+        )
+        for axis, length in enumerate(lengths):
+            if (length.is_number and length < 1) or length.is_positive is False:
+                raise ShapeError(
+                    f"kernel {'x'.join(map(str, self.kernel_size))} does not fit: spatial axis {axis} of "
+                    f"{format_shape(input_shape)} would have size {length}"
+                )
+            if not length.is_number:
+                rules.note("positive", length)
+        return lengths
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        step = (*self.lengths(input_shape, target), self.filters)
+        return (input_shape[0], *step) if self.return_sequences else step
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.lengths(input_shape, target)
+        block = 4 * self.filters
+        found = (
+            self.weight("kernel", (*self.kernel_size, input_shape[-1], block)),
+            self.weight("recurrent_kernel", (*self.kernel_size, self.filters, block)),
+        )
+        return (*found, self.weight("bias", (block,))) if self.use_bias else found
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        positions = product(self.lengths(input_shape, target))
+        taps = product(self.kernel_size) * (input_shape[-1] + self.filters)
+        return input_shape[0] * positions * 4 * self.filters * taps
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        # As LSTM's per unit, with a unit per output position and filter: the two products summed,
+        # the bias, the gates' nonlinearities and the state update.
+        units = product(self.lengths(input_shape, target)) * self.filters
+        nonlinear = activation_flops(self.recurrent_activation, 3 * units) + activation_flops(
+            self.activation, 2 * units
+        )
+        bias = BIAS_FLOPS * 4 * units if self.use_bias else 0
+        return input_shape[0] * (MERGE_FLOPS * 4 * units + bias + nonlinear + MERGE_FLOPS * 4 * units)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.filters}, {'x'.join(map(str, self.kernel_size))})"
+
+
+class ConvLSTM1D(_ConvLSTM):
+    rank = 1
+    example_input = ("T", "L", "C")
+
+
+class ConvLSTM2D(_ConvLSTM):
+    rank = 2
+    example_input = ("T", "H", "W", "C")
+
+
+class ConvLSTM3D(_ConvLSTM):
+    rank = 3
+    example_input = ("T", "D", "H", "W", "C")
+
+
+@dataclass(frozen=True)
+class TimeDistributed(Layer):
+    """Applies a layer to every step of a sequence (T, ...) with one set of weights: the layer's
+    weights once, its costs T times."""
+
+    layer: Any
+
+    nested = ("layer",)
+    example_args = {"layer": {"dense": "u"}}
+    example_input = ("T", "n")
+    derivation = "the wrapped layer's weights, shared by the T steps"
+
+    def validate(self) -> None:
+        if not isinstance(self.layer, Layer) or self.layer.merges:
+            raise SpecError(
+                f"layer must be a layer of one input. Received: layer={type(self.layer).__name__}"
+            )
+
+    def step(self, input_shape: Shape) -> Shape:
+        require_rank(self, input_shape, at_least=2)
+        return input_shape[1:]
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        return (input_shape[0], *self.layer.output_shape(self.step(input_shape), target))
+
+    def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
+        self.layer.check_channels(self.step(input_shape), target)
+        return tuple(
+            self.weight(w.name, w.shape, w.kind) for w in self.layer.weights(self.step(input_shape), target)
+        )
+
+    def macs(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return input_shape[0] * self.layer.macs(self.step(input_shape), target)
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return input_shape[0] * self.layer.extra_flops(self.step(input_shape), target)
+
+    def activations(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        return input_shape[0] * self.layer.activations(self.step(input_shape), target)
+
+    def expressions(self) -> Iterator[sympy.Expr]:
+        yield from self.layer.expressions()
+
+    def _xreplace(self, mapping: dict[sympy.Symbol, sympy.Expr]) -> Layer:
+        return dataclasses.replace(self, layer=self.layer.xreplace(mapping))
+
+    def describe(self) -> str:
+        return f"TimeDistributed({self.layer.describe()})"

@@ -1,4 +1,5 @@
-"""Regularization: Dropout and its variants, GaussianNoise. Random while training, free to count.
+"""Regularization: Dropout and its variants (PyTorch's FeatureAlphaDropout too), GaussianNoise,
+ActivityRegularization. Random while training, free to count.
 
 None of them has weights or changes the shape; a typo in a rate is still an error, and the
 spatial variants still check that the input has the rank they drop channels from. Costs are of a
@@ -15,11 +16,11 @@ from ..errors import SpecError
 from ..shapes import Shape, product
 from ..target import Target
 from ..values import as_expr
-from .base import Layer, Saved, as_float, require_rank
+from .base import Layer, Saved, as_float, keras_names, require_rank
 
 __all__ = [
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-    "GaussianDropout", "GaussianNoise", "AlphaDropout",
+    "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization", "FeatureAlphaDropout",
 ]  # fmt: skip
 
 
@@ -64,8 +65,10 @@ class Dropout(_Noise):
     example_args = {"rate": 0.5}
     derivation = "no weights: a random mask while training"
     torch_name = "dropout"
-    torch_args = {"p": "rate"}
-    torch_positional = ("p",)
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))
@@ -89,7 +92,10 @@ class _SpatialDropout(_Noise):
 
     example_args = {"rate": 0.5}
     derivation = "no weights: a random mask over channels while training"
-    torch_args = {"p": "rate"}
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))
@@ -108,16 +114,19 @@ class _SpatialDropout(_Noise):
 
 
 class SpatialDropout1D(_SpatialDropout):
+    keras_positional = keras_names("rate seed name dtype")
     rank = 1
     torch_name = "dropout1d"
 
 
 class SpatialDropout2D(_SpatialDropout):
+    keras_positional = keras_names("rate data_format seed name dtype")
     rank = 2
     torch_name = "dropout2d"
 
 
 class SpatialDropout3D(_SpatialDropout):
+    keras_positional = keras_names("rate data_format seed name dtype")
     rank = 3
     torch_name = "dropout3d"
 
@@ -163,9 +172,45 @@ class AlphaDropout(_Noise):
     example_args = {"rate": 0.5}
     derivation = "no weights: a random mask and an affine correction while training"
     torch_name = "alpha_dropout"
-    torch_args = {"p": "rate"}
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
 
     def validate(self) -> None:
         self._set("rate", as_float(self.rate, "rate"))
         self._set("noise_shape", as_noise_shape(self.noise_shape))
         check_seed(self.seed)
+
+
+@dataclass(frozen=True)
+class ActivityRegularization(_Noise):
+    """Adds l1 * sum|x| + l2 * sum x^2 of its input to the training loss; the input passes."""
+
+    l1: Any = 0.0
+    l2: Any = 0.0
+
+    derivation = "no weights: a penalty on the activations, added to the loss while training"
+
+    def validate(self) -> None:
+        for name in ("l1", "l2"):
+            self._set(name, as_float(getattr(self, name), name, 0.0, float("inf")))
+
+
+@dataclass(frozen=True)
+class FeatureAlphaDropout(_Noise):
+    """AlphaDropout of whole channels (PyTorch's nn.FeatureAlphaDropout): no weights, same shape."""
+
+    rate: Any = 0.5
+
+    example_args = {"rate": 0.5}
+    derivation = "no weights: a random mask of channels and an affine correction while training"
+    torch_name = "feature_alpha_dropout"
+    torch_only = True
+    torch_args = {"p": "rate", "inplace": ""}
+    torch_positional = ("p", "inplace")
+    torch_defaults = {"p": 0.5, "inplace": False}
+    torch_lone = "p"
+
+    def validate(self) -> None:
+        self._set("rate", as_float(self.rate, "rate"))

@@ -1,4 +1,5 @@
-"""Reshaping: Reshape, Permute, Select, RepeatVector, UpSampling, ZeroPadding and Cropping (1, 2, 3-D).
+"""Reshaping: Reshape, Permute, Select, RepeatVector, UpSampling, ZeroPadding and Cropping (1, 2, 3-D),
+and Keras' image Resizing and CenterCrop.
 
 None of them has weights. They matter because they change the shape the next layer pays for: a
 Dense after UpSampling2D(2) costs four times as much as one before it. They only move or copy
@@ -15,18 +16,17 @@ from typing import Any, ClassVar
 
 import sympy
 
-from .. import rules
 from ..errors import ShapeError, SpecError
 from ..shapes import Shape, certainly_differ, format_shape, product
 from ..target import Target
 from ..values import as_expr, as_size
-from .base import Layer, Saved, check_choice, require_rank
+from .base import Layer, Saved, as_amount, check_choice, keras_names, require_rank
 
 __all__ = [
     "Reshape", "Permute", "Select", "RepeatVector",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-    "Cropping1D", "Cropping2D", "Cropping3D",
+    "Cropping1D", "Cropping2D", "Cropping3D", "Resizing", "CenterCrop",
 ]  # fmt: skip
 
 Pairs = tuple[tuple[sympy.Expr, sympy.Expr], ...]
@@ -50,22 +50,6 @@ def interpolation_flops(interpolation: str, rank: int) -> int:
         return 0
     taps = INTERPOLATION_TAPS[interpolation] ** rank
     return 2 * taps - 1
-
-
-def as_amount(value: Any, what: str) -> sympy.Expr:
-    """A padding or cropping amount: a non-negative integer (zero is allowed, unlike a size)."""
-    expr = as_expr(value, what)
-    if expr.is_number:
-        bad = not expr.is_integer or bool(expr.is_negative)
-    else:
-        bad = expr.is_integer is False or expr.is_nonnegative is False
-    if bad:
-        raise SpecError(f"expected a non-negative integer. Received: {what}={expr}")
-    if not expr.is_number:
-        rules.note(
-            "amount", expr, says=lambda v: f"expected a non-negative integer. Received: {what}={v(expr)}"
-        )
-    return expr
 
 
 def as_pairs(value: Any, rank: int, what: str) -> Pairs:
@@ -316,6 +300,8 @@ class UpSampling2D(Layer):
     (`size` there, `output_size` here); `mode` is `interpolation`.
     """
 
+    keras_positional = keras_names("size data_format interpolation")
+
     size: Any = None
     interpolation: str = "nearest"
     output_size: Any = field(default=None, kw_only=True)
@@ -325,9 +311,7 @@ class UpSampling2D(Layer):
     spatial_layout = True
     example_args = {"size": "s"}
     derivation = "no weights: each row and column interpolated to s of them"
-    torch_name = "upsample"
-    torch_args = {"scale_factor": "size", "mode": "interpolation", "size": "output_size"}
-    torch_positional = ("size", "scale_factor", "mode")
+    torch_counterpart = "upsample"
 
     def validate(self) -> None:
         if self.size is not None and self.output_size is not None:
@@ -362,6 +346,8 @@ class UpSampling2D(Layer):
 @dataclass(frozen=True)
 class UpSampling3D(Layer):
     """Repeats each of the three spatial axes by its factor in `size` (default 2x2x2)."""
+
+    keras_positional = keras_names("size data_format")
 
     size: Any = 2
 
@@ -419,11 +405,15 @@ class _ZeroPadding(_Margins):
     2-D); the torch spelling's `padding` arrives as `torch_padding` and is reordered here.
     """
 
+    keras_positional = keras_names("padding data_format")
+
     padding: Any = None
     torch_padding: Any = field(default=None, kw_only=True)
 
     derivation = "no weights: the input surrounded by zeros"
     torch_args = {"padding": "torch_padding"}
+    torch_positional = ("padding",)
+    torch_lone = "padding"
 
     def validate(self) -> None:
         if self.torch_padding is not None:
@@ -496,11 +486,64 @@ class Cropping1D(_Cropping):
 
 
 class Cropping2D(_Cropping):
+    keras_positional = keras_names("cropping data_format")
     rank = 2
     default = 0  # Keras' Cropping2D crops nothing unless told; 1D and 3D crop 1 from each side.
     example_args = {"cropping": "c"}
 
 
 class Cropping3D(_Cropping):
+    keras_positional = keras_names("cropping data_format")
     rank = 3
     example_args = {"cropping": "c"}
+
+
+@dataclass(frozen=True)
+class _ImageSize(Layer):
+    """An image (H, W, C) made (height, width, C): no weights."""
+
+    rules_noted = True
+
+    height: Any
+    width: Any
+
+    sizes = ("height", "width")
+    spatial_layout = True
+    example_args = {"height": "h", "width": "w"}
+    example_input = ("H", "W", "C")
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        require_rank(self, input_shape, rank=3)
+        _, channels = target.split(input_shape)
+        return target.join((self.height, self.width), channels)
+
+
+@dataclass(frozen=True)
+class Resizing(_ImageSize):
+    """Resamples an image to (height, width) by `interpolation`; Keras' aspect-ratio, fill and
+    antialias options change no count. Extras as UpSampling2D's (`interpolation_flops` per output
+    element); `area` averages: each input element read once, one divide per output."""
+
+    interpolation: str = "bilinear"
+
+    keras_positional = keras_names(
+        "height width interpolation crop_to_aspect_ratio pad_to_aspect_ratio fill_mode fill_value antialias data_format"
+    )
+    derivation = "no weights: the image resampled to height x width"
+
+    def validate(self) -> None:
+        check_choice(self.interpolation, "interpolation", (*INTERPOLATIONS, "area"))
+
+    def extra_flops(self, input_shape: Shape, target: Target) -> sympy.Expr:
+        outputs = product(self.output_shape(input_shape, target))
+        if self.interpolation == "area":
+            return product(input_shape) + outputs
+        return interpolation_flops(self.interpolation, 2) * outputs
+
+
+class CenterCrop(_ImageSize):
+    """Crops the centre (height, width) of an image (Keras resizes an image smaller than that
+    first; either way the output is (height, width, C))."""
+
+    keras_positional = keras_names("height width data_format")
+    derivation = "no weights: the central height x width of the image"
