@@ -7,6 +7,7 @@ the formulas cannot disagree (a test regenerates the page and compares).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from dataclasses import dataclass
 
 import sympy
@@ -129,10 +130,14 @@ def _entry(cls: type[Layer]) -> Entry:
 def entries() -> list[Entry]:
     """Every layer a spec can name, in alphabetical order of its class name: the registered ones
     and the mixture of experts (a block entry: `mixture_of_experts: {num_experts, top_k, block}`)."""
+    return [_entry(cls) for cls in sorted(_classes().values(), key=lambda c: c.__name__)]
+
+
+def _classes() -> dict[str, Any]:
+    """Every layer class a spec can name, by its key: the registry and the mixture of experts."""
     from .layers.moe import MixtureOfExperts
 
-    classes = [*load_all().values(), MixtureOfExperts]
-    return [_entry(cls) for cls in sorted(classes, key=lambda c: c.__name__)]
+    return {**load_all(), MixtureOfExperts.kind: MixtureOfExperts}
 
 
 def _math(expr: sympy.Expr) -> str:
@@ -158,7 +163,7 @@ def reference_markdown() -> str:
         "`in_channels`) checked against the input.",
         "",
     ]
-    registry = load_all()
+    registry = _classes()
     for entry in entries():
         cls = registry[entry.key]
         names = [
@@ -202,7 +207,7 @@ def reference_text() -> str:
     """A plain table for the terminal: layer, its Keras and PyTorch class names, spec key, example
     input, parameters."""
     rows = [("Layer", "Keras", "PyTorch", "Spec key", "Input", "Parameters (Keras)", "PyTorch differs")]
-    registry = load_all()
+    registry = _classes()
     for entry in entries():
         cls = registry[entry.key]
         torch = "-" if entry.torch is None else (str(entry.torch["total"]) if entry.differs else "same")
