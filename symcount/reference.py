@@ -7,8 +7,8 @@ the formulas cannot disagree (a test regenerates the page and compares).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
