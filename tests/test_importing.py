@@ -399,7 +399,7 @@ def test_functional_spatial_operations_are_layers() -> None:
     torch()
     imported = symcount.from_torch(factories.functional_cnn, input=("C", "8", "8"), C=3, f=4)
     keys = [next(iter(e)) for e in yaml.safe_load(imported.to_yaml())["layers"]]
-    assert keys == ["zero_padding2d", "conv2d", "up_sampling2d", "global_average_pooling2d", "dense"]
+    assert keys == ["zero_padding2d", "conv2d", "upsample", "global_average_pooling2d", "dense"]
     # conv 3x3 on the 10x10 padded image: 8x8 outputs of 9*C*f MACs; head f*2.
     assert imported.model().cost("macs", {"C": 3, "f": 4}) == 8 * 8 * 9 * 3 * 4 + 4 * 2
     assert imported.model().rows[2].output_shape == (f, 16, 16)

@@ -602,7 +602,7 @@ def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]]
         mode = _arg(node, 3, "mode", "nearest")
         factors = {after // was for was, after in zip(before[2:], node.shape[2:]) if after % was == 0}
         if len(factors) == 1 and mode in ("nearest", "bilinear", "bicubic"):
-            return "up_sampling2d", {"scale_factor": factors.pop(), "mode": mode}  # PyTorch's names
+            return "upsample", {"scale_factor": factors.pop(), "mode": mode}  # PyTorch's Upsample
     if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
         return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
     return None
