@@ -768,10 +768,18 @@ def _check_placed(entries: list[Entry], model: Any) -> None:
                     "cannot place them yet"
                 )
             continue
-        held = {id(p) for n, m in model.named_modules() if n in placed for p in m.parameters()}
-        if own and name not in placed and not all(id(p) in held for p in module.parameters(recurse=False)):
+        if (
+            own
+            and name not in placed
+            and not all(id(p) in _held(model, placed) for p in module.parameters(recurse=False))
+        ):
             # (a module never called whose weights another module uses, tied, is counted there)
             raise SymcountError(f"{name}: has parameters but the forward pass never called it")
+
+
+def _held(model: Any, placed: set[str]) -> set[int]:
+    """The parameters of the modules the entries stand for."""
+    return {id(p) for n, m in model.named_modules() if n in placed for p in m.parameters()}
 
 
 def _alike(shape: tuple[int, ...], merged: tuple[int, ...]) -> bool:
