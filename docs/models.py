@@ -42,6 +42,16 @@ def llama(d: int, L: int, f: int, V: int) -> Any:
     return LlamaForCausalLM(config)
 
 
+def t5(d: int, L: int) -> Any:
+    from transformers import T5Config, T5Model
+
+    config = T5Config(
+        d_model=d, num_layers=L, num_decoder_layers=L, d_ff=4 * d, vocab_size=100, num_heads=4, d_kv=16,
+        relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=None, eos_token_id=None,
+    )  # fmt: skip
+    return T5Model(config)
+
+
 def keras_classifier(d: int, h: int) -> Any:
     import keras
 

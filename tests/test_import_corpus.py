@@ -108,3 +108,55 @@ def test_torchvision_imports_where_its_compiled_operators_do_not() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout == "ResNet\n", result.stderr[-500:]
+
+
+def test_encoder_decoders_read_several_inputs_and_cross_attention() -> None:
+    # BART with Hugging Face's own input names: the spec's input is a mapping by name; each decoder
+    # layer's cross-attention is called on [its query's source, the encoder's output], which the
+    # decoder's repeat (still L times) passes to its block as context.
+    _frameworks("bart")
+    factory, sizes, given = corpus.CORPUS["bart"]
+    bart = yaml.safe_load(symcount.from_torch(factory, input=given, **sizes).to_yaml())
+    assert bart["input"] == {"input_ids": ["tokens"], "decoder_input_ids": ["tokens"]}
+    repeats = [e for e in bart["layers"] if "repeat" in e]
+    assert [r["repeat"] for r in repeats] == [
+        {"times": "L", "block": "encoder_layers"},
+        {"times": "L", "block": "decoder_layers"},
+    ]
+    assert repeats[1]["inputs"][1] == "encoder_layers"  # the encoder's output
+    decoder = bart["blocks"]["decoder_layers"]
+    assert decoder["context"] == ["encoder_layers"]
+    cross = [e for e in decoder["layers"] if e.get("inputs", [""])[-1] == "encoder_layers"]
+    assert [e["name"] for e in cross] == ["encoder_attn"] and "multi_head_attention" in cross[0]
+    tokens = [e["inputs"] for e in bart["layers"] if e["name"].endswith("embed_tokens")]
+    assert tokens == [["input_ids"], ["decoder_input_ids"]]
+
+
+def _two_sourced(d: int) -> Any:
+    """Queries and values from x, keys from y: no attention layer of symcount's."""
+    from torch import nn
+    from torch.nn import functional
+
+    class Odd(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+
+        def forward(self, x: Any, y: Any) -> Any:
+            def heads(t: Any) -> Any:
+                return t.view(1, -1, 2, d // 2).transpose(1, 2)
+
+            mixed = functional.scaled_dot_product_attention(
+                heads(self.q(x)), heads(self.k(y)), heads(self.v(x))
+            )
+            return self.o(mixed.transpose(1, 2).reshape(1, -1, d))
+
+    return Odd()
+
+
+def test_an_attention_of_keys_and_values_from_two_tensors_is_refused_in_one_line() -> None:
+    torch()
+    with pytest.raises(SymcountError) as error:
+        symcount.from_torch(_two_sourced, input=("x=4,d", "y=4,d"), d=8)
+    assert "keys and values come from different tensors" in str(error.value)
+    assert "\n" not in str(error.value)

@@ -176,5 +176,10 @@ def spec_yaml(
         lines.append("blocks:")
         for block, items in data["blocks"].items():
             lines.append(f"  {block}:")
-            entries(items, "    ", f"{block}.")
+            if isinstance(items, dict):  # a block with context: the tensors it reads beside its input
+                lines.append(f"    context: [{', '.join(items['context'])}]")
+                lines.append("    layers:")
+                entries(items["layers"], "      ", f"{block}.")
+            else:
+                entries(items, "    ", f"{block}.")
     return "\n".join(lines) + "\n"

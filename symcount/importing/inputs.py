@@ -92,15 +92,17 @@ class Inputs:
 
         return make
 
-    def spec_input(self) -> list[Any] | None:
-        """The spec's input shape from the axes given (None: from the model's first layer)."""
+    def names(self) -> list[str]:
+        """The inputs' names, where several are given by name."""
+        return [str(name) for name, _ in self.items] if len(self.items) > 1 else []
+
+    def spec_input(self) -> list[Any] | dict[str, list[Any]] | None:
+        """The spec's input shape from the axes given (None: from the model's first layer); several
+        inputs: a mapping by name, as the forward pass takes them."""
         if not self.items:
             return None
         if len(self.items) > 1:
-            raise ReadError(
-                "a model of several inputs (an encoder-decoder) is traced, but symcount's importer writes "
-                "specs of one input so far; write the spec by hand (see the t5-small example)"
-            )
+            return {str(name): [int(a) if a.is_Integer else a for a in axes] for name, axes in self.items}
         return [int(a) if a.is_Integer else a for a in self.items[0][1]]
 
 

@@ -144,6 +144,9 @@ def _structure(reading: Reading, repeated: set[str], split: frozenset[str] = fro
     i = 0
     while i < len(entries):
         path = entries[i].path
+        if entries[i].key == "input":  # one of several named inputs: the spec's `input` names it
+            i += 1
+            continue
         container = next((c for c in repeated if _under(path, c)), None)
         if container is None:
             items.append(_Item(entry=entries[i]))
@@ -307,11 +310,15 @@ def _spec_data(
             )
     comments: dict[str, str] = {}
     top: list[dict[str, Any]] = []
-    blocks: dict[str, list[dict[str, Any]]] = {}
+    blocks: dict[str, Any] = {}  # a block: its layers, or {context, layers}
     names_at: dict[int, str] = {}  # entry index (first reading) -> spec name
     first = readings[0]
     item_names: list[str] = []
     taken: set[str] = set()
+    for index, given in enumerate(first.entries):
+        if given.key == "input":
+            names_at[index] = given.args["name"]
+            taken.add(given.args["name"])
     for item in structures[0]:
         if item.entry is not None:
             entry_name = _unique(_name(item.entry.path, item.entry.key), taken)
@@ -330,13 +337,23 @@ def _spec_data(
         blocks_at = [s[position].blocks for s in structures]
         times = lifter.lift([len(b or []) for b in blocks_at], f"{item.container} (how many blocks)")
         block_name = item_names[position]
-        block = _block(readings, structures, position, lifter, comments, block_name)
-        blocks[block_name] = block
+        block, context = _block(readings, structures, position, lifter, comments, block_name, names_at)
         entry = {"repeat": {"times": times, "block": block_name}, "name": block_name}
         comments[block_name] = item.container
         previous = item.blocks[0][0] if item.blocks else 0
         source = first.entries[previous].sources[0] if first.entries[previous].sources else -1
-        if source != previous - 1 and position > 0:
+        if context:  # the block reads tensors from outside it too (a decoder, the encoder's output)
+            blocks[block_name] = {"context": [names_at[c] for c in context], "layers": block}
+            entry["inputs"] = [names_at.get(source, "input") if source >= 0 else "input"] + [
+                names_at[c] for c in context
+            ]
+        else:
+            blocks[block_name] = block
+        if (
+            (source != previous - 1 or names_at.get(source) in inputs.names())
+            and position > 0
+            and not context
+        ):
             entry["inputs"] = [names_at.get(source, "input") if source >= 0 else "input"]
         top.append(entry)
     input_shape = _input_shape(first, lifter, readings, inputs)
@@ -347,7 +364,8 @@ def _spec_data(
         "values": dict(sizes),
         "layers": top,
     }
-    for items in [top, *list(blocks.values())]:  # a mixture's expert: a block of its own
+    for items in [top, *[b["layers"] if isinstance(b, dict) else b for b in blocks.values()]]:
+        # a mixture's expert: a block of its own
         for layer in items:
             if "expert" in layer:
                 blocks[layer["mixture_of_experts"]["block"]] = layer.pop("expert")
@@ -356,10 +374,26 @@ def _spec_data(
     return data, comments
 
 
-def _input_shape(first: Reading, lifter: Lifter, readings: list[Reading], inputs: Inputs) -> list[Any]:
+def _input_shape(
+    first: Reading, lifter: Lifter, readings: list[Reading], inputs: Inputs
+) -> list[Any] | dict[str, list[Any]]:
     given = inputs.spec_input()
+    if isinstance(given, dict):
+        return {name: channels(axes) for name, axes in given.items()}
     if given is not None:
         return channels(given)
+    named = [e for e in first.entries if e.key == "input"]
+    if named:  # several inputs, named by the model (an encoder-decoder's token ids)
+        found: dict[str, list[Any]] = {}
+        for k, entry in enumerate(named):
+            shapes = [[e for e in r.entries if e.key == "input"][k].shape[1:] for r in readings]
+            found[entry.args["name"]] = (
+                [SEQUENCE]
+                if "ids" in entry.args["name"] and len(entry.shape) == 2
+                else [lifter.lift([s[i] for s in shapes], f"input {entry.args['name']}'s axis {i + 1}")
+                      for i in range(len(entry.shape) - 1)]
+            )  # fmt: skip
+        return found
     if first.entries and first.entries[0].key == "embedding":
         return [SEQUENCE]
     shape = [
@@ -414,14 +448,15 @@ def _entry(
     index = reading.entries.index(entry)
     sources = []
     for s in entry.sources:
-        if block is not None:
-            sources.append(names_at[s] if s in block else "input")
+        if block is not None:  # inside a block: its layers and context, else its input
+            sources.append(names_at.get(s, "input"))
         else:
             sources.append(names_at.get(s, "input") if s >= 0 else "input")
     previous = (
         (names_at.get(index - 1) if block is None or index - 1 in block else None) if index > 0 else None
     )
-    if not (
+    named_input = any(s >= 0 and reading.entries[s].key == "input" for s in entry.sources)
+    if named_input or not (
         len(sources) == 1
         and (sources[0] == previous or (sources[0] == "input" and index == (block or [0])[0]))
     ):
@@ -437,9 +472,11 @@ def _entry(
 
 def _block(
     readings: list[Reading], structures: list[list[_Item]], position: int, lifter: Lifter,
-    comments: dict[str, str], block_name: str,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """The block of a repeat: block 0's entries, checked alike in every block, lifted across builds."""
+    comments: dict[str, str], block_name: str, top_names: dict[int, str],
+) -> tuple[list[dict[str, Any]], list[int]]:  # fmt: skip
+    """The block of a repeat: block 0's entries, checked alike in every block, lifted across builds;
+    and the entries outside it that it reads beside its input (its context: a decoder block reads
+    the encoder's output)."""
     container = structures[0][position].container
     per_build: list[list[Entry]] = []
     start = structures[0][position].start
@@ -461,19 +498,25 @@ def _block(
         i: _unique(_name(_relative(first.entries[i].path, prefix), first.entries[i].key), taken)
         for i in indices
     }
-    # A block's last entry is its output; a block reads only its input (the entry before it).
+    # A block's last entry is its output; a block reads its input (the entry before it) and, as its
+    # context, entries named at the top level (the encoder's output), the same in every block.
     out = []
     block_input = first.entries[indices[0]].sources[0] if first.entries[indices[0]].sources else -1
-    for k, i in enumerate(indices):
+    context: list[int] = []
+    for i in indices:
         for s in first.entries[i].sources:
-            if s not in indices and s != block_input:
-                raise ReadError(
-                    f"{first.entries[i].path}: reads {first.entries[s].path if s >= 0 else 'the input'}, outside its block"
-                )
+            if s not in indices and s != block_input and s not in context:
+                if s < 0 or s not in top_names:
+                    raise ReadError(
+                        f"{first.entries[i].path}: reads {first.entries[s].path if s >= 0 else 'the input'}, outside its block"
+                    )
+                context.append(s)
+    names_at.update({c: top_names[c] for c in context})
+    for k, i in enumerate(indices):
         entries = [build_entries[k] for build_entries in per_build]
         out.append(_entry(entries, lifter, names_at[i], first, names_at, indices, comments))
         comments[f"{block_name}.{names_at[i]}"] = comments.pop(names_at[i])
-    return out
+    return out, context
 
 
 def _verify(

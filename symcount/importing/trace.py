@@ -275,9 +275,15 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
         handles.append(module.register_forward_pre_hook(pre))
         handles.append(module.register_forward_hook(post, with_kwargs=True))
 
+    named: list[str] = []
+
     def run(args: Any, kwargs: Any) -> None:
-        for t in tensors((args, kwargs)):
+        for t in tensors(args):
             producers[id(t)] = (_Node("input", shape=_shape(t)), t)
+        named[:] = [k for k, v in kwargs.items() if isinstance(v, torch.Tensor)]
+        for k in named:  # several inputs by name: each one an input of the spec
+            t = kwargs[k]
+            producers[id(t)] = (_Node("input", k if len(named) > 1 else "", shape=_shape(t)), t)
         with Ops():
             result = model(*args, **kwargs)
         outputs.extend(tensors(result)[:1])
@@ -316,6 +322,8 @@ class _Linker:
         for node in outputs:  # operations after the last module (a trailing residual add)
             if node is not None and node.kind == "op":
                 self.resolve(node, None)
+        self.relative_biases()
+        self.positions()
         _check_placed(self.entries, model)
         order = self.order()
         _tie(order, model)
@@ -325,6 +333,43 @@ class _Linker:
             if name and (children := [c for c, _ in m.named_children()]) and _numbered(children)
         }
         return Reading(order, self.input_shape, containers)
+
+    def relative_biases(self) -> None:
+        """T5's relative position biases: an embedding inside an attention module, read on positions
+        (a constant), of one column per head, becomes the attention's relative_attention_buckets."""
+        attentions = [e for e in self.entries if e.kind == "attention"]
+        for index, entry in enumerate(self.entries):
+            if entry.key != "embedding" or any(s >= 0 for s in entry.sources):
+                continue
+            owner = next((a for a in attentions if entry.path.startswith(a.path + ".")), None)
+            heads = owner.args.get("num_heads", owner.args.get("num_query_heads")) if owner else None
+            if owner is None or entry.args["output_dim"] != heads:
+                continue
+            owner.args["relative_attention_buckets"] = entry.args["input_dim"]
+            owner.params += entry.params
+            owner.modules = (*owner.modules, *entry.modules)
+            self.absorbed.add(index)
+
+    def positions(self) -> None:
+        """In a model of several named inputs, an embedding read on positions (a constant, not one
+        of the inputs) and added to the data is a position_embedding of the data (Whisper's
+        encoder adds its positions' table to the convolutions' output)."""
+        if not any(e.key == "input" for e in self.entries):
+            return
+        for index, entry in enumerate(self.entries):
+            if entry.key != "embedding" or entry.sources != [-1]:
+                continue
+            readers = [e for e in self.entries if index in e.sources]
+            if len(readers) != 1 or readers[0].key != "add" or len(readers[0].sources) != 2:
+                continue
+            merge = readers[0]
+            (other,) = [s for s in merge.sources if s != index] or [index]
+            if other == index:
+                continue
+            merge.key, merge.args = "position_embedding", {"sequence_length": entry.args["input_dim"]}
+            merge.sources, merge.params = [other], entry.params
+            merge.modules, merge.kind, merge.path = entry.modules, entry.kind, entry.path
+            self.absorbed.add(index)
 
     def add(self, entry: Entry, node: _Node) -> int:
         self.entries.append(entry)
@@ -340,6 +385,10 @@ class _Linker:
         attention, whose reshapes and rotations belong to it)."""
         if node is None:
             return -4  # a tensor the trace did not make: a buffer, a constant
+        if node.kind == "input" and node.path:  # one of several named inputs: an "input" entry
+            if id(node) not in self.made:
+                self.add(Entry("input", {"name": node.path}, node.path, shape=node.shape), node)
+            return self.made[id(node)]
         if node.kind == "input":
             return -1
         if node.kind == "entry":
@@ -503,12 +552,24 @@ class _Linker:
                 f"{reader.path}: attention whose query, key and value are not projections of one input"
             )
         found = {s for p in projections for s in self.entries[p].sources} or {-1}
+        memory = None
         if len(found) > 1:
-            raise SymcountError(
-                f"{reader.path}: cross-attention (its keys and values come from another tensor than its "
-                "queries); the importer reads self-attention so far: write the spec by hand (see t5-small)"
-            )
-        (source,) = found
+            # Cross-attention: the queries from one tensor, the keys and values from another (an
+            # encoder's output), called on [query's source, memory].
+            sources_of = [set(self.entries[r].sources) for r in resolved]
+            if (
+                len(resolved) != 3
+                or len(sources_of[0]) != 1
+                or sources_of[1] != sources_of[2]
+                or len(sources_of[1]) != 1
+            ):
+                raise SymcountError(
+                    f"{reader.path}: attention whose keys and values come from different tensors; "
+                    "symcount reads self-attention and cross-attention (keys and values from one tensor)"
+                )
+            ((source,), (memory,)) = sources_of[0], sources_of[1]
+        else:
+            (source,) = found
         parts = [self.entries[p] for p in projections] + [reader]
         output_bias = reader.args.get("use_bias")
         separate = len(resolved) == 3 and len(projections) == 3
@@ -528,12 +589,11 @@ class _Linker:
             # key/value heads to the query's number before the product (Hugging Face's repeat_kv).
             kv_heads = self.entries[resolved[1]].args["units"] // key_dim
         args: dict[str, Any]
-        if heads == kv_heads and query_bias == key_bias == output_bias:
+        if heads == kv_heads and query_bias == key_bias == output_bias and heads * key_dim == width:
             args = {"num_heads": heads, "use_bias": output_bias}
-            if heads * key_dim != width:
-                args["key_dim"] = key_dim
             reader.key = "multi_head_attention"
-        else:  # grouped-query attention (Llama's, Mistral's), or biases per projection
+        else:  # grouped-query attention (Llama's, Mistral's), biases per projection, or heads
+            # whose widths do not add up to the model's (T5's)
             args = {
                 "head_dim": key_dim,
                 "num_query_heads": heads,
@@ -545,7 +605,7 @@ class _Linker:
             if key_bias != query_bias:
                 args["key_bias"] = key_bias
             reader.key = "group_query_attention"
-        reader.args, reader.sources = args, [source]
+        reader.args, reader.sources = args, [source] if memory is None else [source, memory]
         reader.kind = "attention"
         reader.modules = tuple(m for e in parts for m in e.modules)
         reader.path = _common(reader.modules)  # the attention module holding the projections
@@ -708,8 +768,18 @@ def _check_placed(entries: list[Entry], model: Any) -> None:
                     "cannot place them yet"
                 )
             continue
-        if own and name not in placed:
+        if (
+            own
+            and name not in placed
+            and not all(id(p) in _held(model, placed) for p in module.parameters(recurse=False))
+        ):
+            # (a module never called whose weights another module uses, tied, is counted there)
             raise SymcountError(f"{name}: has parameters but the forward pass never called it")
+
+
+def _held(model: Any, placed: set[str]) -> set[int]:
+    """The parameters of the modules the entries stand for."""
+    return {id(p) for n, m in model.named_modules() if n in placed for p in m.parameters()}
 
 
 def _alike(shape: tuple[int, ...], merged: tuple[int, ...]) -> bool:
