@@ -250,6 +250,7 @@ def from_torch(
         return _reading(factory, dict(zip(names, point)), inputs)[0]
 
     points, readings = _sample(at, sizes, rng, needed, _keeps_its_first_block)
+    _agree_on_attention(readings)
     lifter = Lifter(names, points)
     spec_data, comments = _spec_data(
         readings, lifter, sizes, inputs, name or str(getattr(factory, "__name__", "imported"))
@@ -283,6 +284,24 @@ def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: st
     if mine != total:
         raise ReadError(f"the imported spec counts {mine:,} parameters, PyTorch {total:,}")
     return Imported(spec, spec_yaml(data, comments, {}, (), name), {}, ())
+
+
+def _agree_on_attention(readings: list[Reading]) -> None:
+    """One attention layer at every build: an attention read as `multi_head_attention` at sizes
+    where its heads happen to add up to the width (T5's 4 heads of 16 on d = 64) is written as the
+    `group_query_attention` it is read as at the other builds (d = 32), with the same numbers."""
+    grouped = {e.path for r in readings for e in r.entries if e.key == "group_query_attention"}
+    for reading in readings:
+        for entry in reading.entries:
+            if entry.key == "multi_head_attention" and entry.kind == "attention" and entry.path in grouped:
+                heads = entry.args["num_heads"]
+                entry.key = "group_query_attention"
+                entry.args = {
+                    "head_dim": entry.shape[-1] // heads,
+                    "num_query_heads": heads,
+                    "num_key_value_heads": heads,
+                    "use_bias": entry.args["use_bias"],
+                }
 
 
 def _spec_data(
