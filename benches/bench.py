@@ -23,7 +23,10 @@ bytecode is compiled first, as an install does.
 7. Import: `symcount import` and `from_torch` on a few factories of docs/models.py, against one
    meta build plus forward of the same factory (goal: 10x at most) and against torchinfo.summary
    of the same model built on meta (goal: faster; skipped without torchinfo, `pip install
-   --no-deps torchinfo`, which CI does not install).
+   --no-deps torchinfo`, which CI does not install). Last run: from_torch 20x (mlp), 17x (cnn), 19x
+   (llama) a build + forward, 15-16x torchinfo.summary; from_keras 8x. An import reads n + 4 builds
+   for n sizes (more only for an argument of degree 2) and checks 4 (parameters and FLOPs): about
+   a dozen forward passes, so neither goal is met yet (see README's Performance).
 
 8. The explorer page (`symcount page`): each example's page size (goal: llama2-7b under 1 MB), and
    in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium) the wall time

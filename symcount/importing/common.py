@@ -17,7 +17,10 @@ from ..names import symbol
 from ..spec import Spec
 from .fit import Exponents, fit
 
-__all__ = ["ReadError", "Imported", "Lifter", "DEGREE", "CHECKS", "is_default", "sizes_text", "spec_yaml"]
+__all__ = [
+    "ReadError", "NotLinear", "Imported", "Lifter", "Linear", "DEGREE", "CHECKS", "is_default", "sizes_text",
+    "spec_yaml",
+]  # fmt: skip
 
 DEGREE = 2  # arguments are polynomials of degree <= 2 in the sizes (4*d, not d*d*kv/h)
 CHECKS = 3  # fresh sizes each imported spec is counted at, beside the user's
@@ -68,14 +71,14 @@ class Lifter:
             )
         return self.expression(result.coefficients)
 
-    def ratio(self, values: Sequence[int]) -> Any:
+    def ratio(self, values: Sequence[int], degree: int = DEGREE) -> Any:
         """A ratio of sizes (a head's width d/h, a patch grid (S/p)**2...): the values times one size
         (or its square) fitted by a polynomial, then divided by it. The sizes drawn keep the
         divisibility the user's sizes show (points.draw), so the ratio is whole at every build."""
         for index, size in enumerate(self.symbols):
             for power in (1, 2):
                 scaled = [v * p[index] ** power for v, p in zip(values, self.points)]
-                result = fit(self.points, {"v": scaled}, DEGREE)["v"]
+                result = fit(self.points, {"v": scaled}, degree)["v"]
                 if result.coefficients is not None:
                     return sympy.factor(self.expression(result.coefficients) / size**power)
         return None
@@ -88,6 +91,31 @@ class Lifter:
         ]
         expr = sympy.factor(sympy.Add(*terms))
         return int(expr) if expr.is_Integer else expr
+
+
+class NotLinear(ReadError):
+    """An argument that no polynomial of degree 1 (nor a ratio of them) gives: read more builds, for
+    degree 2."""
+
+
+class Linear(Lifter):
+    """A `Lifter` of degree 1, tried first: it needs fewer builds (n + 4 for n sizes, not about
+    n*n/2 + 3), and most arguments are linear (4*d, d/h). An argument it cannot lift raises
+    `NotLinear`, and the importer reads more builds for `Lifter`."""
+
+    def lift(self, values: Sequence[Any], where: str) -> Any:
+        first = values[0]
+        if all(v == first and type(v) is type(first) for v in values):
+            return first
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return super().lift(values, where)  # the error, worded once
+        result = fit(self.points, {"v": list(values)}, 1)["v"]
+        if result.coefficients is not None:
+            return self.expression(result.coefficients)
+        ratio = self.ratio(values, 1)
+        if ratio is None:
+            raise NotLinear(where)
+        return ratio
 
 
 def sizes_text(point: Mapping[str, int]) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["Fit", "monomials", "fit", "evaluate"]
+__all__ = ["Fit", "monomials", "fit", "evaluate", "rank"]
 
 PRIME = (1 << 127) - 1
 
@@ -88,6 +88,19 @@ def _solve(rows: list[list[int]], unknowns: int) -> tuple[int, list[list[int] | 
         consistent = not any(rows[r][j] for r in range(unknowns, len(rows)))
         solutions.append([rows[i][j] for i in range(unknowns)] if consistent else None)
     return rank, solutions
+
+
+def rank(points: Sequence[Point], degree: int) -> int:
+    """The rank of the monomials of total degree <= `degree` at `points`: a fit of that degree is
+    determined once it equals `len(monomials(n, degree))`.
+
+    Example:
+        >>> rank([(1, 2), (2, 4), (3, 6)], 1)  # on one line: y = 2x is never told apart
+        2
+    """
+    basis = monomials(len(points[0]) if points else 0, degree)
+    rows = [[math.prod(x**e for x, e in zip(point, exps)) % PRIME for exps in basis] for point in points]
+    return _solve(rows, len(basis))[0] if rows else 0
 
 
 def fit(points: Sequence[Point], columns: Mapping[str, Sequence[int]], degree: int) -> dict[str, Fit]:

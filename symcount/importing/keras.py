@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..spec import parse_spec
-from .common import DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
-from .fit import fit, monomials
+from .common import DEGREE, Imported, Lifter, Linear, NotLinear, ReadError, is_default, sizes_text, spec_yaml
+from .fit import monomials
 from .frameworks import build, framework_of, require
 from .keras_blocks import Run, runs
 from .keras_read import Entry, Reading, read
@@ -56,7 +56,7 @@ def from_keras(
     points: list[tuple[int, ...]] = []
     readings: list[Reading] = []
     users: Any = None
-    for degree, lifting in ((1, _Linear), (DEGREE, Lifter)):  # most arguments are linear: fewer builds
+    for degree, lifting in ((1, Linear), (DEGREE, Lifter)):  # most arguments are linear: fewer builds
         while len(points) < len(monomials(len(names), degree)) + 3:
             point = tuple(sizes[n] for n in names) if not points else tuple(draw(sizes, rng).values())
             if point not in points:
@@ -67,32 +67,13 @@ def from_keras(
         try:
             data, comments = _spec_data(readings, points, names, sizes, lifting(names, points))
             break
-        except _NotLinear:
+        except NotLinear:
             continue
     data["name"] = name or str(getattr(factory, "__name__", "imported"))
     spec = parse_spec(data, "imported spec")
     checked = verify(spec, factory, sizes, rng, users)
     text = spec_yaml(data, comments, sizes, checked, str(getattr(factory, "__name__", "factory")))
     return Imported(spec, text, dict(sizes), checked)
-
-
-class _NotLinear(ReadError):
-    """An argument that no polynomial of degree 1 gives: read more builds, for degree 2."""
-
-
-class _Linear(Lifter):
-    """A `Lifter` of degree 1, tried first: it needs fewer builds (n + 4 for n sizes, not about n*n/2)."""
-
-    def lift(self, values: Sequence[Any], where: str) -> Any:
-        first = values[0]
-        if all(v == first and type(v) is type(first) for v in values):
-            return first
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            return super().lift(values, where)  # the error, worded once
-        result = fit(self.points, {"v": list(values)}, 1)["v"]
-        if result.coefficients is None:
-            raise _NotLinear(where)
-        return self.expression(result.coefficients)
 
 
 def _spec_data(

@@ -4,14 +4,22 @@ The factory is built (on the meta device) and read (`trace.read`) at the user's 
 sizes that keep their divisibility (`points.draw`). A container of blocks (`ModuleList`,
 `Sequential`) whose length changes with the sizes becomes a `repeat` whose `times` is lifted too;
 its blocks must be alike. Every integer argument is fitted, across the builds, by an exact
-polynomial in the sizes (`fit.fit`); an argument no polynomial of degree <= 2 fits is an error
-naming the layer. The spec is then counted against the framework at the user's sizes and at fresh
-ones, and any difference is an error naming the first layer that differs.
+polynomial in the sizes (`fit.fit`): of degree 1 first, from n + 4 builds for n sizes, and only
+when an argument is not linear from more builds, at degree 2; an argument no polynomial of degree
+<= 2 fits is an error naming the layer. The spec is then counted against the framework (parameters,
+and FlopCounterMode's MACs) at the user's sizes, on the model already built there, and at fresh
+ones, none of them a build it was fitted from; any difference is an error naming the first layer
+that differs.
+
+What an import costs is its builds' forward passes, which grow with the number of blocks: each
+build is the cheapest of a few random points (`_next_point`), so the sizes drawn stay near the
+user's, and no build is spent on a point that adds nothing to the fit.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,11 +29,22 @@ from ..errors import SymcountError
 from ..model import Model
 from ..names import symbol
 from ..spec import Spec, parse_spec
-from .common import CHECKS, DEGREE, Imported, Lifter, ReadError, is_default, sizes_text, spec_yaml
-from .fit import monomials
+from .common import (
+    CHECKS,
+    DEGREE,
+    Imported,
+    Lifter,
+    Linear,
+    NotLinear,
+    ReadError,
+    is_default,
+    sizes_text,
+    spec_yaml,
+)
+from .fit import monomials, rank
 from .frameworks import build, framework_of, prepare_torchvision, require
 from .inputs import SEQUENCE, TOKENS, Inputs
-from .points import draw, verification_points
+from .points import draw
 from .trace import Entry, ForwardError, Reading, child_index, flop_count, module_flops, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
@@ -45,13 +64,6 @@ def _example(model: Any, input_sizes: Sequence[int] | None) -> Callable[[Any], A
     """The example of a model already built: the given shape, else guessed from the model."""
     given = None if input_sizes is None else [str(n) for n in input_sizes]
     return Inputs.parse(given, {}).example(model, {})
-
-
-def _reading(factory: Callable[..., Any], sizes: Mapping[str, int], inputs: Inputs) -> tuple[Reading, int]:
-    model = build(factory, sizes)
-    if framework_of(model) != "torch":
-        raise ReadError("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
-    return read(model, inputs.example(model, sizes)), sum(p.numel() for p in model.parameters())
 
 
 # Blocks and structure ---------------------------------------------------------------------------
@@ -183,33 +195,36 @@ def _sample(
     sizes: Mapping[str, int],
     rng: random.Random,
     needed: int,
-    accept: Callable[[Any, Any], bool] = lambda first, reading: True,
-) -> tuple[list[tuple[int, ...]], list[Any]]:
-    """`needed` builds read by `at`: the user's sizes (which must work), then random sizes keeping
-    their divisibility; sizes the factory refuses (a kernel wider than the image) are skipped, and
-    so are readings `accept(first reading, reading)` turns down."""
-    user = tuple(sizes.values())
-    try:
-        points, readings = [user], [at(user)]
-    except SymcountError:
-        raise
-    except Exception as error:
-        raise ReadError(
-            f"the factory fails at {sizes_text(sizes)}: {type(error).__name__}: {error}"
-        ) from None
+    degree: int,
+    points: list[tuple[int, ...]],
+    readings: list[Any],
+) -> None:
+    """Builds read by `at` added to `points` and `readings` until there are `needed`: the user's
+    sizes first (which must work), then random sizes keeping their divisibility (`_next_point`);
+    sizes the factory refuses (a kernel wider than the image) are skipped, and so are builds `at`
+    turns down before reading them (`_Refused`)."""
+    if not points:
+        user = tuple(sizes.values())
+        try:
+            readings.append(at(user))
+        except SymcountError:
+            raise
+        except Exception as error:
+            raise ReadError(
+                f"the factory fails at {sizes_text(sizes)}: {type(error).__name__}: {error}"
+            ) from None
+        points.append(user)
     failures: list[str] = []
+    refused: list[tuple[int, ...]] = []
     while len(points) < needed:
-        point = tuple(draw(sizes, rng).values())
-        if point in points:
-            continue
+        point = _next_point(sizes, rng, degree, points, refused)
+        refused.append(point)  # drawn once: a point refused is not drawn again
         try:
             reading = at(point)
-            if not accept(readings[0], reading):
-                failures.append(f"{sizes_text(dict(zip(sizes, point)))}: a repeated stage with one block")
-                continue
             readings.append(reading)
             points.append(point)
-        except ForwardError as error:
+            refused.pop()
+        except (ForwardError, _Refused) as error:
             failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {error}")
         except SymcountError:
             raise
@@ -217,7 +232,40 @@ def _sample(
             failures.append(f"{sizes_text(dict(zip(sizes, point)))}: {type(error).__name__}: {error}")
         if len(failures) > 2 * needed:
             raise ReadError(f"the factory fails at most sizes drawn near yours, e.g. {failures[-1]}")
-    return points, readings
+
+
+CANDIDATES = 6  # random points drawn for each build; the cheapest is built
+
+
+def _next_point(
+    sizes: Mapping[str, int],
+    rng: random.Random,
+    degree: int,
+    points: list[tuple[int, ...]],
+    refused: list[tuple[int, ...]],
+) -> tuple[int, ...]:
+    """The next point to build: of a few random points keeping the sizes' divisibility, not taken
+    yet, the one of smallest sizes relative to the user's (a build's forward pass grows with its
+    number of blocks; the sizes wander 2x either way, so this keeps them near the user's). Until the
+    points determine a fit of `degree`, a point must raise their rank (no build wasted on a point
+    that tells nothing new: the same depth three times)."""
+    count = len(monomials(len(sizes), degree))
+    known = rank(points, degree) if points else 0
+    taken = set(points) | set(refused)
+    found: list[tuple[int, ...]] = []
+    for attempt in range(64):
+        point = tuple(draw(sizes, rng).values())
+        if point in taken or point in found:
+            continue
+        if known < count and attempt < 48 and rank([*points, point], degree) <= known:
+            continue
+        found.append(point)
+        if len(found) == CANDIDATES:
+            break
+    if not found:
+        raise ReadError(f"no new sizes could be drawn near {sizes_text(sizes)}: give sizes that can change")
+    user = tuple(sizes.values())
+    return min(found, key=lambda p: sum(math.log(v / u) for v, u in zip(p, user)))
 
 
 def from_torch(
@@ -235,6 +283,9 @@ def from_torch(
     `input` names the sizes of the example input, channels-first as PyTorch takes it (an image:
     `input=("C", "H", "W")`); without it, a model starting with an embedding reads token ids and one
     starting with a Linear a vector.
+
+    Arguments are fitted at degree 1 first (n + 4 builds for n sizes); more builds are read, for
+    degree 2, only when one is not linear.
     """
     require("torch")
     prepare_torchvision()  # a factory that imports transformers or timm imports torchvision
@@ -244,19 +295,35 @@ def from_torch(
             raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
     inputs = Inputs.parse(input, sizes)
     rng = random.Random(seed)
-    needed = len(monomials(len(names), DEGREE)) + 3
+    built: dict[tuple[int, ...], Any] = {}  # the model at the user's sizes: verified too
+
+    split: list[frozenset[str]] = []  # the stages whose block 0 stands on its own, at the user's sizes
 
     def at(point: tuple[int, ...]) -> Reading:
-        return _reading(factory, dict(zip(names, point)), inputs)[0]
+        model = _built(factory, dict(zip(names, point)))
+        if not built:
+            built[point] = model
+        elif not _keeps_its_first_block(split[0], model):  # refused before its forward pass
+            raise _Refused("a repeated stage with one block")
+        reading = read(model, inputs.example(model, dict(zip(names, point))))
+        if not split:
+            split.append(_first_differs(reading, _outermost(reading.containers)))
+        return reading
 
-    points, readings = _sample(at, sizes, rng, needed, _keeps_its_first_block)
-    _agree_on_attention(readings)
-    lifter = Lifter(names, points)
-    spec_data, comments = _spec_data(
-        readings, lifter, sizes, inputs, name or str(getattr(factory, "__name__", "imported"))
-    )
+    points: list[tuple[int, ...]] = []
+    readings: list[Reading] = []
+    title = name or str(getattr(factory, "__name__", "imported"))
+    for degree, lifting in ((1, Linear), (DEGREE, Lifter)):
+        needed = len(monomials(len(names), degree)) + 3 if names else 1
+        _sample(at, sizes, rng, needed, degree, points, readings)
+        _agree_on_attention(readings)
+        try:
+            spec_data, comments = _spec_data(readings, lifting(names, points), sizes, inputs, title)
+            break
+        except NotLinear:
+            continue
     spec = parse_spec(spec_data, "imported spec")
-    checked = _verify(spec, factory, sizes, rng, inputs)
+    checked = _verify(spec, factory, sizes, rng, inputs, built.get(tuple(sizes.values())), points)
     return Imported(
         spec,
         spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory"), flops=True),
@@ -265,11 +332,30 @@ def from_torch(
     )
 
 
-def _keeps_its_first_block(first: Reading, reading: Reading) -> bool:
-    """A stage whose block 0 differs from the others (see `_first_differs`) is read at sizes that
-    give it two blocks at least: block 0 on its own, then a repeat of one or more."""
-    split = _first_differs(first, _outermost(first.containers))
-    return all(reading.containers.get(c, 2) >= 2 for c in split)
+def _built(factory: Callable[..., Any], point: Mapping[str, int]) -> Any:
+    model = build(factory, point)
+    if framework_of(model) != "torch":
+        raise ReadError("from_torch needs a torch.nn.Module; use from_keras for a Keras model")
+    return model
+
+
+class _Refused(ReadError):
+    """A build not read: sizes that tell the importer nothing it can use."""
+
+
+def _keeps_its_first_block(split: frozenset[str], model: Any) -> bool:
+    """A stage whose block 0 differs from the others (`split`, see `_first_differs`) is read at
+    sizes that give it two blocks at least: block 0 on its own, then a repeat of one or more. Told
+    from the built model (the children of a numbered container, as `Reading.containers` counts
+    them), so a build that would be turned down is not traced."""
+    for container in split:
+        try:
+            children = [n for n, _ in model.get_submodule(container).named_children()]
+        except AttributeError:
+            continue
+        if children and all(child_index(n) == i for i, n in enumerate(children)) and len(children) < 2:
+            return False
+    return True
 
 
 def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: str = "imported") -> Imported:
@@ -544,14 +630,23 @@ def _verify(
     sizes: Mapping[str, int],
     rng: random.Random,
     inputs: Inputs,
+    users: Any = None,
+    fitted: Sequence[tuple[int, ...]] = (),
 ) -> tuple[dict[str, int], ...]:
-    """The spec's count against PyTorch's at the user's sizes and at fresh ones."""
+    """The spec's count against PyTorch's at the user's sizes and at fresh ones (`users`: the model
+    already built at the user's sizes, if any; built again otherwise). The fresh sizes are none of
+    the `fitted` ones the spec was lifted from."""
     model = spec.model()
     checked = []
-    points = verification_points(sizes, rng, CHECKS)
+    points = [dict(sizes)]
+    if sizes:
+        taken = list(fitted)
+        for _ in range(CHECKS):
+            taken.append(_next_point(sizes, rng, 0, taken, []))
+            points.append(dict(zip(sizes, taken[-1])))
     for point in points:
         try:
-            built = build(factory, point)
+            built = users if users is not None and point == dict(sizes) else build(factory, point)
         except Exception:  # sizes the factory refuses are no evidence either way
             continue
         theirs = sum(p.numel() for p in built.parameters())
