@@ -380,13 +380,14 @@ def _agree_on_attention(readings: list[Reading]) -> None:
     for reading in readings:
         for entry in reading.entries:
             if entry.key == "multi_head_attention" and entry.kind == "attention" and entry.path in grouped:
-                heads = entry.args["num_heads"]
+                heads, rest = entry.args["num_heads"], dict(entry.args)
+                del rest["num_heads"]
                 entry.key = "group_query_attention"
                 entry.args = {
                     "head_dim": entry.shape[-1] // heads,
                     "num_query_heads": heads,
                     "num_key_value_heads": heads,
-                    "use_bias": entry.args["use_bias"],
+                    **rest,  # use_bias, relative_attention_buckets...
                 }
 
 
