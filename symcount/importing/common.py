@@ -18,7 +18,7 @@ from ..spec import Spec
 from .fit import Exponents, fit
 
 __all__ = [
-    "ReadError", "NotLinear", "Imported", "Lifter", "Linear", "DEGREE", "CHECKS", "is_default", "sizes_text",
+    "ReadError", "NotLinear", "Undetermined", "Imported", "Lifter", "Linear", "DEGREE", "CHECKS", "is_default", "sizes_text",
     "spec_yaml",
 ]  # fmt: skip
 
@@ -98,10 +98,17 @@ class NotLinear(ReadError):
     degree 2."""
 
 
+class Undetermined(NotLinear):
+    """Builds that determine a fit of degree 1 exactly (n + 1 for n sizes) and give an argument a
+    fraction (a ratio d/h seen through a line): read one more build before lifting it."""
+
+
 class Linear(Lifter):
-    """A `Lifter` of degree 1, tried first: it needs fewer builds (n + 4 for n sizes, not about
-    n*n/2 + 3), and most arguments are linear (4*d, d/h). An argument it cannot lift raises
-    `NotLinear`, and the importer reads more builds for `Lifter`."""
+    """A `Lifter` of degree 1, tried first: it needs fewer builds (n + 1 or n + 2 for n sizes, not
+    about n*n/2 + 1), and most arguments are linear (4*d, d/h). From exactly as many builds as
+    determine a line, every argument must come out with whole coefficients (else `Undetermined`:
+    one more build); an argument it cannot lift raises `NotLinear`, and the importer reads more
+    builds for `Lifter`. Either way the spec is then checked at fresh builds."""
 
     def lift(self, values: Sequence[Any], where: str) -> Any:
         first = values[0]
@@ -111,6 +118,9 @@ class Linear(Lifter):
             return super().lift(values, where)  # the error, worded once
         result = fit(self.points, {"v": list(values)}, 1)["v"]
         if result.coefficients is not None:
+            exact = len(self.points) <= len(self.names) + 1
+            if exact and any(c.denominator != 1 for c in result.coefficients.values()):
+                raise Undetermined(where)
             return self.expression(result.coefficients)
         ratio = self.ratio(values, 1)
         if ratio is None:

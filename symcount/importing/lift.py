@@ -37,15 +37,16 @@ from .common import (
     Linear,
     NotLinear,
     ReadError,
+    Undetermined,
     is_default,
     sizes_text,
     spec_yaml,
 )
-from .fit import monomials, rank
+from .fit import evaluate, fit, monomials, rank
 from .frameworks import build, framework_of, prepare_torchvision, require
 from .inputs import SEQUENCE, TOKENS, Inputs
 from .points import draw
-from .trace import Entry, ForwardError, Reading, child_index, flop_count, module_flops, read
+from .trace import Entry, ForwardError, Reading, child_index, module_flops, read
 
 __all__ = ["Imported", "ReadError", "from_torch", "from_torch_model", "channels"]
 
@@ -235,6 +236,7 @@ def _sample(
 
 
 CANDIDATES = 6  # random points drawn for each build; the cheapest is built
+PREDICTED = 24  # as many when the builds read so far predict each one's cost (drawing is cheap)
 
 
 def _next_point(
@@ -243,12 +245,14 @@ def _next_point(
     degree: int,
     points: list[tuple[int, ...]],
     refused: list[tuple[int, ...]],
+    cost: Callable[[tuple[int, ...]], Any] | None = None,
 ) -> tuple[int, ...]:
     """The next point to build: of a few random points keeping the sizes' divisibility, not taken
-    yet, the one of smallest sizes relative to the user's (a build's forward pass grows with its
-    number of blocks; the sizes wander 2x either way, so this keeps them near the user's). Until the
-    points determine a fit of `degree`, a point must raise their rank (no build wasted on a point
-    that tells nothing new: the same depth three times)."""
+    yet, the cheapest: by `cost` when given (the forward pass's operations, as the builds read so
+    far predict them), else the one of smallest sizes relative to the user's (a build's forward
+    pass grows with its number of blocks; the sizes wander 2x either way, so this keeps them near
+    the user's). Until the points determine a fit of `degree`, a point must raise their rank (no
+    build wasted on a point that tells nothing new: the same depth three times)."""
     count = len(monomials(len(sizes), degree))
     known = rank(points, degree) if points else 0
     taken = set(points) | set(refused)
@@ -260,12 +264,29 @@ def _next_point(
         if known < count and attempt < 48 and rank([*points, point], degree) <= known:
             continue
         found.append(point)
-        if len(found) == CANDIDATES:
+        if len(found) == (PREDICTED if cost else CANDIDATES):
             break
     if not found:
         raise ReadError(f"no new sizes could be drawn near {sizes_text(sizes)}: give sizes that can change")
     user = tuple(sizes.values())
-    return min(found, key=lambda p: sum(math.log(v / u) for v, u in zip(p, user)))
+
+    def relative(p: tuple[int, ...]) -> float:
+        return sum(math.log(v / u) for v, u in zip(p, user))
+
+    return min(found, key=lambda p: (cost(p), relative(p)) if cost else relative(p))
+
+
+def _operations(
+    points: list[tuple[int, ...]], readings: list[Reading]
+) -> Callable[[tuple[int, ...]], Any] | None:
+    """What a build's forward pass costs, predicted: its entries, fitted (degree 1) across the
+    builds read so far. On the meta device a pass costs its operations, not its widths, so a fresh
+    build of 7 blocks costs 3.5 of 2 whatever its widths; None when the builds do not tell."""
+    result = fit(points, {"n": [len(r.entries) for r in readings]}, 1)["n"]
+    if result.coefficients is None:
+        return None
+    coefficients = result.coefficients
+    return lambda p: evaluate(coefficients, p)
 
 
 def from_torch(
@@ -284,8 +305,8 @@ def from_torch(
     `input=("C", "H", "W")`); without it, a model starting with an embedding reads token ids and one
     starting with a Linear a vector.
 
-    Arguments are fitted at degree 1 first (n + 4 builds for n sizes); more builds are read, for
-    degree 2, only when one is not linear.
+    Arguments are fitted at degree 1 first, from n + 1 builds for n sizes (n + 2 when one comes out
+    a fraction), then checked at 3 fresh builds; more builds are read, for degree 2, only when one is not linear.
     """
     require("torch")
     prepare_torchvision()  # a factory that imports transformers or timm imports torchvision
@@ -295,41 +316,126 @@ def from_torch(
             raise ReadError(f"sizes must be positive integers. Received: {key}={value!r}")
     inputs = Inputs.parse(input, sizes)
     rng = random.Random(seed)
-    built: dict[tuple[int, ...], Any] = {}  # the model at the user's sizes: verified too
-
+    user = tuple(sizes.values())
     split: list[frozenset[str]] = []  # the stages whose block 0 stands on its own, at the user's sizes
+    counted: set[tuple[int, ...]] = {user}  # builds read with FlopCounterMode on: where the spec is verified
 
     def at(point: tuple[int, ...]) -> Reading:
         model = _built(factory, dict(zip(names, point)))
-        if not built:
-            built[point] = model
-        elif not _keeps_its_first_block(split[0], model):  # refused before its forward pass
+        if split and not _keeps_its_first_block(split[0], model):  # refused before its forward pass
             raise _Refused("a repeated stage with one block")
-        reading = read(model, inputs.example(model, dict(zip(names, point))))
+        reading = read(model, inputs.example(model, dict(zip(names, point))), flops=point in counted)
         if not split:
             split.append(_first_differs(reading, _outermost(reading.containers)))
         return reading
 
-    points: list[tuple[int, ...]] = []
-    readings: list[Reading] = []
     title = name or str(getattr(factory, "__name__", "imported"))
-    for degree, lifting in ((1, Linear), (DEGREE, Lifter)):
-        needed = len(monomials(len(names), degree)) + 3 if names else 1
-        _sample(at, sizes, rng, needed, degree, points, readings)
-        _agree_on_attention(readings)
-        try:
-            spec_data, comments = _spec_data(readings, lifting(names, points), sizes, inputs, title)
-            break
-        except NotLinear:
-            continue
+    checks = _lift(at, sizes, rng, inputs, title, counted)
+    spec_data, comments = checks.spec
     spec = parse_spec(spec_data, "imported spec")
-    checked = _verify(spec, factory, sizes, rng, inputs, built.get(tuple(sizes.values())), points)
+    checked = _verify(spec, factory, inputs, names, checks.points, checks.readings)
     return Imported(
         spec,
         spec_yaml(spec_data, comments, sizes, checked, getattr(factory, "__name__", "factory"), flops=True),
         dict(sizes),
         checked,
     )
+
+
+@dataclass
+class _Checked:
+    """A lifted spec (its data and comments) and the builds it is verified at: the user's sizes, and
+    fresh ones the fit did not see, each read with FlopCounterMode on."""
+
+    spec: tuple[dict[str, Any], dict[str, str]]
+    points: list[tuple[int, ...]]
+    readings: list[Reading]
+
+
+ATTEMPTS = 3  # fresh builds that disagree with a fit, at most, before the importer gives up
+
+
+def _lift(
+    at: Callable[[tuple[int, ...]], Reading],
+    sizes: Mapping[str, int],
+    rng: random.Random,
+    inputs: Inputs,
+    title: str,
+    counted: set[tuple[int, ...]],
+) -> _Checked:
+    """Fit the spec's numbers from as few builds as determine them (degree 1 first: n + 1 builds
+    for n sizes, one more where an argument comes out a fraction), then read `CHECKS` fresh builds, with their FLOPs counted (`counted`): every number
+    they read must be what the fit says (a fit of every build gives the same spec). A fresh build
+    that disagrees joins the fit, which is tried again (at degree 2 when degree 1 no longer fits)
+    with new fresh builds."""
+    names = list(sizes)
+    points: list[tuple[int, ...]] = []
+    readings: list[Reading] = []
+    degrees = [(1, Linear), (DEGREE, Lifter)]
+    level, attempts, extra = 0, 0, 0
+    while True:
+        degree, lifting = degrees[level]
+        needed = len(monomials(len(names), degree)) + (extra if degree == 1 else 1) if names else 1
+        _sample(at, sizes, rng, needed, degree, points, readings)
+        _agree_on_attention(readings)
+        try:
+            spec = _spec_data(readings, lifting(names, points), sizes, inputs, title)
+        except Undetermined:
+            extra = 1
+            continue
+        except NotLinear:
+            level += 1
+            continue
+        fresh_points: list[tuple[int, ...]] = []
+        fresh: list[Reading] = []
+        if names:
+            fresh_points, fresh = _fresh(at, sizes, rng, points, _operations(points, readings), counted)
+        both = readings + fresh
+        _agree_on_attention(both)
+        try:
+            again = _spec_data(both, lifting(names, points + fresh_points), sizes, inputs, title)
+        except NotLinear:
+            again = None
+        if again == spec:
+            return _Checked(spec, [points[0], *fresh_points], [readings[0], *fresh])
+        attempts += 1
+        if attempts > ATTEMPTS:
+            raise ReadError(
+                f"the numbers read at fresh sizes keep differing from the fit (e.g. at {sizes_text(dict(zip(names, fresh_points[0])))})"
+            )
+        points += fresh_points
+        readings += fresh
+        if again is None:
+            level += 1
+
+
+def _fresh(
+    at: Callable[[tuple[int, ...]], Reading],
+    sizes: Mapping[str, int],
+    rng: random.Random,
+    taken: list[tuple[int, ...]],
+    cost: Callable[[tuple[int, ...]], Any] | None,
+    counted: set[tuple[int, ...]],
+) -> tuple[list[tuple[int, ...]], list[Reading]]:
+    """`CHECKS` fresh builds read, with FlopCounterMode on (`counted`): none of the points `taken`,
+    the cheapest of many drawn (`cost`). Sizes the factory refuses, or that `at` turns down (a stage
+    left with one block), are no evidence either way: others are drawn, a few times at most."""
+    points: list[tuple[int, ...]] = []
+    readings: list[Reading] = []
+    refused: list[tuple[int, ...]] = []
+    while len(points) < CHECKS and len(refused) <= 2 * CHECKS:
+        point = _next_point(sizes, rng, 0, taken + points, refused, cost)
+        counted.add(point)
+        try:
+            readings.append(at(point))
+            points.append(point)
+        except (ForwardError, _Refused):
+            refused.append(point)
+        except SymcountError:
+            raise
+        except Exception:
+            refused.append(point)
+    return points, readings
 
 
 def _built(factory: Callable[..., Any], point: Mapping[str, int]) -> Any:
@@ -628,54 +734,47 @@ def _block(
 def _verify(
     spec: Spec,
     factory: Callable[..., Any],
-    sizes: Mapping[str, int],
-    rng: random.Random,
     inputs: Inputs,
-    users: Any = None,
-    fitted: Sequence[tuple[int, ...]] = (),
+    names: Sequence[str],
+    points: Sequence[tuple[int, ...]],
+    readings: Sequence[Reading],
 ) -> tuple[dict[str, int], ...]:
-    """The spec's count against PyTorch's at the user's sizes and at fresh ones (`users`: the model
-    already built at the user's sizes, if any; built again otherwise). The fresh sizes are none of
-    the `fitted` ones the spec was lifted from."""
+    """The spec's count against PyTorch's at the user's sizes (`points[0]`) and at the fresh ones:
+    parameters (`sum(p.numel())`) and FlopCounterMode's FLOPs, both taken in the forward pass that
+    read each build. The fresh sizes are none of the builds the spec was fitted from."""
     model = spec.model()
     checked = []
-    points = [dict(sizes)]
-    if sizes:
-        taken = list(fitted)
-        for _ in range(CHECKS):
-            taken.append(_next_point(sizes, rng, 0, taken, []))
-            points.append(dict(zip(sizes, taken[-1])))
-    for point in points:
-        try:
-            built = users if users is not None and point == dict(sizes) else build(factory, point)
-        except Exception:  # sizes the factory refuses are no evidence either way
-            continue
-        theirs = sum(p.numel() for p in built.parameters())
-        values = {k: v for k, v in point.items() if symbol(k) in model.symbols}
+    for index, (point, reading) in enumerate(zip(points, readings)):
+        at = dict(zip(names, point))
+        values = {symbol(k): v for k, v in at.items() if symbol(k) in model.symbols}
         if symbol(SEQUENCE) in model.symbols:
-            values[SEQUENCE] = TOKENS
-        valued = model.subs(values)
-        mine = int(valued.params)
-        example = inputs.example(built, point)
-        if mine != theirs:
+            values[symbol(SEQUENCE)] = TOKENS
+        mine = int(model.params.xreplace(values))
+        if mine != reading.params:
+            valued = model.subs({str(k): v for k, v in values.items()})
             raise ReadError(
-                f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, PyTorch {theirs:,}"
-                + _differs(valued, read(built, example))
+                f"the imported spec counts {mine:,} parameters at {sizes_text(at)}, PyTorch {reading.params:,}"
+                + _differs(valued, reading)
             )
-        _check_flops(valued, built, example, point)
-        if point != dict(sizes):
-            checked.append(point)
+        macs = int(model.macs.xreplace(values))
+        if reading.flops is not None and 2 * macs != reading.flops:
+            _flops_differ(
+                model.subs({str(k): v for k, v in values.items()}), factory, inputs, at, reading.flops
+            )
+        if index:
+            checked.append(at)
     return tuple(checked)
 
 
-def _check_flops(valued: Model, built: Any, example: Any, point: Mapping[str, int]) -> None:
-    """The spec's MACs against FlopCounterMode's FLOPs (2 per MAC) on the same forward pass; a
-    difference names the first module whose operations differ (read at these sizes, its entries
-    concrete, each against FlopCounterMode's count for its module)."""
-    theirs = flop_count(built, example)
+def _flops_differ(
+    valued: Model, factory: Callable[..., Any], inputs: Inputs, point: Mapping[str, int], theirs: int
+) -> None:
+    """The error for a spec whose MACs are not FlopCounterMode's FLOPs (2 per MAC): it names the
+    first module whose operations differ (the model built again at these sizes and read, its
+    entries concrete, each against FlopCounterMode's count for its module)."""
     mine = int(valued.macs)
-    if 2 * mine == theirs:
-        return
+    built = build(factory, point)
+    example = inputs.example(built, point)
     where = ""
     reading = read(built, example)
     concrete = parse_spec(

@@ -72,6 +72,8 @@ class Reading:
     entries: list[Entry]
     input_shape: tuple[int, ...]
     containers: dict[str, int]  # module paths whose children are 0..n-1, and n
+    params: int = 0  # PyTorch's count of the model's parameters: sum(p.numel())
+    flops: int | None = None  # FlopCounterMode's FLOPs of this very forward pass, when asked for
 
 
 class ForwardError(SymcountError):
@@ -175,12 +177,13 @@ def module_flops(model: Any, example: Callable[[Any], Any]) -> dict[str, dict[An
     return counter[0].get_flop_counts()
 
 
-def read(model: Any, example: Callable[[Any], Any]) -> Reading:
+def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Reading:
     """Trace `model` on the example `example(mode)` makes (its arguments, keyword arguments, and
-    the shape that stands for the spec's input) and return its entries."""
+    the shape that stands for the spec's input) and return its entries; with `flops`, count the
+    same forward pass with FlopCounterMode too (one pass where the import verifies as it reads)."""
     torch = require("torch")
     from torch.overrides import TorchFunctionMode
-    from torch.utils._pytree import tree_flatten
+    from torch.utils.flop_counter import FlopCounterMode
 
     producers: dict[int, tuple[_Node, Any]] = {}  # id(tensor) -> (node, tensor kept alive)
     entries: list[Entry] = []
@@ -194,15 +197,20 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
         found = producers.get(id(tensor))
         return found[0] if found is not None and found[1] is tensor else None
 
+    from torch.utils._pytree import SUPPORTED_NODES, tree_flatten
+
     def tensors(value: Any) -> list[Any]:
-        return [t for t in tree_flatten(value)[0] if isinstance(t, torch.Tensor)]
+        return _tensors(value, torch.Tensor, SUPPORTED_NODES, tree_flatten)
 
     def inside_atomic(path: str) -> bool:
         return any(path.startswith(a + ".") for a in atomic)
 
     outputs: list[Any] = []
 
+    counter: list[Any] = []
+
     def reset() -> None:
+        counter[:] = [FlopCounterMode(display=False)] if flops else []
         producers.clear()
         entries.clear()
         counters.clear()
@@ -284,7 +292,10 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
         for k in named:  # several inputs by name: each one an input of the spec
             t = kwargs[k]
             producers[id(t)] = (_Node("input", k if len(named) > 1 else "", shape=_shape(t)), t)
-        with Ops():
+        with contextlib.ExitStack() as modes:
+            for mode in counter:  # outside the function mode: it counts the aten operations below
+                modes.enter_context(mode)
+            modes.enter_context(Ops())
             result = model(*args, **kwargs)
         outputs.extend(tensors(result)[:1])
 
@@ -293,7 +304,33 @@ def read(model: Any, example: Callable[[Any], Any]) -> Reading:
     finally:
         for handle in handles:
             handle.remove()
-    return _Linker(entries, input_shape).link(model, [node_of(t) for t in outputs])
+    reading = _Linker(entries, input_shape).link(model, [node_of(t) for t in outputs])
+    reading.params = sum(p.numel() for p in model.parameters())
+    if counter:
+        reading.flops = int(counter[0].get_total_flops())
+    return reading
+
+
+def _tensors(value: Any, tensor: type, nodes: Any, flatten: Callable[[Any], Any]) -> list[Any]:
+    """The tensors in `value`, in order: a walk of tuples, lists and dicts (a Hugging Face output
+    is a dict), and PyTorch's pytree (`nodes`, `flatten`) for the other containers it knows. Called
+    on every operation's arguments, so kept cheaper than `tree_flatten` of everything."""
+    found: list[Any] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, tensor):
+            found.append(v)
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif type(v) in nodes:
+            found.extend(t for t in flatten(v)[0] if isinstance(t, tensor))
+
+    walk(value)
+    return found
 
 
 def _dim(value: Any, rank: int) -> int:
