@@ -289,3 +289,21 @@ def token_heads(V: int, d: int) -> Any:
             return self.head(x.reshape(x.shape[0], x.shape[1], d, 1))
 
     return Model()
+
+
+def widening_head(d: int, L: int) -> Any:
+    # L blocks of Linear(d, d), then a head L*d wide: a product of two sizes, one of them a depth.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(d, d) for _ in range(L)])
+            self.head = nn.Linear(d, L * d)
+
+        def forward(self, x: Any) -> Any:
+            for block in self.blocks:
+                x = block(x)
+            return self.head(x)
+
+    return Model()

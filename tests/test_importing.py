@@ -414,3 +414,35 @@ def test_a_reshape_of_tokens_holds_at_any_length() -> None:
     assert reshape["reshape"] == {"target_shape": [-1, "d", 1]}
     (tokens,) = symcount.symbols("tokens")
     assert sympy.expand(imported.model().macs - 3 * d * tokens) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_product_with_a_depth_is_not_read_as_a_line(seed: int) -> None:
+    # The builds are chosen cheap, so most have one block; a line through them can take L*d for
+    # d + (L - 1)*16. The first fresh build gives every size a value the fit never saw, so the
+    # check sees it: the head is L*d wide at any depth.
+    torch()
+    imported = symcount.from_torch(factories.widening_head, d=16, L=2, seed=seed)
+    # blocks L*(d*d + d), head d*(L*d) + L*d
+    assert sympy.expand(imported.model().params - (2 * L * d * d + 2 * L * d)) == 0
+    seen = {imported.sizes["L"]} | {1}
+    assert any(point["L"] not in seen for point in imported.checked)
+
+
+def test_an_import_reads_few_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # n + 1 builds determine a line in n sizes, and 3 fresh builds check it: 7 forward passes for
+    # the mlp's 3 sizes, each traced once, 4 of them (the user's and the fresh ones) with
+    # FlopCounterMode on in the same pass.
+    torch()
+    from symcount.importing import lift
+
+    calls: list[bool] = []
+    read = lift.read
+
+    def counting(model: object, example: object, flops: bool = False) -> object:
+        calls.append(flops)
+        return read(model, example, flops)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lift, "read", counting)
+    symcount.from_torch(factories.mlp, d=8, h=16, k=3)
+    assert (len(calls), sum(calls)) == (7, 4)

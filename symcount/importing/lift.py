@@ -42,7 +42,7 @@ from .common import (
     sizes_text,
     spec_yaml,
 )
-from .fit import evaluate, fit, monomials, rank
+from .fit import fit, monomials, rank
 from .frameworks import build, framework_of, prepare_torchvision, require
 from .inputs import SEQUENCE, TOKENS, Inputs
 from .points import draw
@@ -218,7 +218,8 @@ def _sample(
     failures: list[str] = []
     refused: list[tuple[int, ...]] = []
     while len(points) < needed:
-        point = _next_point(sizes, rng, degree, points, refused)
+        cost = _operations(points, readings) if len(points) > len(sizes) else _depths(points[0], readings[0])
+        point = _next_point(sizes, rng, degree, points, refused, cost)
         refused.append(point)  # drawn once: a point refused is not drawn again
         try:
             reading = at(point)
@@ -236,7 +237,7 @@ def _sample(
 
 
 CANDIDATES = 6  # random points drawn for each build; the cheapest is built
-PREDICTED = 24  # as many when the builds read so far predict each one's cost (drawing is cheap)
+PREDICTED = 32  # as many when a build's cost is predicted (`_operations`, `_depths`): drawing is cheap
 
 
 def _next_point(
@@ -246,22 +247,24 @@ def _next_point(
     points: list[tuple[int, ...]],
     refused: list[tuple[int, ...]],
     cost: Callable[[tuple[int, ...]], Any] | None = None,
+    novel: bool = False,
 ) -> tuple[int, ...]:
     """The next point to build: of a few random points keeping the sizes' divisibility, not taken
     yet, the cheapest: by `cost` when given (the forward pass's operations, as the builds read so
     far predict them), else the one of smallest sizes relative to the user's (a build's forward
     pass grows with its number of blocks; the sizes wander 2x either way, so this keeps them near
     the user's). Until the points determine a fit of `degree`, a point must raise their rank (no
-    build wasted on a point that tells nothing new: the same depth three times)."""
+    build wasted on a point that tells nothing new: the same depth three times). A `novel` point
+    gives every size a value no point has yet, where one of those drawn does: a check there sees
+    what a fit of these points could have got wrong (an L*d read as a line through builds of one
+    depth)."""
     count = len(monomials(len(sizes), degree))
     known = rank(points, degree) if points else 0
     taken = set(points) | set(refused)
     found: list[tuple[int, ...]] = []
-    for attempt in range(64):
+    for _ in range(64):
         point = tuple(draw(sizes, rng).values())
         if point in taken or point in found:
-            continue
-        if known < count and attempt < 48 and rank([*points, point], degree) <= known:
             continue
         found.append(point)
         if len(found) == (PREDICTED if cost else CANDIDATES):
@@ -273,20 +276,61 @@ def _next_point(
     def relative(p: tuple[int, ...]) -> float:
         return sum(math.log(v / u) for v, u in zip(p, user))
 
-    return min(found, key=lambda p: (cost(p), relative(p)) if cost else relative(p))
+    found.sort(key=lambda p: (cost(p), relative(p)) if cost else relative(p))
+    if novel:
+        seen = [{p[i] for p in points} for i in range(len(sizes))]
+        found = [p for p in found if all(v not in s for v, s in zip(p, seen))] or found
+    if known < count:  # the cheapest that tells something new (rank is dearer than drawing)
+        return next((p for p in found if rank([*points, p], degree) > known), found[0])
+    return found[0]
+
+
+def _depths(user: tuple[int, ...], reading: Reading) -> Callable[[tuple[int, ...]], float] | None:
+    """Until the builds predict a pass's cost (`_operations`), a guess from the user's build alone:
+    a size equal to a stage's number of blocks there (L = 2 layers) is taken for that stage's
+    depth, and a build costs the sum of such sizes (kept >= 2 for a stage whose block 0 stands on
+    its own). None when no size looks like a depth."""
+    split = _first_differs(reading, _outermost(reading.containers))
+    lengths = {n for c, n in reading.containers.items()}
+    depth = [i for i, v in enumerate(user) if v in lengths]
+    if not depth:
+        return None
+    kept = [i for i in depth if user[i] in {reading.containers[c] for c in split}]
+
+    def cost(p: tuple[int, ...]) -> float:
+        return math.inf if any(p[i] < 2 for i in kept) else float(sum(p[i] for i in depth))
+
+    return cost
 
 
 def _operations(
     points: list[tuple[int, ...]], readings: list[Reading]
-) -> Callable[[tuple[int, ...]], Any] | None:
+) -> Callable[[tuple[int, ...]], float] | None:
     """What a build's forward pass costs, predicted: its entries, fitted (degree 1) across the
     builds read so far. On the meta device a pass costs its operations, not its widths, so a fresh
-    build of 7 blocks costs 3.5 of 2 whatever its widths; None when the builds do not tell."""
-    result = fit(points, {"n": [len(r.entries) for r in readings]}, 1)["n"]
-    if result.coefficients is None:
+    build of 7 blocks costs 3.5 of 2 whatever its widths; None when the builds do not tell. A build
+    that would leave a stage whose block 0 stands on its own with one block (which `at` turns down,
+    `_keeps_its_first_block`) is predicted too, from the stage's length, and costs infinity."""
+    split = sorted(_first_differs(readings[0], _outermost(readings[0].containers)))
+    columns = {"": [len(r.entries) for r in readings]}
+    columns.update({c: [r.containers.get(c, 0) for r in readings] for c in split})
+    results = fit(points, columns, 1)
+    if any(r.coefficients is None for r in results.values()):
         return None
-    coefficients = result.coefficients
-    return lambda p: evaluate(coefficients, p)
+    lines = {
+        c: [(float(v), exps) for exps, v in r.coefficients.items()]  # type: ignore[union-attr]
+        for c, r in results.items()
+    }  # a ranking: floats will do
+
+    def at(line: list[tuple[float, tuple[int, ...]]], p: tuple[int, ...]) -> float:
+        return sum(v * math.prod(x**e for x, e in zip(p, exps)) for v, exps in line)
+
+    def cost(p: tuple[int, ...]) -> float:
+        if any(at(lines[c], p) < 1.5 for c in split):
+            return math.inf
+        return at(lines[""], p)
+
+    return cost
 
 
 def from_torch(
@@ -418,13 +462,13 @@ def _fresh(
     counted: set[tuple[int, ...]],
 ) -> tuple[list[tuple[int, ...]], list[Reading]]:
     """`CHECKS` fresh builds read, with FlopCounterMode on (`counted`): none of the points `taken`,
-    the cheapest of many drawn (`cost`). Sizes the factory refuses, or that `at` turns down (a stage
+    the cheapest of many drawn (`cost`), the first new in every size (`_next_point`'s `novel`). Sizes the factory refuses, or that `at` turns down (a stage
     left with one block), are no evidence either way: others are drawn, a few times at most."""
     points: list[tuple[int, ...]] = []
     readings: list[Reading] = []
     refused: list[tuple[int, ...]] = []
     while len(points) < CHECKS and len(refused) <= 2 * CHECKS:
-        point = _next_point(sizes, rng, 0, taken + points, refused, cost)
+        point = _next_point(sizes, rng, 0, taken + points, refused, cost, novel=not points)
         counted.add(point)
         try:
             readings.append(at(point))

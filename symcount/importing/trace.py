@@ -248,10 +248,17 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     def pre(module: Any, args: Any) -> None:
         stack.append(names.get(id(module), "?"))
 
+    # The hooks' own tensor reads (shapes, numel) kept out of the function mode: not the model's.
+    quiet = getattr(torch._C, "DisableTorchFunction", contextlib.nullcontext)
+
     def post(module: Any, args: Any, kwargs: Any, out: Any) -> None:
         path = stack.pop()
         if path not in atomic and not torch_layers.is_leaf(module):
             return
+        with quiet():
+            record(module, path, args, kwargs, out)
+
+    def record(module: Any, path: str, args: Any, kwargs: Any, out: Any) -> None:
         if inside_atomic(path):
             return
         inputs = tensors((args, kwargs))
