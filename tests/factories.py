@@ -307,3 +307,22 @@ def widening_head(d: int, L: int) -> Any:
             return self.head(x)
 
     return Model()
+
+
+def sequential_of_blocks(d: int, L: int) -> Any:
+    # A stem, L blocks, a head, all children of the model itself: Sequential(stem, *blocks, head).
+    from torch import nn
+
+    blocks = [nn.Sequential(nn.Linear(d, d), nn.ReLU()) for _ in range(L)]
+    return nn.Sequential(nn.Linear(4, d), *blocks, nn.Linear(d, 3))
+
+
+def sequential_of_pairs(d: int, L: int) -> Any:
+    # The same as one flat list: [Linear, ReLU] L+1 times, then the head; the repeated block is a
+    # pair of children.
+    from torch import nn
+
+    layers: list[Any] = [nn.Linear(4, d), nn.ReLU()]
+    for _ in range(L):
+        layers += [nn.Linear(d, d), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(d, 3))

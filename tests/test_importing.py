@@ -446,3 +446,16 @@ def test_an_import_reads_few_builds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lift, "read", counting)
     symcount.from_torch(factories.mlp, d=8, h=16, k=3)
     assert (len(calls), sum(calls)) == (7, 4)
+
+
+@pytest.mark.parametrize("factory", [factories.sequential_of_blocks, factories.sequential_of_pairs])
+def test_a_sequential_of_changing_length_is_a_repeat_between_its_ends(factory: object) -> None:
+    # Sequential(stem, *blocks, head) and the flat [Linear, ReLU, ..., Linear] list: the stem and
+    # the head stay layers of their own, the blocks (a child, or a pair of children) a repeat of L.
+    torch()
+    imported = symcount.from_torch(factory, input=("4",), d=8, L=2)  # type: ignore[arg-type]
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == ["dense", "repeat", "dense"]
+    assert layers[1]["repeat"]["times"] == "L"
+    # stem 4d + d, L blocks of d*d + d, head 3d + 3
+    assert sympy.expand(imported.model().params - (5 * d + L * (d * d + d) + 3 * d + 3)) == 0

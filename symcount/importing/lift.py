@@ -75,83 +75,213 @@ def _module(path: str) -> str:
 
 
 def _under(path: str, prefix: str) -> bool:
+    if prefix == "":  # the model itself, a numbered Sequential: everything is in it
+        return True
     module = _module(path)
     return module == prefix or module.startswith(prefix + ".") or (path.startswith(prefix + "#"))
 
 
+def _inside(path: str, container: str) -> bool:
+    """Whether module `path` is strictly inside `container` ("" being the model itself)."""
+    return path != container and (container == "" or path.startswith(container + "."))
+
+
+def _join(container: str, child: str) -> str:
+    return f"{container}.{child}" if container else child
+
+
+def _child(path: str, container: str) -> str | None:
+    """The child of `container` that entry `path` runs in, None for an operation of the container's
+    own forward."""
+    module = _module(path)
+    if not _inside(module, container):
+        return None
+    return module[len(container) + 1 if container else 0 :].split(".")[0]
+
+
 @dataclass
 class _Item:
-    """A top-level spec entry at one build: one entry, or a repeat of `blocks` (lists of entries)."""
+    """A top-level spec entry at one build: one entry, or a repeat of `blocks` (lists of entries).
+    `where` tells entries apart across builds (a layer after a repeat is child L+1 of its
+    Sequential: counted from the end)."""
 
     entry: Entry | None = None
     container: str = ""
     blocks: list[list[int]] | None = None  # indices into the reading's entries, per block
-    start: int = 0  # the index of the first repeated block (1 where block 0 stands on its own)
+    start: int = 0  # the index of the first repeated child (1 where block 0 stands on its own)
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How a container's children split: `before` children each on its own, then alike blocks of
+    `period` children each (their number changes with the sizes), then `after` children on their
+    own. A ModuleList of blocks is (0, 1, 0); a ResNet stage (1, 1, 0); `Sequential(stem,
+    *blocks, head)` (1, 1, 1); a Sequential of [Linear, ReLU] pairs between two layers (2, 2, 1)."""
+
+    before: int = 0
+    period: int = 1
+    after: int = 0
+
+
+MAX_PERIOD = 8  # children in one repeated block, at most (Linear, norm, activation, dropout...)
+
+
+def _children(reading: Reading, container: str) -> list[list[int]] | None:
+    """The entries of each child of `container` (a child without parameters, a ReLU, has none),
+    when they run one child after another as one stretch of the reading; else None."""
+    count = reading.containers.get(container, 0)
+    kids: list[list[int]] = [[] for _ in range(count)]
+    found: list[int] = []
+    for i, entry in enumerate(reading.entries):
+        if entry.key == "input" or not _under(entry.path, container):
+            continue
+        child = _child(entry.path, container)
+        index = child_index(child) if child is not None else -1
+        if not 0 <= index < count:
+            return None
+        kids[index].append(i)
+        found.append(i)
+    order = [i for kid in kids for i in kid]
+    if not order or order != found or order != list(range(order[0], order[0] + len(order))):
+        return None
+    return kids
+
+
+def _shaped(reading: Reading, container: str, block: list[int]) -> tuple[Any, ...]:
+    """`_signature` and the shapes in and out: alike blocks that a symbolic repeat may run."""
+    if not block:
+        return ()
+    entries = reading.entries
+    first = entries[block[0]]
+    source = first.sources[0] if first.sources else -1
+    before = entries[source].shape if source >= 0 else reading.input_shape
+    signature = tuple(
+        (key, where, repr(sorted(args.items(), key=str)), sources)
+        for key, where, args, sources in _signature(reading, container, block)
+    )
+    return (before, signature, tuple(entries[i].shape for i in block))
+
+
+def _skeleton(reading: Reading, container: str, block: list[int]) -> tuple[Any, ...]:
+    """What alike blocks share across builds (their numbers change): keys and places."""
+    return tuple((key, where) for key, where, *_ in _signature(reading, container, block)) if block else ()
+
+
+def _find_run(readings: list[Reading], container: str) -> _Run | None:
+    """The split of `container`'s children (`_Run`) that holds at every build: the fewest children
+    per block, then the fewest on their own; None when no split does."""
+    per = [_children(r, container) for r in readings]
+    if any(kids is None for kids in per):
+        return None
+    kids_per: list[list[list[int]]] = per  # type: ignore[assignment]
+    counts = [len(kids) for kids in kids_per]
+    if len(set(counts)) == 1:
+        return None
+    smallest = min(counts)
+    for period in range(1, min(smallest, MAX_PERIOD) + 1):
+        for fixed in range(smallest - period + 1):
+            if any((n - fixed) % period for n in counts):
+                continue
+            for before in range(fixed + 1):
+                run = _Run(before, period, fixed - before)
+                if _holds(readings, kids_per, container, run):
+                    return run
+    return None
+
+
+def _holds(readings: list[Reading], per: list[list[list[int]]], container: str, run: _Run) -> bool:
+    """Whether `run` splits every build's children into alike blocks, the same parts at each."""
+    outline: tuple[Any, ...] | None = None
+    for reading, kids in zip(readings, per):
+        blocks = _run_blocks(kids, run)
+        if not blocks or not all(blocks):
+            return False
+        if len({_shaped(reading, container, b) for b in blocks}) > 1:
+            return False
+        parts = kids[: run.before] + kids[len(kids) - run.after :]
+        here = (
+            tuple(_skeleton(reading, container, part) for part in parts),
+            _skeleton(reading, container, blocks[0]),
+        )
+        if outline is None:
+            outline = here
+        elif here != outline:
+            return False
+    return True
+
+
+def _run_blocks(kids: list[list[int]], run: _Run) -> list[list[int]]:
+    count = (len(kids) - run.before - run.after) // run.period
+    return [
+        [i for kid in kids[run.before + b * run.period : run.before + (b + 1) * run.period] for i in kid]
+        for b in range(count)
+    ]
 
 
 def _blocks(reading: Reading, container: str, i: int) -> tuple[list[list[int]], int]:
-    """The blocks of `container` whose entries start at index `i`: entry indices per block, and the
-    index after them."""
+    """The blocks of `container` whose entries start at index `i`, one per child: entry indices per
+    block, and the index after them."""
     entries = reading.entries
     blocks: list[list[int]] = []
     while i < len(entries) and _under(entries[i].path, container):
-        index = child_index(_module(entries[i].path)[len(container) + 1 :].split(".")[0])
+        child = _child(entries[i].path, container)
+        index = child_index(child) if child is not None else -1
         if index < 0:
-            raise ReadError(f"{entries[i].path}: an operation between the blocks of {container}")
+            raise ReadError(
+                f"{entries[i].path}: an operation between the blocks of {container or 'the model'}"
+            )
         while len(blocks) <= index:
             blocks.append([])
         blocks[index].append(i)
         i += 1
     if any(not b for b in blocks) or any(b[0] <= a[-1] for a, b in itertools.pairwise(blocks)):
-        raise ReadError(f"{container}: its blocks do not run one after another")
+        raise ReadError(f"{container or 'the model'}: its blocks do not run one after another")
     return blocks, i
 
 
 def _signature(reading: Reading, container: str, block: list[int]) -> list[Any]:
-    """What must agree for two blocks to be one repeated block: each entry's key, path inside the
-    block, arguments, and sources (inside the block, else -1)."""
+    """What must agree for two blocks to be one repeated block: each entry's key, place (its child,
+    counted from the block's first, and its path inside that child), arguments, and sources
+    (inside the block, else -1)."""
     entries = reading.entries
-    prefix = len(container) + 1 + len(_module(entries[block[0]].path)[len(container) + 1 :].split(".")[0])
-    return [
-        (
-            entries[i].key,
-            entries[i].path[prefix:],
-            entries[i].args,
-            tuple(block.index(s) if s in block else -1 for s in entries[i].sources),
+    base = child_index(_child(entries[block[0]].path, container) or "")
+    out = []
+    for i in block:
+        child = _child(entries[i].path, container) or ""
+        out.append(
+            (
+                entries[i].key,
+                (child_index(child) - base, entries[i].path[len(_join(container, child)) :]),
+                entries[i].args,
+                tuple(block.index(s) if s in block else -1 for s in entries[i].sources),
+            )
         )
-        for i in block
-    ]
+    return out
 
 
 def _outermost(containers: Iterable[str]) -> set[str]:
     found = set(containers)
-    return {c for c in found if not any(c.startswith(o + ".") for o in found)}
+    return {c for c in found if not any(_inside(c, o) for o in found)}
 
 
-def _first_differs(reading: Reading, repeated: set[str]) -> frozenset[str]:
-    """The repeated containers whose block 0 differs from the others (a ResNet stage's first block,
-    with its projection), at this build: block 0 stands on its own, the others repeat."""
-    found = set()
-    i = 0
-    entries = reading.entries
-    while i < len(entries):
-        container = next((c for c in repeated if _under(entries[i].path, c)), None)
-        if container is None:
-            i += 1
+def _minimum_children(reading: Reading) -> dict[str, int]:
+    """The children each numbered container must keep at other sizes for its repeat to be read
+    (see `_Run`): where its children are not all alike at the user's sizes, one more than the kinds
+    of child it has (a ResNet stage: 2, its own first block and one repeated; `Sequential(stem,
+    *blocks, head)`: 3), so that a build leaves one block at least."""
+    needs: dict[str, int] = {}
+    for container in reading.containers:
+        kids = _children(reading, container)
+        if kids is None or len(kids) < 2:
             continue
-        try:
-            blocks, i = _blocks(reading, container, i)
-        except ReadError:  # no repeat (a Sequential with a ReLU between layers): plain layers
-            i += 1
-            continue
-        if len(blocks) > 1 and _signature(reading, container, blocks[0]) != _signature(
-            reading, container, blocks[1]
-        ):
-            found.add(container)
-    return frozenset(found)
+        kinds = len({_shaped(reading, container, kid) for kid in kids})
+        if kinds > 1:
+            needs[container] = min(kinds + 1, len(kids))
+    return needs
 
 
-def _structure(reading: Reading, repeated: set[str], split: frozenset[str] = frozenset()) -> list[_Item]:
+def _structure(reading: Reading, repeated: set[str], runs: Mapping[str, _Run]) -> list[_Item]:
     items: list[_Item] = []
     entries = reading.entries
     i = 0
@@ -162,15 +292,25 @@ def _structure(reading: Reading, repeated: set[str], split: frozenset[str] = fro
             continue
         container = next((c for c in repeated if _under(path, c)), None)
         if container is None:
-            items.append(_Item(entry=entries[i]))
+            items.append(_Item(entry=entries[i], where=path))
             i += 1
             continue
-        blocks, i = _blocks(reading, container, i)
-        if container in split:
-            items += [_Item(entry=entries[k]) for k in blocks[0]]
-            items.append(_Item(container=container, blocks=blocks[1:], start=1))
-        else:
-            items.append(_Item(container=container, blocks=blocks))
+        run = runs.get(container)
+        kids = _children(reading, container) if run is not None else None
+        if run is None or kids is None:
+            blocks, i = _blocks(reading, container, i)  # one block per child, or the error
+            items.append(_Item(container=container, blocks=blocks, where=container))
+            continue
+        for kid in kids[: run.before]:
+            items += [_Item(entry=entries[e], where=entries[e].path) for e in kid]
+        blocks = _run_blocks(kids, run)
+        items.append(_Item(container=container, blocks=blocks, start=run.before, where=container))
+        for k, kid in enumerate(kids[len(kids) - run.after :]):
+            child = _join(container, str(len(kids) - run.after + k))
+            for e in kid:  # counted from the end: the same place at every depth
+                rest = entries[e].path[len(child) :]
+                items.append(_Item(entry=entries[e], where=f"{_join(container, f'[{k - run.after}]')}{rest}"))
+        i = max(e for kid in kids for e in kid) + 1
     return items
 
 
@@ -288,17 +428,20 @@ def _next_point(
 def _depths(user: tuple[int, ...], reading: Reading) -> Callable[[tuple[int, ...]], float] | None:
     """Until the builds predict a pass's cost (`_operations`), a guess from the user's build alone:
     a size equal to a stage's number of blocks there (L = 2 layers) is taken for that stage's
-    depth, and a build costs the sum of such sizes (kept >= 2 for a stage whose block 0 stands on
-    its own). None when no size looks like a depth."""
-    split = _first_differs(reading, _outermost(reading.containers))
-    lengths = {n for c, n in reading.containers.items()}
+    depth, and a build costs the sum of such sizes (kept at the stage's `_minimum_children`). None
+    when no size looks like a depth."""
+    needs = _minimum_children(reading)
+    lengths = set(reading.containers.values())
     depth = [i for i, v in enumerate(user) if v in lengths]
     if not depth:
         return None
-    kept = [i for i in depth if user[i] in {reading.containers[c] for c in split}]
+    floor = {
+        i: max((needs.get(c, 1) for c, n in reading.containers.items() if n == user[i]), default=1)
+        for i in depth
+    }
 
     def cost(p: tuple[int, ...]) -> float:
-        return math.inf if any(p[i] < 2 for i in kept) else float(sum(p[i] for i in depth))
+        return math.inf if any(p[i] < floor[i] for i in depth) else float(sum(p[i] for i in depth))
 
     return cost
 
@@ -309,11 +452,11 @@ def _operations(
     """What a build's forward pass costs, predicted: its entries, fitted (degree 1) across the
     builds read so far. On the meta device a pass costs its operations, not its widths, so a fresh
     build of 7 blocks costs 3.5 of 2 whatever its widths; None when the builds do not tell. A build
-    that would leave a stage whose block 0 stands on its own with one block (which `at` turns down,
-    `_keeps_its_first_block`) is predicted too, from the stage's length, and costs infinity."""
-    split = sorted(_first_differs(readings[0], _outermost(readings[0].containers)))
-    columns = {"": [len(r.entries) for r in readings]}
-    columns.update({c: [r.containers.get(c, 0) for r in readings] for c in split})
+    that would leave a stage fewer children than its parts need (which `at` turns down,
+    `_keeps_its_parts`) is predicted too, from the stage's length, and costs infinity."""
+    needs = _minimum_children(readings[0])
+    columns = {" ": [len(r.entries) for r in readings]}
+    columns.update({c: [r.containers.get(c, 0) for r in readings] for c in needs})
     results = fit(points, columns, 1)
     if any(r.coefficients is None for r in results.values()):
         return None
@@ -326,9 +469,9 @@ def _operations(
         return sum(v * math.prod(x**e for x, e in zip(p, exps)) for v, exps in line)
 
     def cost(p: tuple[int, ...]) -> float:
-        if any(at(lines[c], p) < 1.5 for c in split):
+        if any(at(lines[c], p) < n - 0.5 for c, n in needs.items()):
             return math.inf
-        return at(lines[""], p)
+        return at(lines[" "], p)
 
     return cost
 
@@ -361,16 +504,16 @@ def from_torch(
     inputs = Inputs.parse(input, sizes)
     rng = random.Random(seed)
     user = tuple(sizes.values())
-    split: list[frozenset[str]] = []  # the stages whose block 0 stands on its own, at the user's sizes
+    needs: list[dict[str, int]] = []  # the children a stage must keep, from the user's sizes
     counted: set[tuple[int, ...]] = {user}  # builds read with FlopCounterMode on: where the spec is verified
 
     def at(point: tuple[int, ...]) -> Reading:
         model = _built(factory, dict(zip(names, point)))
-        if split and not _keeps_its_first_block(split[0], model):  # refused before its forward pass
+        if needs and not _keeps_its_parts(needs[0], model):  # refused before its forward pass
             raise _Refused("a repeated stage with one block")
         reading = read(model, inputs.example(model, dict(zip(names, point))), flops=point in counted)
-        if not split:
-            split.append(_first_differs(reading, _outermost(reading.containers)))
+        if not needs:
+            needs.append(_minimum_children(reading))
         return reading
 
     title = name or str(getattr(factory, "__name__", "imported"))
@@ -493,17 +636,18 @@ class _Refused(ReadError):
     """A build not read: sizes that tell the importer nothing it can use."""
 
 
-def _keeps_its_first_block(split: frozenset[str], model: Any) -> bool:
-    """A stage whose block 0 differs from the others (`split`, see `_first_differs`) is read at
-    sizes that give it two blocks at least: block 0 on its own, then a repeat of one or more. Told
-    from the built model (the children of a numbered container, as `Reading.containers` counts
-    them), so a build that would be turned down is not traced."""
-    for container in split:
+def _keeps_its_parts(needs: Mapping[str, int], model: Any) -> bool:
+    """A stage whose children are not all alike (a ResNet stage's first block, with its projection;
+    `Sequential(stem, *blocks, head)`) is read at sizes that leave it the children its parts need
+    (`_minimum_children`): each part one child, the repeat one block at least. Told from the built
+    model (the children of a numbered container, as `Reading.containers` counts them), so a build
+    that would be turned down is not traced."""
+    for container, least in needs.items():
         try:
             children = [n for n, _ in model.get_submodule(container).named_children()]
         except AttributeError:
             continue
-        if children and all(child_index(n) == i for i, n in enumerate(children)) and len(children) < 2:
+        if children and all(child_index(n) == i for i, n in enumerate(children)) and len(children) < least:
             return False
     return True
 
@@ -553,12 +697,10 @@ def _spec_data(
         for container, n in reading.containers.items():
             lengths.setdefault(container, set()).add(n)
     repeated = {c for c, ns in lengths.items() if len(ns) > 1 and all(c in r.containers for r in readings)}
-    repeated = {c for c in repeated if not any(c.startswith(o + ".") for o in repeated)}
-    split = _first_differs(readings[0], repeated)
-    structures = [_structure(r, repeated, split) for r in readings]
-    shapes = [
-        [(i.entry.key, i.entry.path) if i.entry else ("repeat", i.container) for i in s] for s in structures
-    ]
+    repeated = _outermost(repeated)
+    runs = {c: run for c in repeated if (run := _find_run(readings, c)) is not None}
+    structures = [_structure(r, repeated, runs) for r in readings]
+    shapes = [[(i.entry.key if i.entry else "repeat", i.where) for i in s] for s in structures]
     for other, point in zip(shapes[1:], lifter.points[1:]):
         if other != shapes[0]:
             raise ReadError(
@@ -581,7 +723,7 @@ def _spec_data(
             names_at[first.entries.index(item.entry)] = entry_name
             item_names.append(entry_name)
         else:
-            item_names.append(item.container.replace(".", "_"))
+            item_names.append(_unique(item.container.replace(".", "_") or "blocks", taken))
             assert item.blocks is not None
             for index in item.blocks[-1][-1:]:
                 names_at[index] = item_names[-1]
@@ -747,8 +889,7 @@ def _block(
         per_build.append([reading.entries[i] for i in blocks[0]])
     first = readings[0]
     indices = structures[0][position].blocks[0]  # type: ignore[index]
-    child = _module(first.entries[indices[0]].path)[len(container) + 1 :].split(".")[0]
-    prefix = f"{container}.{child}"
+    prefix = _join(container, _child(first.entries[indices[0]].path, container) or "")
     taken: set[str] = set()
     names_at = {
         i: _unique(_name(_relative(first.entries[i].path, prefix), first.entries[i].key), taken)
@@ -770,8 +911,11 @@ def _block(
     names_at.update({c: top_names[c] for c in context})
     for k, i in enumerate(indices):
         entries = [build_entries[k] for build_entries in per_build]
+        outside = comments.pop(names_at[i], None)  # a layer outside the block of the same name
         out.append(_entry(entries, lifter, names_at[i], first, names_at, indices, comments))
         comments[f"{block_name}.{names_at[i]}"] = comments.pop(names_at[i])
+        if outside is not None:
+            comments[names_at[i]] = outside
     return out, context
 
 

@@ -25,7 +25,8 @@ ops, no module paths, a view as several ops) and torch.export fails on much of H
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +130,7 @@ def _forward(
         except Exception:
             reset()
             mode = FakeTensorMode(allow_non_fake_inputs=True)
-            with mode, torch.no_grad():
+            with mode, torch.no_grad(), _quiet("torch._subclasses.fake_tensor"):
                 args, kwargs, input_shape = example(mode)
                 run(args, kwargs)
     except SymcountError:
@@ -147,6 +148,19 @@ def _forward(
         for module, _ in stand_ins:
             del module.forward
     return input_shape
+
+
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """PyTorch's FakeTensor logs a failing operation's traceback before raising it; the error
+    reaches the user as one line (`ForwardError`), so the log is held back."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def flop_count(model: Any, example: Callable[[Any], Any]) -> int:
@@ -374,7 +388,7 @@ class _Linker:
         containers = {
             name: len(children)
             for name, m in model.named_modules()
-            if name and (children := [c for c, _ in m.named_children()]) and _numbered(children)
+            if (children := [c for c, _ in m.named_children()]) and _numbered(children)
         }
         return Reading(order, self.input_shape, containers)
 
