@@ -326,3 +326,68 @@ def sequential_of_pairs(d: int, L: int) -> Any:
     for _ in range(L):
         layers += [nn.Linear(d, d), nn.ReLU()]
     return nn.Sequential(*layers, nn.Linear(d, 3))
+
+
+def frozen_embedding(V: int, d: int) -> Any:
+    # A pretrained table kept as it is (requires_grad=False), a trained head on top.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(V, d, _freeze=True)
+            self.head = nn.Linear(d, 3)
+
+        def forward(self, ids: Any) -> Any:
+            return self.head(self.embed(ids))
+
+    return Model()
+
+
+def half_frozen(d: int) -> Any:
+    # A Linear whose bias alone is frozen: symcount freezes whole layers.
+    from torch import nn
+
+    layer = nn.Linear(d, d)
+    layer.bias.requires_grad_(False)
+    return nn.Sequential(layer)
+
+
+def keras_frozen_base(d: int, h: int) -> Any:
+    import keras
+
+    inputs = keras.Input(shape=(d,))
+    base = keras.layers.Dense(h, name="base")
+    base.trainable = False
+    return keras.Model(inputs, keras.layers.Dense(3, name="head")(base(inputs)))
+
+
+def stacked_branches(d: int) -> Any:
+    # Two branches stacked on a new axis (B, 2, d), then flattened into a head.
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b, self.head = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(2 * d, 3)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(torch.stack([self.a(x), self.b(x)], dim=1).flatten(1))
+
+    return Model()
+
+
+def projected_lstm(d: int, h: int) -> Any:
+    # An LSTM whose h units are projected to h/2 at every step (PyTorch's proj_size).
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(d, h, proj_size=h // 2, batch_first=True)
+
+        def forward(self, x: Any) -> Any:
+            return self.lstm(x)[0]
+
+    return Model()

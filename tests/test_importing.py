@@ -14,7 +14,7 @@ import symcount
 from symcount import SymcountError
 from symcount.cli import main
 from symcount.importing.lift import channels
-from symcount.spec import load_spec
+from symcount.spec import load_spec, parse_spec
 from tests import factories
 from tests.frameworks import keras, torch
 
@@ -459,3 +459,47 @@ def test_a_sequential_of_changing_length_is_a_repeat_between_its_ends(factory: o
     assert layers[1]["repeat"]["times"] == "L"
     # stem 4d + d, L blocks of d*d + d, head 3d + 3
     assert sympy.expand(imported.model().params - (5 * d + L * (d * d + d) + 3 * d + 3)) == 0
+
+
+def test_a_frozen_module_imports_as_not_trainable() -> None:
+    # requires_grad=False on the table: `trainable: false`, checked against PyTorch's split.
+    torch()
+    imported = symcount.from_torch(factories.frozen_embedding, V=50, d=8)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert layers[0]["trainable"] is False and "trainable" not in layers[1]
+    model = imported.model()
+    assert (model.trainable, model.non_trainable) == (3 * d + 3, V * d)
+    with pytest.raises(
+        SymcountError, match=r"^0: some of its parameters are frozen \(requires_grad=False\), others not"
+    ):
+        symcount.from_torch(factories.half_frozen, d=8)
+    # The YAML as written says so too.
+    assert parse_spec(yaml.safe_load(imported.to_yaml()), "spec").model().non_trainable == V * d
+
+
+def test_a_frozen_keras_layer_imports_as_not_trainable() -> None:
+    # A base frozen for transfer learning (`layer.trainable = False`): checked against Keras'
+    # trainable_weights as well as count_params().
+    keras()
+    imported = symcount.from_keras(factories.keras_frozen_base, d=6, h=5)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [layer.get("trainable", True) for layer in layers] == [False, True]
+    assert (imported.model().trainable, imported.model().non_trainable) == (h * 3 + 3, d * h + h)
+
+
+def test_a_stack_is_a_concatenate_of_grown_inputs() -> None:
+    # torch.stack([a, b], dim=1) on (B, d): each grown to (1, d), concatenated on that axis.
+    torch()
+    imported = symcount.from_torch(factories.stacked_branches, d=8)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "dense", "dense", "reshape", "reshape", "concatenate", "flatten", "dense"
+    ]  # fmt: skip
+    assert imported.model().output_shape == (3,)
+
+
+def test_an_lstm_with_a_projection_is_read() -> None:
+    torch()
+    imported = symcount.from_torch(factories.projected_lstm, input=("5", "d"), d=8, h=16)
+    (layer,) = yaml.safe_load(imported.to_yaml())["layers"]
+    assert layer["lstm"]["proj_size"] == "h/2"

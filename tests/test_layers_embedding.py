@@ -86,6 +86,28 @@ def test_torch_agrees(frozen: bool) -> None:
         assert got == expected, values
 
 
+@pytest.mark.frameworks
+@pytest.mark.parametrize("freeze", [False, True])
+def test_pytorchs_freeze_spelling_agrees(freeze: bool) -> None:
+    # nn.Embedding(V, d, _freeze=True) makes its table with requires_grad=False: all non-trainable.
+    t = torch()
+    values = {"V": 11, "d": 4, "T": 3}
+    module = t.nn.Embedding(values["V"], values["d"], _freeze=freeze)
+    expected = torch_counts(module, t.zeros((2, values["T"]), dtype=t.long))
+    spec = parse_spec(
+        {
+            "name": "e", "framework": "torch", "input": ["T"],
+            "layers": [{"embedding": {"num_embeddings": "V", "embedding_dim": "d", "_freeze": freeze}}],
+        },
+        "spec",
+    )  # fmt: skip
+    model = spec.model().subs(values)
+    assert (int(model.trainable), int(model.non_trainable)) == (
+        expected["trainable"],
+        expected["non_trainable"],
+    )
+
+
 @pytest.mark.parametrize(
     "build, error, fragments",
     [

@@ -198,12 +198,18 @@ def spec_yaml(
             value = item[key] if isinstance(item[key], str) else _flow(item[key])  # `use: name`
             lines.append(f"{indent}- {key}: {value}" + (f"  # {comment}" if comment else ""))
             lines.append(f"{indent}  name: {item['name']}")
-            for extra in ("inputs", "tie"):
+            for extra in ("inputs", "tie", "trainable"):
                 if extra in item:
                     value = item[extra]
                     lines.append(
                         f"{indent}  {extra}: "
-                        + (f"[{', '.join(value)}]" if isinstance(value, list) else str(value))
+                        + (
+                            f"[{', '.join(value)}]"
+                            if isinstance(value, list)
+                            else _scalar(value)
+                            if isinstance(value, bool)
+                            else str(value)
+                        )
                     )
 
     lines.append("layers:")

@@ -145,6 +145,8 @@ def _items(
                     args[arg] = value
             item = {entry.key: args}
         item["name"] = entry.name
+        if entry.frozen:
+            item["trainable"] = False
         inputs = [renamed.get(s, s) for s in entry.inputs]
         before = items[-1]["name"] if items else (previous or next(iter(first.inputs)))
         several = len(first.inputs) > 1 and set(inputs) & set(first.inputs)  # named: no default input

@@ -29,6 +29,7 @@ class Entry:
     path: str  # the comment: the Keras class and layer name
     node: Any = field(default=None, repr=False)
     row: str = ""  # a `use` of `x` whose name nothing reads is the model's row `x#2`, `x#3`...
+    frozen: bool = False  # a layer with weights and `trainable = False`: `trainable: false`
 
 
 @dataclass
@@ -141,6 +142,7 @@ def read(model: Any) -> Reading:
         entries.append(
             Entry(key, args, layer.name, reads, weights, f"{type(layer).__name__} {layer.name}", node)
         )
+        entries[-1].frozen = bool(weights) and not layer.trainable
         first_call[id(layer)] = layer.name
         source[id(node.output_tensors[0])] = layer.name
     return Reading(entries, inputs, [source.get(id(t), "?") for t in graph.outputs])

@@ -89,6 +89,12 @@ def verify(
             raise ReadError(
                 f"the imported spec counts {mine:,} parameters at {sizes_text(point)}, Keras {theirs:,}{where}"
             )
+        mine = int(valued.trainable)
+        theirs = sum(math.prod(w.shape) for w in built.trainable_weights)
+        if mine != theirs:
+            raise ReadError(
+                f"the imported spec counts {mine:,} trainable parameters at {sizes_text(point)}, Keras {theirs:,}"
+            )
         check_macs(valued, built, point)
     return tuple(points[1:])
 

@@ -61,7 +61,7 @@ def channels(shape: Sequence[Any]) -> list[Any]:
 # One reading per build --------------------------------------------------------------------------
 
 
-def _example(model: Any, input_sizes: Sequence[int] | None) -> Callable[[Any], Any]:
+def _example(model: Any, input_sizes: Sequence[int | str] | None) -> Callable[[Any], Any]:
     """The example of a model already built: the given shape, else guessed from the model."""
     given = None if input_sizes is None else [str(n) for n in input_sizes]
     return Inputs.parse(given, {}).example(model, {})
@@ -652,17 +652,24 @@ def _keeps_its_parts(needs: Mapping[str, int], model: Any) -> bool:
     return True
 
 
-def from_torch_model(model: Any, *, input: Sequence[int] | None = None, name: str = "imported") -> Imported:
-    """The spec of an already built torch.nn.Module: every number concrete (no sizes to lift)."""
+def from_torch_model(
+    model: Any, *, input: Sequence[int | str] | None = None, name: str = "imported"
+) -> Imported:
+    """The spec of an already built torch.nn.Module: every number concrete (no sizes to lift).
+    `input` is the example input's shape without the batch (`(3, 32, 32)`), or one `NAME=AXES`
+    per input of a forward that takes several (`("input_ids=8", "decoder_input_ids=8")`)."""
     require("torch")
     reading = read(model, _example(model, input))
     lifter = Lifter([], [()])
     data, comments = _spec_data([reading], lifter, {}, Inputs(()), name)
     spec = parse_spec(data, "imported spec")
-    total = sum(p.numel() for p in model.parameters())
-    mine = int(spec.model().params)
-    if mine != total:
-        raise ReadError(f"the imported spec counts {mine:,} parameters, PyTorch {total:,}")
+    counted = spec.model()
+    for what, mine, theirs in (
+        ("parameters", int(counted.params), reading.params),
+        ("trainable parameters", int(counted.trainable), reading.trainable),
+    ):
+        if mine != theirs:
+            raise ReadError(f"the imported spec counts {mine:,} {what}, PyTorch {theirs:,}")
     return Imported(spec, spec_yaml(data, comments, {}, (), name), {}, ())
 
 
@@ -861,6 +868,8 @@ def _entry(
         out["inputs"] = sources
     if entry.tie is not None:
         out["tie"] = names_at.get(entry.tie, "?")
+    if entry.frozen and entry.use is None:
+        out["trainable"] = False
     if entry.modules:
         comments[name] = ", ".join(entry.modules) + (f" ({entry.kind})" if entry.kind else "")
     else:
@@ -943,6 +952,12 @@ def _verify(
             raise ReadError(
                 f"the imported spec counts {mine:,} parameters at {sizes_text(at)}, PyTorch {reading.params:,}"
                 + _differs(valued, reading)
+            )
+        trainable = int(model.trainable.xreplace(values))
+        if trainable != reading.trainable:
+            raise ReadError(
+                f"the imported spec counts {trainable:,} trainable parameters at {sizes_text(at)}, PyTorch "
+                f"{reading.trainable:,} (requires_grad)"
             )
         macs = int(model.macs.xreplace(values))
         if reading.flops is not None and 2 * macs != reading.flops:

@@ -167,10 +167,6 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
 def _recurrent(module: Any, path: str) -> tuple[str, dict[str, Any]]:
     """nn.LSTM, nn.GRU and nn.RNN: PyTorch's options, the whole sequence returned."""
     kind = type(module).__name__
-    if getattr(module, "proj_size", 0):
-        raise SymcountError(
-            f"{path}: an LSTM with proj_size={module.proj_size}; symcount has no such layer yet"
-        )
     if not module.batch_first:
         raise SymcountError(
             f"{path}: a {kind} with batch_first=False; symcount reads batch-first sequences (batch_first=True)"
@@ -183,6 +179,8 @@ def _recurrent(module: Any, path: str) -> tuple[str, dict[str, Any]]:
         args["bidirectional"] = True
     if key == "simple_rnn":
         args["activation"] = module.nonlinearity
+    if getattr(module, "proj_size", 0):  # each step's units projected (weight_hr)
+        args["proj_size"] = module.proj_size
     return key, args
 
 

@@ -66,6 +66,7 @@ class Entry:
     modules: tuple[str, ...] = ()  # the module paths it stands for
     kind: str = ""  # the module's class, for the spec's comments
     use: int | None = None  # a module called again: the entry of its first call
+    frozen: bool = False  # its parameters do not train (requires_grad=False): `trainable: false`
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Reading:
     input_shape: tuple[int, ...]
     containers: dict[str, int]  # module paths whose children are 0..n-1, and n
     params: int = 0  # PyTorch's count of the model's parameters: sum(p.numel())
+    trainable: int = 0  # of them, those with requires_grad
     flops: int | None = None  # FlopCounterMode's FLOPs of this very forward pass, when asked for
 
 
@@ -88,6 +90,7 @@ class _Node:
                  shape: tuple[int, ...] = (), op: str = "", extra: Any = None) -> None:  # fmt: skip
         self.kind, self.path, self.parents, self.entry = kind, path, parents, entry
         self.shape, self.op, self.extra = shape, op, extra
+        self.frozen = False  # a parameter with requires_grad=False
 
 
 def _shape(tensor: Any) -> tuple[int, ...]:
@@ -236,7 +239,9 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
                 continue
             for pname, param in module.named_parameters(recurse=False):
                 path = f"{name}.{pname}" if name else pname
-                producers[id(param)] = (_Node("param", path, shape=_shape(param), extra=name), param)
+                node = _Node("param", path, shape=_shape(param), extra=name)
+                node.frozen = not param.requires_grad
+                producers[id(param)] = (node, param)
 
     reset()
 
@@ -282,11 +287,18 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
         if described is None:  # no parameters: its operations were traced (activation, dropout...)
             return
+        own = list(module.parameters())
+        frozen = [p for p in own if not p.requires_grad]
+        if frozen and len(frozen) < len(own):
+            raise SymcountError(
+                f"{path}: some of its parameters are frozen (requires_grad=False), others not; symcount "
+                "freezes whole layers (trainable: false)"
+            )
         for k, (key, args_) in enumerate(described):
             main = key not in ("permute", "reshape")  # the layer holding the parameters
             entry = Entry(key, args_, path, shape=_shape(outs[0]), kind=type(module).__name__,
-                          params=sum(p.numel() for p in module.parameters()) if main else 0,
-                          modules=(path,) if main else ())  # fmt: skip
+                          params=sum(p.numel() for p in own) if main else 0,
+                          modules=(path,) if main else (), frozen=bool(frozen) and main)  # fmt: skip
             if main and path in first_call:  # a module called again: the same layer, used again
                 entry.use, entry.params = first_call[path], 0
             elif main:
@@ -327,6 +339,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             handle.remove()
     reading = _Linker(entries, input_shape).link(model, [node_of(t) for t in outputs])
     reading.params = sum(p.numel() for p in model.parameters())
+    reading.trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if counter:
         reading.flops = int(counter[0].get_total_flops())
     return reading
@@ -427,6 +440,7 @@ class _Linker:
             merge.key, merge.args = "position_embedding", {"sequence_length": entry.args["input_dim"]}
             merge.sources, merge.params = [other], entry.params
             merge.modules, merge.kind, merge.path = entry.modules, entry.kind, entry.path
+            merge.frozen = entry.frozen
             self.absorbed.add(index)
 
     def add(self, entry: Entry, node: _Node) -> int:
@@ -520,11 +534,24 @@ class _Linker:
                 param = next(q for p in nodes if (q := _param_behind(p)) is not None)
                 if sources[0] == -3 and param.shape[-2] == 1:
                     return self.add(_param_entry("class_token", {}, param, node, [other]), node)
-            if len(sources) < 2 or any(s < -1 for s in sources) or op == "stack":
+            if len(sources) < 2 or any(s < -1 for s in sources):
                 raise SymcountError(
                     f"{node.path}: torch.{op} of {len(items)} tensors that are not all layers' outputs; "
-                    "symcount reads a cat of layers' outputs (or of a class token)"
+                    f"symcount reads a {op} of layers' outputs (or a cat with a class token)"
                 )
+            if op == "stack":  # each input grown by an axis of 1 at `dim`, then concatenated there
+                if dim == 0:
+                    raise SymcountError(
+                        f"{node.path}: torch.stack along the batch axis; symcount stacks other axes"
+                    )
+                grown = []
+                for source, shape in zip(sources, node.extra["shapes"]):
+                    shape = (*shape[:dim], 1, *shape[dim:])
+                    self.entries.append(
+                        Entry("reshape", {"target_shape": list(shape[1:])}, node.path, [source], shape)
+                    )
+                    grown.append(len(self.entries) - 1)
+                sources = grown
             return self.add(
                 Entry("concatenate", {"axis": dim}, node.path, sources=sources, shape=node.shape), node
             )
@@ -757,7 +784,7 @@ def _param_entry(key: str, args: dict[str, Any], param: _Node, node: _Node, sour
     for s in param.shape:
         size *= s
     return Entry(key, args, param.path, sources=sources, shape=node.shape, params=size,
-                 modules=(param.path,), kind="Parameter")  # fmt: skip
+                 modules=(param.path,), kind="Parameter", frozen=param.frozen)  # fmt: skip
 
 
 def _permutation(node: _Node, rank: int) -> list[int] | None:

@@ -54,6 +54,7 @@ class Embedding(Layer):
     mask_zero: bool = False
     lora_rank: Any = None
     embed_scale: bool = False
+    freeze: bool = False  # PyTorch's `_freeze`: the table does not train (requires_grad=False)
 
     sizes = ("input_dim", "output_dim", "lora_rank")
     example_args = {"input_dim": "V", "output_dim": "d"}
@@ -62,7 +63,7 @@ class Embedding(Layer):
     torch_name = "embedding"
     torch_args = {
         "num_embeddings": "input_dim", "embedding_dim": "output_dim", "padding_idx": "", "max_norm": "",
-        "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "", "_freeze": "",
+        "norm_type": "", "scale_grad_by_freq": "", "sparse": "", "_weight": "", "_freeze": "freeze",
     }  # fmt: skip
     torch_positional: ClassVar[tuple[str, ...]] = (
         "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse",
@@ -81,7 +82,7 @@ class Embedding(Layer):
         table = (self.input_dim, self.output_dim)
         scale = (self.weight("embed_scale", (), "buffer"),) if self.embed_scale and target.torch else ()
         if self.lora_rank is None:
-            return (self.weight("embeddings", table), *scale)
+            return (self.weight("embeddings", table, "non_trainable" if self.freeze else "trainable"), *scale)
         if target.torch:
             raise SpecError(f"PyTorch's Embedding has no LoRA. Received: lora_rank={self.lora_rank}")
         return (
@@ -120,6 +121,8 @@ class ReversibleEmbedding(Embedding):
             raise SpecError(
                 f"symcount does not count lora_rank other than None here. Received: lora_rank={self.lora_rank}"
             )
+        if self.freeze:
+            raise SpecError("freeze is PyTorch's _freeze; a Keras layer freezes with trainable: false")
 
     def weights(self, input_shape: Shape, target: Target) -> tuple[Weight, ...]:
         table = (self.weight("embeddings", (self.input_dim, self.output_dim)),)
