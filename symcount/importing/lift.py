@@ -2,18 +2,24 @@
 
 The factory is built (on the meta device) and read (`trace.read`) at the user's sizes and at random
 sizes that keep their divisibility (`points.draw`). A container of blocks (`ModuleList`,
-`Sequential`) whose length changes with the sizes becomes a `repeat` whose `times` is lifted too;
-its blocks must be alike. Every integer argument is fitted, across the builds, by an exact
-polynomial in the sizes (`fit.fit`): of degree 1 first, from n + 4 builds for n sizes, and only
-when an argument is not linear from more builds, at degree 2; an argument no polynomial of degree
-<= 2 fits is an error naming the layer. The spec is then counted against the framework (parameters,
-and FlopCounterMode's MACs) at the user's sizes, on the model already built there, and at fresh
-ones, none of them a build it was fitted from; any difference is an error naming the first layer
-that differs.
+`Sequential`, the model itself) whose length changes with the sizes becomes children on their own,
+a `repeat` of alike blocks whose `times` is lifted too, and children on their own (`_Run`). Every
+integer argument is fitted, across the builds, by an exact polynomial in the sizes (`fit.fit`): of
+degree 1 first, from the n + 1 builds that determine a line in n sizes (one more where an argument
+comes out a fraction: a ratio), and only when an argument is not linear from more builds, at
+degree 2; an argument no polynomial of degree <= 2 fits is an error naming the layer.
 
-What an import costs is its builds' forward passes, which grow with the number of blocks: each
-build is the cheapest of a few random points (`_next_point`), so the sizes drawn stay near the
-user's, and no build is spent on a point that adds nothing to the fit.
+Then 3 fresh builds, none of them fitted from, are read with FlopCounterMode on in the same forward
+pass (`_fresh`): every number they read must be what the fit says (else they join the fit, and new
+fresh builds are read), and at them and at the user's sizes the spec's parameters, trainable
+parameters and MACs must equal PyTorch's (`_verify`); any difference is an error naming the first
+layer that differs.
+
+What an import costs is its builds' forward passes, n + 4 for n sizes, which grow with the number
+of blocks: each build is the cheapest of many random points (`_next_point`), by the operations the
+builds read so far predict (`_operations`, `_depths`), and no build is spent on a point that adds
+nothing to the fit. The first fresh build gives every size a value no build had, so the check sees
+what a fit of cheap builds could miss.
 """
 
 from __future__ import annotations
