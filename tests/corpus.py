@@ -88,6 +88,38 @@ def whisper(d: int, L: int, S: int) -> Any:
                decoder_start_token_id=0, **HF)  # fmt: skip
 
 
+def phi3(d: int, L: int) -> Any:
+    # Fused gate and up projections, split by `chunk`: two dense entries of f each.
+    return _hf("Phi3Config", "Phi3ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def falcon(d: int, L: int) -> Any:
+    # Multi-query attention in one fused query_key_value projection of (4 + 2) heads of d/4.
+    return _hf("FalconConfig", "FalconForCausalLM", hidden_size=d, num_hidden_layers=L, vocab_size=100,
+               num_attention_heads=4, **HF)  # fmt: skip
+
+
+def cohere(d: int, L: int) -> Any:
+    # CohereLayerNorm: a model's own LayerNorm without bias.
+    return _hf("CohereConfig", "CohereForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def mbart(d: int, L: int) -> Any:
+    # Its positions' embedding reads `inputs_embeds[..., -1]` for its shape only.
+    return _hf("MBartConfig", "MBartModel", d_model=d, encoder_layers=L, decoder_layers=L, encoder_ffn_dim=48,
+               decoder_ffn_dim=48, vocab_size=100, encoder_attention_heads=4, decoder_attention_heads=4,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def llama_classifier(d: int, L: int, K: int) -> Any:
+    # The score reads every token, then `logits[torch.arange(batch), -1]` the last one.
+    return _hf("LlamaConfig", "LlamaForSequenceClassification", hidden_size=d, num_hidden_layers=L,
+               intermediate_size=48, vocab_size=100, num_attention_heads=4, num_key_value_heads=2,
+               max_position_embeddings=64, num_labels=K, **HF)  # fmt: skip
+
+
 # torchvision and timm --------------------------------------------------------------------------
 
 
@@ -260,6 +292,11 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "vit": (vit, {"d": 32, "L": 2}, ("3", "32", "32")),
     "t5": (t5, {"d": 32, "L": 2}, ("input_ids=8", "decoder_input_ids=8")),
     "bart": (bart, {"d": 32, "L": 2}, None),
+    "phi3": (phi3, {"d": 32, "L": 2}, None),
+    "falcon": (falcon, {"d": 32, "L": 2}, None),
+    "cohere": (cohere, {"d": 32, "L": 2}, None),
+    "mbart": (mbart, {"d": 32, "L": 2}, None),
+    "llama_classifier": (llama_classifier, {"d": 32, "L": 2, "K": 3}, None),
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),
     "resnet50": (resnet50, {"n3": 2, "K": 10}, ("3", "32", "32")),

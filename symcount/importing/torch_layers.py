@@ -93,6 +93,12 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
         return [norm]
     if kind.endswith("RMSNorm") or kind == "T5LayerNorm":
         return [("layer_normalization", {"center": False, "scale": params > 0})]
+    own = dict(module.named_parameters())
+    if kind.endswith("LayerNorm") and set(own) in ({"weight"}, {"weight", "bias"}):
+        # A model's own LayerNorm (Cohere's, without bias): a weight per feature, a bias if any.
+        if any(p.dim() != 1 or (shapes and shapes[0] and p.shape[0] != shapes[0][-1]) for p in own.values()):
+            raise SymcountError(f"{path}: a {kind} whose weights are not one per feature of the last axis")
+        return [("layer_normalization", {"center": "bias" in own, "scale": True})]
     if isinstance(module, nn.modules.batchnorm._BatchNorm) and kind[-2:] in ("1d", "2d", "3d"):
         if not (module.affine and module.track_running_stats):
             raise SymcountError(f"{path}: a BatchNorm without affine weights or running statistics")

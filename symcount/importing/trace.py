@@ -46,6 +46,7 @@ JOINS = ("cat", "concat", "concatenate", "stack")
 RESHAPES = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "unflatten")
 PERMUTES = ("permute", "transpose", "swapaxes", "movedim")
 SELECTS = ("__getitem__", "select")
+SPLITS = ("chunk", "split", "split_with_sizes", "tensor_split")
 POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
 
@@ -258,10 +259,17 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             count = counters[where] = counters.get(where, -1) + 1
             # A copy of the arguments: a list the model appends to later (DenseNet's features).
             extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
-            for t in tensors(out):
+            made = tensors(out)
+            for part, t in enumerate(made):
                 if id(t) not in producers or producers[id(t)][1] is not t or _inplace(name):
                     path = f"{where}#{count}" if where else f"#{count}"
-                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=extra), t)
+                    # Each output of a split (`chunk`) knows which part it is.
+                    told = (
+                        {**extra, "part": part, "parts": [_shape(m) for m in made]}
+                        if len(made) > 1
+                        else extra
+                    )
+                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=told), t)
             return out
 
     def pre(module: Any, args: Any) -> None:
@@ -303,7 +311,11 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
                 entry.use, entry.params = first_call[path], 0
             elif main:
                 first_call[path] = len(entries)
-            if k == 0:
+            if k == 0 and isinstance(module, torch.nn.Embedding) and inputs and inputs[0].is_floating_point():
+                # Read for its shape only (MBart's positions from `inputs_embeds[..., -1]`): its
+                # rows are positions, a constant.
+                entry.sources_raw = [None]  # type: ignore[attr-defined]
+            elif k == 0:
                 entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
             else:  # a layer between permutes (LayerNorm2d): reads the entry before it
                 entry.sources, entry.sources_raw = [len(entries) - 1], None  # type: ignore[attr-defined]
@@ -380,6 +392,7 @@ class _Linker:
         self.input_shape = input_shape
         self.made: dict[int, int] = {}  # id(op node) -> entry index
         self.absorbed: set[int] = set()
+        self.splits: dict[int, list[int]] = {}  # a Linear's entry -> its parts' entries
 
     def link(self, model: Any, outputs: list[_Node | None]) -> Reading:
         leaves = list(self.entries)
@@ -557,6 +570,8 @@ class _Linker:
             )
         if not parents or parents[0] is None or node.extra is None:
             return None
+        if op in SPLITS and "part" in node.extra:
+            return self.split(node, reader)
         before = node.extra["shapes"][0]
         moved = _permutation(node, len(before)) if op in PERMUTES else None
         if moved == list(range(len(before))):
@@ -595,6 +610,41 @@ class _Linker:
                 "for it yet (write it as a module symcount reads, or ask for the layer)"
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
+
+    def split(self, node: _Node, reader: Entry | None) -> int | None:
+        """`gate, up = self.gate_up_proj(x).chunk(2, dim=-1)` (Phi-3's fused projections): a Linear
+        whose output is split along its last axis is one Linear per part, each reading the same
+        input (the same weights and products, its rows split); the part this output is."""
+        before, parts = node.extra["shapes"][0], node.extra["parts"]
+        source = self.resolve(node.parents[0], reader)
+        if source < -1:
+            return None  # positions, masks: made from constants
+        whole = self.entries[source] if source >= 0 else None
+        if (
+            whole is None
+            or whole.key != "dense"
+            or whole.use is not None
+            or any(p[:-1] != before[:-1] for p in parts)
+            or sum(p[-1] for p in parts) != before[-1]
+        ):
+            raise SymcountError(
+                f"{node.path}: torch {node.op} of {before[1:]} into {len(parts)} parts; symcount reads a "
+                "split of a Linear's output along its last axis (as one Linear per part)"
+            )
+        if source not in self.splits:
+            units, made = whole.args["units"], []
+            for k, shape in enumerate(parts):
+                part = whole if k == 0 else Entry("dense", dict(whole.args), whole.path, list(whole.sources),
+                                                  kind=whole.kind, frozen=whole.frozen)  # fmt: skip
+                part.args["units"], part.shape = shape[-1], (*whole.shape[:-1], shape[-1])
+                part.params = whole.params * shape[-1] // units if k else whole.params
+                if k:
+                    self.entries.append(part)
+                made.append(source if k == 0 else len(self.entries) - 1)
+            whole.params = whole.params * parts[0][-1] // units
+            self.splits[source] = made
+        self.made[id(node)] = self.splits[source][node.extra["part"]]
+        return self.made[id(node)]
 
     def scale(self, node: _Node, param: _Node, source: int) -> int | None:
         """A learned per-channel scale (ConvNeXt's, CaiT's `layer_scale * x`): a layer_scale entry,
@@ -673,6 +723,10 @@ class _Linker:
             # The key projection's width, not the key's shape: the attention may have repeated the
             # key/value heads to the query's number before the product (Hugging Face's repeat_kv).
             kv_heads = self.entries[resolved[1]].args["units"] // key_dim
+        elif len(projections) == 1 and (fused := self.entries[projections[0]].args["units"]) % key_dim == 0:
+            # One fused projection of heads + 2 kv heads (Falcon's multi-query query_key_value),
+            # its key/value heads maybe repeated before the product.
+            kv_heads = max(1, (fused // key_dim - heads) // 2)
         args: dict[str, Any]
         if heads == kv_heads and query_bias == key_bias == output_bias and heads * key_dim == width:
             args = {"num_heads": heads, "use_bias": output_bias}
@@ -809,17 +863,32 @@ def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any
     else:
         key = node.extra["args"][1]
         key = key if isinstance(key, tuple) else (key,)
-        whole = [k == slice(None) for k in key]
+        if len(key) > 1 and _batch_range(key[0], before[0]):
+            # `logits[torch.arange(batch), -1]` (Hugging Face's sequence classification heads):
+            # the batch axis whole, as `logits[:, -1]`.
+            key = (slice(None), *key[1:])
+        whole = [isinstance(k, slice) and k == slice(None) for k in key]
         ints = [i for i, k in enumerate(key) if isinstance(k, int) and not isinstance(k, bool)]
         if len(ints) != 1 or not all(w for i, w in enumerate(whole) if i != ints[0]):
+            hint = (
+                "; a position read from the data (a sequence classifier's last token that is not "
+                "padding) reads the last one with pad_token_id=None in the config"
+                if any(hasattr(k, "shape") for k in key)
+                else ""
+            )
             raise SymcountError(
                 f"{node.path}: an indexing {_index_text(key)} that symcount cannot read yet "
-                "(it reads x[:, i], one position of one axis)"
+                f"(it reads x[:, i], one position of one axis){hint}"
             )
         dim, index = ints[0], int(key[ints[0]])
     if dim == 0:
         return None
     return "select", {"dim": dim, "index": index}
+
+
+def _batch_range(key: Any, batch: int) -> bool:
+    """An index tensor of one position per example of the batch (`torch.arange(batch)`)."""
+    return hasattr(key, "shape") and tuple(key.shape) == (batch,) and not key.is_floating_point()
 
 
 def _index_text(key: tuple[Any, ...]) -> str:
