@@ -120,6 +120,42 @@ def llama_classifier(d: int, L: int, K: int) -> Any:
                max_position_embeddings=64, num_labels=K, **HF)  # fmt: skip
 
 
+def gpt_neo(d: int, L: int) -> Any:
+    # Eager attention (`softmax(q @ k.T) @ v`), no bias but on the output projection.
+    return _hf("GPTNeoConfig", "GPTNeoForCausalLM", hidden_size=d, num_layers=L, num_heads=4, vocab_size=100,
+               max_position_embeddings=64, attention_types=[[["global"], L]], **HF)  # fmt: skip
+
+
+def gemma2(d: int, L: int) -> Any:
+    # Eager attention with soft-capped scores, grouped-query heads of 16.
+    return _hf("Gemma2Config", "Gemma2ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=16,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def bloom(d: int, L: int) -> Any:
+    # Fused query_key_value, ALiBi, scores by `baddbmm`.
+    return _hf("BloomConfig", "BloomForCausalLM", hidden_size=d, n_layer=L, n_head=4, vocab_size=100, **HF)
+
+
+def mpt(d: int, L: int) -> Any:
+    # Fused Wqkv split by `chunk` inside the attention, eager scores.
+    return _hf("MptConfig", "MptForCausalLM", d_model=d, n_layers=L, n_heads=4, vocab_size=100, max_seq_len=64,
+               **HF)  # fmt: skip
+
+
+def deberta_v2(d: int, L: int) -> Any:
+    # Eager attention by `bmm` on heads folded into the batch axis.
+    return _hf("DebertaV2Config", "DebertaV2Model", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
+
+
+def mpnet(d: int, L: int) -> Any:
+    # Relative position biases computed once by the encoder, added in every layer's attention.
+    return _hf("MPNetConfig", "MPNetModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
+
+
 # torchvision and timm --------------------------------------------------------------------------
 
 
@@ -297,6 +333,12 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "cohere": (cohere, {"d": 32, "L": 2}, None),
     "mbart": (mbart, {"d": 32, "L": 2}, None),
     "llama_classifier": (llama_classifier, {"d": 32, "L": 2, "K": 3}, None),
+    "gpt_neo": (gpt_neo, {"d": 32, "L": 2}, None),
+    "gemma2": (gemma2, {"d": 32, "L": 2}, None),
+    "bloom": (bloom, {"d": 32, "L": 2}, None),
+    "mpt": (mpt, {"d": 32, "L": 2}, None),
+    "deberta_v2": (deberta_v2, {"d": 32, "L": 2}, None),
+    "mpnet": (mpnet, {"d": 32, "L": 2}, None),
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),
     "resnet50": (resnet50, {"n3": 2, "K": 10}, ("3", "32", "32")),
@@ -317,4 +359,4 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
 
 # The corpus factories the importer refuses, and a fragment of the one line why
 # (tests/test_import_corpus.py checks each refusal, so a fix shows up as a failing expectation).
-REFUSED: dict[str, str] = {}
+REFUSED: dict[str, str] = {"mpnet": "relative position biases shared by every attention"}

@@ -46,6 +46,7 @@ JOINS = ("cat", "concat", "concatenate", "stack")
 RESHAPES = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "unflatten")
 PERMUTES = ("permute", "transpose", "swapaxes", "movedim")
 SELECTS = ("__getitem__", "select")
+MATMULS = ("matmul", "__matmul__", "bmm", "baddbmm")
 SPLITS = ("chunk", "split", "split_with_sizes", "tensor_split")
 POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
@@ -393,6 +394,7 @@ class _Linker:
         self.made: dict[int, int] = {}  # id(op node) -> entry index
         self.absorbed: set[int] = set()
         self.splits: dict[int, list[int]] = {}  # a Linear's entry -> its parts' entries
+        self.eager: dict[int, _Node] = {}  # id(a product with the values) -> its attention node
 
     def link(self, model: Any, outputs: list[_Node | None]) -> Reading:
         leaves = list(self.entries)
@@ -427,12 +429,21 @@ class _Linker:
                 continue
             owner = next((a for a in attentions if entry.path.startswith(a.path + ".")), None)
             heads = owner.args.get("num_heads", owner.args.get("num_query_heads")) if owner else None
+            every = {a.args.get("num_heads", a.args.get("num_query_heads")) for a in attentions}
+            if owner is None and every == {entry.args["output_dim"]} and not self.read_by(index):
+                raise SymcountError(
+                    f"{entry.path}: relative position biases shared by every attention (MPNet's); "
+                    "symcount's attention holds its own table (T5's), so it cannot read this model yet"
+                )
             if owner is None or entry.args["output_dim"] != heads:
                 continue
             owner.args["relative_attention_buckets"] = entry.args["input_dim"]
             owner.params += entry.params
             owner.modules = (*owner.modules, *entry.modules)
             self.absorbed.add(index)
+
+    def read_by(self, index: int) -> bool:
+        return any(index in e.sources for e in self.entries)
 
     def positions(self) -> None:
         """In a model of several named inputs, an embedding read on positions (a constant, not one
@@ -484,6 +495,11 @@ class _Linker:
             return self.made[id(node)]
         if node.op == ATTENTION:
             return self.attention(node, reader)
+        if node.op in MATMULS and (eager := self.eager_attention(node)) is not None:
+            self.made[id(node)] = (
+                self.made[id(eager)] if id(eager) in self.made else self.attention(eager, reader)
+            )
+            return self.made[id(node)]
         if not raw:
             made = self.layer(node, reader)
             if made is not None:
@@ -576,7 +592,11 @@ class _Linker:
         moved = _permutation(node, len(before)) if op in PERMUTES else None
         if moved == list(range(len(before))):
             moved = None  # transpose(1, 1)
-        if (before == node.shape and moved is None) or (node.shape and node.shape[0] != before[0]):
+        if (
+            not before
+            or (before == node.shape and moved is None)
+            or (node.shape and node.shape[0] != before[0])
+        ):
             return None  # the same shape, or the batch axis itself reshaped (an attention's own)
         source = self.resolve(parents[0], reader)
         if source < -1:
@@ -610,6 +630,38 @@ class _Linker:
                 "for it yet (write it as a module symcount reads, or ask for the layer)"
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
+
+    def eager_attention(self, node: _Node) -> _Node | None:
+        """An attention written with matrix products (Hugging Face's eager attention, GPT-Neo's,
+        Bloom's `baddbmm`): `softmax(q @ k.T ...) @ v`, as the node `scaled_dot_product_attention(q,
+        k, v)` would have been; None for a product that is not one."""
+        if id(node) in self.eager:
+            return self.eager[id(node)]
+        weights, values = _operands(node)
+        scores, seen, frontier = None, 0, [weights[0]]
+        while frontier and scores is None and seen < 64:  # the nearest product behind the weights
+            current = frontier.pop(0)
+            seen += 1
+            if current is None or current.kind != "op":
+                continue
+            if current.op in MATMULS:
+                scores = current
+            else:
+                frontier.extend(current.parents)
+        if scores is None or weights[0] is None or values[0] is None:
+            return None
+        (query, query_shape), (keys, keys_shape) = _operands(scores)
+        if (
+            query is None
+            or keys is None
+            or len(query_shape) not in (3, 4)
+            or query_shape[:-2] != keys_shape[:-2]
+        ):
+            return None
+        extra = {"args": (), "kwargs": {}, "shapes": [query_shape, keys_shape, values[1]]}
+        made = _Node("op", node.path, (query, keys, values[0]), shape=node.shape, op=ATTENTION, extra=extra)
+        self.eager[id(node)] = made
+        return made
 
     def split(self, node: _Node, reader: Entry | None) -> int | None:
         """`gate, up = self.gate_up_proj(x).chunk(2, dim=-1)` (Phi-3's fused projections): a Linear
@@ -805,6 +857,17 @@ def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]]
     if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
         return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
     return None
+
+
+def _operands(
+    node: _Node,
+) -> tuple[tuple[_Node | None, tuple[int, ...]], tuple[_Node | None, tuple[int, ...]]]:
+    """A matrix product's two operands, each with its shape (`baddbmm`'s after the added input)."""
+    first = 1 if node.op == "baddbmm" else 0
+    parents, shapes = node.parents, node.extra["shapes"]
+    if len(shapes) < first + 2 or len(parents) < first + 2:
+        return (None, ()), (None, ())
+    return (parents[first], shapes[first]), (parents[first + 1], shapes[first + 1])
 
 
 def _param_behind(node: _Node | None) -> _Node | None:
