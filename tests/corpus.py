@@ -150,6 +150,26 @@ def deberta_v2(d: int, L: int) -> Any:
                vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
 
 
+def qwen3(d: int, L: int, h: int, kv: int) -> Any:
+    # Queries and keys normalized per head (q_norm, k_norm): qk_norm "head".
+    return _hf("Qwen3Config", "Qwen3ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=h, num_key_value_heads=kv, head_dim=16,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def gemma3(d: int, L: int) -> Any:
+    # Per-head norms after the heads are moved ahead of the tokens, sliding and global layers.
+    return _hf("Gemma3TextConfig", "Gemma3ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=16,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def olmo2(d: int, L: int) -> Any:
+    # Queries and keys normalized over each projection's features: qk_norm "all".
+    return _hf("Olmo2Config", "Olmo2ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
 def mpnet(d: int, L: int) -> Any:
     # Relative position biases computed once by the encoder, added in every layer's attention.
     return _hf("MPNetConfig", "MPNetModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
@@ -338,6 +358,9 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "bloom": (bloom, {"d": 32, "L": 2}, None),
     "mpt": (mpt, {"d": 32, "L": 2}, None),
     "deberta_v2": (deberta_v2, {"d": 32, "L": 2}, None),
+    "qwen3": (qwen3, {"d": 32, "L": 2, "h": 4, "kv": 2}, None),
+    "gemma3": (gemma3, {"d": 32, "L": 2}, None),
+    "olmo2": (olmo2, {"d": 32, "L": 2}, None),
     "mpnet": (mpnet, {"d": 32, "L": 2}, None),
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),

@@ -631,6 +631,39 @@ class _Linker:
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
+    def qk_norms(self, resolved: list[int], reader: Entry, key_dim: int) -> tuple[list[int], list[int]]:
+        """Norms of the queries and keys (Qwen3's q_norm and k_norm, per head; OLMo 2's, over the
+        projection): the projections behind them, and the norms' entries and the reshapes
+        between, which the attention absorbs (its `qk_norm`)."""
+        normed = [r >= 0 and self.entries[r].key == "layer_normalization" for r in resolved]
+        if not any(normed):
+            return resolved, []
+        absorbed, found = [], list(resolved)
+        widths = set()
+        for k, index in enumerate(resolved):
+            if not normed[k]:
+                continue
+            norm = self.entries[index]
+            behind = norm.sources[0] if norm.sources else -1
+            between = []
+            while behind >= 0 and self.entries[behind].key in ("reshape", "permute"):  # into heads
+                between.append(behind)
+                behind = self.entries[behind].sources[0]
+            if behind < 0 or self.entries[behind].key != "dense" or norm.args.get("center", True) or k > 1:
+                raise SymcountError(
+                    f"{reader.path}: attention whose {('query', 'key', 'value')[k]} is normalized other "
+                    "than by a norm without bias of the query and key projections; symcount cannot read it yet"
+                )
+            widths.add(norm.shape[-1] == key_dim)
+            found[k] = behind
+            absorbed += [index, *between]
+        if normed[:2] != [True, True] or len(widths) != 1:
+            raise SymcountError(
+                f"{reader.path}: attention with a norm of the queries or of the keys alone; symcount's "
+                "qk_norm normalizes both"
+            )
+        return found, absorbed
+
     def eager_attention(self, node: _Node) -> _Node | None:
         """An attention written with matrix products (Hugging Face's eager attention, GPT-Neo's,
         Bloom's `baddbmm`): `softmax(q @ k.T ...) @ v`, as the node `scaled_dot_product_attention(q,
@@ -733,6 +766,7 @@ class _Linker:
         q_shape, k_shape = node.extra["shapes"][0], node.extra["shapes"][1]
         heads, kv_heads, key_dim = q_shape[-3], k_shape[-3], q_shape[-1]
         resolved = [self.resolve(p, reader, raw=True) for p in node.parents[:3] if p is not None]
+        resolved, norms = self.qk_norms(resolved, reader, key_dim)
         projections = sorted(set(resolved))
         if any(p < 0 or self.entries[p].key != "dense" for p in projections):
             raise SymcountError(
@@ -757,7 +791,7 @@ class _Linker:
             ((source,), (memory,)) = sources_of[0], sources_of[1]
         else:
             (source,) = found
-        parts = [self.entries[p] for p in projections] + [reader]
+        parts = [self.entries[p] for p in projections] + [self.entries[n] for n in norms] + [reader]
         output_bias = reader.args.get("use_bias")
         separate = len(resolved) == 3 and len(projections) == 3
         # Biases per projection: q and v must agree; k (Whisper's is unbiased) and the output
@@ -780,7 +814,15 @@ class _Linker:
             # its key/value heads maybe repeated before the product.
             kv_heads = max(1, (fused // key_dim - heads) // 2)
         args: dict[str, Any]
-        if heads == kv_heads and query_bias == key_bias == output_bias and heads * key_dim == width:
+        normed = (
+            {"qk_norm": "head" if self.entries[norms[0]].shape[-1] == key_dim else "all"} if norms else {}
+        )
+        if (
+            heads == kv_heads
+            and query_bias == key_bias == output_bias
+            and heads * key_dim == width
+            and not norms
+        ):
             args = {"num_heads": heads, "use_bias": output_bias}
             reader.key = "multi_head_attention"
         else:  # grouped-query attention (Llama's, Mistral's), biases per projection, or heads
@@ -795,13 +837,14 @@ class _Linker:
                 args["output_bias"] = output_bias
             if key_bias != query_bias:
                 args["key_bias"] = key_bias
+            args.update(normed)
             reader.key = "group_query_attention"
         reader.args, reader.sources = args, [source] if memory is None else [source, memory]
         reader.kind = "attention"
         reader.modules = tuple(m for e in parts for m in e.modules)
         reader.path = _common(reader.modules)  # the attention module holding the projections
         reader.params = sum(e.params for e in parts)
-        self.absorbed |= set(projections)
+        self.absorbed |= set(projections) | set(norms)
         return -2  # the reader is the attention itself: it reads `source`
 
     def order(self) -> list[Entry]:
