@@ -170,6 +170,14 @@ def olmo2(d: int, L: int) -> Any:
                vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
 
 
+def qwen2_moe(d: int, L: int, E: int) -> Any:
+    # A router and E experts as 3-D weights (one mixture_of_experts) beside a shared expert
+    # gated by a sigmoid, traced as it is.
+    return _hf("Qwen2MoeConfig", "Qwen2MoeForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               moe_intermediate_size=16, shared_expert_intermediate_size=24, num_experts=E, num_experts_per_tok=2,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
 def mpnet(d: int, L: int) -> Any:
     # Relative position biases computed once by the encoder, added in every layer's attention.
     return _hf("MPNetConfig", "MPNetModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
@@ -361,6 +369,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "qwen3": (qwen3, {"d": 32, "L": 2, "h": 4, "kv": 2}, None),
     "gemma3": (gemma3, {"d": 32, "L": 2}, None),
     "olmo2": (olmo2, {"d": 32, "L": 2}, None),
+    "qwen2_moe": (qwen2_moe, {"d": 32, "L": 2, "E": 4}, None),
     "mpnet": (mpnet, {"d": 32, "L": 2}, None),
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),

@@ -209,6 +209,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     stack: list[str] = [""]
     counters: dict[str, int] = {}
     atomic = torch_layers.atomic_paths(model)
+    routed = torch_layers.routed_experts(model)  # experts' path -> their router's
     names = {id(m): n for n, m in model.named_modules()}
     first_call: dict[str, int] = {}
 
@@ -281,7 +282,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
 
     def post(module: Any, args: Any, kwargs: Any, out: Any) -> None:
         path = stack.pop()
-        if path not in atomic and not torch_layers.is_leaf(module):
+        if path not in atomic and path not in routed and not torch_layers.is_leaf(module):
             return
         with quiet():
             record(module, path, args, kwargs, out)
@@ -293,10 +294,15 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         outs = tensors(out)
         if not outs:
             return
-        described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
+        router = routed.get(path)
+        described: list[tuple[str, dict[str, Any]]] | None
+        if router is not None:  # experts beside their router (Qwen2-MoE's): one mixture_of_experts
+            described = torch_layers.routed(module, model.get_submodule(router), path)
+        else:
+            described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
         if described is None:  # no parameters: its operations were traced (activation, dropout...)
             return
-        own = list(module.parameters())
+        own = list(module.parameters()) + (list(model.get_submodule(router).parameters()) if router else [])
         frozen = [p for p in own if not p.requires_grad]
         if frozen and len(frozen) < len(own):
             raise SymcountError(
@@ -307,7 +313,8 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             main = key not in ("permute", "reshape")  # the layer holding the parameters
             entry = Entry(key, args_, path, shape=_shape(outs[0]), kind=type(module).__name__,
                           params=sum(p.numel() for p in own) if main else 0,
-                          modules=(path,) if main else (), frozen=bool(frozen) and main)  # fmt: skip
+                          modules=((path, router) if router else (path,)) if main else (),
+                          frozen=bool(frozen) and main)  # fmt: skip
             if main and path in first_call:  # a module called again: the same layer, used again
                 entry.use, entry.params = first_call[path], 0
             elif main:
