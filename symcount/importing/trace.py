@@ -12,7 +12,9 @@ ones included, with the module it ran in, so the data flow is followed through t
   holds it (`class_token` when concatenated, `position_embedding` when added);
 - operations that change the shape (`flatten`, `view`/`reshape`, `permute`/`transpose`, indexing
   such as BERT's pooler `hidden[:, 0]`) become `flatten`, `reshape`, `permute`, `select`;
-- `scaled_dot_product_attention`, with the projections around it, one attention entry;
+- `scaled_dot_product_attention` (or its eager spelling, `softmax(q @ k.T) @ v`), with the
+  projections around it (and norms of the queries and keys), one attention entry;
+- a Linear's output split along its last axis (`chunk`), one dense entry per part;
 - operations that keep the shape of one traced input (activations, dropout, scaling by a number)
   pass it through.
 
