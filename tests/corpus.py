@@ -178,6 +178,12 @@ def qwen2_moe(d: int, L: int, E: int) -> Any:
                vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
 
 
+def albert(d: int, L: int) -> Any:
+    # One layer group, its weights shared, called L times.
+    return _hf("AlbertConfig", "AlbertModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               embedding_size=16, vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
+
+
 def mpnet(d: int, L: int) -> Any:
     # Relative position biases computed once by the encoder, added in every layer's attention.
     return _hf("MPNetConfig", "MPNetModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
@@ -370,6 +376,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "gemma3": (gemma3, {"d": 32, "L": 2}, None),
     "olmo2": (olmo2, {"d": 32, "L": 2}, None),
     "qwen2_moe": (qwen2_moe, {"d": 32, "L": 2, "E": 4}, None),
+    "albert": (albert, {"d": 32, "L": 2}, None),
     "mpnet": (mpnet, {"d": 32, "L": 2}, None),
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),
@@ -391,4 +398,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
 
 # The corpus factories the importer refuses, and a fragment of the one line why
 # (tests/test_import_corpus.py checks each refusal, so a fix shows up as a failing expectation).
-REFUSED: dict[str, str] = {"mpnet": "relative position biases shared by every attention"}
+REFUSED: dict[str, str] = {
+    "mpnet": "relative position biases shared by every attention",
+    "albert": "a module called again as many times as a size says",
+}
