@@ -164,10 +164,10 @@ def gemma3(d: int, L: int) -> Any:
                max_position_embeddings=64, **HF)  # fmt: skip
 
 
-def olmo2(d: int, L: int) -> Any:
+def olmo2(d: int, L: int, h: int, kv: int) -> Any:
     # Queries and keys normalized over each projection's features: qk_norm "all".
     return _hf("Olmo2Config", "Olmo2ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
-               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+               vocab_size=100, num_attention_heads=h, num_key_value_heads=kv, max_position_embeddings=64, **HF)  # fmt: skip
 
 
 def qwen2_moe(d: int, L: int, E: int) -> Any:
@@ -374,7 +374,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "deberta_v2": (deberta_v2, {"d": 32, "L": 2}, None),
     "qwen3": (qwen3, {"d": 32, "L": 2, "h": 4, "kv": 2}, None),
     "gemma3": (gemma3, {"d": 32, "L": 2}, None),
-    "olmo2": (olmo2, {"d": 32, "L": 2}, None),
+    "olmo2": (olmo2, {"d": 32, "L": 2, "h": 4, "kv": 2}, None),
     "qwen2_moe": (qwen2_moe, {"d": 32, "L": 2, "E": 4}, None),
     "albert": (albert, {"d": 32, "L": 2}, None),
     "mpnet": (mpnet, {"d": 32, "L": 2}, None),

@@ -640,7 +640,7 @@ class _Linker:
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
-    def qk_norms(self, resolved: list[int], reader: Entry, key_dim: int) -> tuple[list[int], list[int]]:
+    def qk_norms(self, resolved: list[int], reader: Entry) -> tuple[list[int], list[int]]:
         """Norms of the queries and keys (Qwen3's q_norm and k_norm, per head; OLMo 2's, over the
         projection): the projections behind them, and the norms' entries and the reshapes
         between, which the attention absorbs (its `qk_norm`)."""
@@ -648,7 +648,6 @@ class _Linker:
         if not any(normed):
             return resolved, []
         absorbed, found = [], list(resolved)
-        widths = set()
         for k, index in enumerate(resolved):
             if not normed[k]:
                 continue
@@ -663,10 +662,9 @@ class _Linker:
                     f"{reader.path}: attention whose {('query', 'key', 'value')[k]} is normalized other "
                     "than by a norm without bias of the query and key projections; symcount cannot read it yet"
                 )
-            widths.add(norm.shape[-1] == key_dim)
             found[k] = behind
             absorbed += [index, *between]
-        if normed[:2] != [True, True] or len(widths) != 1:
+        if normed[:2] != [True, True]:
             raise SymcountError(
                 f"{reader.path}: attention with a norm of the queries or of the keys alone; symcount's "
                 "qk_norm normalizes both"
@@ -775,7 +773,7 @@ class _Linker:
         q_shape, k_shape = node.extra["shapes"][0], node.extra["shapes"][1]
         heads, kv_heads, key_dim = q_shape[-3], k_shape[-3], q_shape[-1]
         resolved = [self.resolve(p, reader, raw=True) for p in node.parents[:3] if p is not None]
-        resolved, norms = self.qk_norms(resolved, reader, key_dim)
+        resolved, norms = self.qk_norms(resolved, reader)
         projections = sorted(set(resolved))
         if any(p < 0 or self.entries[p].key != "dense" for p in projections):
             raise SymcountError(
