@@ -88,6 +88,108 @@ def whisper(d: int, L: int, S: int) -> Any:
                decoder_start_token_id=0, **HF)  # fmt: skip
 
 
+def phi3(d: int, L: int) -> Any:
+    # Fused gate and up projections, split by `chunk`: two dense entries of f each.
+    return _hf("Phi3Config", "Phi3ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def falcon(d: int, L: int) -> Any:
+    # Multi-query attention in one fused query_key_value projection of (4 + 2) heads of d/4.
+    return _hf("FalconConfig", "FalconForCausalLM", hidden_size=d, num_hidden_layers=L, vocab_size=100,
+               num_attention_heads=4, **HF)  # fmt: skip
+
+
+def cohere(d: int, L: int) -> Any:
+    # CohereLayerNorm: a model's own LayerNorm without bias.
+    return _hf("CohereConfig", "CohereForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def mbart(d: int, L: int) -> Any:
+    # Its positions' embedding reads `inputs_embeds[..., -1]` for its shape only.
+    return _hf("MBartConfig", "MBartModel", d_model=d, encoder_layers=L, decoder_layers=L, encoder_ffn_dim=48,
+               decoder_ffn_dim=48, vocab_size=100, encoder_attention_heads=4, decoder_attention_heads=4,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def llama_classifier(d: int, L: int, K: int) -> Any:
+    # The score reads every token, then `logits[torch.arange(batch), -1]` the last one.
+    return _hf("LlamaConfig", "LlamaForSequenceClassification", hidden_size=d, num_hidden_layers=L,
+               intermediate_size=48, vocab_size=100, num_attention_heads=4, num_key_value_heads=2,
+               max_position_embeddings=64, num_labels=K, **HF)  # fmt: skip
+
+
+def gpt_neo(d: int, L: int) -> Any:
+    # Eager attention (`softmax(q @ k.T) @ v`), no bias but on the output projection.
+    return _hf("GPTNeoConfig", "GPTNeoForCausalLM", hidden_size=d, num_layers=L, num_heads=4, vocab_size=100,
+               max_position_embeddings=64, attention_types=[[["global"], L]], **HF)  # fmt: skip
+
+
+def gemma2(d: int, L: int) -> Any:
+    # Eager attention with soft-capped scores, grouped-query heads of 16.
+    return _hf("Gemma2Config", "Gemma2ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=16,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def bloom(d: int, L: int) -> Any:
+    # Fused query_key_value, ALiBi, scores by `baddbmm`.
+    return _hf("BloomConfig", "BloomForCausalLM", hidden_size=d, n_layer=L, n_head=4, vocab_size=100, **HF)
+
+
+def mpt(d: int, L: int) -> Any:
+    # Fused Wqkv split by `chunk` inside the attention, eager scores.
+    return _hf("MptConfig", "MptForCausalLM", d_model=d, n_layers=L, n_heads=4, vocab_size=100, max_seq_len=64,
+               **HF)  # fmt: skip
+
+
+def deberta_v2(d: int, L: int) -> Any:
+    # Eager attention by `bmm` on heads folded into the batch axis.
+    return _hf("DebertaV2Config", "DebertaV2Model", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
+
+
+def qwen3(d: int, L: int, h: int, kv: int) -> Any:
+    # Queries and keys normalized per head (q_norm, k_norm): qk_norm "head".
+    return _hf("Qwen3Config", "Qwen3ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=h, num_key_value_heads=kv, head_dim=16,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def gemma3(d: int, L: int) -> Any:
+    # Per-head norms after the heads are moved ahead of the tokens, sliding and global layers.
+    return _hf("Gemma3TextConfig", "Gemma3ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, head_dim=16, sliding_window=16,
+               max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def olmo2(d: int, L: int, h: int, kv: int) -> Any:
+    # Queries and keys normalized over each projection's features: qk_norm "all".
+    return _hf("Olmo2Config", "Olmo2ForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=h, num_key_value_heads=kv, max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def qwen2_moe(d: int, L: int, E: int) -> Any:
+    # A router and E experts as 3-D weights (one mixture_of_experts) beside a shared expert
+    # gated by a sigmoid, traced as it is.
+    return _hf("Qwen2MoeConfig", "Qwen2MoeForCausalLM", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               moe_intermediate_size=16, shared_expert_intermediate_size=24, num_experts=E, num_experts_per_tok=2,
+               vocab_size=100, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, **HF)  # fmt: skip
+
+
+def albert(d: int, L: int) -> Any:
+    # One layer group, its weights shared, called L times.
+    return _hf("AlbertConfig", "AlbertModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               embedding_size=16, vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
+
+
+def mpnet(d: int, L: int) -> Any:
+    # Relative position biases computed once by the encoder, added in every layer's attention.
+    return _hf("MPNetConfig", "MPNetModel", hidden_size=d, num_hidden_layers=L, intermediate_size=48,
+               vocab_size=100, num_attention_heads=4, max_position_embeddings=64)  # fmt: skip
+
+
 # torchvision and timm --------------------------------------------------------------------------
 
 
@@ -260,6 +362,22 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "vit": (vit, {"d": 32, "L": 2}, ("3", "32", "32")),
     "t5": (t5, {"d": 32, "L": 2}, ("input_ids=8", "decoder_input_ids=8")),
     "bart": (bart, {"d": 32, "L": 2}, None),
+    "phi3": (phi3, {"d": 32, "L": 2}, None),
+    "falcon": (falcon, {"d": 32, "L": 2}, None),
+    "cohere": (cohere, {"d": 32, "L": 2}, None),
+    "mbart": (mbart, {"d": 32, "L": 2}, None),
+    "llama_classifier": (llama_classifier, {"d": 32, "L": 2, "K": 3}, None),
+    "gpt_neo": (gpt_neo, {"d": 32, "L": 2}, None),
+    "gemma2": (gemma2, {"d": 32, "L": 2}, None),
+    "bloom": (bloom, {"d": 32, "L": 2}, None),
+    "mpt": (mpt, {"d": 32, "L": 2}, None),
+    "deberta_v2": (deberta_v2, {"d": 32, "L": 2}, None),
+    "qwen3": (qwen3, {"d": 32, "L": 2, "h": 4, "kv": 2}, None),
+    "gemma3": (gemma3, {"d": 32, "L": 2}, None),
+    "olmo2": (olmo2, {"d": 32, "L": 2, "h": 4, "kv": 2}, None),
+    "qwen2_moe": (qwen2_moe, {"d": 32, "L": 2, "E": 4}, None),
+    "albert": (albert, {"d": 32, "L": 2}, None),
+    "mpnet": (mpnet, {"d": 32, "L": 2}, None),
     "whisper": (whisper, {"d": 32, "L": 2, "S": 16}, ("input_features=16,2*S", "decoder_input_ids=8")),
     "resnet18": (resnet18, {"n2": 2, "K": 10}, ("3", "32", "32")),
     "resnet50": (resnet50, {"n3": 2, "K": 10}, ("3", "32", "32")),
@@ -280,4 +398,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
 
 # The corpus factories the importer refuses, and a fragment of the one line why
 # (tests/test_import_corpus.py checks each refusal, so a fix shows up as a failing expectation).
-REFUSED: dict[str, str] = {}
+REFUSED: dict[str, str] = {
+    "mpnet": "relative position biases shared by every attention",
+    "albert": "a module called again as many times as a size says",
+}

@@ -1,7 +1,8 @@
 """group_query_attention's biases per projection (`key_bias`, `output_bias`) and T5's relative
 position bias (`relative_attention_buckets`) under `framework: torch`, against the real Hugging
 Face modules: Whisper's attention biases q, v and the output but not k; Qwen2's biases q, k and v
-but not the output; T5's first attention learns a (buckets, heads) table."""
+but not the output; T5's first attention learns a (buckets, heads) table; Qwen3's and OLMo 2's
+normalize the queries and keys (`qk_norm`: per head, or over each projection)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,30 @@ def test_t5_attention_learns_a_relative_position_table(heads: int, width: int, b
     attention = {"head_dim": width, "num_query_heads": heads, "num_key_value_heads": heads, "use_bias": False,
                  "relative_attention_buckets": buckets}  # fmt: skip
     assert _spec(attention, 12) == _count(module) == 4 * 12 * heads * width + buckets * heads
+
+
+@settings(max_examples=6)
+@given(heads=st.integers(1, 3), kv=st.sampled_from([1, 2]), half=st.integers(1, 3), olmo=st.booleans())
+def test_qwen3_and_olmo2_attention_normalize_queries_and_keys(
+    heads: int, kv: int, half: int, olmo: bool
+) -> None:
+    transformers()
+    t = torch()
+    import transformers as hf
+
+    width = 2 * half  # rotary embeddings need an even head width
+    name = "Olmo2" if olmo else "Qwen3"
+    config = getattr(hf, f"{name}Config")(hidden_size=kv * heads * width, num_attention_heads=kv * heads,
+                                          num_key_value_heads=kv, head_dim=width)  # fmt: skip
+    module_class = getattr(getattr(hf.models, name.lower()), f"modeling_{name.lower()}")
+    with t.device("meta"):
+        module = getattr(module_class, f"{name}Attention")(config, 0)
+    attention = {
+        "head_dim": width,
+        "num_query_heads": kv * heads,
+        "num_key_value_heads": kv,
+        "use_bias": False,
+        "qk_norm": "all" if olmo else "head",
+    }
+    assert _spec(attention, kv * heads * width) == _count(module)
+    assert _count(module) > _spec({**attention, "qk_norm": None}, kv * heads * width)

@@ -698,6 +698,23 @@ def _agree_on_attention(readings: list[Reading]) -> None:
                 }
 
 
+def _calls_change(first: Reading, other: Reading, where: str) -> None:
+    """Refuse, naming it, a module called a number of times that changes with the sizes (ALBERT's
+    one layer called L times, its weights shared)."""
+    calls: dict[str, list[int]] = {}
+    for k, reading in enumerate((first, other)):
+        for entry in reading.entries:
+            if entry.use is not None:
+                calls.setdefault(reading.entries[entry.use].path, [1, 1])[k] += 1
+    for path, (before, after) in calls.items():
+        if before != after:
+            raise ReadError(
+                f"{path}: called {before} times, then {after} (at {where}): a module called again as "
+                "many times as a size says (weights shared across depth, ALBERT's) is not read yet; "
+                "keep its number of calls fixed"
+            )
+
+
 def _spec_data(
     readings: list[Reading],
     lifter: Lifter,
@@ -714,8 +731,9 @@ def _spec_data(
     runs = {c: run for c in repeated if (run := _find_run(readings, c)) is not None}
     structures = [_structure(r, repeated, runs) for r in readings]
     shapes = [[(i.entry.key if i.entry else "repeat", i.where) for i in s] for s in structures]
-    for other, point in zip(shapes[1:], lifter.points[1:]):
+    for other, point, reading in zip(shapes[1:], lifter.points[1:], readings[1:]):
         if other != shapes[0]:
+            _calls_change(readings[0], reading, sizes_text(dict(zip(lifter.names, point))))
             raise ReadError(
                 f"the model's layers change with the sizes beyond repeated blocks (at {sizes_text(dict(zip(lifter.names, point)))})"
             )

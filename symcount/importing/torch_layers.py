@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import SymcountError
 
-__all__ = ["describe", "is_leaf", "atomic_paths", "dense_experts"]
+__all__ = ["describe", "is_leaf", "atomic_paths", "dense_experts", "routed_experts", "routed"]
 
 # Modules with their own parameters or children, read as one: PyTorch's attention, and Mixtral's
 # sparse mixture of experts (a router and experts stored as 3-D weights).
@@ -93,6 +93,12 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
         return [norm]
     if kind.endswith("RMSNorm") or kind == "T5LayerNorm":
         return [("layer_normalization", {"center": False, "scale": params > 0})]
+    own = dict(module.named_parameters())
+    if kind.endswith("LayerNorm") and set(own) in ({"weight"}, {"weight", "bias"}):
+        # A model's own LayerNorm (Cohere's, without bias): a weight per feature, a bias if any.
+        if any(p.dim() != 1 or (shapes and shapes[0] and p.shape[0] != shapes[0][-1]) for p in own.values()):
+            raise SymcountError(f"{path}: a {kind} whose weights are not one per feature of the last axis")
+        return [("layer_normalization", {"center": "bias" in own, "scale": True})]
     if isinstance(module, nn.modules.batchnorm._BatchNorm) and kind[-2:] in ("1d", "2d", "3d"):
         if not (module.affine and module.track_running_stats):
             raise SymcountError(f"{path}: a BatchNorm without affine weights or running statistics")
@@ -141,15 +147,9 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
     if isinstance(module, nn.Flatten) and module.start_dim == 1 and module.end_dim == -1:
         return [("flatten", {})]
     if kind in MOE:
-        experts, router = module.experts, module.gate
-        if tuple(experts.down_proj.shape[1:]) != (experts.hidden_dim, experts.intermediate_dim):
-            raise SymcountError(f"{path}: experts whose weights are not (E, d, f); symcount cannot read them")
-        return [
-            ("mixture_of_experts", {
-                "num_experts": router.num_experts, "top_k": router.top_k,
-                "expert_units": experts.intermediate_dim, "expert_output": experts.hidden_dim,
-            })
-        ]  # fmt: skip
+        return routed(module.experts, module.gate, path)
+    if kind.endswith("TopKRouter"):
+        return None  # read with the experts it routes to (`routed`)
     if kind == "MultiheadAttention":
         if not module._qkv_same_embed_dim or module.bias_k is not None:
             raise SymcountError(f"{path}: a MultiheadAttention with other key/value widths or bias_kv")
@@ -184,6 +184,35 @@ def _recurrent(module: Any, path: str) -> tuple[str, dict[str, Any]]:
     return key, args
 
 
+def routed(experts: Any, router: Any, path: str) -> Described:
+    """A router and its experts stored as 3-D weights (E, 2f, d) and (E, d, f), each expert a
+    SwiGLU: one mixture_of_experts."""
+    if tuple(experts.down_proj.shape[1:]) != (experts.hidden_dim, experts.intermediate_dim):
+        raise SymcountError(f"{path}: experts whose weights are not (E, d, f); symcount cannot read them")
+    return [
+        ("mixture_of_experts", {
+            "num_experts": router.num_experts, "top_k": router.top_k,
+            "expert_units": experts.intermediate_dim, "expert_output": experts.hidden_dim,
+        })
+    ]  # fmt: skip
+
+
+def routed_experts(model: Any) -> dict[str, str]:
+    """Experts beside their router in a block that adds more (Qwen2-MoE's shared expert, traced
+    on its own): the experts' path -> the router's."""
+    found = {}
+    for name, module in model.named_modules():
+        children = dict(module.named_children())
+        router, experts = children.get("gate"), children.get("experts")
+        if (
+            type(module).__name__ not in MOE
+            and type(router).__name__.endswith("TopKRouter")
+            and hasattr(experts, "gate_up_proj")
+        ):
+            found[f"{name}.experts" if name else "experts"] = f"{name}.gate" if name else "gate"
+    return found
+
+
 def dense_experts(model: Any) -> list[tuple[Any, Any]]:
     """Mixtral's sparse blocks, each with a stand-in forward for meta tensors: the real one picks
     experts from the data (`nonzero`), which shapes alone cannot. The stand-in makes, with the
@@ -191,7 +220,7 @@ def dense_experts(model: Any) -> list[tuple[Any, Any]]:
     SwiGLU (gate and up, the product, down), so FlopCounterMode counts the same products."""
     import torch.nn.functional as F
 
-    found = []
+    found: list[tuple[Any, Any]] = []
     for module in model.modules():
         if type(module).__name__ not in MOE:
             continue
@@ -206,4 +235,15 @@ def dense_experts(model: Any) -> list[tuple[Any, Any]]:
             return out.reshape(hidden.shape)
 
         found.append((module, forward))
+    for path, router_path in routed_experts(model).items():
+        experts, router = model.get_submodule(path), model.get_submodule(router_path)
+
+        def alone(hidden: Any, *_: Any, experts: Any = experts, router: Any = router) -> Any:
+            out = hidden  # the router ran as it is; then top_k experts' SwiGLU per token
+            for k in range(router.top_k):
+                gate, up = F.linear(hidden, experts.gate_up_proj[k]).chunk(2, dim=-1)
+                out = F.linear(experts.act_fn(gate) * up, experts.down_proj[k])
+            return out
+
+        found.append((experts, alone))
     return found

@@ -12,7 +12,9 @@ ones included, with the module it ran in, so the data flow is followed through t
   holds it (`class_token` when concatenated, `position_embedding` when added);
 - operations that change the shape (`flatten`, `view`/`reshape`, `permute`/`transpose`, indexing
   such as BERT's pooler `hidden[:, 0]`) become `flatten`, `reshape`, `permute`, `select`;
-- `scaled_dot_product_attention`, with the projections around it, one attention entry;
+- `scaled_dot_product_attention` (or its eager spelling, `softmax(q @ k.T) @ v`), with the
+  projections around it (and norms of the queries and keys), one attention entry;
+- a Linear's output split along its last axis (`chunk`), one dense entry per part;
 - operations that keep the shape of one traced input (activations, dropout, scaling by a number)
   pass it through.
 
@@ -46,6 +48,8 @@ JOINS = ("cat", "concat", "concatenate", "stack")
 RESHAPES = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "unflatten")
 PERMUTES = ("permute", "transpose", "swapaxes", "movedim")
 SELECTS = ("__getitem__", "select")
+MATMULS = ("matmul", "__matmul__", "bmm", "baddbmm")
+SPLITS = ("chunk", "split", "split_with_sizes", "tensor_split")
 POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
 
@@ -207,6 +211,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     stack: list[str] = [""]
     counters: dict[str, int] = {}
     atomic = torch_layers.atomic_paths(model)
+    routed = torch_layers.routed_experts(model)  # experts' path -> their router's
     names = {id(m): n for n, m in model.named_modules()}
     first_call: dict[str, int] = {}
 
@@ -258,10 +263,17 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             count = counters[where] = counters.get(where, -1) + 1
             # A copy of the arguments: a list the model appends to later (DenseNet's features).
             extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
-            for t in tensors(out):
+            made = tensors(out)
+            for part, t in enumerate(made):
                 if id(t) not in producers or producers[id(t)][1] is not t or _inplace(name):
                     path = f"{where}#{count}" if where else f"#{count}"
-                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=extra), t)
+                    # Each output of a split (`chunk`) knows which part it is.
+                    told = (
+                        {**extra, "part": part, "parts": [_shape(m) for m in made]}
+                        if len(made) > 1
+                        else extra
+                    )
+                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=told), t)
             return out
 
     def pre(module: Any, args: Any) -> None:
@@ -272,7 +284,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
 
     def post(module: Any, args: Any, kwargs: Any, out: Any) -> None:
         path = stack.pop()
-        if path not in atomic and not torch_layers.is_leaf(module):
+        if path not in atomic and path not in routed and not torch_layers.is_leaf(module):
             return
         with quiet():
             record(module, path, args, kwargs, out)
@@ -284,10 +296,15 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         outs = tensors(out)
         if not outs:
             return
-        described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
+        router = routed.get(path)
+        described: list[tuple[str, dict[str, Any]]] | None
+        if router is not None:  # experts beside their router (Qwen2-MoE's): one mixture_of_experts
+            described = torch_layers.routed(module, model.get_submodule(router), path)
+        else:
+            described = torch_layers.describe(module, path, [_shape(t) for t in inputs])
         if described is None:  # no parameters: its operations were traced (activation, dropout...)
             return
-        own = list(module.parameters())
+        own = list(module.parameters()) + (list(model.get_submodule(router).parameters()) if router else [])
         frozen = [p for p in own if not p.requires_grad]
         if frozen and len(frozen) < len(own):
             raise SymcountError(
@@ -298,12 +315,17 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             main = key not in ("permute", "reshape")  # the layer holding the parameters
             entry = Entry(key, args_, path, shape=_shape(outs[0]), kind=type(module).__name__,
                           params=sum(p.numel() for p in own) if main else 0,
-                          modules=(path,) if main else (), frozen=bool(frozen) and main)  # fmt: skip
+                          modules=((path, router) if router else (path,)) if main else (),
+                          frozen=bool(frozen) and main)  # fmt: skip
             if main and path in first_call:  # a module called again: the same layer, used again
                 entry.use, entry.params = first_call[path], 0
             elif main:
                 first_call[path] = len(entries)
-            if k == 0:
+            if k == 0 and isinstance(module, torch.nn.Embedding) and inputs and inputs[0].is_floating_point():
+                # Read for its shape only (MBart's positions from `inputs_embeds[..., -1]`): its
+                # rows are positions, a constant.
+                entry.sources_raw = [None]  # type: ignore[attr-defined]
+            elif k == 0:
                 entry.sources_raw = [node_of(t) for t in inputs[:1]]  # type: ignore[attr-defined]
             else:  # a layer between permutes (LayerNorm2d): reads the entry before it
                 entry.sources, entry.sources_raw = [len(entries) - 1], None  # type: ignore[attr-defined]
@@ -380,6 +402,8 @@ class _Linker:
         self.input_shape = input_shape
         self.made: dict[int, int] = {}  # id(op node) -> entry index
         self.absorbed: set[int] = set()
+        self.splits: dict[int, list[int]] = {}  # a Linear's entry -> its parts' entries
+        self.eager: dict[int, _Node] = {}  # id(a product with the values) -> its attention node
 
     def link(self, model: Any, outputs: list[_Node | None]) -> Reading:
         leaves = list(self.entries)
@@ -414,12 +438,21 @@ class _Linker:
                 continue
             owner = next((a for a in attentions if entry.path.startswith(a.path + ".")), None)
             heads = owner.args.get("num_heads", owner.args.get("num_query_heads")) if owner else None
+            every = {a.args.get("num_heads", a.args.get("num_query_heads")) for a in attentions}
+            if owner is None and every == {entry.args["output_dim"]} and not self.read_by(index):
+                raise SymcountError(
+                    f"{entry.path}: relative position biases shared by every attention (MPNet's); "
+                    "symcount's attention holds its own table (T5's), so it cannot read this model yet"
+                )
             if owner is None or entry.args["output_dim"] != heads:
                 continue
             owner.args["relative_attention_buckets"] = entry.args["input_dim"]
             owner.params += entry.params
             owner.modules = (*owner.modules, *entry.modules)
             self.absorbed.add(index)
+
+    def read_by(self, index: int) -> bool:
+        return any(index in e.sources for e in self.entries)
 
     def positions(self) -> None:
         """In a model of several named inputs, an embedding read on positions (a constant, not one
@@ -471,6 +504,11 @@ class _Linker:
             return self.made[id(node)]
         if node.op == ATTENTION:
             return self.attention(node, reader)
+        if node.op in MATMULS and (eager := self.eager_attention(node)) is not None:
+            self.made[id(node)] = (
+                self.made[id(eager)] if id(eager) in self.made else self.attention(eager, reader)
+            )
+            return self.made[id(node)]
         if not raw:
             made = self.layer(node, reader)
             if made is not None:
@@ -557,11 +595,17 @@ class _Linker:
             )
         if not parents or parents[0] is None or node.extra is None:
             return None
+        if op in SPLITS and "part" in node.extra:
+            return self.split(node, reader)
         before = node.extra["shapes"][0]
         moved = _permutation(node, len(before)) if op in PERMUTES else None
         if moved == list(range(len(before))):
             moved = None  # transpose(1, 1)
-        if (before == node.shape and moved is None) or (node.shape and node.shape[0] != before[0]):
+        if (
+            not before
+            or (before == node.shape and moved is None)
+            or (node.shape and node.shape[0] != before[0])
+        ):
             return None  # the same shape, or the batch axis itself reshaped (an attention's own)
         source = self.resolve(parents[0], reader)
         if source < -1:
@@ -595,6 +639,104 @@ class _Linker:
                 "for it yet (write it as a module symcount reads, or ask for the layer)"
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
+
+    def qk_norms(self, resolved: list[int], reader: Entry) -> tuple[list[int], list[int]]:
+        """Norms of the queries and keys (Qwen3's q_norm and k_norm, per head; OLMo 2's, over the
+        projection): the projections behind them, and the norms' entries and the reshapes
+        between, which the attention absorbs (its `qk_norm`)."""
+        normed = [r >= 0 and self.entries[r].key == "layer_normalization" for r in resolved]
+        if not any(normed):
+            return resolved, []
+        absorbed, found = [], list(resolved)
+        for k, index in enumerate(resolved):
+            if not normed[k]:
+                continue
+            norm = self.entries[index]
+            behind = norm.sources[0] if norm.sources else -1
+            between = []
+            while behind >= 0 and self.entries[behind].key in ("reshape", "permute"):  # into heads
+                between.append(behind)
+                behind = self.entries[behind].sources[0]
+            if behind < 0 or self.entries[behind].key != "dense" or norm.args.get("center", True) or k > 1:
+                raise SymcountError(
+                    f"{reader.path}: attention whose {('query', 'key', 'value')[k]} is normalized other "
+                    "than by a norm without bias of the query and key projections; symcount cannot read it yet"
+                )
+            found[k] = behind
+            absorbed += [index, *between]
+        if normed[:2] != [True, True]:
+            raise SymcountError(
+                f"{reader.path}: attention with a norm of the queries or of the keys alone; symcount's "
+                "qk_norm normalizes both"
+            )
+        return found, absorbed
+
+    def eager_attention(self, node: _Node) -> _Node | None:
+        """An attention written with matrix products (Hugging Face's eager attention, GPT-Neo's,
+        Bloom's `baddbmm`): `softmax(q @ k.T ...) @ v`, as the node `scaled_dot_product_attention(q,
+        k, v)` would have been; None for a product that is not one."""
+        if id(node) in self.eager:
+            return self.eager[id(node)]
+        weights, values = _operands(node)
+        scores, seen, frontier = None, 0, [weights[0]]
+        while frontier and scores is None and seen < 64:  # the nearest product behind the weights
+            current = frontier.pop(0)
+            seen += 1
+            if current is None or current.kind != "op":
+                continue
+            if current.op in MATMULS:
+                scores = current
+            else:
+                frontier.extend(current.parents)
+        if scores is None or weights[0] is None or values[0] is None:
+            return None
+        (query, query_shape), (keys, keys_shape) = _operands(scores)
+        if (
+            query is None
+            or keys is None
+            or len(query_shape) not in (3, 4)
+            or query_shape[:-2] != keys_shape[:-2]
+        ):
+            return None
+        extra = {"args": (), "kwargs": {}, "shapes": [query_shape, keys_shape, values[1]]}
+        made = _Node("op", node.path, (query, keys, values[0]), shape=node.shape, op=ATTENTION, extra=extra)
+        self.eager[id(node)] = made
+        return made
+
+    def split(self, node: _Node, reader: Entry | None) -> int | None:
+        """`gate, up = self.gate_up_proj(x).chunk(2, dim=-1)` (Phi-3's fused projections): a Linear
+        whose output is split along its last axis is one Linear per part, each reading the same
+        input (the same weights and products, its rows split); the part this output is."""
+        before, parts = node.extra["shapes"][0], node.extra["parts"]
+        source = self.resolve(node.parents[0], reader)
+        if source < -1:
+            return None  # positions, masks: made from constants
+        whole = self.entries[source] if source >= 0 else None
+        if (
+            whole is None
+            or whole.key != "dense"
+            or whole.use is not None
+            or any(p[:-1] != before[:-1] for p in parts)
+            or sum(p[-1] for p in parts) != before[-1]
+        ):
+            raise SymcountError(
+                f"{node.path}: torch {node.op} of {before[1:]} into {len(parts)} parts; symcount reads a "
+                "split of a Linear's output along its last axis (as one Linear per part)"
+            )
+        if source not in self.splits:
+            units, made = whole.args["units"], []
+            for k, shape in enumerate(parts):
+                part = whole if k == 0 else Entry("dense", dict(whole.args), whole.path, list(whole.sources),
+                                                  kind=whole.kind, frozen=whole.frozen)  # fmt: skip
+                part.args["units"], part.shape = shape[-1], (*whole.shape[:-1], shape[-1])
+                part.params = whole.params * shape[-1] // units if k else whole.params
+                if k:
+                    self.entries.append(part)
+                made.append(source if k == 0 else len(self.entries) - 1)
+            whole.params = whole.params * parts[0][-1] // units
+            self.splits[source] = made
+        self.made[id(node)] = self.splits[source][node.extra["part"]]
+        return self.made[id(node)]
 
     def scale(self, node: _Node, param: _Node, source: int) -> int | None:
         """A learned per-channel scale (ConvNeXt's, CaiT's `layer_scale * x`): a layer_scale entry,
@@ -631,6 +773,7 @@ class _Linker:
         q_shape, k_shape = node.extra["shapes"][0], node.extra["shapes"][1]
         heads, kv_heads, key_dim = q_shape[-3], k_shape[-3], q_shape[-1]
         resolved = [self.resolve(p, reader, raw=True) for p in node.parents[:3] if p is not None]
+        resolved, norms = self.qk_norms(resolved, reader)
         projections = sorted(set(resolved))
         if any(p < 0 or self.entries[p].key != "dense" for p in projections):
             raise SymcountError(
@@ -655,7 +798,7 @@ class _Linker:
             ((source,), (memory,)) = sources_of[0], sources_of[1]
         else:
             (source,) = found
-        parts = [self.entries[p] for p in projections] + [reader]
+        parts = [self.entries[p] for p in projections] + [self.entries[n] for n in norms] + [reader]
         output_bias = reader.args.get("use_bias")
         separate = len(resolved) == 3 and len(projections) == 3
         # Biases per projection: q and v must agree; k (Whisper's is unbiased) and the output
@@ -673,8 +816,20 @@ class _Linker:
             # The key projection's width, not the key's shape: the attention may have repeated the
             # key/value heads to the query's number before the product (Hugging Face's repeat_kv).
             kv_heads = self.entries[resolved[1]].args["units"] // key_dim
+        elif len(projections) == 1 and (fused := self.entries[projections[0]].args["units"]) % key_dim == 0:
+            # One fused projection of heads + 2 kv heads (Falcon's multi-query query_key_value),
+            # its key/value heads maybe repeated before the product.
+            kv_heads = max(1, (fused // key_dim - heads) // 2)
         args: dict[str, Any]
-        if heads == kv_heads and query_bias == key_bias == output_bias and heads * key_dim == width:
+        normed = (
+            {"qk_norm": "head" if self.entries[norms[0]].shape[-1] == key_dim else "all"} if norms else {}
+        )
+        if (
+            heads == kv_heads
+            and query_bias == key_bias == output_bias
+            and heads * key_dim == width
+            and not norms
+        ):
             args = {"num_heads": heads, "use_bias": output_bias}
             reader.key = "multi_head_attention"
         else:  # grouped-query attention (Llama's, Mistral's), biases per projection, or heads
@@ -689,13 +844,14 @@ class _Linker:
                 args["output_bias"] = output_bias
             if key_bias != query_bias:
                 args["key_bias"] = key_bias
+            args.update(normed)
             reader.key = "group_query_attention"
         reader.args, reader.sources = args, [source] if memory is None else [source, memory]
         reader.kind = "attention"
         reader.modules = tuple(m for e in parts for m in e.modules)
         reader.path = _common(reader.modules)  # the attention module holding the projections
         reader.params = sum(e.params for e in parts)
-        self.absorbed |= set(projections)
+        self.absorbed |= set(projections) | set(norms)
         return -2  # the reader is the attention itself: it reads `source`
 
     def order(self) -> list[Entry]:
@@ -751,6 +907,17 @@ def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]]
     if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
         return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
     return None
+
+
+def _operands(
+    node: _Node,
+) -> tuple[tuple[_Node | None, tuple[int, ...]], tuple[_Node | None, tuple[int, ...]]]:
+    """A matrix product's two operands, each with its shape (`baddbmm`'s after the added input)."""
+    first = 1 if node.op == "baddbmm" else 0
+    parents, shapes = node.parents, node.extra["shapes"]
+    if len(shapes) < first + 2 or len(parents) < first + 2:
+        return (None, ()), (None, ())
+    return (parents[first], shapes[first]), (parents[first + 1], shapes[first + 1])
 
 
 def _param_behind(node: _Node | None) -> _Node | None:
@@ -809,17 +976,32 @@ def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any
     else:
         key = node.extra["args"][1]
         key = key if isinstance(key, tuple) else (key,)
-        whole = [k == slice(None) for k in key]
+        if len(key) > 1 and _batch_range(key[0], before[0]):
+            # `logits[torch.arange(batch), -1]` (Hugging Face's sequence classification heads):
+            # the batch axis whole, as `logits[:, -1]`.
+            key = (slice(None), *key[1:])
+        whole = [isinstance(k, slice) and k == slice(None) for k in key]
         ints = [i for i, k in enumerate(key) if isinstance(k, int) and not isinstance(k, bool)]
         if len(ints) != 1 or not all(w for i, w in enumerate(whole) if i != ints[0]):
+            hint = (
+                "; a position read from the data (a sequence classifier's last token that is not "
+                "padding) reads the last one with pad_token_id=None in the config"
+                if any(hasattr(k, "shape") for k in key)
+                else ""
+            )
             raise SymcountError(
                 f"{node.path}: an indexing {_index_text(key)} that symcount cannot read yet "
-                "(it reads x[:, i], one position of one axis)"
+                f"(it reads x[:, i], one position of one axis){hint}"
             )
         dim, index = ints[0], int(key[ints[0]])
     if dim == 0:
         return None
     return "select", {"dim": dim, "index": index}
+
+
+def _batch_range(key: Any, batch: int) -> bool:
+    """An index tensor of one position per example of the batch (`torch.arange(batch)`)."""
+    return hasattr(key, "shape") and tuple(key.shape) == (batch,) and not key.is_floating_point()
 
 
 def _index_text(key: tuple[Any, ...]) -> str:

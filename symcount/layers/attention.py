@@ -220,6 +220,10 @@ class MultiHeadAttention(Layer):
     value_channels: Any = field(default=None, kw_only=True)
     # T5's relative position bias: a learned bias per (distance bucket, head), added to the scores.
     relative_attention_buckets: Any = field(default=None, kw_only=True)
+    # RMS norms of the queries and keys before the product (Hugging Face's q_norm and k_norm, a
+    # scale each): "head", over each head's hd features (Qwen3's, Gemma 3's); "all", over each
+    # projection's features, h*hd and kv*hd (OLMo 2's).
+    qk_norm: str | None = field(default=None, kw_only=True)
 
     most_inputs = 3
     sizes = (
@@ -462,6 +466,10 @@ class GroupQueryAttention(Layer):
     key_bias: bool | None = field(default=None, kw_only=True)
     # T5's relative position bias: a learned (buckets, heads) table added to the scores.
     relative_attention_buckets: Any = field(default=None, kw_only=True)
+    # RMS norms of the queries and keys before the product (Hugging Face's q_norm and k_norm, a
+    # scale each): "head", over each head's hd features (Qwen3's, Gemma 3's); "all", over each
+    # projection's features, h*hd and kv*hd (OLMo 2's).
+    qk_norm: str | None = field(default=None, kw_only=True)
 
     most_inputs = 3
     sizes = (
@@ -491,6 +499,8 @@ class GroupQueryAttention(Layer):
         check_divisible(
             "num_query_heads", self.num_query_heads, "num_key_value_heads", self.num_key_value_heads
         )
+        if self.qk_norm is not None:
+            check_choice(self.qk_norm, "qk_norm", ("head", "all"))
 
     @property
     def biased_output(self) -> bool:
@@ -543,6 +553,12 @@ class GroupQueryAttention(Layer):
         if self.relative_attention_buckets is not None:
             name = "relative_attention_bias.weight" if target.torch else "relative_attention_bias"
             weights.append(self.weight(name, (self.relative_attention_buckets, h)))
+        if self.qk_norm is not None:
+            widths = (hd, hd) if self.qk_norm == "head" else (h * hd, kv * hd)
+            names = (
+                ("q_norm.weight", "k_norm.weight") if target.torch else ("query_norm/scale", "key_norm/scale")
+            )
+            weights.extend(self.weight(name, (width,)) for name, width in zip(names, widths))
         return tuple(weights)
 
     def macs(self, input_shape: Any, target: Target) -> sympy.Expr:
@@ -572,7 +588,9 @@ class GroupQueryAttention(Layer):
         # T5's relative position bias: one add per score.
         relative = BIAS_FLOPS * steps * h * sources if self.relative_attention_buckets is not None else 0
         scores = BIAS_FLOPS * steps * h * hd + SOFTMAX_FLOPS * steps * h * sources
-        return biases + output + scores + gate + relative
+        # The queries' and keys' norms: each of their numbers normalized, then scaled.
+        normed = (NORMALIZE_FLOPS + 1) * (steps * h + sources * kv) * hd if self.qk_norm is not None else 0
+        return biases + output + scores + gate + relative + normed
 
     def kv_cache(self, input_shape: Any, target: Target) -> sympy.Expr:
         # The keys and values of the S tokens of context: kv heads (not h) of hd numbers each. A
