@@ -220,10 +220,6 @@ class MultiHeadAttention(Layer):
     value_channels: Any = field(default=None, kw_only=True)
     # T5's relative position bias: a learned bias per (distance bucket, head), added to the scores.
     relative_attention_buckets: Any = field(default=None, kw_only=True)
-    # RMS norms of the queries and keys before the product (Hugging Face's q_norm and k_norm, a
-    # scale each): "head", over each head's hd features (Qwen3's, Gemma 3's); "all", over each
-    # projection's features, h*hd and kv*hd (OLMo 2's).
-    qk_norm: str | None = field(default=None, kw_only=True)
 
     most_inputs = 3
     sizes = (
