@@ -391,3 +391,81 @@ def projected_lstm(d: int, h: int) -> Any:
             return self.lstm(x)[0]
 
     return Model()
+
+
+def pooled_norm_act(C: int, f: int, S: int) -> Any:
+    # timm's BatchNormAct2d (a BatchNorm2d running its activation as a child), then GoogLeNet's
+    # MaxPool2d(3, 2, ceil_mode=True): a last, partial window kept.
+    from torch import nn
+
+    class BatchNormAct(nn.BatchNorm2d):
+        def __init__(self, width: int) -> None:
+            super().__init__(width)
+            self.act = nn.ReLU()
+
+        def forward(self, x: Any) -> Any:
+            return self.act(super().forward(x))
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 3), BatchNormAct(f), nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(),
+        nn.Linear(f * (-(-(S - 5) // 2) + 1) ** 2, 2),
+    )  # fmt: skip
+
+
+def scaled_blocks(C: int, f: int) -> Any:
+    # timm's two spellings of a learned per-channel scale on (f, H, W): ConvNeXt's gamma held beside
+    # the block's conv, `x.mul(gamma.reshape(1, -1, 1, 1))`, and PoolFormer's `Scale` module, one
+    # parameter that no layer reads, `x * scale.view(-1, 1, 1)`: both a layer_scale of f.
+    import torch
+    from torch import nn
+
+    class Scale(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(f))
+
+        def forward(self, x: Any) -> Any:
+            return x * self.scale.view(-1, 1, 1)
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.gamma = nn.Conv2d(f, f, 3, padding=1), nn.Parameter(torch.ones(f))
+
+        def forward(self, x: Any) -> Any:
+            return x + self.conv(x).mul(self.gamma.reshape(1, -1, 1, 1))
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 1), Block(), Scale(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(f, 2)
+    )
+
+
+def unread_module(d: int) -> Any:
+    # A module of one (d, d) parameter used in a matrix product: no layer reads it, nor its product.
+    import torch
+    from torch import nn
+
+    class Mix(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(d, d))
+
+        def forward(self, x: Any) -> Any:
+            return x @ self.w
+
+    return nn.Sequential(nn.Linear(d, d), Mix(), nn.Linear(d, 1))
+
+
+def token_mean(d: int, K: int) -> Any:
+    # MLP-Mixer's head: each of the tokens projected, then averaged over the tokens (axis 1).
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.head = nn.Linear(4, d), nn.Linear(d, K)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.embed(x).mean(dim=1))
+
+    return Model()

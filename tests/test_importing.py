@@ -503,3 +503,53 @@ def test_an_lstm_with_a_projection_is_read() -> None:
     imported = symcount.from_torch(factories.projected_lstm, input=("5", "d"), d=8, h=16)
     (layer,) = yaml.safe_load(imported.to_yaml())["layers"]
     assert layer["lstm"]["proj_size"] == "h/2"
+
+
+def test_a_norm_with_its_activation_and_a_ceil_mode_pooling_are_read() -> None:
+    torch()
+    imported = symcount.from_torch(factories.pooled_norm_act, input=("C", "S", "S"), C=3, f=4, S=16)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "conv2d", "batch_norm2d", "max_pooling2d", "flatten", "dense"
+    ]  # fmt: skip
+    assert layers[2]["max_pooling2d"] == {"pool_size": 3, "strides": 2, "ceil_mode": True}
+    # Conv 3x3 to S-2; the pool's windows: ceil((S-2-3)/2) + 1 a side (floor would drop one).
+    (S,) = symcount.symbols("S")
+    pooled = imported.model().rows[2].output_shape[1]
+    assert [pooled.subs(S, n) for n in range(8, 20)] == [-(-(n - 5) // 2) + 1 for n in range(8, 20)]
+
+
+def test_per_channel_scales_are_layer_scales() -> None:
+    torch()
+    imported = symcount.from_torch(factories.scaled_blocks, input=("C", "8", "8"), C=3, f=4)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "conv2d", "conv2d", "permute", "layer_scale", "permute", "add",
+        "permute", "layer_scale", "permute", "global_average_pooling2d", "flatten", "dense",
+    ]  # fmt: skip
+    # 1x1 conv C*f + f, 3x3 conv 9*f*f + f, two scales f each, head 2*f + 2.
+    assert sympy.expand(imported.model().params - (C * f + f + 9 * f**2 + f + 2 * f + 2 * f + 2)) == 0
+
+
+def test_a_module_no_layer_reads_is_refused_by_name_when_its_operations_place_nothing() -> None:
+    torch()
+    with pytest.raises(
+        SymcountError, match=r"^1: no symcount layer for the PyTorch module Mix \(16 parameters\)$"
+    ):
+        symcount.from_torch(factories.unread_module, d=4)
+
+
+def test_a_mean_over_the_tokens_is_a_pooling() -> None:
+    torch()
+    imported = symcount.from_torch(factories.token_mean, input=("6", "4"), d=8, K=3)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "dense",
+        "permute",
+        "global_average_pooling1d",
+        "dense",
+    ]
+    # 6 tokens of Linear(4, d), then Linear(d, K) once.
+    (K,) = symcount.symbols("K")
+    assert sympy.expand(imported.model().macs - (6 * 4 * d + d * K)) == 0
+    assert imported.model().output_shape == (K,)

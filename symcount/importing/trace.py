@@ -225,6 +225,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     outputs: list[Any] = []
 
     counter: list[Any] = []
+    unread: dict[str, str] = {}  # leaf modules no layer reads, traced: path -> the refusal
 
     def reset() -> None:
         counter[:] = [FlopCounterMode(display=False)] if flops else []
@@ -234,9 +235,20 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         first_call.clear()
         outputs.clear()
         del stack[1:]
+        unread.clear()
         for name, module in model.named_modules():  # parameters beside submodules: nodes of their own
-            if inside_atomic(name) or name in atomic or torch_layers.is_leaf(module):
+            if inside_atomic(name) or name in atomic:
                 continue
+            if torch_layers.is_leaf(module):  # a module read whole, unless no layer reads it
+                if not any(True for _ in module.parameters()):
+                    continue
+                try:
+                    torch_layers.describe(module, name)
+                    continue
+                except torch_layers.Unread as error:
+                    unread[name] = str(error)
+                except SymcountError:
+                    continue
             for pname, param in module.named_parameters(recurse=False):
                 path = f"{name}.{pname}" if name else pname
                 node = _Node("param", path, shape=_shape(param), extra=name)
@@ -278,7 +290,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             record(module, path, args, kwargs, out)
 
     def record(module: Any, path: str, args: Any, kwargs: Any, out: Any) -> None:
-        if inside_atomic(path):
+        if inside_atomic(path) or path in unread:  # (unread: its operations were traced)
             return
         inputs = tensors((args, kwargs))
         outs = tensors(out)
@@ -337,7 +349,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     finally:
         for handle in handles:
             handle.remove()
-    reading = _Linker(entries, input_shape).link(model, [node_of(t) for t in outputs])
+    reading = _Linker(entries, input_shape, unread).link(model, [node_of(t) for t in outputs])
     reading.params = sum(p.numel() for p in model.parameters())
     reading.trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if counter:
@@ -375,8 +387,9 @@ class _Linker:
     """Follow each entry's input back through operations to the entries it comes from, adding the
     merges, joins, reshapes and attentions found on the way."""
 
-    def __init__(self, entries: list[Entry], input_shape: tuple[int, ...]) -> None:
+    def __init__(self, entries: list[Entry], input_shape: tuple[int, ...], unread: dict[str, str]) -> None:
         self.entries = entries
+        self.unread = unread
         self.input_shape = input_shape
         self.made: dict[int, int] = {}  # id(op node) -> entry index
         self.absorbed: set[int] = set()
@@ -395,7 +408,7 @@ class _Linker:
                 self.resolve(node, None)
         self.relative_biases()
         self.positions()
-        _check_placed(self.entries, model)
+        _check_placed(self.entries, model, self.unread)
         order = self.order()
         _tie(order, model)
         containers = {
@@ -507,7 +520,8 @@ class _Linker:
                     "embedding; symcount cannot place it yet"
                 )
             if -3 in sources and param is not None and merged == "multiply":
-                scaled = self.scale(node, param, next(s for s in sources if s != -3))
+                seen = node.extra["shapes"][sources.index(-3)]  # as multiplied: (1, C, 1, 1) reshaped
+                scaled = self.scale(node, param, next(s for s in sources if s != -3), seen)
                 if scaled is not None:
                     return scaled
             if -3 in sources and param is not None:
@@ -589,6 +603,11 @@ class _Linker:
             key, args = f"global_average_pooling{len(node.shape) - 2}d", {"keepdims": True}
         elif (found := _spatial(node, before)) is not None:
             key, args = found
+        elif op == "mean" and len(before) == 3 and node.shape == (before[0], before[2]) and _tokens(node):
+            # Tokens averaged, (T, d) to (d,) (MLP-Mixer's head): the features moved first, then pooled.
+            moved = (before[0], before[2], before[1])
+            self.entries.append(Entry("permute", {"dims": [2, 1]}, node.path, [source], moved))
+            key, args, source = "global_average_pooling1d", {}, len(self.entries) - 1
         else:
             raise SymcountError(
                 f"{node.path}: torch {op} turns {before[1:]} into {node.shape[1:]}; symcount has no layer "
@@ -596,13 +615,13 @@ class _Linker:
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
-    def scale(self, node: _Node, param: _Node, source: int) -> int | None:
+    def scale(self, node: _Node, param: _Node, source: int, shape: tuple[int, ...]) -> int | None:
         """A learned per-channel scale (ConvNeXt's, CaiT's `layer_scale * x`): a layer_scale entry,
-        between permutes where the channels are axis 1 (a (C, 1, 1) parameter on (C, H, W))."""
-        shape = param.shape
+        between permutes where the channels are axis 1 (a (C, 1, 1) parameter on (C, H, W), or
+        timm's `x.mul(gamma.reshape(1, -1, 1, 1))`). `shape`: the parameter's, as multiplied."""
         while len(shape) > 1 and shape[0] == 1:
             shape = shape[1:]
-        if source < -1:
+        if source < -1 or _numel(shape) != _numel(param.shape):  # (a parameter expanded: not one scale)
             return None
         rank = len(node.shape) - 1
         scale = _param_entry("layer_scale", {}, param, node, [source])
@@ -748,9 +767,28 @@ def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]]
         factors = {after // was for was, after in zip(before[2:], node.shape[2:]) if after % was == 0}
         if len(factors) == 1 and mode in ("nearest", "bilinear", "bicubic"):
             return "upsample", {"scale_factor": factors.pop(), "mode": mode}  # PyTorch's Upsample
-    if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
+    if (
+        node.op == "mean"
+        and node.shape[2:] in ((), (1,) * rank)
+        and node.shape[:2] == before[:2]
+        and _axes(node, len(before)) == set(range(2, len(before)))
+    ):
         return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
     return None
+
+
+def _axes(node: _Node, rank: int) -> set[int] | None:
+    """The axes a reduction (`x.mean(dim=...)`) runs over, or None where not given as integers."""
+    dim = _arg(node, 1, "dim", None)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return None
+    return {_dim(d, rank) for d in dims}
+
+
+def _tokens(node: _Node) -> bool:
+    """A mean over axis 1 alone (`x.mean(dim=1)`, `x.mean((1,))`)."""
+    return _axes(node, 3) == {1}
 
 
 def _param_behind(node: _Node | None) -> _Node | None:
@@ -779,11 +817,15 @@ def _arg(node: _Node, position: int, name: str, default: Any) -> Any:
     return args[position] if len(args) > position else default
 
 
-def _param_entry(key: str, args: dict[str, Any], param: _Node, node: _Node, sources: list[int]) -> Entry:
+def _numel(shape: tuple[int, ...]) -> int:
     size = 1
-    for s in param.shape:
+    for s in shape:
         size *= s
-    return Entry(key, args, param.path, sources=sources, shape=node.shape, params=size,
+    return size
+
+
+def _param_entry(key: str, args: dict[str, Any], param: _Node, node: _Node, sources: list[int]) -> Entry:
+    return Entry(key, args, param.path, sources=sources, shape=node.shape, params=_numel(param.shape),
                  modules=(param.path,), kind="Parameter", frozen=param.frozen)  # fmt: skip
 
 
@@ -833,16 +875,20 @@ def _index_text(key: tuple[Any, ...]) -> str:
     return "[" + ", ".join(one(k) for k in key) + "]"
 
 
-def _check_placed(entries: list[Entry], model: Any) -> None:
+def _check_placed(entries: list[Entry], model: Any, unread: dict[str, str]) -> None:
     """Every parameter must belong to an entry: refuse, by name, those on a module with children
-    (beside its submodules) that no operation placed, and those of a module the forward pass never
-    called."""
+    (beside its submodules) that no operation placed, those of a module no layer reads whose
+    operations placed none, and those of a module the forward pass never called."""
     atomic = torch_layers.atomic_paths(model)
     placed = {m for e in entries for m in e.modules}
     for name, module in model.named_modules():
         if name in placed or any(name.startswith(a + ".") for a in atomic):
             continue
         own = [n for n, _ in module.named_parameters(recurse=False)]
+        if name in unread:
+            if not all(f"{name}.{n}" in placed for n, _ in module.named_parameters()):
+                raise SymcountError(unread[name])
+            continue
         if own and not torch_layers.is_leaf(module) and name not in atomic:
             where = f"{name}." if name else ""
             lost = [where + n for n in own if where + n not in placed]
