@@ -605,8 +605,8 @@ class _Linker:
             key, args = found
         elif op == "mean" and len(before) == 3 and node.shape == (before[0], before[2]) and _tokens(node):
             # Tokens averaged, (T, d) to (d,) (MLP-Mixer's head): the features moved first, then pooled.
-            tokens_last = (before[0], before[2], before[1])
-            self.entries.append(Entry("permute", {"dims": [2, 1]}, node.path, [source], tokens_last))
+            features_first = (before[0], before[2], before[1])
+            self.entries.append(Entry("permute", {"dims": [2, 1]}, node.path, [source], features_first))
             key, args, source = "global_average_pooling1d", {}, len(self.entries) - 1
         else:
             raise SymcountError(
