@@ -154,6 +154,13 @@ def googlenet(K: int) -> Any:
     return GoogLeNet(num_classes=K, aux_logits=False, init_weights=False)
 
 
+def shufflenet(K: int) -> Any:
+    # Each unit chunks its channels in two halves (x.chunk(2, dim=1)), then shuffles them.
+    from torchvision.models import shufflenet_v2_x0_5 as build
+
+    return build(num_classes=K)
+
+
 def timm_mobilenetv3(K: int) -> Any:
     # timm's BatchNormAct2d: a BatchNorm2d running its activation as a child module.
     import timm
@@ -306,6 +313,7 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "torchvision_vit": (torchvision_vit, {"d": 32, "L": 2}, ("3", "32", "32")),
     "timm_vit": (timm_vit, {"d": 32, "L": 2}, ("3", "32", "32")),
     "googlenet": (googlenet, {"K": 10}, ("3", "64", "64")),
+    "shufflenet": (shufflenet, {"K": 10}, ("3", "32", "32")),
     "timm_mobilenetv3": (timm_mobilenetv3, {"K": 10}, ("3", "32", "32")),
     "timm_convnext": (timm_convnext, {"K": 10}, ("3", "32", "32")),
     "timm_mixer": (timm_mixer, {"d": 32, "L": 2}, ("3", "32", "32")),

@@ -469,3 +469,25 @@ def token_mean(d: int, K: int) -> Any:
             return self.head(self.embed(x).mean(dim=1))
 
     return Model()
+
+
+def split_channels(C: int, f: int) -> Any:
+    # ShuffleNet's unit: the channels chunked in two halves, one convolved, both joined and shuffled
+    # (view, transpose, reshape); the head reads the first f channels, x[:, :f].
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem, self.branch = nn.Conv2d(C, 2 * f, 1), nn.Conv2d(f, f, 3, padding=1)
+            self.head = nn.Linear(f, 2)
+
+        def forward(self, x: Any) -> Any:
+            a, b = self.stem(x).chunk(2, dim=1)
+            x = torch.cat([a, self.branch(b)], dim=1)
+            n, c, height, width = x.shape
+            x = x.view(n, 2, c // 2, height, width).transpose(1, 2).reshape(n, c, height, width)
+            return self.head(x[:, :f].mean((2, 3)))
+
+    return Model()

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.frameworks
 
 NEEDS = {**{n: "timm" for n in ("timm_vit", "timm_mobilenetv3", "timm_convnext", "timm_mixer", "poolformer")},
          **{n: "torchvision" for n in ("resnet18", "resnet50", "densenet", "vgg11", "mobilenet_v2",
-            "efficientnet_b0", "convnext_tiny", "torchvision_vit", "googlenet")}}  # fmt: skip
+            "efficientnet_b0", "convnext_tiny", "torchvision_vit", "googlenet", "shufflenet")}}  # fmt: skip
 HF = ("llama", "qwen2", "gemma", "mixtral", "opt", "gpt2", "bert", "vit", "t5", "bart", "whisper")
 
 

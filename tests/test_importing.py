@@ -553,3 +553,33 @@ def test_a_mean_over_the_tokens_is_a_pooling() -> None:
     (K,) = symcount.symbols("K")
     assert sympy.expand(imported.model().macs - (6 * 4 * d + d * K)) == 0
     assert imported.model().output_shape == (K,)
+
+
+def test_chunks_and_slices_of_channels_are_narrows() -> None:
+    torch()
+    imported = symcount.from_torch(factories.split_channels, input=("C", "6", "6"), C=3, f=4)
+    layers = [next(iter(layer.items())) for layer in yaml.safe_load(imported.to_yaml())["layers"]]
+    narrows = [args for key, args in layers if key == "narrow"]
+    first, second = {"dim": 1, "start": 0, "length": "f"}, {"dim": 1, "start": "f", "length": "f"}
+    assert sorted(narrows, key=str) == sorted([first, first, second], key=str)
+    assert [key for key, _ in layers].count("concatenate") == 1
+    # stem 1x1 C -> 2f on 6x6, branch 3x3 f -> f on 6x6, head f -> 2.
+    assert sympy.expand(imported.model().macs - (36 * C * 2 * f + 36 * 9 * f * f + 2 * f)) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((1, 2, 4), "positions 2 to 6 are out of range for an axis of 4. Received: start=2, length=4"),
+        ((0, 0, 1), "dim 0 is the batch axis; narrow takes from another. Received: dim=0"),
+        ((1, -1, 2), "start must be 0 or more. Received: start=-1"),
+    ],
+)
+def test_a_narrow_outside_its_axis_is_refused(args: tuple[int, int, int], message: str) -> None:
+    with pytest.raises(SymcountError, match=message.replace(".", r"\.")):
+        _ = symcount.Sequential(symcount.Input(4, 3), symcount.Narrow(*args)).output_shape
+
+
+def test_a_narrow_takes_a_run_of_one_axis() -> None:
+    # (4, 3): positions 1..2 of the last axis, by a negative dim as PyTorch counts it.
+    assert symcount.Sequential(symcount.Input(4, 3), symcount.Narrow(-1, 1, 2)).output_shape == (4, 2)

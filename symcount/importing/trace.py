@@ -45,7 +45,8 @@ MERGES = {
 JOINS = ("cat", "concat", "concatenate", "stack")
 RESHAPES = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "unflatten")
 PERMUTES = ("permute", "transpose", "swapaxes", "movedim")
-SELECTS = ("__getitem__", "select")
+SELECTS = ("__getitem__", "select", "narrow")
+SPLITS = ("chunk", "split", "tensor_split", "split_with_sizes", "unsafe_chunk", "unsafe_split")
 POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
 
@@ -270,10 +271,17 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             count = counters[where] = counters.get(where, -1) + 1
             # A copy of the arguments: a list the model appends to later (DenseNet's features).
             extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
-            for t in tensors(out):
+            outs = tensors(out)
+            for part, t in enumerate(outs):
                 if id(t) not in producers or producers[id(t)][1] is not t or _inplace(name):
                     path = f"{where}#{count}" if where else f"#{count}"
-                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=extra), t)
+                    # One of several outputs (a chunk's parts): which one, and all their shapes.
+                    own = (
+                        extra
+                        if len(outs) == 1
+                        else {**extra, "part": part, "parts": [_shape(o) for o in outs]}
+                    )
+                    producers[id(t)] = (_Node("op", path, parents, shape=_shape(t), op=name, extra=own), t)
             return out
 
     def pre(module: Any, args: Any) -> None:
@@ -580,7 +588,13 @@ class _Linker:
         source = self.resolve(parents[0], reader)
         if source < -1:
             return None  # positions, masks: made from constants
-        if op in SELECTS:
+        if op in SPLITS and "part" in node.extra:
+            dim = _dim(_arg(node, 2, "dim", 0), len(before))
+            if dim == 0:
+                return None
+            start = sum(shape[dim] for shape in node.extra["parts"][: node.extra["part"]])
+            key, args = "narrow", {"dim": dim, "start": start, "length": node.shape[dim]}
+        elif op in SELECTS:
             selected = _selection(node, before)
             if selected is None:
                 return None
@@ -845,18 +859,30 @@ def _permutation(node: _Node, rank: int) -> list[int] | None:
 
 
 def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]] | None:
-    """`x[:, i]` (or `x.select(1, i)`): one position of one axis, the axis dropped."""
+    """`x[:, i]` (or `x.select(1, i)`): one position of one axis, the axis dropped; `x[:, a:b]` (or
+    `x.narrow(1, a, b - a)`): a run of positions of one axis, a `narrow`."""
     if node.op == "select":
         dim, index = _dim(_arg(node, 1, "dim", 0), len(before)), int(_arg(node, 2, "index", 0))
+    elif node.op == "narrow":
+        dim = _dim(_arg(node, 1, "dim", 0), len(before))
+        start = _dim(_arg(node, 2, "start", 0), before[dim])
+        return ("narrow", {"dim": dim, "start": start, "length": node.shape[dim]}) if dim else None
     else:
         key = node.extra["args"][1]
         key = key if isinstance(key, tuple) else (key,)
         whole = [k == slice(None) for k in key]
+        runs = [
+            i for i, k in enumerate(key) if isinstance(k, slice) and k != slice(None) and k.step in (None, 1)
+        ]
+        if len(runs) == 1 and len(key) <= len(before) and all(w for i, w in enumerate(whole) if i != runs[0]):
+            dim = runs[0]
+            start = key[dim].indices(before[dim])[0]
+            return ("narrow", {"dim": dim, "start": start, "length": node.shape[dim]}) if dim else None
         ints = [i for i, k in enumerate(key) if isinstance(k, int) and not isinstance(k, bool)]
         if len(ints) != 1 or not all(w for i, w in enumerate(whole) if i != ints[0]):
             raise SymcountError(
                 f"{node.path}: an indexing {_index_text(key)} that symcount cannot read yet "
-                "(it reads x[:, i], one position of one axis)"
+                "(it reads x[:, i] and x[:, a:b], positions of one axis)"
             )
         dim, index = ints[0], int(key[ints[0]])
     if dim == 0:
