@@ -491,3 +491,20 @@ def split_channels(C: int, f: int) -> Any:
             return self.head(x[:, :f].mean((2, 3)))
 
     return Model()
+
+
+def slice_residual(d: int) -> Any:
+    # ReXNet's shortcut: added in place into the first d channels, x[:, :d] += shortcut.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.wide, self.head = nn.Linear(d, 2 * d), nn.Linear(2 * d, 1)
+
+        def forward(self, x: Any) -> Any:
+            out = self.wide(x)
+            out[:, :d] += x
+            return self.head(out)
+
+    return Model()

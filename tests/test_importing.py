@@ -583,3 +583,10 @@ def test_a_narrow_outside_its_axis_is_refused(args: tuple[int, int, int], messag
 def test_a_narrow_takes_a_run_of_one_axis() -> None:
     # (4, 3): positions 1..2 of the last axis, by a negative dim as PyTorch counts it.
     assert symcount.Sequential(symcount.Input(4, 3), symcount.Narrow(-1, 1, 2)).output_shape == (4, 2)
+
+
+def test_an_in_place_add_into_a_slice_is_refused_not_lost() -> None:
+    # The add would change the tensor the head reads, through a view: refused, with the rewrite.
+    torch()
+    with pytest.raises(SymcountError, match=r"^the model: an in-place add into a slice .* torch\.cat\("):
+        symcount.from_torch(factories.slice_residual, d=4)

@@ -268,6 +268,14 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             inputs = tensors((args, kwargs))
             parents = tuple(node_of(t) for t in inputs)
             where = stack[-1]
+            if name in MERGES and _inplace(name) and parents and _from_data(parents[0]):
+                base = getattr(inputs[0], "_base", None)
+                if base is not None and _from_data(node_of(base)):
+                    # (the view's node is replaced below; its base, which the model reads on, is not)
+                    raise SymcountError(
+                        f"{where or 'the model'}: an in-place {MERGES[name]} into a slice of a tensor (x[:, a:b] += y); "
+                        "symcount cannot write it yet (write torch.cat([x[:, :b] + y, x[:, b:]], dim=1))"
+                    )
             count = counters[where] = counters.get(where, -1) + 1
             # A copy of the arguments: a list the model appends to later (DenseNet's features).
             extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
@@ -803,6 +811,21 @@ def _axes(node: _Node, rank: int) -> set[int] | None:
 def _tokens(node: _Node) -> bool:
     """A mean over axis 1 alone (`x.mean(dim=1)`, `x.mean((1,))`)."""
     return _axes(node, 3) == {1}
+
+
+def _from_data(node: _Node | None) -> bool:
+    """Whether a tensor derives from the model's input (not only from constants and parameters)."""
+    seen: set[int] = set()
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.kind in ("input", "entry"):
+            return True
+        todo.extend(n.parents)
+    return False
 
 
 def _param_behind(node: _Node | None) -> _Node | None:
