@@ -508,3 +508,21 @@ def slice_residual(d: int) -> Any:
             return self.head(out)
 
     return Model()
+
+
+def sliced_then_residual(d: int) -> Any:
+    # GhostNet's: a block returns a slice of its output, out[:, :d], which the residual then adds
+    # to in place; nothing reads the whole output again, so the add is the model's.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.wide, self.head = nn.Linear(d, 2 * d), nn.Linear(d, 1)
+
+        def forward(self, x: Any) -> Any:
+            out = self.wide(x)[:, :d]
+            out += x
+            return self.head(out)
+
+    return Model()

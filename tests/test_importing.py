@@ -588,5 +588,15 @@ def test_a_narrow_takes_a_run_of_one_axis() -> None:
 def test_an_in_place_add_into_a_slice_is_refused_not_lost() -> None:
     # The add would change the tensor the head reads, through a view: refused, with the rewrite.
     torch()
-    with pytest.raises(SymcountError, match=r"^the model: an in-place add into a slice .* torch\.cat\("):
+    with pytest.raises(
+        SymcountError,
+        match=r"^the model: an in-place add into a slice of a tensor read afterwards .* torch\.cat\(",
+    ):
         symcount.from_torch(factories.slice_residual, d=4)
+
+
+def test_an_in_place_add_to_a_slice_read_alone_is_an_add() -> None:
+    torch()
+    imported = symcount.from_torch(factories.sliced_then_residual, d=4)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == ["dense", "narrow", "add", "dense"]

@@ -226,6 +226,17 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     outputs: list[Any] = []
 
     counter: list[Any] = []
+    dirty: dict[int, tuple[Any, str]] = {}  # tensors changed in place through a view (x[:, :b] += y)
+
+    def changed(inputs: list[Any]) -> None:
+        """Refuse reading a tensor changed in place through a slice of it: the spec cannot follow it."""
+        for t in inputs:
+            if id(t) in dirty and dirty[id(t)][0] is t:
+                raise SymcountError(
+                    f"{dirty[id(t)][1]} of a tensor read afterwards (x[:, :b] += y); symcount cannot write it "
+                    "yet (write torch.cat([x[:, :b] + y, x[:, b:]], dim=1))"
+                )
+
     unread: dict[str, str] = {}  # leaf modules no layer reads, traced: path -> the refusal
 
     def reset() -> None:
@@ -237,6 +248,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         outputs.clear()
         del stack[1:]
         unread.clear()
+        dirty.clear()
         for name, module in model.named_modules():  # parameters beside submodules: nodes of their own
             if inside_atomic(name) or name in atomic:
                 continue
@@ -268,13 +280,14 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             inputs = tensors((args, kwargs))
             parents = tuple(node_of(t) for t in inputs)
             where = stack[-1]
+            changed(inputs)
             if name in MERGES and _inplace(name) and parents and _from_data(parents[0]):
                 base = getattr(inputs[0], "_base", None)
                 if base is not None and _from_data(node_of(base)):
-                    # (the view's node is replaced below; its base, which the model reads on, is not)
-                    raise SymcountError(
-                        f"{where or 'the model'}: an in-place {MERGES[name]} into a slice of a tensor (x[:, a:b] += y); "
-                        "symcount cannot write it yet (write torch.cat([x[:, :b] + y, x[:, b:]], dim=1))"
+                    # The view's node is replaced below, its base's is not: an error if the base is read.
+                    dirty[id(base)] = (
+                        base,
+                        f"{where or 'the model'}: an in-place {MERGES[name]} into a slice",
                     )
             count = counters[where] = counters.get(where, -1) + 1
             # A copy of the arguments: a list the model appends to later (DenseNet's features).
@@ -309,6 +322,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         if inside_atomic(path) or path in unread:  # (unread: its operations were traced)
             return
         inputs = tensors((args, kwargs))
+        changed(inputs)
         outs = tensors(out)
         if not outs:
             return
@@ -359,6 +373,7 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             modes.enter_context(Ops())
             result = model(*args, **kwargs)
         outputs.extend(tensors(result)[:1])
+        changed(outputs)
 
     try:
         input_shape = _forward(model, example, run, reset)
