@@ -600,3 +600,18 @@ def test_an_in_place_add_to_a_slice_read_alone_is_an_add() -> None:
     imported = symcount.from_torch(factories.sliced_then_residual, d=4)
     layers = yaml.safe_load(imported.to_yaml())["layers"]
     assert [next(iter(layer)) for layer in layers] == ["dense", "narrow", "add", "dense"]
+
+
+def test_nested_ceil_mode_pools_stay_one_expression() -> None:
+    # A stride and padding within the window (GoogLeNet's MaxPool2d(3, 2, ceil_mode=True)): the last
+    # window always starts inside the input, so no case is written, and four nested pools stay a
+    # short expression (with the case, one import of GoogLeNet at a symbolic S took minutes),
+    # equal to PyTorch's output at every length.
+    nn = torch().nn
+    (S,) = symcount.symbols("S")
+    pools = [symcount.MaxPooling2D(3, 2, ceil_mode=True) for _ in range(4)]
+    side = symcount.Sequential(symcount.Input(1, S, S), *pools, framework="torch").output_shape[1]
+    assert not side.has(sympy.Piecewise)
+    reference = nn.Sequential(*(nn.MaxPool2d(3, 2, ceil_mode=True) for _ in range(4)))
+    for n in range(31, 70):
+        assert side.subs(S, n) == reference(torch().zeros(1, 1, n, n, device="meta")).shape[-1]
