@@ -526,3 +526,19 @@ def sliced_then_residual(d: int) -> Any:
             return self.head(out)
 
     return Model()
+
+
+def attention_by_hand(d: int) -> Any:
+    # Attention written with matmul (Swin's, LeViT's): the scores q @ k^T, no SDPA.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv, self.out = nn.Linear(d, 3 * d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            q, k, v = self.qkv(x).chunk(3, dim=-1)
+            return self.out((q @ k.transpose(-2, -1)).softmax(-1) @ v)
+
+    return Model()

@@ -615,3 +615,11 @@ def test_nested_ceil_mode_pools_stay_one_expression() -> None:
     reference = nn.Sequential(*(nn.MaxPool2d(3, 2, ceil_mode=True) for _ in range(4)))
     for n in range(31, 70):
         assert side.subs(S, n) == reference(torch().zeros(1, 1, n, n, device="meta")).shape[-1]
+
+
+def test_an_attention_by_hand_is_refused_with_what_to_do() -> None:
+    torch()
+    with pytest.raises(
+        SymcountError, match=r"torch matmul .* \(an attention computed by hand: .*scaled_dot_product"
+    ):
+        symcount.from_torch(factories.attention_by_hand, input=("5", "d"), d=8)

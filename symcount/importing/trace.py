@@ -49,6 +49,15 @@ SELECTS = ("__getitem__", "select", "narrow")
 SPLITS = ("chunk", "split", "tensor_split", "split_with_sizes", "unsafe_chunk", "unsafe_split")
 POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
+# What to do where a product is computed by hand (Swin's, LeViT's, MaxViT's attention).
+_BY_HAND = (
+    "an attention computed by hand: symcount reads F.scaled_dot_product_attention between Linear "
+    "projections, or nn.MultiheadAttention"
+)
+PRODUCTS = {
+    **dict.fromkeys(("matmul", "__matmul__", "bmm", "einsum", "baddbmm"), _BY_HAND),
+    "linear": "F.linear on a weight held outside an nn.Linear: symcount reads nn.Linear modules",
+}
 
 
 @dataclass
@@ -648,7 +657,7 @@ class _Linker:
         else:
             raise SymcountError(
                 f"{node.path}: torch {op} turns {before[1:]} into {node.shape[1:]}; symcount has no layer "
-                "for it yet (write it as a module symcount reads, or ask for the layer)"
+                f"for it yet ({PRODUCTS.get(op, 'write it as a module symcount reads, or ask for the layer')})"
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
