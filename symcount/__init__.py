@@ -70,6 +70,7 @@ _LAYERS = (
     "Reshape",
     "Permute",
     "Select",
+    "Narrow",
     "RepeatVector",
     "UpSampling1D",
     "UpSampling2D",

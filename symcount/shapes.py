@@ -87,6 +87,11 @@ def pool_length(
     if pad is None:
         raise ShapeError(f"ceil_mode takes a number of zeros as padding. Received: padding={padding!r}")
     windows = _divide(sympy.ceiling, size + 2 * pad - dilation * (pool - 1) - 1 + stride, stride)
+    if (stride + pad - dilation * (pool - 1) - 1).is_nonpositive:
+        # A stride and padding within the window (GoogLeNet's 3, 2, 0): the last window starts at
+        # (windows - 1)*stride <= size + 2*pad - window + stride - 1 < size + pad, always inside;
+        # no case to write, which nested pools would multiply.
+        return windows
     return sympy.Piecewise((windows - 1, (windows - 1) * stride >= size + pad), (windows, True))
 
 

@@ -249,6 +249,48 @@ def timm_vit(d: int, L: int) -> Any:
     return VisionTransformer(img_size=32, patch_size=8, embed_dim=d, depth=L, num_heads=4, num_classes=10)
 
 
+def googlenet(K: int) -> Any:
+    # Its max pools keep a last, partial window (ceil_mode=True); four branches joined by torch.cat.
+    from torchvision.models import GoogLeNet
+
+    return GoogLeNet(num_classes=K, aux_logits=False, init_weights=False)
+
+
+def shufflenet(K: int) -> Any:
+    # Each unit chunks its channels in two halves (x.chunk(2, dim=1)), then shuffles them.
+    from torchvision.models import shufflenet_v2_x0_5 as build
+
+    return build(num_classes=K)
+
+
+def timm_mobilenetv3(K: int) -> Any:
+    # timm's BatchNormAct2d: a BatchNorm2d running its activation as a child module.
+    import timm
+
+    return timm.create_model("mobilenetv3_small_100", pretrained=False, num_classes=K)
+
+
+def timm_convnext(K: int) -> Any:
+    # A per-channel scale held by each block: x.mul(gamma.reshape(1, -1, 1, 1)).
+    import timm
+
+    return timm.create_model("convnext_atto", pretrained=False, num_classes=K)
+
+
+def timm_mixer(d: int, L: int) -> Any:
+    # MLP-Mixer: its head averages the tokens, x.mean(dim=1).
+    from timm.models.mlp_mixer import MlpMixer
+
+    return MlpMixer(num_classes=10, img_size=32, patch_size=8, num_blocks=L, embed_dim=d)
+
+
+def poolformer(K: int) -> Any:
+    # PoolFormer: residuals scaled by timm's Scale module, x * scale.view(-1, 1, 1).
+    import timm
+
+    return timm.create_model("poolformer_s12", pretrained=False, num_classes=K)
+
+
 # Plain PyTorch ---------------------------------------------------------------------------------
 
 
@@ -388,6 +430,12 @@ CORPUS: dict[str, tuple[Any, dict[str, int], Any]] = {
     "convnext_tiny": (convnext_tiny, {"K": 10}, ("3", "32", "32")),
     "torchvision_vit": (torchvision_vit, {"d": 32, "L": 2}, ("3", "32", "32")),
     "timm_vit": (timm_vit, {"d": 32, "L": 2}, ("3", "32", "32")),
+    "googlenet": (googlenet, {"K": 10}, ("3", "64", "64")),
+    "shufflenet": (shufflenet, {"K": 10}, ("3", "32", "32")),
+    "timm_mobilenetv3": (timm_mobilenetv3, {"K": 10}, ("3", "32", "32")),
+    "timm_convnext": (timm_convnext, {"K": 10}, ("3", "32", "32")),
+    "timm_mixer": (timm_mixer, {"d": 32, "L": 2}, ("3", "32", "32")),
+    "poolformer": (poolformer, {"K": 10}, ("3", "32", "32")),
     "lstm_classifier": (lstm_classifier, {"V": 50, "d": 8, "u": 6, "K": 3}, None),
     "gru_tagger": (gru_tagger, {"n": 8, "u": 6, "K": 3}, ("12", "n")),
     "audio_cnn": (audio_cnn, {"C": 2, "f": 8, "K": 5}, ("C", "64")),

@@ -391,3 +391,154 @@ def projected_lstm(d: int, h: int) -> Any:
             return self.lstm(x)[0]
 
     return Model()
+
+
+def pooled_norm_act(C: int, f: int, S: int) -> Any:
+    # timm's BatchNormAct2d (a BatchNorm2d running its activation as a child), then GoogLeNet's
+    # MaxPool2d(3, 2, ceil_mode=True): a last, partial window kept.
+    from torch import nn
+
+    class BatchNormAct(nn.BatchNorm2d):
+        def __init__(self, width: int) -> None:
+            super().__init__(width)
+            self.act = nn.ReLU()
+
+        def forward(self, x: Any) -> Any:
+            return self.act(super().forward(x))
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 3), BatchNormAct(f), nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(),
+        nn.Linear(f * (-(-(S - 5) // 2) + 1) ** 2, 2),
+    )  # fmt: skip
+
+
+def scaled_blocks(C: int, f: int) -> Any:
+    # timm's two spellings of a learned per-channel scale on (f, H, W): ConvNeXt's gamma held beside
+    # the block's conv, `x.mul(gamma.reshape(1, -1, 1, 1))`, and PoolFormer's `Scale` module, one
+    # parameter that no layer reads, `x * scale.view(-1, 1, 1)`: both a layer_scale of f.
+    import torch
+    from torch import nn
+
+    class Scale(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(f))
+
+        def forward(self, x: Any) -> Any:
+            return x * self.scale.view(-1, 1, 1)
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.gamma = nn.Conv2d(f, f, 3, padding=1), nn.Parameter(torch.ones(f))
+
+        def forward(self, x: Any) -> Any:
+            return x + self.conv(x).mul(self.gamma.reshape(1, -1, 1, 1))
+
+    return nn.Sequential(
+        nn.Conv2d(C, f, 1), Block(), Scale(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(f, 2)
+    )
+
+
+def unread_module(d: int) -> Any:
+    # A module of one (d, d) parameter used in a matrix product: no layer reads it, nor its product.
+    import torch
+    from torch import nn
+
+    class Mix(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(d, d))
+
+        def forward(self, x: Any) -> Any:
+            return x @ self.w
+
+    return nn.Sequential(nn.Linear(d, d), Mix(), nn.Linear(d, 1))
+
+
+def token_mean(d: int, K: int) -> Any:
+    # MLP-Mixer's head: each of the tokens projected, then averaged over the tokens (axis 1).
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.head = nn.Linear(4, d), nn.Linear(d, K)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.embed(x).mean(dim=1))
+
+    return Model()
+
+
+def split_channels(C: int, f: int) -> Any:
+    # ShuffleNet's unit: the channels chunked in two halves, one convolved, both joined and shuffled
+    # (view, transpose, reshape); the head reads the first f channels, x[:, :f].
+    import torch
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem, self.branch = nn.Conv2d(C, 2 * f, 1), nn.Conv2d(f, f, 3, padding=1)
+            self.head = nn.Linear(f, 2)
+
+        def forward(self, x: Any) -> Any:
+            a, b = self.stem(x).chunk(2, dim=1)
+            x = torch.cat([a, self.branch(b)], dim=1)
+            n, c, height, width = x.shape
+            x = x.view(n, 2, c // 2, height, width).transpose(1, 2).reshape(n, c, height, width)
+            return self.head(x[:, :f].mean((2, 3)))
+
+    return Model()
+
+
+def slice_residual(d: int) -> Any:
+    # ReXNet's shortcut: added in place into the first d channels, x[:, :d] += shortcut.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.wide, self.head = nn.Linear(d, 2 * d), nn.Linear(2 * d, 1)
+
+        def forward(self, x: Any) -> Any:
+            out = self.wide(x)
+            out[:, :d] += x
+            return self.head(out)
+
+    return Model()
+
+
+def sliced_then_residual(d: int) -> Any:
+    # GhostNet's: a block returns a slice of its output, out[:, :d], which the residual then adds
+    # to in place; nothing reads the whole output again, so the add is the model's.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.wide, self.head = nn.Linear(d, 2 * d), nn.Linear(d, 1)
+
+        def forward(self, x: Any) -> Any:
+            out = self.wide(x)[:, :d]
+            out += x
+            return self.head(out)
+
+    return Model()
+
+
+def attention_by_hand(d: int) -> Any:
+    # Attention written with matmul (Swin's, LeViT's): the scores q @ k^T, no SDPA.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.qkv, self.out = nn.Linear(d, 3 * d), nn.Linear(d, d)
+
+        def forward(self, x: Any) -> Any:
+            q, k, v = self.qkv(x).chunk(3, dim=-1)
+            return self.out((q @ k.transpose(-2, -1)).softmax(-1) @ v)
+
+    return Model()

@@ -19,8 +19,9 @@ from tests.frameworks import torch
 
 pytestmark = pytest.mark.frameworks
 
-NEEDS = {"timm_vit": "timm", **{n: "torchvision" for n in ("resnet18", "resnet50", "densenet", "vgg11", "mobilenet_v2",
-         "efficientnet_b0", "convnext_tiny", "torchvision_vit")}}  # fmt: skip
+NEEDS = {**{n: "timm" for n in ("timm_vit", "timm_mobilenetv3", "timm_convnext", "timm_mixer", "poolformer")},
+         **{n: "torchvision" for n in ("resnet18", "resnet50", "densenet", "vgg11", "mobilenet_v2",
+            "efficientnet_b0", "convnext_tiny", "torchvision_vit", "googlenet", "shufflenet")}}  # fmt: skip
 HF = ("llama", "qwen2", "gemma", "mixtral", "opt", "gpt2", "bert", "vit", "t5", "bart", "whisper", "phi3", "falcon",
       "cohere", "mbart", "llama_classifier", "gpt_neo", "gemma2", "bloom", "mpt", "deberta_v2", "mpnet",
       "qwen3", "gemma3", "olmo2", "qwen2_moe", "albert")  # fmt: skip

@@ -503,3 +503,124 @@ def test_an_lstm_with_a_projection_is_read() -> None:
     imported = symcount.from_torch(factories.projected_lstm, input=("5", "d"), d=8, h=16)
     (layer,) = yaml.safe_load(imported.to_yaml())["layers"]
     assert layer["lstm"]["proj_size"] == "h/2"
+
+
+def test_a_norm_with_its_activation_and_a_ceil_mode_pooling_are_read() -> None:
+    torch()
+    imported = symcount.from_torch(factories.pooled_norm_act, input=("C", "S", "S"), C=3, f=4, S=16)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "conv2d", "batch_norm2d", "max_pooling2d", "flatten", "dense"
+    ]  # fmt: skip
+    assert layers[2]["max_pooling2d"] == {"pool_size": 3, "strides": 2, "ceil_mode": True}
+    # Conv 3x3 to S-2; the pool's windows: ceil((S-2-3)/2) + 1 a side (floor would drop one).
+    (S,) = symcount.symbols("S")
+    pooled = imported.model().rows[2].output_shape[1]
+    assert [pooled.subs(S, n) for n in range(8, 20)] == [-(-(n - 5) // 2) + 1 for n in range(8, 20)]
+
+
+def test_per_channel_scales_are_layer_scales() -> None:
+    torch()
+    imported = symcount.from_torch(factories.scaled_blocks, input=("C", "8", "8"), C=3, f=4)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "conv2d", "conv2d", "permute", "layer_scale", "permute", "add",
+        "permute", "layer_scale", "permute", "global_average_pooling2d", "flatten", "dense",
+    ]  # fmt: skip
+    # 1x1 conv C*f + f, 3x3 conv 9*f*f + f, two scales f each, head 2*f + 2.
+    assert sympy.expand(imported.model().params - (C * f + f + 9 * f**2 + f + 2 * f + 2 * f + 2)) == 0
+
+
+def test_a_module_no_layer_reads_is_refused_by_name_when_its_operations_place_nothing() -> None:
+    torch()
+    with pytest.raises(
+        SymcountError, match=r"^1: no symcount layer for the PyTorch module Mix \(16 parameters\)$"
+    ):
+        symcount.from_torch(factories.unread_module, d=4)
+
+
+def test_a_mean_over_the_tokens_is_a_pooling() -> None:
+    torch()
+    imported = symcount.from_torch(factories.token_mean, input=("6", "4"), d=8, K=3)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "dense",
+        "permute",
+        "global_average_pooling1d",
+        "dense",
+    ]
+    # 6 tokens of Linear(4, d), then Linear(d, K) once.
+    (K,) = symcount.symbols("K")
+    assert sympy.expand(imported.model().macs - (6 * 4 * d + d * K)) == 0
+    assert imported.model().output_shape == (K,)
+
+
+def test_chunks_and_slices_of_channels_are_narrows() -> None:
+    torch()
+    imported = symcount.from_torch(factories.split_channels, input=("C", "6", "6"), C=3, f=4)
+    layers = [next(iter(layer.items())) for layer in yaml.safe_load(imported.to_yaml())["layers"]]
+    narrows = [args for key, args in layers if key == "narrow"]
+    first, second = {"dim": 1, "start": 0, "length": "f"}, {"dim": 1, "start": "f", "length": "f"}
+    assert sorted(narrows, key=str) == sorted([first, first, second], key=str)
+    assert [key for key, _ in layers].count("concatenate") == 1
+    # stem 1x1 C -> 2f on 6x6, branch 3x3 f -> f on 6x6, head f -> 2.
+    assert sympy.expand(imported.model().macs - (36 * C * 2 * f + 36 * 9 * f * f + 2 * f)) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((1, 2, 4), "positions 2 to 6 are out of range for an axis of 4. Received: start=2, length=4"),
+        ((0, 0, 1), "dim 0 is the batch axis; narrow takes from another. Received: dim=0"),
+        ((1, -1, 2), "start must be 0 or more. Received: start=-1"),
+    ],
+)
+def test_a_narrow_outside_its_axis_is_refused(args: tuple[int, int, int], message: str) -> None:
+    with pytest.raises(SymcountError, match=message.replace(".", r"\.")):
+        _ = symcount.Sequential(symcount.Input(4, 3), symcount.Narrow(*args)).output_shape
+
+
+def test_a_narrow_takes_a_run_of_one_axis() -> None:
+    # (4, 3): positions 1..2 of the last axis, by a negative dim as PyTorch counts it.
+    assert symcount.Sequential(symcount.Input(4, 3), symcount.Narrow(-1, 1, 2)).output_shape == (4, 2)
+
+
+def test_an_in_place_add_into_a_slice_is_refused_not_lost() -> None:
+    # The add would change the tensor the head reads, through a view: refused, with the rewrite.
+    torch()
+    with pytest.raises(
+        SymcountError,
+        match=r"^the model: an in-place add into a slice of a tensor read afterwards .* torch\.cat\(",
+    ):
+        symcount.from_torch(factories.slice_residual, d=4)
+
+
+def test_an_in_place_add_to_a_slice_read_alone_is_an_add() -> None:
+    torch()
+    imported = symcount.from_torch(factories.sliced_then_residual, d=4)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == ["dense", "narrow", "add", "dense"]
+
+
+def test_nested_ceil_mode_pools_stay_one_expression() -> None:
+    # A stride and padding within the window (GoogLeNet's MaxPool2d(3, 2, ceil_mode=True)): the last
+    # window always starts inside the input, so no case is written, and four nested pools stay a
+    # short expression (with the case, one import of GoogLeNet at a symbolic S took minutes),
+    # equal to PyTorch's output at every length.
+    nn = torch().nn
+    (S,) = symcount.symbols("S")
+    pools = [symcount.MaxPooling2D(3, 2, ceil_mode=True) for _ in range(4)]
+    side = symcount.Sequential(symcount.Input(1, S, S), *pools, framework="torch").output_shape[1]
+    assert not side.has(sympy.Piecewise)
+    reference = nn.Sequential(*(nn.MaxPool2d(3, 2, ceil_mode=True) for _ in range(4)))
+    for n in range(31, 70):
+        assert side.subs(S, n) == reference(torch().zeros(1, 1, n, n, device="meta")).shape[-1]
+
+
+def test_an_attention_by_hand_is_an_attention() -> None:
+    # softmax(q @ k.T) @ v by matmul, q, k and v chunks of one Linear: the eager spelling of
+    # scaled_dot_product_attention, one head of d.
+    torch()
+    imported = symcount.from_torch(factories.attention_by_hand, input=("5", "d"), d=8)
+    (layer,) = yaml.safe_load(imported.to_yaml())["layers"]
+    assert layer["multi_head_attention"] == {"num_heads": 1}

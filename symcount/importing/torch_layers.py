@@ -15,7 +15,14 @@ from typing import Any
 
 from ..errors import SymcountError
 
-__all__ = ["describe", "is_leaf", "atomic_paths", "dense_experts", "routed_experts", "routed"]
+__all__ = ["Unread", "describe", "is_leaf", "atomic_paths", "dense_experts", "routed_experts", "routed"]
+
+
+class Unread(SymcountError):
+    """A module with parameters that no symcount layer reads: its operations are traced instead,
+    its parameters placed by what they do (timm's `Scale`, `x * scale`: a layer_scale); this error
+    is the user's when they cannot be."""
+
 
 # Modules with their own parameters or children, read as one: PyTorch's attention, and Mixtral's
 # sparse mixture of experts (a router and experts stored as 3-D weights).
@@ -25,8 +32,20 @@ MOE = ("MixtralSparseMoeBlock",)
 Described = list[tuple[str, dict[str, Any]]]
 
 
+def _read_whole() -> tuple[type, ...]:
+    from torch import nn
+
+    return (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm, nn.Linear, nn.modules.conv._ConvNd)
+
+
 def is_leaf(module: Any) -> bool:
-    return next(module.children(), None) is None
+    """A module read whole: one without children, or a layer symcount reads (a norm, a convolution,
+    a Linear) whose children hold no parameters (timm's BatchNormAct2d: a BatchNorm2d that runs its
+    activation and dropout as children, traced as operations of the one layer)."""
+    if next(module.children(), None) is None:
+        return True
+    own = sum(p.numel() for p in module.parameters(recurse=False))
+    return own == sum(p.numel() for p in module.parameters()) and isinstance(module, _read_whole())
 
 
 def atomic_paths(model: Any) -> set[str]:
@@ -99,10 +118,11 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
         if any(p.dim() != 1 or (shapes and shapes[0] and p.shape[0] != shapes[0][-1]) for p in own.values()):
             raise SymcountError(f"{path}: a {kind} whose weights are not one per feature of the last axis")
         return [("layer_normalization", {"center": "bias" in own, "scale": True})]
-    if isinstance(module, nn.modules.batchnorm._BatchNorm) and kind[-2:] in ("1d", "2d", "3d"):
+    norm_rank = next((r for r in "123" if isinstance(module, getattr(nn, f"BatchNorm{r}d"))), None)
+    if norm_rank is not None:
         if not (module.affine and module.track_running_stats):
             raise SymcountError(f"{path}: a BatchNorm without affine weights or running statistics")
-        return [(f"batch_norm{kind[-2:]}", {})]  # PyTorch's own: statistics as buffers
+        return [(f"batch_norm{norm_rank}d", {})]  # PyTorch's own: statistics as buffers
     if isinstance(module, nn.GroupNorm):
         return [("group_norm", {"num_groups": module.num_groups, "affine": module.affine})]
     for rank in (1, 2, 3):
@@ -116,16 +136,17 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
             return [(f"conv_transpose{rank}d", args)]
         pools = {f"MaxPool{rank}d": "max_pooling", f"AvgPool{rank}d": "average_pooling"}
         if kind in pools:
-            if module.ceil_mode or _one(getattr(module, "dilation", 1), "dilation", path) != 1:
-                raise SymcountError(
-                    f"{path}: a {kind} with ceil_mode or dilation; symcount reads neither yet"
-                )
             pool: dict[str, Any] = {
                 "pool_size": _one(module.kernel_size, "kernel_size", path),
                 "strides": _one(module.stride, "stride", path),
             }
-            padding = _one(module.padding, "padding", path)
-            return [(f"{pools[kind]}{rank}d", {**pool, "padding": padding} if padding else pool)]
+            if padding := _one(module.padding, "padding", path):
+                pool["padding"] = padding
+            if (dilation := _one(getattr(module, "dilation", 1), "dilation", path)) != 1:
+                pool["dilation"] = dilation
+            if module.ceil_mode:  # one more window where a partial one is left (GoogLeNet's, SqueezeNet's)
+                pool["ceil_mode"] = True
+            return [(f"{pools[kind]}{rank}d", pool)]
         adaptive = {f"AdaptiveAvgPool{rank}d": "average", f"AdaptiveMaxPool{rank}d": "max"}
         if kind in adaptive:
             size = module.output_size
@@ -161,7 +182,7 @@ def describe(module: Any, path: str, shapes: list[tuple[int, ...]] | None = None
         ]
     if params == 0:
         return None
-    raise SymcountError(f"{path}: no symcount layer for the PyTorch module {kind} ({params:,} parameters)")
+    raise Unread(f"{path}: no symcount layer for the PyTorch module {kind} ({params:,} parameters)")
 
 
 def _recurrent(module: Any, path: str) -> tuple[str, dict[str, Any]]:

@@ -47,11 +47,20 @@ MERGES = {
 JOINS = ("cat", "concat", "concatenate", "stack")
 RESHAPES = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "unflatten")
 PERMUTES = ("permute", "transpose", "swapaxes", "movedim")
-SELECTS = ("__getitem__", "select")
+SELECTS = ("__getitem__", "select", "narrow")
 MATMULS = ("matmul", "__matmul__", "bmm", "baddbmm")
-SPLITS = ("chunk", "split", "split_with_sizes", "tensor_split")
+SPLITS = ("chunk", "split", "tensor_split", "split_with_sizes", "unsafe_chunk", "unsafe_split")
 POOLS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 ATTENTION = "scaled_dot_product_attention"
+# What to do where a product is computed by hand (Swin's, LeViT's, MaxViT's attention).
+_BY_HAND = (
+    "an attention computed by hand: symcount reads F.scaled_dot_product_attention between Linear "
+    "projections, or nn.MultiheadAttention"
+)
+PRODUCTS = {
+    **dict.fromkeys(("matmul", "__matmul__", "bmm", "einsum", "baddbmm"), _BY_HAND),
+    "linear": "F.linear on a weight held outside an nn.Linear: symcount reads nn.Linear modules",
+}
 
 
 @dataclass
@@ -230,6 +239,18 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
     outputs: list[Any] = []
 
     counter: list[Any] = []
+    dirty: dict[int, tuple[Any, str]] = {}  # tensors changed in place through a view (x[:, :b] += y)
+
+    def changed(inputs: list[Any]) -> None:
+        """Refuse reading a tensor changed in place through a slice of it: the spec cannot follow it."""
+        for t in inputs:
+            if id(t) in dirty and dirty[id(t)][0] is t:
+                raise SymcountError(
+                    f"{dirty[id(t)][1]} of a tensor read afterwards (x[:, :b] += y); symcount cannot write it "
+                    "yet (write torch.cat([x[:, :b] + y, x[:, b:]], dim=1))"
+                )
+
+    unread: dict[str, str] = {}  # leaf modules no layer reads, traced: path -> the refusal
 
     def reset() -> None:
         counter[:] = [FlopCounterMode(display=False)] if flops else []
@@ -239,9 +260,21 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
         first_call.clear()
         outputs.clear()
         del stack[1:]
+        unread.clear()
+        dirty.clear()
         for name, module in model.named_modules():  # parameters beside submodules: nodes of their own
-            if inside_atomic(name) or name in atomic or torch_layers.is_leaf(module):
+            if inside_atomic(name) or name in atomic:
                 continue
+            if torch_layers.is_leaf(module):  # a module read whole, unless no layer reads it
+                if not any(True for _ in module.parameters()):
+                    continue
+                try:
+                    torch_layers.describe(module, name)
+                    continue
+                except torch_layers.Unread as error:
+                    unread[name] = str(error)
+                except SymcountError:
+                    continue
             for pname, param in module.named_parameters(recurse=False):
                 path = f"{name}.{pname}" if name else pname
                 node = _Node("param", path, shape=_shape(param), extra=name)
@@ -260,6 +293,15 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             inputs = tensors((args, kwargs))
             parents = tuple(node_of(t) for t in inputs)
             where = stack[-1]
+            changed(inputs)
+            if name in MERGES and _inplace(name) and parents and _from_data(parents[0]):
+                base = getattr(inputs[0], "_base", None)
+                if base is not None and _from_data(node_of(base)):
+                    # The view's node is replaced below, its base's is not: an error if the base is read.
+                    dirty[id(base)] = (
+                        base,
+                        f"{where or 'the model'}: an in-place {MERGES[name]} into a slice",
+                    )
             count = counters[where] = counters.get(where, -1) + 1
             # A copy of the arguments: a list the model appends to later (DenseNet's features).
             extra = {"args": _frozen(args), "kwargs": _frozen(kwargs), "shapes": [_shape(t) for t in inputs]}
@@ -290,9 +332,10 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             record(module, path, args, kwargs, out)
 
     def record(module: Any, path: str, args: Any, kwargs: Any, out: Any) -> None:
-        if inside_atomic(path):
+        if inside_atomic(path) or path in unread:  # (unread: its operations were traced)
             return
         inputs = tensors((args, kwargs))
+        changed(inputs)
         outs = tensors(out)
         if not outs:
             return
@@ -353,13 +396,14 @@ def read(model: Any, example: Callable[[Any], Any], flops: bool = False) -> Read
             modes.enter_context(Ops())
             result = model(*args, **kwargs)
         outputs.extend(tensors(result)[:1])
+        changed(outputs)
 
     try:
         input_shape = _forward(model, example, run, reset)
     finally:
         for handle in handles:
             handle.remove()
-    reading = _Linker(entries, input_shape).link(model, [node_of(t) for t in outputs])
+    reading = _Linker(entries, input_shape, unread).link(model, [node_of(t) for t in outputs])
     reading.params = sum(p.numel() for p in model.parameters())
     reading.trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if counter:
@@ -397,8 +441,9 @@ class _Linker:
     """Follow each entry's input back through operations to the entries it comes from, adding the
     merges, joins, reshapes and attentions found on the way."""
 
-    def __init__(self, entries: list[Entry], input_shape: tuple[int, ...]) -> None:
+    def __init__(self, entries: list[Entry], input_shape: tuple[int, ...], unread: dict[str, str]) -> None:
         self.entries = entries
+        self.unread = unread
         self.input_shape = input_shape
         self.made: dict[int, int] = {}  # id(op node) -> entry index
         self.absorbed: set[int] = set()
@@ -419,7 +464,7 @@ class _Linker:
                 self.resolve(node, None)
         self.relative_biases()
         self.positions()
-        _check_placed(self.entries, model)
+        _check_placed(self.entries, model, self.unread)
         order = self.order()
         _tie(order, model)
         containers = {
@@ -545,7 +590,8 @@ class _Linker:
                     "embedding; symcount cannot place it yet"
                 )
             if -3 in sources and param is not None and merged == "multiply":
-                scaled = self.scale(node, param, next(s for s in sources if s != -3))
+                seen = node.extra["shapes"][sources.index(-3)]  # as multiplied: (1, C, 1, 1) reshaped
+                scaled = self.scale(node, param, next(s for s in sources if s != -3), seen)
                 if scaled is not None:
                     return scaled
             if -3 in sources and param is not None:
@@ -595,8 +641,8 @@ class _Linker:
             )
         if not parents or parents[0] is None or node.extra is None:
             return None
-        if op in SPLITS and "part" in node.extra:
-            return self.split(node, reader)
+        if op in SPLITS and "part" in node.extra and (made := self.split(node, reader)) is not None:
+            return made  # a Linear's output split along its last axis: one Linear per part
         before = node.extra["shapes"][0]
         moved = _permutation(node, len(before)) if op in PERMUTES else None
         if moved == list(range(len(before))):
@@ -610,7 +656,13 @@ class _Linker:
         source = self.resolve(parents[0], reader)
         if source < -1:
             return None  # positions, masks: made from constants
-        if op in SELECTS:
+        if op in SPLITS and "part" in node.extra:
+            dim = _dim(_arg(node, 2, "dim", 0), len(before))
+            if dim == 0:
+                return None
+            start = sum(shape[dim] for shape in node.extra["parts"][: node.extra["part"]])
+            key, args = "narrow", {"dim": dim, "start": start, "length": node.shape[dim]}
+        elif op in SELECTS:
             selected = _selection(node, before)
             if selected is None:
                 return None
@@ -633,10 +685,15 @@ class _Linker:
             key, args = f"global_average_pooling{len(node.shape) - 2}d", {"keepdims": True}
         elif (found := _spatial(node, before)) is not None:
             key, args = found
+        elif op == "mean" and len(before) == 3 and node.shape == (before[0], before[2]) and _tokens(node):
+            # Tokens averaged, (T, d) to (d,) (MLP-Mixer's head): the features moved first, then pooled.
+            features_first = (before[0], before[2], before[1])
+            self.entries.append(Entry("permute", {"dims": [2, 1]}, node.path, [source], features_first))
+            key, args, source = "global_average_pooling1d", {}, len(self.entries) - 1
         else:
             raise SymcountError(
                 f"{node.path}: torch {op} turns {before[1:]} into {node.shape[1:]}; symcount has no layer "
-                "for it yet (write it as a module symcount reads, or ask for the layer)"
+                f"for it yet ({PRODUCTS.get(op, 'write it as a module symcount reads, or ask for the layer')})"
             )
         return self.add(Entry(key, args, node.path, sources=[source], shape=node.shape), node)
 
@@ -706,7 +763,8 @@ class _Linker:
     def split(self, node: _Node, reader: Entry | None) -> int | None:
         """`gate, up = self.gate_up_proj(x).chunk(2, dim=-1)` (Phi-3's fused projections): a Linear
         whose output is split along its last axis is one Linear per part, each reading the same
-        input (the same weights and products, its rows split); the part this output is."""
+        input (the same weights and products, its rows split); the part this output is. None for
+        any other split: each part is then a `narrow`."""
         before, parts = node.extra["shapes"][0], node.extra["parts"]
         source = self.resolve(node.parents[0], reader)
         if source < -1:
@@ -719,10 +777,7 @@ class _Linker:
             or any(p[:-1] != before[:-1] for p in parts)
             or sum(p[-1] for p in parts) != before[-1]
         ):
-            raise SymcountError(
-                f"{node.path}: torch {node.op} of {before[1:]} into {len(parts)} parts; symcount reads a "
-                "split of a Linear's output along its last axis (as one Linear per part)"
-            )
+            return None  # each part a `narrow` of the tensor split
         if source not in self.splits:
             units, made = whole.args["units"], []
             for k, shape in enumerate(parts):
@@ -738,13 +793,13 @@ class _Linker:
         self.made[id(node)] = self.splits[source][node.extra["part"]]
         return self.made[id(node)]
 
-    def scale(self, node: _Node, param: _Node, source: int) -> int | None:
+    def scale(self, node: _Node, param: _Node, source: int, shape: tuple[int, ...]) -> int | None:
         """A learned per-channel scale (ConvNeXt's, CaiT's `layer_scale * x`): a layer_scale entry,
-        between permutes where the channels are axis 1 (a (C, 1, 1) parameter on (C, H, W))."""
-        shape = param.shape
+        between permutes where the channels are axis 1 (a (C, 1, 1) parameter on (C, H, W), or
+        timm's `x.mul(gamma.reshape(1, -1, 1, 1))`). `shape`: the parameter's, as multiplied."""
         while len(shape) > 1 and shape[0] == 1:
             shape = shape[1:]
-        if source < -1:
+        if source < -1 or _numel(shape) != _numel(param.shape):  # (a parameter expanded: not one scale)
             return None
         rank = len(node.shape) - 1
         scale = _param_entry("layer_scale", {}, param, node, [source])
@@ -904,7 +959,12 @@ def _spatial(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]]
         factors = {after // was for was, after in zip(before[2:], node.shape[2:]) if after % was == 0}
         if len(factors) == 1 and mode in ("nearest", "bilinear", "bicubic"):
             return "upsample", {"scale_factor": factors.pop(), "mode": mode}  # PyTorch's Upsample
-    if node.op == "mean" and node.shape[2:] in ((), (1,) * rank) and node.shape[:2] == before[:2]:
+    if (
+        node.op == "mean"
+        and node.shape[2:] in ((), (1,) * rank)
+        and node.shape[:2] == before[:2]
+        and _axes(node, len(before)) == set(range(2, len(before)))
+    ):
         return f"global_average_pooling{rank}d", {"keepdims": len(node.shape) == len(before)}
     return None
 
@@ -918,6 +978,35 @@ def _operands(
     if len(shapes) < first + 2 or len(parents) < first + 2:
         return (None, ()), (None, ())
     return (parents[first], shapes[first]), (parents[first + 1], shapes[first + 1])
+
+
+def _axes(node: _Node, rank: int) -> set[int] | None:
+    """The axes a reduction (`x.mean(dim=...)`) runs over, or None where not given as integers."""
+    dim = _arg(node, 1, "dim", None)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return None
+    return {_dim(d, rank) for d in dims}
+
+
+def _tokens(node: _Node) -> bool:
+    """A mean over axis 1 alone (`x.mean(dim=1)`, `x.mean((1,))`)."""
+    return _axes(node, 3) == {1}
+
+
+def _from_data(node: _Node | None) -> bool:
+    """Whether a tensor derives from the model's input (not only from constants and parameters)."""
+    seen: set[int] = set()
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.kind in ("input", "entry"):
+            return True
+        todo.extend(n.parents)
+    return False
 
 
 def _param_behind(node: _Node | None) -> _Node | None:
@@ -946,11 +1035,15 @@ def _arg(node: _Node, position: int, name: str, default: Any) -> Any:
     return args[position] if len(args) > position else default
 
 
-def _param_entry(key: str, args: dict[str, Any], param: _Node, node: _Node, sources: list[int]) -> Entry:
+def _numel(shape: tuple[int, ...]) -> int:
     size = 1
-    for s in param.shape:
+    for s in shape:
         size *= s
-    return Entry(key, args, param.path, sources=sources, shape=node.shape, params=size,
+    return size
+
+
+def _param_entry(key: str, args: dict[str, Any], param: _Node, node: _Node, sources: list[int]) -> Entry:
+    return Entry(key, args, param.path, sources=sources, shape=node.shape, params=_numel(param.shape),
                  modules=(param.path,), kind="Parameter", frozen=param.frozen)  # fmt: skip
 
 
@@ -970,9 +1063,14 @@ def _permutation(node: _Node, rank: int) -> list[int] | None:
 
 
 def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any]] | None:
-    """`x[:, i]` (or `x.select(1, i)`): one position of one axis, the axis dropped."""
+    """`x[:, i]` (or `x.select(1, i)`): one position of one axis, the axis dropped; `x[:, a:b]` (or
+    `x.narrow(1, a, b - a)`): a run of positions of one axis, a `narrow`."""
     if node.op == "select":
         dim, index = _dim(_arg(node, 1, "dim", 0), len(before)), int(_arg(node, 2, "index", 0))
+    elif node.op == "narrow":
+        dim = _dim(_arg(node, 1, "dim", 0), len(before))
+        start = _dim(_arg(node, 2, "start", 0), before[dim])
+        return ("narrow", {"dim": dim, "start": start, "length": node.shape[dim]}) if dim else None
     else:
         key = node.extra["args"][1]
         key = key if isinstance(key, tuple) else (key,)
@@ -981,6 +1079,13 @@ def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any
             # the batch axis whole, as `logits[:, -1]`.
             key = (slice(None), *key[1:])
         whole = [isinstance(k, slice) and k == slice(None) for k in key]
+        runs = [
+            i for i, k in enumerate(key) if isinstance(k, slice) and k != slice(None) and k.step in (None, 1)
+        ]
+        if len(runs) == 1 and len(key) <= len(before) and all(w for i, w in enumerate(whole) if i != runs[0]):
+            dim = runs[0]
+            start = key[dim].indices(before[dim])[0]
+            return ("narrow", {"dim": dim, "start": start, "length": node.shape[dim]}) if dim else None
         ints = [i for i, k in enumerate(key) if isinstance(k, int) and not isinstance(k, bool)]
         if len(ints) != 1 or not all(w for i, w in enumerate(whole) if i != ints[0]):
             hint = (
@@ -991,7 +1096,7 @@ def _selection(node: _Node, before: tuple[int, ...]) -> tuple[str, dict[str, Any
             )
             raise SymcountError(
                 f"{node.path}: an indexing {_index_text(key)} that symcount cannot read yet "
-                f"(it reads x[:, i], one position of one axis){hint}"
+                f"(it reads x[:, i] and x[:, a:b], positions of one axis){hint}"
             )
         dim, index = ints[0], int(key[ints[0]])
     if dim == 0:
@@ -1015,16 +1120,20 @@ def _index_text(key: tuple[Any, ...]) -> str:
     return "[" + ", ".join(one(k) for k in key) + "]"
 
 
-def _check_placed(entries: list[Entry], model: Any) -> None:
+def _check_placed(entries: list[Entry], model: Any, unread: dict[str, str]) -> None:
     """Every parameter must belong to an entry: refuse, by name, those on a module with children
-    (beside its submodules) that no operation placed, and those of a module the forward pass never
-    called."""
+    (beside its submodules) that no operation placed, those of a module no layer reads whose
+    operations placed none, and those of a module the forward pass never called."""
     atomic = torch_layers.atomic_paths(model)
     placed = {m for e in entries for m in e.modules}
     for name, module in model.named_modules():
         if name in placed or any(name.startswith(a + ".") for a in atomic):
             continue
         own = [n for n, _ in module.named_parameters(recurse=False)]
+        if name in unread:
+            if not all(f"{name}.{n}" in placed for n, _ in module.named_parameters()):
+                raise SymcountError(unread[name])
+            continue
         if own and not torch_layers.is_leaf(module) and name not in atomic:
             where = f"{name}." if name else ""
             lost = [where + n for n in own if where + n not in placed]

@@ -36,8 +36,8 @@ FAMILIES: dict[str, tuple[str, str, str]] = {
         "adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d lp_pool1d lp_pool2d lp_pool3d fractional_max_pool2d fractional_max_pool3d",
     ),
     "reshaping": (
-        "Reshape Permute Select RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D Resizing CenterCrop",
-        "reshape permute select repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d resizing center_crop",
+        "Reshape Permute Select Narrow RepeatVector UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D Cropping1D Cropping2D Cropping3D Resizing CenterCrop",
+        "reshape permute select narrow repeat_vector up_sampling1d up_sampling2d up_sampling3d zero_padding1d zero_padding2d zero_padding3d cropping1d cropping2d cropping3d resizing center_crop",
         "zero_pad1d zero_pad2d zero_pad3d",
     ),
     "rearrange": (

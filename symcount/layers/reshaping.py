@@ -23,7 +23,7 @@ from ..values import as_expr, as_size
 from .base import Layer, Saved, as_amount, check_choice, keras_names, require_rank
 
 __all__ = [
-    "Reshape", "Permute", "Select", "RepeatVector",
+    "Reshape", "Permute", "Select", "Narrow", "RepeatVector",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
     "Cropping1D", "Cropping2D", "Cropping3D", "Resizing", "CenterCrop",
@@ -246,6 +246,58 @@ class Select(Layer):
 
     def describe(self) -> str:
         return f"Select(dim={self.dim}, index={self.index})"
+
+
+@dataclass(frozen=True)
+class Narrow(Layer):
+    """`length` consecutive positions of one axis from `start`: PyTorch's `x.narrow(dim, start,
+    length)`, which is what `x[:, a:b]` does, and each part of `torch.chunk`/`torch.split`
+    (ShuffleNet's two halves of the channels). `dim` counts as PyTorch does, the batch axis being 0.
+
+    Example:
+        >>> from symcount import Input, Sequential, symbols
+        >>> C, H = symbols("C H")
+        >>> Sequential(Input(2 * C, H, H), Narrow(1, C, C)).output_shape
+        (C, H, H)
+    """
+
+    rules_noted = True
+
+    dim: Any
+    start: Any
+    length: Any
+
+    sizes = ("length",)
+    example_args = {"dim": 1, "start": 0, "length": "n"}
+    example_input = ("T", "d")
+    derivation = "no weights: a run of positions of one axis"
+
+    def validate(self) -> None:
+        if isinstance(self.dim, bool) or not isinstance(self.dim, int):
+            raise SpecError(f"expected an integer. Received: dim={self.dim!r}")
+        if self.dim == 0:
+            raise SpecError("dim 0 is the batch axis; narrow takes from another. Received: dim=0")
+        start = as_expr(self.start, "start")
+        if start.is_negative:
+            raise SpecError(f"start must be 0 or more. Received: start={self.start}")
+        self._set("start", start)
+
+    def output_shape(self, input_shape: Shape, target: Target) -> Shape:
+        rank = len(input_shape)
+        axis = self.dim + rank if self.dim < 0 else self.dim - 1
+        if not 0 <= axis < rank:
+            raise ShapeError(
+                f"dim {self.dim} is out of range for an input of shape {format_shape(input_shape)}"
+            )
+        if (input_shape[axis] - self.start - self.length).is_negative:
+            raise ShapeError(
+                f"positions {self.start} to {self.start + self.length} are out of range for an axis of "
+                f"{input_shape[axis]}. Received: start={self.start}, length={self.length}"
+            )
+        return (*input_shape[:axis], self.length, *input_shape[axis + 1 :])
+
+    def describe(self) -> str:
+        return f"Narrow(dim={self.dim}, start={self.start}, length={self.length})"
 
 
 @dataclass(frozen=True)
