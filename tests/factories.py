@@ -542,3 +542,19 @@ def attention_by_hand(d: int) -> Any:
             return self.out((q @ k.transpose(-2, -1)).softmax(-1) @ v)
 
     return Model()
+
+
+def channels_last_mean(C: int, f: int) -> Any:
+    # A convolution's output moved channels-last, (H, W, f), then averaged over H and W (Swin's and
+    # timm's NHWC heads): a global average pooling.
+    from torch import nn
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.head = nn.Conv2d(C, f, 3), nn.Linear(f, 3)
+
+        def forward(self, x: Any) -> Any:
+            return self.head(self.conv(x).permute(0, 2, 3, 1).mean((1, 2)))
+
+    return Model()

@@ -624,3 +624,13 @@ def test_an_attention_by_hand_is_an_attention() -> None:
     imported = symcount.from_torch(factories.attention_by_hand, input=("5", "d"), d=8)
     (layer,) = yaml.safe_load(imported.to_yaml())["layers"]
     assert layer["multi_head_attention"] == {"num_heads": 1}
+
+
+def test_a_mean_over_positions_with_the_channels_last_is_a_pooling() -> None:
+    torch()
+    imported = symcount.from_torch(factories.channels_last_mean, input=("C", "8", "8"), C=3, f=5)
+    layers = yaml.safe_load(imported.to_yaml())["layers"]
+    assert [next(iter(layer)) for layer in layers] == [
+        "conv2d", "permute", "permute", "global_average_pooling2d", "dense"
+    ]  # fmt: skip
+    assert imported.model().output_shape == (3,)

@@ -685,11 +685,19 @@ class _Linker:
             key, args = f"global_average_pooling{len(node.shape) - 2}d", {"keepdims": True}
         elif (found := _spatial(node, before)) is not None:
             key, args = found
-        elif op == "mean" and len(before) == 3 and node.shape == (before[0], before[2]) and _tokens(node):
-            # Tokens averaged, (T, d) to (d,) (MLP-Mixer's head): the features moved first, then pooled.
-            features_first = (before[0], before[2], before[1])
-            self.entries.append(Entry("permute", {"dims": [2, 1]}, node.path, [source], features_first))
-            key, args, source = "global_average_pooling1d", {}, len(self.entries) - 1
+        elif (
+            op == "mean"
+            and 3 <= len(before) <= 5
+            and node.shape == (before[0], before[-1])
+            and _axes(node, len(before)) == set(range(1, len(before) - 1))
+        ):
+            # Tokens averaged, (T, d) to (d,) (MLP-Mixer's head), or positions with the channels
+            # last, (H, W, C) to (C,) (Swin's head): the features moved first, then pooled.
+            rank = len(before) - 1
+            features_first = (before[0], before[-1], *before[1:-1])
+            dims = [rank, *range(1, rank)]
+            self.entries.append(Entry("permute", {"dims": dims}, node.path, [source], features_first))
+            key, args, source = f"global_average_pooling{rank - 1}d", {}, len(self.entries) - 1
         else:
             raise SymcountError(
                 f"{node.path}: torch {op} turns {before[1:]} into {node.shape[1:]}; symcount has no layer "
@@ -987,11 +995,6 @@ def _axes(node: _Node, rank: int) -> set[int] | None:
     if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
         return None
     return {_dim(d, rank) for d in dims}
-
-
-def _tokens(node: _Node) -> bool:
-    """A mean over axis 1 alone (`x.mean(dim=1)`, `x.mean((1,))`)."""
-    return _axes(node, 3) == {1}
 
 
 def _from_data(node: _Node | None) -> bool:
