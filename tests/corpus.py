@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.factories import shared_layer  # one Linear called twice
+
 HF = {"bos_token_id": None, "eos_token_id": None, "pad_token_id": None}
 
 
@@ -350,20 +352,6 @@ def two_branches(d: int, h: int) -> Any:
 
         def forward(self, x: Any) -> Any:
             return self.head(torch.cat([self.left(x), self.right(x)], dim=-1))
-
-    return Model()
-
-
-def shared_layer(d: int) -> Any:
-    from torch import nn
-
-    class Model(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.shared, self.head = nn.Linear(d, d), nn.Linear(d, 3)
-
-        def forward(self, x: Any) -> Any:
-            return self.head(self.shared(self.shared(x).relu()))
 
     return Model()
 
